@@ -1,0 +1,134 @@
+//! Wiring: connect, migrate, seed, create the first administrator, listen, run the
+//! scheduler, and shut down gracefully.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::watch;
+
+use crate::clock::SharedClock;
+use crate::config::{Settings, redact_url};
+use crate::http::{self, pages::Pages};
+use crate::services::{ServiceError, accounts, db, lifecycle, seed};
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub pages: Pages,
+    pub settings: Settings,
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    Seed(#[from] seed::SeedError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("templates: {0}")]
+    Templates(#[from] tera::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// A started application: database ready, port bound, not yet serving.
+pub struct Application {
+    state: AppState,
+    acceptor: TcpAcceptor,
+    local_addr: SocketAddr,
+    /// The first administrator's API token, when this start created them.
+    pub admin_token: Option<String>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, clock: SharedClock) -> Result<Self, StartupError> {
+        tracing::info!(database = %redact_url(&settings.database.url), "connecting");
+        let db = db::connect(&settings.database).await?;
+        let now = clock.now();
+        if let Some(file) = settings.seed_file()
+            && let Some(slug) = seed::load_if_absent(&db, &file, now).await?
+        {
+            tracing::info!(programme = %slug, file = %file.display(), "programme loaded");
+        }
+        let admin_token = accounts::bootstrap_admin(&db, &settings.admin, now).await?;
+        if settings.scheduler.enabled {
+            lifecycle::apply_due(&db, now).await?;
+        }
+        let pages = Pages::load()?;
+        let bind = settings.server.bind;
+        let acceptor = TcpListener::bind(bind)
+            .into_acceptor()
+            .await
+            .map_err(|source| StartupError::Listen { addr: bind, source })?;
+        let local_addr = acceptor
+            .local_addr()
+            .into_iter()
+            .find_map(|addr| addr.as_socket_addr().copied())
+            .unwrap_or(bind);
+        let state = AppState(Arc::new(StateInner { db, clock, pages, settings }));
+        Ok(Self { state, acceptor, local_addr, admin_token })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let state = self.state;
+        let (stop, stopped) = watch::channel(false);
+        let scheduler = state.settings.scheduler.enabled.then(|| {
+            let interval = Duration::from_secs(state.settings.scheduler.interval_seconds.max(1));
+            tokio::spawn(crate::scheduler::run(
+                state.db.clone(),
+                state.clock.clone(),
+                interval,
+                stopped,
+            ))
+        });
+        let timeout = Duration::from_secs(state.settings.server.shutdown_timeout_seconds);
+        tracing::info!(address = %self.local_addr, "listening");
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(http::routes(state.clone()), shutdown, Some(timeout))
+            .await;
+        let _ = stop.send(true);
+        if let Some(scheduler) = scheduler {
+            let _ = scheduler.await;
+        }
+        if let Err(err) = state.db.clone().close().await {
+            tracing::warn!(error = %err, "closing the database pool failed");
+        }
+        tracing::info!("stopped");
+        served
+    }
+}

@@ -1,0 +1,13 @@
+//! The rules of an idea competition, free of HTTP and storage.
+
+pub mod edit;
+pub mod guards;
+pub mod lifecycle;
+pub mod money;
+pub mod time;
+
+pub use guards::{
+    GuardError, LifecycleError, SubmissionWindow, TransitionCommand, TransitionDecision,
+};
+pub use lifecycle::{CompetitionState, LifecycleEvent, TransitionError};
+pub use money::Money;

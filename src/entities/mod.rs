@@ -1,0 +1,10 @@
+//! Storage shapes of the tables (sea-orm entities). Behaviour lives in `domain` and
+//! `services`; these only describe rows.
+
+pub mod api_token;
+pub mod audit_entry;
+pub mod competition;
+pub mod outbox_event;
+pub mod phase;
+pub mod programme;
+pub mod user;

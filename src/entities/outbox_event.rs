@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// A domain event written in the transaction that caused it, for the notification
+/// pipeline to pick up.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub occurred_at: DateTimeUtc,
+    pub event_type: String,
+    pub aggregate_type: String,
+    pub aggregate_id: i64,
+    /// JSON object with the event's facts.
+    pub payload: String,
+    pub processed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

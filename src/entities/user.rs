@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub display_name: String,
+    /// `admin`, `coordinator`, `juror` or `entrant`.
+    pub role: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::api_token::Entity")]
+    ApiToken,
+}
+
+impl Related<super::api_token::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiToken.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,39 @@
+//! Bearer-token authentication for staff operations.
+
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+use crate::app::AppState;
+use crate::entities::user;
+use crate::services::accounts::{self, ROLE_ADMIN};
+use crate::services::Actor;
+
+/// An administrator's API token: `Authorization: Bearer iw_…`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "admin_from_token")]
+pub struct AdminAuth(user::Model);
+
+impl AdminAuth {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.0.id)
+    }
+}
+
+async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+    let user = accounts::authenticate(&state.db, &bearer.token).await.map_err(|err| {
+        tracing::error!(error = %err, "token check failed");
+        poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+    })?;
+    match user {
+        Some(user) if user.role == ROLE_ADMIN => Ok(user),
+        Some(_) => Err(poem::Error::from_string(
+            "this operation needs an administrator",
+            poem::http::StatusCode::FORBIDDEN,
+        )),
+        None => Err(poem::Error::from_status(poem::http::StatusCode::UNAUTHORIZED)),
+    }
+}

@@ -1,0 +1,186 @@
+//! Competitions and their lifecycle.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::ApiTags;
+use super::auth::AdminAuth;
+use super::models::{AuditEntry, Competition, NewCompetition, TransitionRequest, UpdateCompetition};
+use crate::app::AppState;
+use crate::domain::{Money, TransitionCommand};
+use crate::entities::competition;
+use crate::http::problem::ApiProblem;
+use crate::services::{ServiceError, competitions, lifecycle};
+
+pub struct CompetitionsApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum ListCompetitionsResponse {
+    /// Competitions in programme order.
+    #[oai(status = 200)]
+    Ok(Json<Vec<Competition>>),
+}
+
+#[derive(ApiResponse)]
+pub enum GetCompetitionResponse {
+    /// The competition.
+    #[oai(status = 200)]
+    Ok(Json<Competition>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreateCompetitionResponse {
+    /// The competition was created as a draft.
+    #[oai(status = 201)]
+    Created(Json<Competition>),
+}
+
+#[derive(ApiResponse)]
+pub enum UpdateCompetitionResponse {
+    /// The competition was changed.
+    #[oai(status = 200)]
+    Ok(Json<Competition>),
+}
+
+#[derive(ApiResponse)]
+pub enum TransitionResponse {
+    /// The competition moved to its new state.
+    #[oai(status = 200)]
+    Ok(Json<Competition>),
+}
+
+#[derive(ApiResponse)]
+pub enum HistoryResponse {
+    /// The audit trail, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<AuditEntry>>),
+}
+
+/// Deadlines are kept to the second.
+fn second(at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    at.map(|at| at.trunc_subsecs(0))
+}
+
+fn money(cents: i64) -> Result<Money, ServiceError> {
+    Money::from_cents(cents).map_err(|err| ServiceError::invalid("prize_money_cents", err.to_string()))
+}
+
+impl CompetitionsApi {
+    fn view(&self, model: competition::Model) -> Result<Competition, ApiProblem> {
+        Ok(Competition::from_model(model, self.state.now())?)
+    }
+
+    fn views(&self, models: Vec<competition::Model>) -> Result<Vec<Competition>, ApiProblem> {
+        models.into_iter().map(|m| self.view(m)).collect()
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Competitions")]
+impl CompetitionsApi {
+    /// List the public competitions (all but drafts).
+    #[oai(path = "/competitions", method = "get")]
+    async fn list(&self) -> Result<ListCompetitionsResponse, ApiProblem> {
+        let all = competitions::list(&self.state.db, false).await?;
+        Ok(ListCompetitionsResponse::Ok(Json(self.views(all)?)))
+    }
+
+    /// List all competitions including drafts (administrators).
+    #[oai(path = "/admin/competitions", method = "get")]
+    async fn list_all(&self, _auth: AdminAuth) -> Result<ListCompetitionsResponse, ApiProblem> {
+        let all = competitions::list(&self.state.db, true).await?;
+        Ok(ListCompetitionsResponse::Ok(Json(self.views(all)?)))
+    }
+
+    /// Get a public competition.
+    #[oai(path = "/competitions/:id", method = "get")]
+    async fn get(&self, id: Path<i64>) -> Result<GetCompetitionResponse, ApiProblem> {
+        let found = competitions::find(&self.state.db, id.0).await?;
+        if !competitions::state_of(&found)?.is_public() {
+            return Err(ServiceError::not_found("competition", id.0).into());
+        }
+        Ok(GetCompetitionResponse::Ok(Json(self.view(found)?)))
+    }
+
+    /// Create a competition as a draft in a phase (administrators).
+    #[oai(path = "/competitions", method = "post")]
+    async fn create(
+        &self,
+        auth: AdminAuth,
+        body: Json<NewCompetition>,
+    ) -> Result<CreateCompetitionResponse, ApiProblem> {
+        let body = body.0;
+        let new = competitions::NewCompetition {
+            phase_id: body.phase_id,
+            slug: body.slug,
+            target_group: body.target_group,
+            headline: body.headline,
+            aim: body.aim,
+            description: body.description,
+            eligibility_note: body.eligibility_note,
+            opens_at: second(body.opens_at),
+            closes_at: second(body.closes_at),
+            prize_money: money(body.prize_money_cents)?,
+        };
+        let created = competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        Ok(CreateCompetitionResponse::Created(Json(self.view(created)?)))
+    }
+
+    /// Change a competition (administrators). While it is open, the deadline can
+    /// only be extended.
+    #[oai(path = "/competitions/:id", method = "patch")]
+    async fn update(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        body: Json<UpdateCompetition>,
+    ) -> Result<UpdateCompetitionResponse, ApiProblem> {
+        let body = body.0;
+        let changes = competitions::CompetitionChanges {
+            target_group: body.target_group,
+            headline: body.headline,
+            aim: body.aim,
+            description: body.description,
+            eligibility_note: body.eligibility_note,
+            opens_at: second(body.opens_at),
+            closes_at: second(body.closes_at),
+            prize_money: body.prize_money_cents.map(money).transpose()?,
+        };
+        let updated =
+            competitions::update(&self.state.db, auth.actor(), self.state.now(), id.0, changes)
+                .await?;
+        Ok(UpdateCompetitionResponse::Ok(Json(self.view(updated)?)))
+    }
+
+    /// Move a competition through its lifecycle (administrators). An illegal move
+    /// answers 409 naming the current state and the allowed next states.
+    #[oai(path = "/competitions/:id/transitions", method = "post")]
+    async fn transition(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        body: Json<TransitionRequest>,
+    ) -> Result<TransitionResponse, ApiProblem> {
+        let body = body.0;
+        let command = TransitionCommand {
+            event: body.event.into(),
+            reason: body.reason,
+            force: body.force,
+            new_closes_at: second(body.closes_at),
+        };
+        let moved =
+            lifecycle::transition(&self.state.db, auth.actor(), self.state.now(), id.0, command)
+                .await?;
+        Ok(TransitionResponse::Ok(Json(self.view(moved)?)))
+    }
+
+    /// The audit trail of a competition (administrators).
+    #[oai(path = "/competitions/:id/history", method = "get")]
+    async fn history(&self, _auth: AdminAuth, id: Path<i64>) -> Result<HistoryResponse, ApiProblem> {
+        let entries = competitions::history(&self.state.db, id.0).await?;
+        Ok(HistoryResponse::Ok(Json(entries.into_iter().map(Into::into).collect())))
+    }
+}

@@ -1,0 +1,35 @@
+//! The JSON API, described by the OpenAPI document at `/api/openapi.json`.
+
+mod auth;
+mod competitions;
+pub mod models;
+mod programmes;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::app::AppState;
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Programmes and their phases.
+    Programmes,
+    /// Competitions and their lifecycle.
+    Competitions,
+}
+
+pub type Api = (programmes::ProgrammesApi, competitions::CompetitionsApi);
+
+/// The API service, mounted at `/api`.
+pub fn service(state: AppState) -> OpenApiService<Api, ()> {
+    let api = (
+        programmes::ProgrammesApi { state: state.clone() },
+        competitions::CompetitionsApi { state },
+    );
+    OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Run civic idea competitions: programmes, phases, competitions and their \
+             lifecycle. Errors are RFC 9457 problem details (application/problem+json). \
+             Staff operations need an administrator token: `Authorization: Bearer iw_…`.",
+        )
+        .server("/api")
+}

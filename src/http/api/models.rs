@@ -1,0 +1,321 @@
+//! The JSON shapes of the API. Field limits are validators, so they are in the schema.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object};
+
+use crate::domain::{CompetitionState, LifecycleEvent};
+use crate::entities::{audit_entry, competition, phase, programme};
+use crate::services::competitions::{state_of, window_of};
+
+/// A programme of competitions, e.g. "SMARTCity Gera".
+#[derive(Debug, Object)]
+pub struct Programme {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    /// Total prize budget in euro cents.
+    pub budget_cents: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewProgramme {
+    /// Lower-case words joined by hyphens; used in addresses.
+    #[oai(validator(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 80))]
+    pub slug: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    #[oai(default, validator(max_length = 20000))]
+    pub description: String,
+    /// Total prize budget in euro cents (at most 100,000,000 EUR).
+    #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    pub budget_cents: i64,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct UpdateProgramme {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: Option<String>,
+    #[oai(validator(max_length = 20000))]
+    pub description: Option<String>,
+    /// New total budget in euro cents; cannot fall below the prize money promised.
+    #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    pub budget_cents: Option<i64>,
+}
+
+/// A phase ("Staffel") of a programme.
+#[derive(Debug, Object)]
+pub struct Phase {
+    pub id: i64,
+    pub programme_id: i64,
+    pub number: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewPhase {
+    #[oai(validator(minimum(value = "1"), maximum(value = "99")))]
+    pub number: i32,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct UpdatePhase {
+    #[oai(validator(minimum(value = "1"), maximum(value = "99")))]
+    pub number: Option<i32>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: Option<String>,
+}
+
+/// Lifecycle state of a competition.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum State {
+    Draft,
+    Scheduled,
+    Open,
+    Closed,
+    InReview,
+    Decided,
+    Announced,
+    Archived,
+    Cancelled,
+}
+
+/// A lifecycle event staff can send.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum Event {
+    Schedule,
+    Open,
+    Close,
+    Reopen,
+    StartReview,
+    Decide,
+    Announce,
+    Archive,
+    Cancel,
+}
+
+/// A competition for one target group.
+#[derive(Debug, Object)]
+pub struct Competition {
+    pub id: i64,
+    pub programme_id: i64,
+    pub phase_id: i64,
+    pub slug: String,
+    pub target_group: String,
+    pub headline: String,
+    pub aim: String,
+    pub description: String,
+    pub eligibility_note: String,
+    /// Start of the submission window (UTC; shown in Europe/Berlin time).
+    pub opens_at: Option<DateTime<Utc>>,
+    /// Deadline for entries (UTC; shown in Europe/Berlin time).
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Prize money in euro cents.
+    pub prize_money_cents: i64,
+    pub state: State,
+    /// Events allowed in the current state.
+    pub allowed_events: Vec<Event>,
+    /// Whether entries are accepted right now.
+    pub accepting_entries: bool,
+    /// Increases with every change.
+    pub version: i64,
+    /// The public page.
+    pub page_path: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewCompetition {
+    pub phase_id: i64,
+    #[oai(validator(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 80))]
+    pub slug: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub target_group: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub headline: String,
+    #[oai(default, validator(max_length = 1000))]
+    pub aim: String,
+    #[oai(default, validator(max_length = 20000))]
+    pub description: String,
+    #[oai(default, validator(max_length = 5000))]
+    pub eligibility_note: String,
+    /// RFC 3339 with offset, e.g. `2020-06-02T00:00:00+02:00`.
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    #[oai(default, validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    pub prize_money_cents: i64,
+}
+
+/// Changes to a competition; what may change depends on its state.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct UpdateCompetition {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub target_group: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub headline: Option<String>,
+    #[oai(validator(max_length = 1000))]
+    pub aim: Option<String>,
+    #[oai(validator(max_length = 20000))]
+    pub description: Option<String>,
+    #[oai(validator(max_length = 5000))]
+    pub eligibility_note: Option<String>,
+    /// Only before the competition opens.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// Before opening any time in the future; while open only later (an extension).
+    pub closes_at: Option<DateTime<Utc>>,
+    #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    pub prize_money_cents: Option<i64>,
+}
+
+/// A lifecycle move.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub event: Event,
+    /// Why; required to force, close early, re-open or cancel.
+    #[oai(validator(max_length = 2000))]
+    pub reason: Option<String>,
+    /// Open before `opens_at` (needs a reason).
+    #[oai(default)]
+    pub force: bool,
+    /// The new deadline when re-opening.
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// One line of a competition's audit trail.
+#[derive(Debug, Object)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    /// `user:<id>` or `system:<part>`.
+    pub actor: String,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub reason: Option<String>,
+    pub details: serde_json::Value,
+}
+
+impl From<programme::Model> for Programme {
+    fn from(m: programme::Model) -> Self {
+        Self {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            description: m.description,
+            budget_cents: m.budget_cents,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl From<phase::Model> for Phase {
+    fn from(m: phase::Model) -> Self {
+        Self { id: m.id, programme_id: m.programme_id, number: m.number, name: m.name }
+    }
+}
+
+impl From<audit_entry::Model> for AuditEntry {
+    fn from(m: audit_entry::Model) -> Self {
+        Self {
+            id: m.id,
+            occurred_at: m.occurred_at,
+            actor: m.actor,
+            action: m.action,
+            from_state: m.from_state,
+            to_state: m.to_state,
+            reason: m.reason,
+            details: serde_json::from_str(&m.details).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl Competition {
+    pub fn from_model(m: competition::Model, now: DateTime<Utc>) -> Result<Self, crate::services::ServiceError> {
+        let state = state_of(&m)?;
+        let window = window_of(&m);
+        Ok(Self {
+            page_path: format!("/wettbewerbe/{}", m.slug),
+            id: m.id,
+            programme_id: m.programme_id,
+            phase_id: m.phase_id,
+            slug: m.slug,
+            target_group: m.target_group,
+            headline: m.headline,
+            aim: m.aim,
+            description: m.description,
+            eligibility_note: m.eligibility_note,
+            opens_at: m.opens_at,
+            closes_at: m.closes_at,
+            prize_money_cents: m.prize_money_cents,
+            state: state.into(),
+            allowed_events: state.allowed_events().into_iter().map(Event::from).collect(),
+            accepting_entries: state == CompetitionState::Open && window.contains(now),
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+impl From<CompetitionState> for State {
+    fn from(s: CompetitionState) -> Self {
+        match s {
+            CompetitionState::Draft => Self::Draft,
+            CompetitionState::Scheduled => Self::Scheduled,
+            CompetitionState::Open => Self::Open,
+            CompetitionState::Closed => Self::Closed,
+            CompetitionState::InReview => Self::InReview,
+            CompetitionState::Decided => Self::Decided,
+            CompetitionState::Announced => Self::Announced,
+            CompetitionState::Archived => Self::Archived,
+            CompetitionState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<LifecycleEvent> for Event {
+    fn from(e: LifecycleEvent) -> Self {
+        match e {
+            LifecycleEvent::Schedule => Self::Schedule,
+            LifecycleEvent::Open => Self::Open,
+            LifecycleEvent::Close => Self::Close,
+            LifecycleEvent::Reopen => Self::Reopen,
+            LifecycleEvent::StartReview => Self::StartReview,
+            LifecycleEvent::Decide => Self::Decide,
+            LifecycleEvent::Announce => Self::Announce,
+            LifecycleEvent::Archive => Self::Archive,
+            LifecycleEvent::Cancel => Self::Cancel,
+        }
+    }
+}
+
+impl From<Event> for LifecycleEvent {
+    fn from(e: Event) -> Self {
+        match e {
+            Event::Schedule => Self::Schedule,
+            Event::Open => Self::Open,
+            Event::Close => Self::Close,
+            Event::Reopen => Self::Reopen,
+            Event::StartReview => Self::StartReview,
+            Event::Decide => Self::Decide,
+            Event::Announce => Self::Announce,
+            Event::Archive => Self::Archive,
+            Event::Cancel => Self::Cancel,
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Programmes and their phases.
+
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::ApiTags;
+use super::auth::AdminAuth;
+use super::models::{NewPhase, NewProgramme, Phase, Programme, UpdatePhase, UpdateProgramme};
+use crate::app::AppState;
+use crate::domain::Money;
+use crate::http::problem::ApiProblem;
+use crate::services::{ServiceError, programmes};
+
+pub struct ProgrammesApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum ListProgrammesResponse {
+    /// All programmes.
+    #[oai(status = 200)]
+    Ok(Json<Vec<Programme>>),
+}
+
+#[derive(ApiResponse)]
+pub enum GetProgrammeResponse {
+    /// The programme.
+    #[oai(status = 200)]
+    Ok(Json<Programme>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreateProgrammeResponse {
+    /// The programme was created.
+    #[oai(status = 201)]
+    Created(Json<Programme>),
+}
+
+#[derive(ApiResponse)]
+pub enum UpdateProgrammeResponse {
+    /// The programme was changed.
+    #[oai(status = 200)]
+    Ok(Json<Programme>),
+}
+
+#[derive(ApiResponse)]
+pub enum ListPhasesResponse {
+    /// The programme's phases in order.
+    #[oai(status = 200)]
+    Ok(Json<Vec<Phase>>),
+}
+
+#[derive(ApiResponse)]
+pub enum CreatePhaseResponse {
+    /// The phase was created.
+    #[oai(status = 201)]
+    Created(Json<Phase>),
+}
+
+#[derive(ApiResponse)]
+pub enum UpdatePhaseResponse {
+    /// The phase was changed.
+    #[oai(status = 200)]
+    Ok(Json<Phase>),
+}
+
+fn money(field: &'static str, cents: i64) -> Result<Money, ServiceError> {
+    Money::from_cents(cents).map_err(|err| ServiceError::invalid(field, err.to_string()))
+}
+
+#[OpenApi(tag = "ApiTags::Programmes")]
+impl ProgrammesApi {
+    /// List programmes.
+    #[oai(path = "/programmes", method = "get")]
+    async fn list(&self) -> Result<ListProgrammesResponse, ApiProblem> {
+        let all = programmes::list(&self.state.db).await?;
+        Ok(ListProgrammesResponse::Ok(Json(all.into_iter().map(Into::into).collect())))
+    }
+
+    /// Get a programme.
+    #[oai(path = "/programmes/:id", method = "get")]
+    async fn get(&self, id: Path<i64>) -> Result<GetProgrammeResponse, ApiProblem> {
+        let found = programmes::find(&self.state.db, id.0).await?;
+        Ok(GetProgrammeResponse::Ok(Json(found.into())))
+    }
+
+    /// Create a programme (administrators).
+    #[oai(path = "/programmes", method = "post")]
+    async fn create(
+        &self,
+        auth: AdminAuth,
+        body: Json<NewProgramme>,
+    ) -> Result<CreateProgrammeResponse, ApiProblem> {
+        let body = body.0;
+        let new = programmes::NewProgramme {
+            slug: body.slug,
+            name: body.name,
+            description: body.description,
+            budget: money("budget_cents", body.budget_cents)?,
+        };
+        let created = programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        Ok(CreateProgrammeResponse::Created(Json(created.into())))
+    }
+
+    /// Change a programme's name, description or budget (administrators).
+    #[oai(path = "/programmes/:id", method = "patch")]
+    async fn update(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        body: Json<UpdateProgramme>,
+    ) -> Result<UpdateProgrammeResponse, ApiProblem> {
+        let body = body.0;
+        let changes = programmes::ProgrammeChanges {
+            name: body.name,
+            description: body.description,
+            budget: body.budget_cents.map(|c| money("budget_cents", c)).transpose()?,
+        };
+        let updated =
+            programmes::update(&self.state.db, auth.actor(), self.state.now(), id.0, changes).await?;
+        Ok(UpdateProgrammeResponse::Ok(Json(updated.into())))
+    }
+
+    /// List a programme's phases.
+    #[oai(path = "/programmes/:id/phases", method = "get")]
+    async fn list_phases(&self, id: Path<i64>) -> Result<ListPhasesResponse, ApiProblem> {
+        let phases = programmes::list_phases(&self.state.db, id.0).await?;
+        Ok(ListPhasesResponse::Ok(Json(phases.into_iter().map(Into::into).collect())))
+    }
+
+    /// Add a phase to a programme (administrators).
+    #[oai(path = "/programmes/:id/phases", method = "post")]
+    async fn create_phase(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        body: Json<NewPhase>,
+    ) -> Result<CreatePhaseResponse, ApiProblem> {
+        let new = programmes::NewPhase { number: body.0.number, name: body.0.name };
+        let created =
+            programmes::create_phase(&self.state.db, auth.actor(), self.state.now(), id.0, new)
+                .await?;
+        Ok(CreatePhaseResponse::Created(Json(created.into())))
+    }
+
+    /// Rename or renumber a phase (administrators).
+    #[oai(path = "/phases/:id", method = "patch")]
+    async fn update_phase(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        body: Json<UpdatePhase>,
+    ) -> Result<UpdatePhaseResponse, ApiProblem> {
+        let changes = programmes::PhaseChanges { number: body.0.number, name: body.0.name };
+        let updated =
+            programmes::update_phase(&self.state.db, auth.actor(), self.state.now(), id.0, changes)
+                .await?;
+        Ok(UpdatePhaseResponse::Ok(Json(updated.into())))
+    }
+}

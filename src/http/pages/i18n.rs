@@ -1,0 +1,86 @@
+//! Page language: German first, English second. Texts live in `templates/i18n/`.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use poem::Request;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    De,
+    En,
+}
+
+type Catalogue = BTreeMap<String, String>;
+
+fn parse(name: &str, text: &str) -> Catalogue {
+    toml::from_str(text).unwrap_or_else(|err| panic!("templates/i18n/{name}.toml is invalid: {err}"))
+}
+
+static DE: LazyLock<Catalogue> =
+    LazyLock::new(|| parse("de", include_str!("../../../templates/i18n/de.toml")));
+static EN: LazyLock<Catalogue> =
+    LazyLock::new(|| parse("en", include_str!("../../../templates/i18n/en.toml")));
+
+impl Lang {
+    /// `?lang=en|de` wins; otherwise the browser's first supported language; else German.
+    pub fn of(req: &Request) -> Lang {
+        let query = req.uri().query().unwrap_or_default();
+        for pair in query.split('&') {
+            match pair {
+                "lang=en" => return Lang::En,
+                "lang=de" => return Lang::De,
+                _ => {}
+            }
+        }
+        let accept = req.header("accept-language").unwrap_or_default();
+        for range in accept.split(',') {
+            let tag = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            if tag.starts_with("de") {
+                return Lang::De;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::De
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        }
+    }
+
+    pub fn texts(self) -> &'static Catalogue {
+        match self {
+            Lang::De => &DE,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn text(self, key: &str) -> &'static str {
+        self.texts().get(key).map_or("", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_have_the_same_keys_and_no_empty_texts() {
+        let de: Vec<_> = DE.keys().collect();
+        let en: Vec<_> = EN.keys().collect();
+        assert_eq!(de, en);
+        assert!(DE.values().chain(EN.values()).all(|v| !v.trim().is_empty()));
+    }
+}

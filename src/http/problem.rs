@@ -1,0 +1,186 @@
+//! RFC 9457 problem details: the one error shape of the JSON API.
+
+use poem::http::StatusCode;
+use poem::Response;
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, Object};
+
+use crate::domain::edit::EditError;
+use crate::domain::{CompetitionState, LifecycleError, LifecycleEvent};
+use crate::services::ServiceError;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// What went wrong and what to change (RFC 9457).
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this case, and how to fix the request.
+    pub detail: String,
+    /// The competition's state, when a lifecycle rule refused the request.
+    #[oai(skip_serializing_if_is_none)]
+    pub current_state: Option<String>,
+    /// The lifecycle events allowed in `current_state`.
+    #[oai(skip_serializing_if_is_none)]
+    pub allowed_events: Option<Vec<String>>,
+    /// The states reachable from `current_state`.
+    #[oai(skip_serializing_if_is_none)]
+    pub allowed_next_states: Option<Vec<String>>,
+    /// The request field to correct.
+    #[oai(skip_serializing_if_is_none)]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
+        Self {
+            problem_type: format!("urn:ideenwettbewerb:problem:{kind}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            current_state: None,
+            allowed_events: None,
+            allowed_next_states: None,
+            field: None,
+        }
+    }
+
+    fn with_lifecycle(mut self, current: CompetitionState, allowed: &[LifecycleEvent]) -> Self {
+        self.current_state = Some(current.as_str().to_owned());
+        self.allowed_events = Some(allowed.iter().map(|e| e.as_str().to_owned()).collect());
+        self.allowed_next_states =
+            Some(current.allowed_next_states().iter().map(|s| s.as_str().to_owned()).collect());
+        self
+    }
+}
+
+/// Error responses of the API operations, all as problem JSON.
+#[derive(Debug, ApiResponse)]
+pub enum ApiProblem {
+    /// The request is malformed: fix the JSON, a parameter or a field limit.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No valid API token was sent.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// The resource does not exist.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the current state (e.g. an illegal lifecycle move).
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The request is well-formed but breaks a rule (dates, budget, reasons).
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Something failed on our side; the request id in the logs tells what.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+impl From<Problem> for ApiProblem {
+    fn from(problem: Problem) -> Self {
+        match problem.status {
+            400 => Self::BadRequest(Json(problem)),
+            401 => Self::Unauthorized(Json(problem)),
+            404 => Self::NotFound(Json(problem)),
+            409 => Self::Conflict(Json(problem)),
+            422 => Self::Unprocessable(Json(problem)),
+            _ => Self::Internal(Json(problem)),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiProblem {
+    fn from(err: ServiceError) -> Self {
+        let detail = err.to_string();
+        let problem = match &err {
+            ServiceError::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            ServiceError::Lifecycle { current, allowed, source } => {
+                let (status, kind) = match source {
+                    LifecycleError::NotAllowed(_) => (StatusCode::CONFLICT, "illegal-transition"),
+                    LifecycleError::Guard(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "transition-precondition")
+                    }
+                };
+                Problem::new(status, kind, detail).with_lifecycle(*current, allowed)
+            }
+            ServiceError::Edit(edit) => {
+                let status = match edit {
+                    EditError::Frozen { .. }
+                    | EditError::OpeningFixed { .. }
+                    | EditError::DeadlineFixed { .. }
+                    | EditError::PrizeMoneyFixed { .. } => StatusCode::CONFLICT,
+                    EditError::DeadlineShortened { .. }
+                    | EditError::DeadlineInPast
+                    | EditError::WindowOrder => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                Problem::new(status, "edit-not-allowed", detail)
+            }
+            ServiceError::OverBudget(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "over-budget", detail)
+            }
+            ServiceError::Invalid { field, .. } => Problem {
+                field: Some((*field).to_owned()),
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", detail)
+            },
+            ServiceError::Duplicate { field, .. } => Problem {
+                field: Some((*field).to_owned()),
+                ..Problem::new(StatusCode::CONFLICT, "duplicate", detail)
+            },
+            ServiceError::Concurrent(_) => {
+                Problem::new(StatusCode::CONFLICT, "concurrent-change", detail)
+            }
+            ServiceError::Database(_) | ServiceError::Corrupt(_) => {
+                tracing::error!(error = %err, "request failed");
+                internal()
+            }
+        };
+        problem.into()
+    }
+}
+
+fn internal() -> Problem {
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the server failed to handle the request; it has been logged with the request id",
+    )
+}
+
+/// Turns any error that reached the API edge (unparsable JSON, unknown fields,
+/// field limits, missing token, unknown path) into problem JSON.
+pub async fn from_poem_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let problem = match status {
+        StatusCode::UNAUTHORIZED => Problem::new(
+            status,
+            "unauthorized",
+            "send an administrator API token as `Authorization: Bearer iw_…`",
+        ),
+        StatusCode::FORBIDDEN => Problem::new(status, "forbidden", err.to_string()),
+        StatusCode::NOT_FOUND => Problem::new(status, "not-found", "no API operation at this path; see /api/docs"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Problem::new(status, "method-not-allowed", "this path does not take that HTTP method; see /api/docs")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(status, "payload-too-large", "the request body is larger than 1 MiB")
+        }
+        status if status.is_server_error() => {
+            tracing::error!(error = %err, "request failed");
+            internal()
+        }
+        status => Problem::new(status, "bad-request", err.to_string()),
+    };
+    let body = problem.to_json_string();
+    Response::builder().status(status).content_type(CONTENT_TYPE).body(body)
+}

@@ -1,0 +1,143 @@
+//! Staff accounts and API tokens. (Sign-in by email link and roles beyond `admin`
+//! come with the accounts feature.)
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, AuditRecord};
+use super::{Actor, ServiceError};
+use crate::config::AdminSettings;
+use crate::entities::{api_token, user};
+
+pub const ROLE_ADMIN: &str = "admin";
+
+/// Tokens start with this, so leaked ones are easy to recognise and scan for.
+const TOKEN_PREFIX: &str = "iw_";
+
+/// The first administrator and a token, if no administrator exists yet.
+/// The token is returned once; only its hash is stored.
+pub async fn bootstrap_admin(
+    db: &DatabaseConnection,
+    settings: &AdminSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, ServiceError> {
+    let txn = db.begin().await?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Role.eq(ROLE_ADMIN))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    let admin = user::ActiveModel {
+        email: Set(settings.email.trim().to_lowercase()),
+        display_name: Set(settings.name.clone()),
+        role: Set(ROLE_ADMIN.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let token = insert_token(&txn, admin.id, "bootstrap", now).await?;
+    audit::record(
+        &txn,
+        now,
+        AuditRecord {
+            actor: Actor::System("bootstrap"),
+            action: "user.created",
+            subject_type: "user",
+            subject_id: admin.id,
+            from_state: None,
+            to_state: None,
+            reason: Some("first start"),
+            details: json!({ "role": ROLE_ADMIN }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(token))
+}
+
+/// A fresh token for the (first) administrator, e.g. when the printed one was lost.
+pub async fn issue_admin_token(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<String, ServiceError> {
+    let txn = db.begin().await?;
+    let admin = user::Entity::find()
+        .filter(user::Column::Role.eq(ROLE_ADMIN))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("administrator", "(none yet: start the server once)"))?;
+    let token = insert_token(&txn, admin.id, "command line", now).await?;
+    audit::record(
+        &txn,
+        now,
+        AuditRecord {
+            actor: Actor::System("cli"),
+            action: "api_token.created",
+            subject_type: "user",
+            subject_id: admin.id,
+            from_state: None,
+            to_state: None,
+            reason: None,
+            details: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+async fn insert_token(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<String, ServiceError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = format!("{TOKEN_PREFIX}{}", hex(&bytes));
+    api_token::ActiveModel {
+        user_id: Set(user_id),
+        name: Set(name.to_owned()),
+        token_hash: Set(hash(&token)),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The user a bearer token belongs to, unless it is unknown or revoked.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<user::Model>, ServiceError> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+        return Ok(None);
+    }
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash(token)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(_, user)| user))
+}
+
+fn hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

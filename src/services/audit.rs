@@ -1,0 +1,44 @@
+//! The append-only audit log.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde_json::Value;
+
+use super::Actor;
+use crate::entities::audit_entry;
+
+/// One thing that happened, for [`record`].
+pub struct AuditRecord<'a> {
+    pub actor: Actor,
+    pub action: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: i64,
+    pub from_state: Option<&'a str>,
+    pub to_state: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub details: Value,
+}
+
+/// Appends an audit row inside the caller's transaction.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    entry: AuditRecord<'_>,
+) -> Result<(), sea_orm::DbErr> {
+    audit_entry::ActiveModel {
+        occurred_at: Set(at),
+        actor: Set(entry.actor.label()),
+        actor_user_id: Set(entry.actor.user_id()),
+        action: Set(entry.action.to_owned()),
+        subject_type: Set(entry.subject_type.to_owned()),
+        subject_id: Set(entry.subject_id),
+        from_state: Set(entry.from_state.map(str::to_owned)),
+        to_state: Set(entry.to_state.map(str::to_owned)),
+        reason: Set(entry.reason.map(str::to_owned)),
+        details: Set(entry.details.to_string()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map(drop)
+}

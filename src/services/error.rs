@@ -1,0 +1,60 @@
+use sea_orm::DbErr;
+
+use crate::domain::edit::{EditError, OverBudget};
+use crate::domain::{CompetitionState, LifecycleError, LifecycleEvent};
+
+/// Why a use case did not happen. Nothing was written when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: String },
+    #[error("{source}")]
+    Lifecycle {
+        current: CompetitionState,
+        allowed: Vec<LifecycleEvent>,
+        source: LifecycleError,
+    },
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
+    #[error("`{field}`: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{what} with {field} `{value}` already exists; choose another {field}")]
+    Duplicate { what: &'static str, field: &'static str, value: String },
+    #[error("{0} was changed at the same time by someone else; reload it and try again")]
+    Concurrent(&'static str),
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+impl ServiceError {
+    pub fn not_found(what: &'static str, id: impl ToString) -> Self {
+        Self::NotFound { what, id: id.to_string() }
+    }
+
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+}
+
+/// Whether a database error is a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Turns a unique-constraint violation into [`ServiceError::Duplicate`].
+pub(crate) fn duplicate_or(
+    err: DbErr,
+    what: &'static str,
+    field: &'static str,
+    value: impl ToString,
+) -> ServiceError {
+    if is_unique_violation(&err) {
+        ServiceError::Duplicate { what, field, value: value.to_string() }
+    } else {
+        err.into()
+    }
+}

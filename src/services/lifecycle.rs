@@ -1,0 +1,164 @@
+//! Moving competitions through their lifecycle, by staff and by the clock.
+//!
+//! Every move is a compare-and-set on (state, version): of two instances racing on
+//! the same move exactly one wins, and the loser changes nothing.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, AuditRecord};
+use super::competitions::{find, state_of, window_of};
+use super::{Actor, ServiceError, outbox};
+use crate::domain::guards::{decide, due_event};
+use crate::domain::{
+    CompetitionState, LifecycleEvent, TransitionCommand, TransitionDecision,
+};
+use crate::entities::competition;
+
+/// The outbox event type for entering `state`.
+pub fn event_type(state: CompetitionState) -> &'static str {
+    match state {
+        CompetitionState::Draft => "competition.drafted",
+        CompetitionState::Scheduled => "competition.scheduled",
+        CompetitionState::Open => "competition.opened",
+        CompetitionState::Closed => "competition.closed",
+        CompetitionState::InReview => "competition.review_started",
+        CompetitionState::Decided => "competition.decided",
+        CompetitionState::Announced => "competition.announced",
+        CompetitionState::Archived => "competition.archived",
+        CompetitionState::Cancelled => "competition.cancelled",
+    }
+}
+
+/// A transition asked for by staff.
+pub async fn transition(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    command: TransitionCommand,
+) -> Result<competition::Model, ServiceError> {
+    let current = find(db, id).await?;
+    let state = state_of(&current)?;
+    let decision = decide(state, window_of(&current), &command, now).map_err(|source| {
+        ServiceError::Lifecycle { current: state, allowed: state.allowed_events(), source }
+    })?;
+    let reason = command.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let applied = apply(db, actor, now, &current, command.event, decision, reason).await?;
+    if !applied {
+        return Err(ServiceError::Concurrent("the competition"));
+    }
+    find(db, id).await
+}
+
+/// Applies every transition the clock makes due at `now` (opening at `opens_at`,
+/// closing at `closes_at`) and returns what this call applied. Moves another
+/// instance applied first are skipped, so running this everywhere is safe.
+pub async fn apply_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, LifecycleEvent)>, ServiceError> {
+    let candidates = competition::Entity::find()
+        .filter(competition::Column::State.is_in([
+            CompetitionState::Scheduled.as_str(),
+            CompetitionState::Open.as_str(),
+        ]))
+        .all(db)
+        .await?;
+    let mut applied = Vec::new();
+    for mut current in candidates {
+        loop {
+            let state = state_of(&current)?;
+            let Some(event) = due_event(state, window_of(&current), now) else { break };
+            let Ok(to) = crate::domain::lifecycle::transition(state, event) else { break };
+            let decision = TransitionDecision { from: state, to, new_closes_at: None };
+            let actor = Actor::System("scheduler");
+            if !apply(db, actor, now, &current, event, decision, None).await? {
+                break;
+            }
+            applied.push((current.id, event));
+            current = find(db, current.id).await?;
+        }
+    }
+    Ok(applied)
+}
+
+/// Writes one decided transition with its audit row and outbox event in one
+/// transaction; `false` when another writer changed the competition first.
+async fn apply(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    current: &competition::Model,
+    event: LifecycleEvent,
+    decision: TransitionDecision,
+    reason: Option<&str>,
+) -> Result<bool, ServiceError> {
+    let txn = db.begin().await?;
+    let mut model = competition::ActiveModel {
+        state: Set(decision.to.as_str().to_owned()),
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(closes_at) = decision.new_closes_at {
+        model.closes_at = Set(Some(closes_at));
+    }
+    // The compare-and-set: first statement of the transaction, so SQLite takes the
+    // write lock here and PostgreSQL re-checks the row after a concurrent commit.
+    let written = competition::Entity::update_many()
+        .set(model)
+        .filter(competition::Column::Id.eq(current.id))
+        .filter(competition::Column::State.eq(decision.from.as_str()))
+        .filter(competition::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let closes_at = decision.new_closes_at.or(current.closes_at);
+    let details = json!({
+        "slug": current.slug,
+        "event": event.as_str(),
+        "previous_closes_at": decision.new_closes_at.and(current.closes_at),
+        "closes_at": closes_at,
+    });
+    audit::record(
+        &txn,
+        now,
+        AuditRecord {
+            actor,
+            action: "competition.transitioned",
+            subject_type: "competition",
+            subject_id: current.id,
+            from_state: Some(decision.from.as_str()),
+            to_state: Some(decision.to.as_str()),
+            reason,
+            details,
+        },
+    )
+    .await?;
+    outbox::enqueue(
+        &txn,
+        now,
+        event_type(decision.to),
+        "competition",
+        current.id,
+        json!({
+            "competition_id": current.id,
+            "slug": current.slug,
+            "from": decision.from.as_str(),
+            "to": decision.to.as_str(),
+            "reason": reason,
+            "opens_at": current.opens_at,
+            "closes_at": closes_at,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,37 @@
+//! Use cases. Each state change runs in one transaction: the domain decision, the
+//! write, an audit row and, where people must hear of it, an outbox event.
+
+pub mod accounts;
+pub mod audit;
+pub mod competitions;
+pub mod db;
+pub mod error;
+pub mod lifecycle;
+pub mod outbox;
+pub mod programmes;
+pub mod seed;
+
+pub use error::ServiceError;
+
+/// Who caused a change, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User(i64),
+    System(&'static str),
+}
+
+impl Actor {
+    pub fn label(self) -> String {
+        match self {
+            Actor::User(id) => format!("user:{id}"),
+            Actor::System(part) => format!("system:{part}"),
+        }
+    }
+
+    pub fn user_id(self) -> Option<i64> {
+        match self {
+            Actor::User(id) => Some(id),
+            Actor::System(_) => None,
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Programmes (e.g. SMARTCity Gera) and their phases.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, AuditRecord};
+use super::error::{ServiceError, duplicate_or};
+use super::{Actor, competitions};
+use crate::domain::Money;
+use crate::domain::edit::check_budget;
+use crate::entities::{competition, phase, programme};
+
+pub struct NewProgramme {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub budget: Money,
+}
+
+#[derive(Default)]
+pub struct ProgrammeChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub budget: Option<Money>,
+}
+
+pub struct NewPhase {
+    pub number: i32,
+    pub name: String,
+}
+
+#[derive(Default)]
+pub struct PhaseChanges {
+    pub number: Option<i32>,
+    pub name: Option<String>,
+}
+
+/// A programme with its phases and the competitions of each phase, in order.
+pub struct ProgrammeOverview {
+    pub programme: programme::Model,
+    pub phases: Vec<(phase::Model, Vec<competition::Model>)>,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    new: NewProgramme,
+) -> Result<programme::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let created = insert(&txn, now, new).await?;
+    audit::record(&txn, now, programme_audit(actor, "programme.created", &created)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Inserts without auditing, for callers that audit the whole operation themselves.
+pub(crate) async fn insert(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    new: NewProgramme,
+) -> Result<programme::Model, ServiceError> {
+    let slug = new.slug.clone();
+    programme::ActiveModel {
+        slug: Set(new.slug),
+        name: Set(new.name),
+        description: Set(new.description),
+        budget_cents: Set(new.budget.cents()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|err| duplicate_or(err, "programme", "slug", slug))
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    changes: ProgrammeChanges,
+) -> Result<programme::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let current = find(&txn, id).await?;
+    if let Some(budget) = changes.budget {
+        let promised = competitions::promised_prize_money(&txn, id, None).await?;
+        check_budget(budget, promised)?;
+    }
+    let mut model: programme::ActiveModel = current.into();
+    if let Some(name) = changes.name {
+        model.name = Set(name);
+    }
+    if let Some(description) = changes.description {
+        model.description = Set(description);
+    }
+    if let Some(budget) = changes.budget {
+        model.budget_cents = Set(budget.cents());
+    }
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    audit::record(&txn, now, programme_audit(actor, "programme.updated", &updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<programme::Model, ServiceError> {
+    programme::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("programme", id))
+}
+
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<programme::Model>, ServiceError> {
+    Ok(programme::Entity::find().order_by_asc(programme::Column::Id).all(db).await?)
+}
+
+pub async fn list_phases(
+    db: &DatabaseConnection,
+    programme_id: i64,
+) -> Result<Vec<phase::Model>, ServiceError> {
+    find(db, programme_id).await?;
+    Ok(phase::Entity::find()
+        .filter(phase::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(phase::Column::Number)
+        .all(db)
+        .await?)
+}
+
+pub async fn create_phase(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    programme_id: i64,
+    new: NewPhase,
+) -> Result<phase::Model, ServiceError> {
+    let txn = db.begin().await?;
+    find(&txn, programme_id).await?;
+    let created = insert_phase(&txn, now, programme_id, new).await?;
+    audit::record(&txn, now, phase_audit(actor, "phase.created", &created)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub(crate) async fn insert_phase(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    programme_id: i64,
+    new: NewPhase,
+) -> Result<phase::Model, ServiceError> {
+    let number = new.number;
+    phase::ActiveModel {
+        programme_id: Set(programme_id),
+        number: Set(new.number),
+        name: Set(new.name),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|err| duplicate_or(err, "phase", "number", number))
+}
+
+pub async fn update_phase(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    changes: PhaseChanges,
+) -> Result<phase::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let current = phase::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("phase", id))?;
+    let mut model: phase::ActiveModel = current.into();
+    if let Some(number) = changes.number {
+        model.number = Set(number);
+    }
+    if let Some(name) = changes.name {
+        model.name = Set(name);
+    }
+    model.updated_at = Set(now);
+    let number = changes.number.unwrap_or_default();
+    let updated =
+        model.update(&txn).await.map_err(|err| duplicate_or(err, "phase", "number", number))?;
+    audit::record(&txn, now, phase_audit(actor, "phase.updated", &updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Every programme with its phases and the competitions the viewer may see.
+pub async fn overviews(
+    db: &DatabaseConnection,
+    include_drafts: bool,
+) -> Result<Vec<ProgrammeOverview>, ServiceError> {
+    let programmes = list(db).await?;
+    let phases = phase::Entity::find()
+        .order_by_asc(phase::Column::ProgrammeId)
+        .order_by_asc(phase::Column::Number)
+        .all(db)
+        .await?;
+    let competitions = competitions::list(db, include_drafts).await?;
+    Ok(programmes
+        .into_iter()
+        .map(|programme| {
+            let phases = phases
+                .iter()
+                .filter(|phase| phase.programme_id == programme.id)
+                .map(|phase| {
+                    let members = competitions
+                        .iter()
+                        .filter(|c| c.phase_id == phase.id)
+                        .cloned()
+                        .collect();
+                    (phase.clone(), members)
+                })
+                .collect();
+            ProgrammeOverview { programme, phases }
+        })
+        .collect())
+}
+
+pub(crate) fn programme_audit<'a>(
+    actor: Actor,
+    action: &'a str,
+    programme: &programme::Model,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "programme",
+        subject_id: programme.id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details: json!({
+            "slug": programme.slug,
+            "name": programme.name,
+            "budget_cents": programme.budget_cents,
+        }),
+    }
+}
+
+fn phase_audit<'a>(actor: Actor, action: &'a str, phase: &phase::Model) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "phase",
+        subject_id: phase.id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details: json!({
+            "programme_id": phase.programme_id,
+            "number": phase.number,
+            "name": phase.name,
+        }),
+    }
+}
