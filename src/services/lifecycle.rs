@@ -13,23 +13,21 @@ use super::audit::{self, AuditRecord};
 use super::competitions::{find, state_of, window_of};
 use super::{Actor, ServiceError, outbox};
 use crate::domain::guards::{decide, due_event};
-use crate::domain::{
-    CompetitionState, LifecycleEvent, TransitionCommand, TransitionDecision,
-};
+use crate::domain::{CompetitionState, LifecycleEvent, TransitionCommand, TransitionDecision};
 use crate::entities::competition;
 
-/// The outbox event type for entering `state`.
-pub fn event_type(state: CompetitionState) -> &'static str {
-    match state {
-        CompetitionState::Draft => "competition.drafted",
-        CompetitionState::Scheduled => "competition.scheduled",
-        CompetitionState::Open => "competition.opened",
-        CompetitionState::Closed => "competition.closed",
-        CompetitionState::InReview => "competition.review_started",
-        CompetitionState::Decided => "competition.decided",
-        CompetitionState::Announced => "competition.announced",
-        CompetitionState::Archived => "competition.archived",
-        CompetitionState::Cancelled => "competition.cancelled",
+/// The outbox event type recorded for a lifecycle event.
+pub fn event_type(event: LifecycleEvent) -> &'static str {
+    match event {
+        LifecycleEvent::Schedule => "competition.scheduled",
+        LifecycleEvent::Open => "competition.opened",
+        LifecycleEvent::Close => "competition.closed",
+        LifecycleEvent::Reopen => "competition.reopened",
+        LifecycleEvent::StartReview => "competition.review_started",
+        LifecycleEvent::Decide => "competition.decided",
+        LifecycleEvent::Announce => "competition.announced",
+        LifecycleEvent::Archive => "competition.archived",
+        LifecycleEvent::Cancel => "competition.cancelled",
     }
 }
 
@@ -145,7 +143,7 @@ async fn apply(
     outbox::enqueue(
         &txn,
         now,
-        event_type(decision.to),
+        event_type(event),
         "competition",
         current.id,
         json!({

@@ -1,1 +1,9 @@
+//! The one integration-test binary: black-box tests against the real server.
 
+mod api;
+mod bad_input;
+mod browser;
+mod helpers;
+mod lifecycle;
+mod openapi;
+mod pages;

@@ -1,0 +1,262 @@
+//! `TestApp`: the real server on a random port with a fresh database (SQLite by
+//! default, PostgreSQL when `TEST_DATABASE_URL` names a server), a movable clock,
+//! and HTTP helpers.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ideenwettbewerb::app::{AppState, Application};
+use ideenwettbewerb::clock::ManualClock;
+use ideenwettbewerb::config::Settings;
+use ideenwettbewerb::domain::time::parse_berlin;
+use ideenwettbewerb::services::lifecycle;
+use ideenwettbewerb::domain::LifecycleEvent;
+use rand::RngCore;
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const REPO_ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A moment given as Europe/Berlin wall-clock time, e.g. `2020-06-02T00:00`.
+pub fn berlin(text: &str) -> DateTime<Utc> {
+    parse_berlin(text).expect("test time")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The first administrator's token (None for a second instance on the same database).
+    pub token: Option<String>,
+    pub clock: Arc<ManualClock>,
+    pub state: AppState,
+    pub database_url: String,
+    _dir: Option<Arc<TempDir>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+pub struct TestAppBuilder {
+    seed: bool,
+    now: DateTime<Utc>,
+    database: Option<(String, Option<Arc<TempDir>>)>,
+}
+
+/// A new empty database: a PostgreSQL database on `TEST_DATABASE_URL`'s server, or a
+/// SQLite file in a temporary folder.
+pub async fn fresh_database() -> (String, Option<Arc<TempDir>>) {
+    if let Ok(server) = std::env::var("TEST_DATABASE_URL") {
+        let server = server.trim_end_matches('/').to_owned();
+        let mut bytes = [0u8; 6];
+        rand::rng().fill_bytes(&mut bytes);
+        let name = format!("iw_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let admin = Database::connect(format!("{server}/postgres")).await.expect("PostgreSQL reachable");
+        admin
+            .execute_raw(Statement::from_string(admin.get_database_backend(), format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        (format!("{server}/{name}"), None)
+    } else {
+        let dir = TempDir::new().expect("temp dir");
+        let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+        (url, Some(Arc::new(dir)))
+    }
+}
+
+impl TestAppBuilder {
+    /// Start empty, without the Gera programme.
+    pub fn without_seed(mut self) -> Self {
+        self.seed = false;
+        self
+    }
+
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// Share another instance's database (a second app instance).
+    pub fn database_of(mut self, other: &TestApp) -> Self {
+        self.database = Some((other.database_url.clone(), other._dir.clone()));
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let (database_url, dir) = match self.database {
+            Some(db) => db,
+            None => fresh_database().await,
+        };
+        let mut settings = Settings::defaults().expect("default settings");
+        settings.server.bind = "127.0.0.1:0".parse().expect("addr");
+        settings.database.url = database_url.clone();
+        settings.database.max_connections = 4;
+        settings.scheduler.enabled = false;
+        settings.seed.programme_file = if self.seed {
+            format!("{REPO_ROOT}/config/programmes/gera-smartcity.toml")
+        } else {
+            String::new()
+        };
+        let clock = Arc::new(ManualClock::new(self.now));
+        let app = Application::build(settings, clock.clone()).await.expect("app starts");
+        let address = format!("http://{}", app.local_addr());
+        let token = app.admin_token.clone();
+        let state = app.state();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stop.await;
+        }));
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            token,
+            clock,
+            state,
+            database_url,
+            _dir: dir,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder { seed: true, now: berlin("2020-05-01T12:00"), database: None }
+    }
+
+    /// The Gera programme, on 1 May 2020 (before every competition opens).
+    pub async fn spawn() -> TestApp {
+        Self::builder().spawn().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Moves the clock and runs one scheduler pass, returning what it applied.
+    pub async fn move_clock_to(&self, at: DateTime<Utc>) -> Vec<(i64, LifecycleEvent)> {
+        self.clock.set(at);
+        lifecycle::apply_due(&self.state.db, at).await.expect("scheduler pass")
+    }
+
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>, token: Option<&str>) -> (StatusCode, Value, String) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, json, content_type)
+    }
+
+    fn admin(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (status, json, _) = self.request(Method::GET, path, None, None).await;
+        (status, json)
+    }
+
+    pub async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
+        let (status, json, _) = self.request(Method::GET, path, None, self.admin()).await;
+        (status, json)
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, json, _) = self.request(Method::POST, path, Some(body), self.admin()).await;
+        (status, json)
+    }
+
+    pub async fn admin_patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, json, _) = self.request(Method::PATCH, path, Some(body), self.admin()).await;
+        (status, json)
+    }
+
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self.client.get(self.url(path)).send().await.expect("page request");
+        (response.status(), response.text().await.expect("page body"))
+    }
+
+    /// The public competition with this slug.
+    pub async fn competition(&self, slug: &str) -> Value {
+        let (_, all) = self.admin_get("/api/admin/competitions").await;
+        all.as_array()
+            .and_then(|all| all.iter().find(|c| c["slug"] == slug))
+            .cloned()
+            .unwrap_or_else(|| panic!("no competition {slug}"))
+    }
+
+    pub async fn transition(&self, id: i64, body: Value) -> (StatusCode, Value) {
+        self.admin_post(&format!("/api/competitions/{id}/transitions"), body).await
+    }
+
+    /// Rows in a table, to show that a refused request wrote nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let db = &self.state.db;
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .expect("count query")
+            .expect("count row");
+        row.try_get::<i64>("", "n").expect("count value")
+    }
+
+    /// Row counts of every table that a state change writes.
+    pub async fn snapshot_counts(&self) -> Vec<i64> {
+        let mut counts = Vec::new();
+        for table in ["programmes", "phases", "competitions", "audit_log", "outbox_events", "api_tokens"] {
+            counts.push(self.count(table).await);
+        }
+        counts
+    }
+
+    /// Outbox event types recorded for one competition, oldest first.
+    pub async fn outbox_events(&self, competition_id: i64) -> Vec<String> {
+        let db = &self.state.db;
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT event_type FROM outbox_events WHERE aggregate_type = 'competition' AND aggregate_id = {competition_id} ORDER BY id"),
+            ))
+            .await
+            .expect("outbox query");
+        rows.iter().map(|row| row.try_get::<String>("", "event_type").expect("event type")).collect()
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown_now().await;
+    }
+
+    async fn shutdown_now(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The public pages, in German and English.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, berlin};
+
+#[tokio::test]
+async fn the_home_page_shows_the_programme_in_german() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-07-01T12:00")).await;
+    let (status, html) = app.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<html lang="de">"#));
+    assert!(html.contains("SMARTCity Gera"));
+    for phase in ["Staffel 1", "Staffel 2", "Staffel 3"] {
+        assert!(html.contains(phase), "{phase}");
+    }
+    for headline in ["Smarte Vernetzung", "Smartes Handwerk", "Gera aus Kinderaugen", "Smarte Fachkräftegewinnung", "Unsere „SMARTies“"] {
+        assert!(html.contains(headline), "{headline}");
+    }
+    assert_eq!(html.matches(r#"<li class="card">"#).count(), 12);
+    assert!(html.contains("02.06.2020, 00:00 Uhr"), "Berlin time, German format");
+    assert!(html.contains("30.09.2020, 23:59 Uhr"));
+    assert!(html.contains("Offen für Ideen"), "phase 1 is open in July");
+    assert!(html.contains("Startet bald"), "phase 3 has not started");
+    assert!(html.contains("6.750 €"));
+    assert!(html.contains("81.000 €"));
+}
+
+#[tokio::test]
+async fn english_comes_second() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.page("/?lang=en").await;
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("Starting soon"));
+    assert!(html.contains("€6,750"));
+    assert!(html.contains("2 Jun 2020, 00:00"));
+    let response = app.client.get(app.url("/")).header("accept-language", "en-GB,en;q=0.8").send().await.unwrap();
+    assert!(response.text().await.unwrap().contains(r#"<html lang="en">"#));
+}
+
+#[tokio::test]
+async fn each_competition_has_its_page() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.page("/wettbewerbe/senioren-unabhaengigkeit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Smarte Unabhängigkeit im Alter"));
+    assert!(html.contains("Staffel 2"));
+    assert!(html.contains("20.07.2020, 00:00 Uhr"));
+    assert!(html.contains("Wer teilnehmen kann"));
+
+    let (status, html) = app.page("/wettbewerbe/gibt-es-nicht").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Seite nicht gefunden"));
+    let (status, _) = app.page("/irgendwo").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn drafts_stay_private_and_text_is_escaped() {
+    let app = TestApp::builder().at(berlin("2020-01-10T12:00")).spawn().await;
+    app.admin_patch("/api/programmes/1", json!({ "budget_cents": 9_000_000 })).await;
+    let (status, draft) = app
+        .admin_post(
+            "/api/competitions",
+            json!({
+                "phase_id": 1, "slug": "probe", "target_group": "<b>Alle</b>",
+                "headline": "<script>alert('x')</script>",
+                "opens_at": "2020-03-01T00:00:00+01:00", "closes_at": "2020-04-01T00:00:00+02:00"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let (status, _) = app.page("/wettbewerbe/probe").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "drafts have no public page");
+    let (_, home) = app.page("/").await;
+    assert!(!home.contains("alert("), "drafts are not listed");
+
+    app.transition(draft["id"].as_i64().unwrap(), json!({ "event": "schedule" })).await;
+    let (status, page) = app.page("/wettbewerbe/probe").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("<script>alert"), "never raw");
+    assert!(page.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2F;script&gt;"));
+    assert!(page.contains("&lt;b&gt;Alle&lt;&#x2F;b&gt;"));
+}
+
+#[tokio::test]
+async fn pages_send_security_headers() {
+    let app = TestApp::builder().without_seed().spawn().await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    let headers = response.headers();
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let (_, html) = app.page("/").await;
+    assert!(html.contains("Zurzeit gibt es keine Wettbewerbe."));
+    let css = app.client.get(app.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+}
