@@ -20,18 +20,19 @@ fn axe_path() -> PathBuf {
         .unwrap_or_else(|_| Path::new(REPO_ROOT).join("node_modules/axe-core/axe.min.js"))
 }
 
-/// chromedriver in its own process group, killed with its browsers on drop.
+/// chromedriver and the Chromium it starts for one test; on drop (also after a
+/// panic) both are stopped: Chromium is found by its unique profile folder.
 struct Driver {
     child: Child,
     port: u16,
+    profile: tempfile::TempDir,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // SAFETY-free: signal the whole group so Chromium children go too.
-        let _ = Command::new("kill").args(["-TERM", &format!("-{}", self.child.id())]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = Command::new("pkill").arg("-f").arg(self.profile.path()).status();
     }
 }
 
@@ -47,13 +48,11 @@ fn browser_available() -> bool {
 }
 
 async fn start_driver() -> Driver {
-    use std::os::unix::process::CommandExt;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .process_group(0)
         .spawn()
         .expect("chromedriver starts");
     for _ in 0..100 {
@@ -62,10 +61,12 @@ async fn start_driver() -> Driver {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Driver { child, port }
+    let profile = tempfile::TempDir::new().expect("profile folder");
+    Driver { child, port, profile }
 }
 
-async fn open_browser(driver: &Driver, profile: &Path) -> Client {
+async fn open_browser(driver: &Driver) -> Client {
+    let profile = driver.profile.path();
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -112,8 +113,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     let app = TestApp::spawn().await;
     app.move_clock_to(berlin("2020-07-01T12:00")).await;
     let driver = start_driver().await;
-    let profile = tempfile::TempDir::new().unwrap();
-    let client = open_browser(&driver, profile.path()).await;
+    let client = open_browser(&driver).await;
 
     client.goto(&app.url("/")).await.unwrap();
     let cards = client.find_all(Locator::Css("li.card")).await.unwrap();
@@ -124,6 +124,9 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     assert!(violations.is_empty(), "home page: {violations:#?}");
     let png = client.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        std::fs::write(Path::new(&dir).join("home.png"), &png).expect("screenshot saved");
+    }
 
     client.goto(&app.url("/wettbewerbe/wir-lieben-gera?lang=en")).await.unwrap();
     let violations = axe_violations(&client).await;
@@ -139,9 +142,8 @@ async fn the_skip_link_is_the_first_stop_for_the_keyboard() {
     }
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
-    let profile = tempfile::TempDir::new().unwrap();
-    let client = open_browser(&driver, profile.path()).await;
-    client.goto(&app.url("/")).await.unwrap();
+    let client = open_browser(&driver).await;
+    client.goto(&app.url("/?lang=de")).await.unwrap();
 
     let tab = KeyActions::new("keyboard".into())
         .then(KeyAction::Down { value: '\u{E004}' })
