@@ -54,7 +54,10 @@ pub enum StartupError {
     #[error("templates: {0}")]
     Templates(#[from] tera::Error),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A started application: database ready, port bound, not yet serving.
@@ -91,8 +94,18 @@ impl Application {
             .into_iter()
             .find_map(|addr| addr.as_socket_addr().copied())
             .unwrap_or(bind);
-        let state = AppState(Arc::new(StateInner { db, clock, pages, settings }));
-        Ok(Self { state, acceptor, local_addr, admin_token })
+        let state = AppState(Arc::new(StateInner {
+            db,
+            clock,
+            pages,
+            settings,
+        }));
+        Ok(Self {
+            state,
+            acceptor,
+            local_addr,
+            admin_token,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

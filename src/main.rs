@@ -52,7 +52,10 @@ async fn main() -> ExitCode {
         }
     };
     init_logging(&settings);
-    let command = cli.command.unwrap_or(Command::Serve { bind: None, database_url: None });
+    let command = cli.command.unwrap_or(Command::Serve {
+        bind: None,
+        database_url: None,
+    });
     let result = match command {
         Command::Serve { bind, database_url } => {
             if let Some(bind) = bind {
@@ -63,7 +66,10 @@ async fn main() -> ExitCode {
             }
             serve(settings).await
         }
-        Command::Migrate => db::connect(&settings.database).await.map(drop).map_err(|e| e.to_string()),
+        Command::Migrate => db::connect(&settings.database)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
         Command::AdminToken => admin_token(&settings).await,
     };
     match result {
@@ -79,7 +85,9 @@ async fn main() -> ExitCode {
 async fn serve(settings: Settings) -> Result<(), String> {
     let public_url = settings.server.public_url.trim_end_matches('/').to_owned();
     let admin_email = settings.admin.email.clone();
-    let app = Application::build(settings, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
+    let app = Application::build(settings, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
     println!("\nIdeenwettbewerb is running: {public_url}/  (API docs: {public_url}/api/docs)");
     if let Some(token) = &app.admin_token {
         println!(
@@ -88,12 +96,18 @@ async fn serve(settings: Settings) -> Result<(), String> {
              Try:  curl -H 'Authorization: Bearer {token}' {public_url}/api/admin/competitions\n"
         );
     }
-    app.run_until(shutdown_signal()).await.map_err(|e| e.to_string())
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn admin_token(settings: &Settings) -> Result<(), String> {
-    let db = db::connect(&settings.database).await.map_err(|e| e.to_string())?;
-    let token = accounts::issue_admin_token(&db, SystemClock.now()).await.map_err(|e| e.to_string())?;
+    let db = db::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = accounts::issue_admin_token(&db, SystemClock.now())
+        .await
+        .map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())
 }

@@ -189,7 +189,9 @@ impl MigrationTrait for Migration {
             Phases::Table.into_iden(),
             Programmes::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -33,7 +33,9 @@ pub enum EditError {
         "closes_at cannot change in state `{state}`; re-open the competition with a new deadline instead"
     )]
     DeadlineFixed { state: CompetitionState },
-    #[error("an open competition's deadline can only be extended: choose a closes_at later than {current}")]
+    #[error(
+        "an open competition's deadline can only be extended: choose a closes_at later than {current}"
+    )]
     DeadlineShortened { current: DateTime<Utc> },
     #[error("closes_at must be in the future")]
     DeadlineInPast,
@@ -86,7 +88,10 @@ pub fn check_edit(
     {
         return Err(EditError::WindowOrder);
     }
-    Ok(EditOutcome { window, deadline_extended })
+    Ok(EditOutcome {
+        window,
+        deadline_extended,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,27 +110,40 @@ pub fn check_budget(
 ) -> Result<(), OverBudget> {
     let mut total = Money::ZERO;
     for amount in promised {
-        total = total.checked_add(amount).ok_or(OverBudget { total: amount, budget })?;
+        total = total.checked_add(amount).ok_or(OverBudget {
+            total: amount,
+            budget,
+        })?;
     }
-    if total > budget { Err(OverBudget { total, budget }) } else { Ok(()) }
+    if total > budget {
+        Err(OverBudget { total, budget })
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use CompetitionState as S;
+    use chrono::TimeZone;
 
     fn at(day: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2020, 9, day, 22, 0, 0).unwrap()
     }
 
     fn window(opens: u32, closes: u32) -> SubmissionWindow {
-        SubmissionWindow { opens_at: Some(at(opens)), closes_at: Some(at(closes)) }
+        SubmissionWindow {
+            opens_at: Some(at(opens)),
+            closes_at: Some(at(closes)),
+        }
     }
 
     fn closes(day: u32) -> CompetitionEdit {
-        CompetitionEdit { closes_at: Some(at(day)), ..Default::default() }
+        CompetitionEdit {
+            closes_at: Some(at(day)),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -138,35 +156,63 @@ mod tests {
             check_edit(S::Open, w, &closes(15), at(10)),
             Err(EditError::DeadlineShortened { current: at(20) })
         );
-        assert!(!check_edit(S::Open, w, &closes(20), at(10)).unwrap().deadline_extended);
+        assert!(
+            !check_edit(S::Open, w, &closes(20), at(10))
+                .unwrap()
+                .deadline_extended
+        );
     }
 
     #[test]
     fn the_schedule_is_fixed_where_it_has_taken_effect() {
         let w = window(5, 20);
-        let opens = CompetitionEdit { opens_at: Some(at(2)), ..Default::default() };
+        let opens = CompetitionEdit {
+            opens_at: Some(at(2)),
+            ..Default::default()
+        };
         assert!(check_edit(S::Scheduled, w, &opens, at(1)).is_ok());
-        assert_eq!(check_edit(S::Open, w, &opens, at(6)), Err(EditError::OpeningFixed { state: S::Open }));
+        assert_eq!(
+            check_edit(S::Open, w, &opens, at(6)),
+            Err(EditError::OpeningFixed { state: S::Open })
+        );
         assert_eq!(
             check_edit(S::Closed, w, &closes(28), at(21)),
             Err(EditError::DeadlineFixed { state: S::Closed })
         );
-        assert_eq!(check_edit(S::Scheduled, w, &closes(3), at(4)), Err(EditError::DeadlineInPast));
+        assert_eq!(
+            check_edit(S::Scheduled, w, &closes(3), at(4)),
+            Err(EditError::DeadlineInPast)
+        );
     }
 
     #[test]
     fn the_window_stays_in_order() {
-        let opens_late = CompetitionEdit { opens_at: Some(at(25)), ..Default::default() };
-        assert_eq!(check_edit(S::Draft, window(1, 20), &opens_late, at(1)), Err(EditError::WindowOrder));
+        let opens_late = CompetitionEdit {
+            opens_at: Some(at(25)),
+            ..Default::default()
+        };
+        assert_eq!(
+            check_edit(S::Draft, window(1, 20), &opens_late, at(1)),
+            Err(EditError::WindowOrder)
+        );
     }
 
     #[test]
     fn finished_competitions_are_frozen_and_decided_prizes_fixed() {
-        let texts = CompetitionEdit { texts: true, ..Default::default() };
+        let texts = CompetitionEdit {
+            texts: true,
+            ..Default::default()
+        };
         for state in [S::Announced, S::Archived, S::Cancelled] {
-            assert_eq!(check_edit(state, window(1, 2), &texts, at(3)), Err(EditError::Frozen { state }));
+            assert_eq!(
+                check_edit(state, window(1, 2), &texts, at(3)),
+                Err(EditError::Frozen { state })
+            );
         }
-        let money = CompetitionEdit { prize_money: Money::from_euros(10).ok(), ..Default::default() };
+        let money = CompetitionEdit {
+            prize_money: Money::from_euros(10).ok(),
+            ..Default::default()
+        };
         assert!(check_edit(S::InReview, window(1, 2), &money, at(3)).is_ok());
         assert!(check_edit(S::Decided, window(1, 2), &money, at(3)).is_err());
     }
@@ -177,7 +223,10 @@ mod tests {
         assert!(check_budget(euros(81_000), vec![euros(6_750); 12]).is_ok());
         assert_eq!(
             check_budget(euros(80_000), vec![euros(6_750); 12]),
-            Err(OverBudget { total: euros(81_000), budget: euros(80_000) })
+            Err(OverBudget {
+                total: euros(81_000),
+                budget: euros(80_000)
+            })
         );
     }
 }

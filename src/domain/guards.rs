@@ -48,9 +48,13 @@ pub enum GuardError {
     MissingWindow,
     #[error("opens_at must be before closes_at")]
     WindowOrder,
-    #[error("the submission window has already ended (closes_at {closes_at}); set a later closes_at first")]
+    #[error(
+        "the submission window has already ended (closes_at {closes_at}); set a later closes_at first"
+    )]
     WindowOver { closes_at: DateTime<Utc> },
-    #[error("the submission window opens at {opens_at}; to open earlier, send force=true with a reason")]
+    #[error(
+        "the submission window opens at {opens_at}; to open earlier, send force=true with a reason"
+    )]
     NotYetOpen { opens_at: DateTime<Utc> },
     #[error("a reason is required for `{event}`")]
     ReasonRequired { event: LifecycleEvent },
@@ -115,7 +119,10 @@ pub fn decide(
         }
         LifecycleEvent::Reopen => {
             if !has_reason(&command.reason) {
-                return Err(GuardError::ReasonRequired { event: command.event }.into());
+                return Err(GuardError::ReasonRequired {
+                    event: command.event,
+                }
+                .into());
             }
             match command.new_closes_at {
                 Some(closes) if closes > now => new_closes_at = Some(closes),
@@ -124,7 +131,10 @@ pub fn decide(
         }
         LifecycleEvent::Cancel => {
             if !has_reason(&command.reason) {
-                return Err(GuardError::ReasonRequired { event: command.event }.into());
+                return Err(GuardError::ReasonRequired {
+                    event: command.event,
+                }
+                .into());
             }
         }
         LifecycleEvent::StartReview
@@ -132,7 +142,11 @@ pub fn decide(
         | LifecycleEvent::Announce
         | LifecycleEvent::Archive => {}
     }
-    Ok(TransitionDecision { from: state, to, new_closes_at })
+    Ok(TransitionDecision {
+        from: state,
+        to,
+        new_closes_at,
+    })
 }
 
 /// The transition the clock makes at `now`, if any: opening at `opens_at`,
@@ -156,38 +170,61 @@ pub fn due_event(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use CompetitionState as S;
     use LifecycleEvent as E;
+    use chrono::TimeZone;
 
     fn at(day: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2020, 6, day, 12, 0, 0).unwrap()
     }
 
     fn window(opens: u32, closes: u32) -> SubmissionWindow {
-        SubmissionWindow { opens_at: Some(at(opens)), closes_at: Some(at(closes)) }
+        SubmissionWindow {
+            opens_at: Some(at(opens)),
+            closes_at: Some(at(closes)),
+        }
     }
 
     fn command(event: E) -> TransitionCommand {
-        TransitionCommand { event, reason: None, force: false, new_closes_at: None }
+        TransitionCommand {
+            event,
+            reason: None,
+            force: false,
+            new_closes_at: None,
+        }
     }
 
     fn with_reason(event: E) -> TransitionCommand {
-        TransitionCommand { reason: Some("Stadtratsbeschluss".into()), ..command(event) }
+        TransitionCommand {
+            reason: Some("Stadtratsbeschluss".into()),
+            ..command(event)
+        }
     }
 
     #[test]
     fn scheduling_needs_a_complete_window_that_ends_in_the_future() {
         let cases = [
-            (SubmissionWindow::default(), at(1), Err(GuardError::MissingWindow)),
+            (
+                SubmissionWindow::default(),
+                at(1),
+                Err(GuardError::MissingWindow),
+            ),
             (window(10, 5), at(1), Err(GuardError::WindowOrder)),
-            (window(2, 5), at(6), Err(GuardError::WindowOver { closes_at: at(5) })),
+            (
+                window(2, 5),
+                at(6),
+                Err(GuardError::WindowOver { closes_at: at(5) }),
+            ),
             (window(2, 5), at(3), Ok(S::Scheduled)),
             (window(2, 5), at(1), Ok(S::Scheduled)),
         ];
         for (w, now, expected) in cases {
             let got = decide(S::Draft, w, &command(E::Schedule), now).map(|d| d.to);
-            assert_eq!(got, expected.map_err(LifecycleError::from), "{w:?} at {now}");
+            assert_eq!(
+                got,
+                expected.map_err(LifecycleError::from),
+                "{w:?} at {now}"
+            );
         }
     }
 
@@ -195,13 +232,27 @@ mod tests {
     fn opening_early_needs_force_and_a_reason() {
         let w = window(10, 20);
         let early = decide(S::Scheduled, w, &command(E::Open), at(5));
-        assert_eq!(early, Err(GuardError::NotYetOpen { opens_at: at(10) }.into()));
-        let forced_without_reason =
-            TransitionCommand { force: true, ..command(E::Open) };
+        assert_eq!(
+            early,
+            Err(GuardError::NotYetOpen { opens_at: at(10) }.into())
+        );
+        let forced_without_reason = TransitionCommand {
+            force: true,
+            ..command(E::Open)
+        };
         assert!(decide(S::Scheduled, w, &forced_without_reason, at(5)).is_err());
-        let forced = TransitionCommand { force: true, ..with_reason(E::Open) };
-        assert_eq!(decide(S::Scheduled, w, &forced, at(5)).map(|d| d.to), Ok(S::Open));
-        assert_eq!(decide(S::Scheduled, w, &command(E::Open), at(10)).map(|d| d.to), Ok(S::Open));
+        let forced = TransitionCommand {
+            force: true,
+            ..with_reason(E::Open)
+        };
+        assert_eq!(
+            decide(S::Scheduled, w, &forced, at(5)).map(|d| d.to),
+            Ok(S::Open)
+        );
+        assert_eq!(
+            decide(S::Scheduled, w, &command(E::Open), at(10)).map(|d| d.to),
+            Ok(S::Open)
+        );
         assert!(decide(S::Scheduled, w, &command(E::Open), at(21)).is_err());
     }
 
@@ -218,16 +269,31 @@ mod tests {
         let w = window(1, 10);
         let now = at(12);
         assert!(decide(S::Closed, w, &command(E::Reopen), now).is_err());
-        let past = TransitionCommand { new_closes_at: Some(at(11)), ..with_reason(E::Reopen) };
-        assert_eq!(decide(S::Closed, w, &past, now), Err(GuardError::NewDeadlineRequired.into()));
-        let future = TransitionCommand { new_closes_at: Some(at(28)), ..with_reason(E::Reopen) };
+        let past = TransitionCommand {
+            new_closes_at: Some(at(11)),
+            ..with_reason(E::Reopen)
+        };
+        assert_eq!(
+            decide(S::Closed, w, &past, now),
+            Err(GuardError::NewDeadlineRequired.into())
+        );
+        let future = TransitionCommand {
+            new_closes_at: Some(at(28)),
+            ..with_reason(E::Reopen)
+        };
         let decision = decide(S::Closed, w, &future, now).unwrap();
-        assert_eq!((decision.to, decision.new_closes_at), (S::Open, Some(at(28))));
+        assert_eq!(
+            (decision.to, decision.new_closes_at),
+            (S::Open, Some(at(28)))
+        );
     }
 
     #[test]
     fn cancelling_needs_a_reason() {
-        let blank = TransitionCommand { reason: Some("  ".into()), ..command(E::Cancel) };
+        let blank = TransitionCommand {
+            reason: Some("  ".into()),
+            ..command(E::Cancel)
+        };
         assert!(decide(S::Open, window(1, 10), &blank, at(2)).is_err());
         assert!(decide(S::Open, window(1, 10), &with_reason(E::Cancel), at(2)).is_ok());
     }

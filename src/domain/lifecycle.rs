@@ -209,9 +209,9 @@ impl FromStr for CompetitionState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use CompetitionState as S;
     use LifecycleEvent as E;
+    use proptest::prelude::*;
 
     /// Every allowed (state, event) pair; everything else must be rejected.
     const ALLOWED: &[(S, E, S)] = &[
@@ -269,7 +269,11 @@ mod tests {
     fn cancel_is_possible_exactly_before_the_announcement() {
         for state in S::ALL {
             let before_announcement = !matches!(state, S::Announced | S::Archived | S::Cancelled);
-            assert_eq!(transition(state, E::Cancel).is_ok(), before_announcement, "{state}");
+            assert_eq!(
+                transition(state, E::Cancel).is_ok(),
+                before_announcement,
+                "{state}"
+            );
         }
     }
 

@@ -57,7 +57,7 @@ impl Money {
         let euros = (self.0 / 100).to_string();
         let mut grouped = String::new();
         for (i, digit) in euros.chars().enumerate() {
-            if i > 0 && (euros.len() - i) % 3 == 0 {
+            if i > 0 && (euros.len() - i).is_multiple_of(3) {
                 grouped.push(group);
             }
             grouped.push(digit);
@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn parses_only_plausible_amounts() {
         assert_eq!(Money::from_cents(-1), Err(MoneyError::Negative(-1)));
-        assert_eq!(Money::from_cents(MAX_CENTS + 1), Err(MoneyError::TooLarge(MAX_CENTS + 1)));
+        assert_eq!(
+            Money::from_cents(MAX_CENTS + 1),
+            Err(MoneyError::TooLarge(MAX_CENTS + 1))
+        );
         assert_eq!(Money::from_euros(6_750).map(Money::cents), Ok(675_000));
         assert!(Money::from_euros(i64::MAX).is_err());
     }
@@ -101,7 +104,10 @@ mod tests {
         ];
         for (cents, de, en) in cases {
             let money = Money::from_cents(cents).unwrap();
-            assert_eq!((money.format_de().as_str(), money.format_en().as_str()), (de, en));
+            assert_eq!(
+                (money.format_de().as_str(), money.format_en().as_str()),
+                (de, en)
+            );
         }
     }
 

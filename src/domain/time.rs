@@ -28,12 +28,16 @@ pub fn parse_berlin(text: &str) -> Result<DateTime<Utc>, LocalTimeError> {
 
 /// `30.09.2020, 23:59 Uhr`
 pub fn format_de(at: DateTime<Utc>) -> String {
-    at.with_timezone(&ZONE).format("%d.%m.%Y, %H:%M Uhr").to_string()
+    at.with_timezone(&ZONE)
+        .format("%d.%m.%Y, %H:%M Uhr")
+        .to_string()
 }
 
 /// `30 Sep 2020, 23:59`
 pub fn format_en(at: DateTime<Utc>) -> String {
-    at.with_timezone(&ZONE).format("%-d %b %Y, %H:%M").to_string()
+    at.with_timezone(&ZONE)
+        .format("%-d %b %Y, %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -52,8 +56,14 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_skipped_times() {
-        assert!(matches!(parse_berlin("30.09.2020"), Err(LocalTimeError::Malformed(_))));
-        assert!(matches!(parse_berlin("2020-03-29T02:30"), Err(LocalTimeError::Skipped(_))));
+        assert!(matches!(
+            parse_berlin("30.09.2020"),
+            Err(LocalTimeError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_berlin("2020-03-29T02:30"),
+            Err(LocalTimeError::Skipped(_))
+        ));
         let doubled = parse_berlin("2020-10-25T02:30").unwrap();
         assert_eq!(doubled.to_rfc3339(), "2020-10-25T00:30:00+00:00");
     }

@@ -16,7 +16,11 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
         Some(length) if length > API_BODY_LIMIT => return Err(too_large()),
         Some(_) => {}
         None => {
-            let body = req.take_body().into_bytes_limit(API_BODY_LIMIT).await.map_err(|_| too_large())?;
+            let body = req
+                .take_body()
+                .into_bytes_limit(API_BODY_LIMIT)
+                .await
+                .map_err(|_| too_large())?;
             req.set_body(body);
         }
     }

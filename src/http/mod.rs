@@ -66,9 +66,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
                 .overriding("referrer-policy", "strict-origin-when-cross-origin")
                 .overriding("x-frame-options", "DENY"),
         )
-        .with(CatchPanic::new().with_handler(|_| {
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }))
+        .with(CatchPanic::new().with_handler(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
         .with(Tracing)
         .with(RequestId::default().reuse_id(ReuseId::Ignore))
 }

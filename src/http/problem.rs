@@ -1,7 +1,7 @@
 //! RFC 9457 problem details: the one error shape of the JSON API.
 
-use poem::http::StatusCode;
 use poem::Response;
+use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, Object};
@@ -55,8 +55,13 @@ impl Problem {
     fn with_lifecycle(mut self, current: CompetitionState, allowed: &[LifecycleEvent]) -> Self {
         self.current_state = Some(current.as_str().to_owned());
         self.allowed_events = Some(allowed.iter().map(|e| e.as_str().to_owned()).collect());
-        self.allowed_next_states =
-            Some(current.allowed_next_states().iter().map(|s| s.as_str().to_owned()).collect());
+        self.allowed_next_states = Some(
+            current
+                .allowed_next_states()
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        );
         self
     }
 }
@@ -101,8 +106,14 @@ impl From<ServiceError> for ApiProblem {
     fn from(err: ServiceError) -> Self {
         let detail = err.to_string();
         let problem = match &err {
-            ServiceError::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
-            ServiceError::Lifecycle { current, allowed, source } => {
+            ServiceError::NotFound { .. } => {
+                Problem::new(StatusCode::NOT_FOUND, "not-found", detail)
+            }
+            ServiceError::Lifecycle {
+                current,
+                allowed,
+                source,
+            } => {
                 let (status, kind) = match source {
                     LifecycleError::NotAllowed(_) => (StatusCode::CONFLICT, "illegal-transition"),
                     LifecycleError::Guard(_) => {
@@ -168,13 +179,21 @@ pub async fn from_poem_error(err: poem::Error) -> Response {
             "send an administrator API token as `Authorization: Bearer iw_…`",
         ),
         StatusCode::FORBIDDEN => Problem::new(status, "forbidden", err.to_string()),
-        StatusCode::NOT_FOUND => Problem::new(status, "not-found", "no API operation at this path; see /api/docs"),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            Problem::new(status, "method-not-allowed", "this path does not take that HTTP method; see /api/docs")
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(status, "payload-too-large", "the request body is larger than 1 MiB")
-        }
+        StatusCode::NOT_FOUND => Problem::new(
+            status,
+            "not-found",
+            "no API operation at this path; see /api/docs",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            status,
+            "method-not-allowed",
+            "this path does not take that HTTP method; see /api/docs",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            status,
+            "payload-too-large",
+            "the request body is larger than 1 MiB",
+        ),
         status if status.is_server_error() => {
             tracing::error!(error = %err, "request failed");
             internal()
@@ -182,5 +201,8 @@ pub async fn from_poem_error(err: poem::Error) -> Response {
         status => Problem::new(status, "bad-request", err.to_string()),
     };
     let body = problem.to_json_string();
-    Response::builder().status(status).content_type(CONTENT_TYPE).body(body)
+    Response::builder()
+        .status(status)
+        .content_type(CONTENT_TYPE)
+        .body(body)
 }

@@ -74,7 +74,9 @@ pub async fn issue_admin_token(
         .filter(user::Column::Role.eq(ROLE_ADMIN))
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::not_found("administrator", "(none yet: start the server once)"))?;
+        .ok_or_else(|| {
+            ServiceError::not_found("administrator", "(none yet: start the server once)")
+        })?;
     let token = insert_token(&txn, admin.id, "command line", now).await?;
     audit::record(
         &txn,

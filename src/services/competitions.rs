@@ -41,11 +41,17 @@ pub struct CompetitionChanges {
 
 /// The state column as a domain value.
 pub fn state_of(model: &competition::Model) -> Result<CompetitionState, ServiceError> {
-    model.state.parse().map_err(|err| ServiceError::Corrupt(format!("competition {}: {err}", model.id)))
+    model
+        .state
+        .parse()
+        .map_err(|err| ServiceError::Corrupt(format!("competition {}: {err}", model.id)))
 }
 
 pub fn window_of(model: &competition::Model) -> SubmissionWindow {
-    SubmissionWindow { opens_at: model.opens_at, closes_at: model.closes_at }
+    SubmissionWindow {
+        opens_at: model.opens_at,
+        closes_at: model.closes_at,
+    }
 }
 
 /// Creates a competition as a draft in the programme of its phase.
@@ -85,7 +91,10 @@ pub(crate) async fn insert(
     let programme = programmes::find(conn, phase.programme_id).await?;
     let mut promised = promised_prize_money(conn, programme.id, None).await?;
     promised.push(new.prize_money);
-    check_budget(Money::from_cents(programme.budget_cents).unwrap_or_default(), promised)?;
+    check_budget(
+        Money::from_cents(programme.budget_cents).unwrap_or_default(),
+        promised,
+    )?;
     let position: Option<i32> = competition::Entity::find()
         .select_only()
         .column_as(competition::Column::Position.max(), "max")
@@ -148,7 +157,10 @@ pub async fn update(
         let programme = programmes::find(&txn, current.programme_id).await?;
         let mut promised = promised_prize_money(&txn, programme.id, Some(id)).await?;
         promised.push(prize);
-        check_budget(Money::from_cents(programme.budget_cents).unwrap_or_default(), promised)?;
+        check_budget(
+            Money::from_cents(programme.budget_cents).unwrap_or_default(),
+            promised,
+        )?;
     }
     let mut diff = Map::new();
     let mut model = competition::ActiveModel {
@@ -213,7 +225,10 @@ pub async fn update(
     Ok(updated)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<competition::Model, ServiceError> {
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<competition::Model, ServiceError> {
     competition::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -278,7 +293,10 @@ pub(crate) async fn promised_prize_money(
         query = query.filter(competition::Column::Id.ne(id));
     }
     let cents: Vec<i64> = query.into_tuple().all(conn).await?;
-    Ok(cents.into_iter().map(|c| Money::from_cents(c).unwrap_or_default()).collect())
+    Ok(cents
+        .into_iter()
+        .map(|c| Money::from_cents(c).unwrap_or_default())
+        .collect())
 }
 
 pub(crate) fn competition_audit<'a>(

@@ -15,12 +15,16 @@ use crate::config::DatabaseSettings;
 /// disk), foreign keys on, and waits up to five seconds for a busy writer.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.url.as_str();
-    if let Some(path) = sqlite_path(url) {
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|err| {
-                DbErr::Custom(format!("cannot create the database folder {}: {err}", dir.display()))
-            })?;
-        }
+    if let Some(dir) = sqlite_path(url)
+        .and_then(|path| Path::new(path).parent())
+        .filter(|dir| !dir.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            DbErr::Custom(format!(
+                "cannot create the database folder {}: {err}",
+                dir.display()
+            ))
+        })?;
     }
     let mut options = ConnectOptions::new(url);
     options
@@ -41,7 +45,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 
 /// The file path of a SQLite URL, if it names a file.
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -52,7 +58,10 @@ mod tests {
 
     #[test]
     fn finds_the_sqlite_file() {
-        assert_eq!(sqlite_path("sqlite://data/x.db?mode=rwc"), Some("data/x.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/x.db?mode=rwc"),
+            Some("data/x.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://localhost/x"), None);
     }

@@ -19,9 +19,16 @@ pub enum ServiceError {
     #[error(transparent)]
     OverBudget(#[from] OverBudget),
     #[error("`{field}`: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("{what} with {field} `{value}` already exists; choose another {field}")]
-    Duplicate { what: &'static str, field: &'static str, value: String },
+    Duplicate {
+        what: &'static str,
+        field: &'static str,
+        value: String,
+    },
     #[error("{0} was changed at the same time by someone else; reload it and try again")]
     Concurrent(&'static str),
     #[error("database: {0}")]
@@ -32,17 +39,26 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn not_found(what: &'static str, id: impl ToString) -> Self {
-        Self::NotFound { what, id: id.to_string() }
+        Self::NotFound {
+            what,
+            id: id.to_string(),
+        }
     }
 
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field, message: message.into() }
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 
 /// Whether a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 /// Turns a unique-constraint violation into [`ServiceError::Duplicate`].
@@ -53,7 +69,11 @@ pub(crate) fn duplicate_or(
     value: impl ToString,
 ) -> ServiceError {
     if is_unique_violation(&err) {
-        ServiceError::Duplicate { what, field, value: value.to_string() }
+        ServiceError::Duplicate {
+            what,
+            field,
+            value: value.to_string(),
+        }
     } else {
         err.into()
     }

@@ -4,9 +4,7 @@
 //! the same move exactly one wins, and the loser changes nothing.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, AuditRecord};
@@ -42,9 +40,17 @@ pub async fn transition(
     let current = find(db, id).await?;
     let state = state_of(&current)?;
     let decision = decide(state, window_of(&current), &command, now).map_err(|source| {
-        ServiceError::Lifecycle { current: state, allowed: state.allowed_events(), source }
+        ServiceError::Lifecycle {
+            current: state,
+            allowed: state.allowed_events(),
+            source,
+        }
     })?;
-    let reason = command.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let reason = command
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     let applied = apply(db, actor, now, &current, command.event, decision, reason).await?;
     if !applied {
         return Err(ServiceError::Concurrent("the competition"));
@@ -70,9 +76,17 @@ pub async fn apply_due(
     for mut current in candidates {
         loop {
             let state = state_of(&current)?;
-            let Some(event) = due_event(state, window_of(&current), now) else { break };
-            let Ok(to) = crate::domain::lifecycle::transition(state, event) else { break };
-            let decision = TransitionDecision { from: state, to, new_closes_at: None };
+            let Some(event) = due_event(state, window_of(&current), now) else {
+                break;
+            };
+            let Ok(to) = crate::domain::lifecycle::transition(state, event) else {
+                break;
+            };
+            let decision = TransitionDecision {
+                from: state,
+                to,
+                new_closes_at: None,
+            };
             let actor = Actor::System("scheduler");
             if !apply(db, actor, now, &current, event, decision, None).await? {
                 break;

@@ -53,7 +53,12 @@ pub async fn create(
 ) -> Result<programme::Model, ServiceError> {
     let txn = db.begin().await?;
     let created = insert(&txn, now, new).await?;
-    audit::record(&txn, now, programme_audit(actor, "programme.created", &created)).await?;
+    audit::record(
+        &txn,
+        now,
+        programme_audit(actor, "programme.created", &created),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -104,7 +109,12 @@ pub async fn update(
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
-    audit::record(&txn, now, programme_audit(actor, "programme.updated", &updated)).await?;
+    audit::record(
+        &txn,
+        now,
+        programme_audit(actor, "programme.updated", &updated),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -117,7 +127,10 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<programme::Mod
 }
 
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<programme::Model>, ServiceError> {
-    Ok(programme::Entity::find().order_by_asc(programme::Column::Id).all(db).await?)
+    Ok(programme::Entity::find()
+        .order_by_asc(programme::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub async fn list_phases(
@@ -188,8 +201,10 @@ pub async fn update_phase(
     }
     model.updated_at = Set(now);
     let number = changes.number.unwrap_or_default();
-    let updated =
-        model.update(&txn).await.map_err(|err| duplicate_or(err, "phase", "number", number))?;
+    let updated = model
+        .update(&txn)
+        .await
+        .map_err(|err| duplicate_or(err, "phase", "number", number))?;
     audit::record(&txn, now, phase_audit(actor, "phase.updated", &updated)).await?;
     txn.commit().await?;
     Ok(updated)

@@ -76,7 +76,10 @@ pub struct CompetitionData {
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("cannot read the programme file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the programme file {path} is not valid: {message}")]
     Invalid { path: String, message: String },
     #[error(transparent)]
@@ -89,9 +92,14 @@ pub async fn load_if_absent(
     path: &Path,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, SeedError> {
-    let invalid = |message: String| SeedError::Invalid { path: path.display().to_string(), message };
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| SeedError::Read { path: path.display().to_string(), source })?;
+    let invalid = |message: String| SeedError::Invalid {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     let file: ProgrammeFile = toml::from_str(&text).map_err(|err| invalid(err.to_string()))?;
     file.validate().map_err(|err| invalid(err.to_string()))?;
 
@@ -105,7 +113,8 @@ pub async fn load_if_absent(
     }
     let actor = Actor::System("seed");
     let txn = db.begin().await.map_err(ServiceError::from)?;
-    let budget = Money::from_euros(file.programme.budget_euros).map_err(|e| invalid(e.to_string()))?;
+    let budget =
+        Money::from_euros(file.programme.budget_euros).map_err(|e| invalid(e.to_string()))?;
     let programme = programmes::insert(
         &txn,
         now,
@@ -118,15 +127,27 @@ pub async fn load_if_absent(
     )
     .await?;
     let source = json!({ "file": path.display().to_string() });
-    let record = AuditRecord { details: source.clone(), ..programme_audit(actor, "programme.imported", &programme) };
-    audit::record(&txn, now, record).await.map_err(ServiceError::from)?;
+    let record = AuditRecord {
+        details: source.clone(),
+        ..programme_audit(actor, "programme.imported", &programme)
+    };
+    audit::record(&txn, now, record)
+        .await
+        .map_err(ServiceError::from)?;
 
     let mut phase_ids = Vec::new();
     for phase in file.phases {
         let number = phase.number;
-        let created =
-            programmes::insert_phase(&txn, now, programme.id, NewPhase { number, name: phase.name })
-                .await?;
+        let created = programmes::insert_phase(
+            &txn,
+            now,
+            programme.id,
+            NewPhase {
+                number,
+                name: phase.name,
+            },
+        )
+        .await?;
         phase_ids.push((number, created.id));
     }
     for data in file.competitions {
@@ -134,10 +155,18 @@ pub async fn load_if_absent(
             .iter()
             .find(|(number, _)| *number == data.phase)
             .map(|(_, id)| *id)
-            .ok_or_else(|| invalid(format!("competition `{}` names phase {}, which is not listed", data.slug, data.phase)))?;
-        let opens_at = parse_berlin(&data.opens_at).map_err(|e| invalid(format!("{}: opens_at {e}", data.slug)))?;
-        let closes_at = parse_berlin(&data.closes_at).map_err(|e| invalid(format!("{}: closes_at {e}", data.slug)))?;
-        let prize_money = Money::from_euros(data.prize_money_euros).map_err(|e| invalid(e.to_string()))?;
+            .ok_or_else(|| {
+                invalid(format!(
+                    "competition `{}` names phase {}, which is not listed",
+                    data.slug, data.phase
+                ))
+            })?;
+        let opens_at = parse_berlin(&data.opens_at)
+            .map_err(|e| invalid(format!("{}: opens_at {e}", data.slug)))?;
+        let closes_at = parse_berlin(&data.closes_at)
+            .map_err(|e| invalid(format!("{}: closes_at {e}", data.slug)))?;
+        let prize_money =
+            Money::from_euros(data.prize_money_euros).map_err(|e| invalid(e.to_string()))?;
         let created = competitions::insert(
             &txn,
             now,
@@ -160,7 +189,9 @@ pub async fn load_if_absent(
             to_state: Some(CompetitionState::Scheduled.as_str()),
             ..competition_audit(actor, "competition.imported", &created, source.clone())
         };
-        audit::record(&txn, now, record).await.map_err(ServiceError::from)?;
+        audit::record(&txn, now, record)
+            .await
+            .map_err(ServiceError::from)?;
     }
     txn.commit().await.map_err(ServiceError::from)?;
     Ok(Some(programme.slug))

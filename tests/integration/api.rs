@@ -15,18 +15,29 @@ async fn the_gera_programme_is_ready_on_first_start() {
     assert_eq!(programmes[0]["budget_cents"], 8_100_000);
 
     let (_, phases) = app.get("/api/programmes/1/phases").await;
-    let numbers: Vec<_> = phases.as_array().unwrap().iter().map(|p| p["number"].clone()).collect();
+    let numbers: Vec<_> = phases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["number"].clone())
+        .collect();
     assert_eq!(numbers, vec![json!(1), json!(2), json!(3)]);
 
     let (_, competitions) = app.get("/api/competitions").await;
     let competitions = competitions.as_array().unwrap();
     assert_eq!(competitions.len(), 12);
     assert!(competitions.iter().all(|c| c["state"] == "scheduled"));
-    let total: i64 = competitions.iter().map(|c| c["prize_money_cents"].as_i64().unwrap()).sum();
+    let total: i64 = competitions
+        .iter()
+        .map(|c| c["prize_money_cents"].as_i64().unwrap())
+        .sum();
     assert_eq!(total, 8_100_000);
     let first = &competitions[0];
     assert_eq!(first["target_group"], "Unternehmen");
-    assert_eq!(first["opens_at"], "2020-06-01T22:00:00+00:00", "00:00 Berlin summer time");
+    assert_eq!(
+        first["opens_at"], "2020-06-01T22:00:00+00:00",
+        "00:00 Berlin summer time"
+    );
     assert_eq!(first["closes_at"], "2020-09-30T21:59:00+00:00");
     assert_eq!(first["allowed_events"], json!(["open", "cancel"]));
 }
@@ -34,21 +45,38 @@ async fn the_gera_programme_is_ready_on_first_start() {
 #[tokio::test]
 async fn a_restart_keeps_the_programme_and_the_administrator() {
     let first = TestApp::spawn().await;
-    assert!(first.token.is_some(), "first start creates the administrator");
+    assert!(
+        first.token.is_some(),
+        "first start creates the administrator"
+    );
     let restart = TestApp::builder().database_of(&first);
     let old_address = first.url("/healthz");
     first.stop().await;
-    assert!(reqwest::get(&old_address).await.is_err(), "the stopped server no longer answers");
+    assert!(
+        reqwest::get(&old_address).await.is_err(),
+        "the stopped server no longer answers"
+    );
     let second = restart.spawn().await;
-    assert!(second.token.is_none(), "no second administrator, no new token");
-    assert_eq!(second.count("programmes").await, 1, "the seed is not loaded twice");
+    assert!(
+        second.token.is_none(),
+        "no second administrator, no new token"
+    );
+    assert_eq!(
+        second.count("programmes").await,
+        1,
+        "the seed is not loaded twice"
+    );
     assert_eq!(second.count("competitions").await, 12);
     assert_eq!(second.count("users").await, 1);
 }
 
 #[tokio::test]
 async fn an_administrator_sets_up_a_programme_phase_and_competition() {
-    let app = TestApp::builder().without_seed().at(berlin("2026-11-27T10:00")).spawn().await;
+    let app = TestApp::builder()
+        .without_seed()
+        .at(berlin("2026-11-27T10:00"))
+        .spawn()
+        .await;
     let (status, programme) = app
         .admin_post(
             "/api/programmes",
@@ -59,12 +87,22 @@ async fn an_administrator_sets_up_a_programme_phase_and_competition() {
     let programme_id = programme["id"].as_i64().unwrap();
 
     let (status, phase) = app
-        .admin_post(&format!("/api/programmes/{programme_id}/phases"), json!({ "number": 1, "name": "Staffel 1" }))
+        .admin_post(
+            &format!("/api/programmes/{programme_id}/phases"),
+            json!({ "number": 1, "name": "Staffel 1" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{phase}");
-    let (status, phase) =
-        app.admin_patch(&format!("/api/phases/{}", phase["id"]), json!({ "name": "Frühjahr" })).await;
-    assert_eq!((status, phase["name"].as_str()), (StatusCode::OK, Some("Frühjahr")));
+    let (status, phase) = app
+        .admin_patch(
+            &format!("/api/phases/{}", phase["id"]),
+            json!({ "name": "Frühjahr" }),
+        )
+        .await;
+    assert_eq!(
+        (status, phase["name"].as_str()),
+        (StatusCode::OK, Some("Frühjahr"))
+    );
 
     let (status, competition) = app
         .admin_post(
@@ -92,25 +130,65 @@ async fn an_administrator_sets_up_a_programme_phase_and_competition() {
     assert_eq!(public, json!([]));
 
     let (status, edited) = app
-        .admin_patch(&format!("/api/competitions/{id}"), json!({ "headline": "Smarte Schule 2027", "prize_money_cents": 700_000 }))
+        .admin_patch(
+            &format!("/api/competitions/{id}"),
+            json!({ "headline": "Smarte Schule 2027", "prize_money_cents": 700_000 }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{edited}");
     assert_eq!(edited["version"], 2);
 
     let (status, scheduled) = app.transition(id, json!({ "event": "schedule" })).await;
-    assert_eq!((status, scheduled["state"].as_str()), (StatusCode::OK, Some("scheduled")), "{scheduled}");
+    assert_eq!(
+        (status, scheduled["state"].as_str()),
+        (StatusCode::OK, Some("scheduled")),
+        "{scheduled}"
+    );
     let (status, public) = app.get(&format!("/api/competitions/{id}")).await;
-    assert_eq!((status, public["headline"].as_str()), (StatusCode::OK, Some("Smarte Schule 2027")));
+    assert_eq!(
+        (status, public["headline"].as_str()),
+        (StatusCode::OK, Some("Smarte Schule 2027"))
+    );
 
-    let (status, budget) =
-        app.admin_patch(&format!("/api/programmes/{programme_id}"), json!({ "budget_cents": 2_000_000 })).await;
-    assert_eq!((status, budget["budget_cents"].as_i64()), (StatusCode::OK, Some(2_000_000)));
+    let (status, budget) = app
+        .admin_patch(
+            &format!("/api/programmes/{programme_id}"),
+            json!({ "budget_cents": 2_000_000 }),
+        )
+        .await;
+    assert_eq!(
+        (status, budget["budget_cents"].as_i64()),
+        (StatusCode::OK, Some(2_000_000))
+    );
 
-    let (_, history) = app.admin_get(&format!("/api/competitions/{id}/history")).await;
-    let actions: Vec<_> = history.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["competition.created", "competition.updated", "competition.transitioned"]);
-    assert_eq!(history[1]["details"]["changes"]["headline"]["to"], "Smarte Schule 2027");
-    assert!(history.as_array().unwrap().iter().all(|e| e["actor"] == "user:1"));
+    let (_, history) = app
+        .admin_get(&format!("/api/competitions/{id}/history"))
+        .await;
+    let actions: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "competition.created",
+            "competition.updated",
+            "competition.transitioned"
+        ]
+    );
+    assert_eq!(
+        history[1]["details"]["changes"]["headline"]["to"],
+        "Smarte Schule 2027"
+    );
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor"] == "user:1")
+    );
     assert_eq!(app.outbox_events(id).await, ["competition.scheduled"]);
 }
 

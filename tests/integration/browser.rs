@@ -32,7 +32,10 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = Command::new("pkill").arg("-f").arg(self.profile.path()).status();
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.path())
+            .status();
     }
 }
 
@@ -40,15 +43,24 @@ fn browser_available() -> bool {
     let present = Path::new(CHROMEDRIVER).exists() && axe_path().exists();
     if !present {
         if std::env::var("REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("REQUIRE_BROWSER=1 but {CHROMEDRIVER} or {} is missing", axe_path().display());
+            panic!(
+                "REQUIRE_BROWSER=1 but {CHROMEDRIVER} or {} is missing",
+                axe_path().display()
+            );
         }
-        println!("browser tests not run: chromedriver or axe-core not found (bash .ci/run installs them)");
+        println!(
+            "browser tests not run: chromedriver or axe-core not found (bash .ci/run installs them)"
+        );
     }
     present
 }
 
 async fn start_driver() -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -56,13 +68,20 @@ async fn start_driver() -> Driver {
         .spawn()
         .expect("chromedriver starts");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let profile = tempfile::TempDir::new().expect("profile folder");
-    Driver { child, port, profile }
+    Driver {
+        child,
+        port,
+        profile,
+    }
 }
 
 async fn open_browser(driver: &Driver) -> Client {
@@ -118,7 +137,13 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     client.goto(&app.url("/")).await.unwrap();
     let cards = client.find_all(Locator::Css("li.card")).await.unwrap();
     assert_eq!(cards.len(), 12, "the 12 competitions are rendered");
-    let title = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let title = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(title, "SMARTCity Gera");
     let violations = axe_violations(&client).await;
     assert!(violations.is_empty(), "home page: {violations:#?}");
@@ -128,7 +153,10 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         std::fs::write(Path::new(&dir).join("home.png"), &png).expect("screenshot saved");
     }
 
-    client.goto(&app.url("/wettbewerbe/wir-lieben-gera?lang=en")).await.unwrap();
+    client
+        .goto(&app.url("/wettbewerbe/wir-lieben-gera?lang=en"))
+        .await
+        .unwrap();
     let violations = axe_violations(&client).await;
     assert!(violations.is_empty(), "competition page: {violations:#?}");
 
@@ -149,7 +177,10 @@ async fn the_skip_link_is_the_first_stop_for_the_keyboard() {
         .then(KeyAction::Down { value: '\u{E004}' })
         .then(KeyAction::Up { value: '\u{E004}' });
     client.perform_actions(tab).await.unwrap();
-    let focused = client.execute("return document.activeElement.textContent.trim()", vec![]).await.unwrap();
+    let focused = client
+        .execute("return document.activeElement.textContent.trim()", vec![])
+        .await
+        .unwrap();
     assert_eq!(focused, "Zum Inhalt springen");
     let enter = KeyActions::new("keyboard".into())
         .then(KeyAction::Down { value: '\u{E007}' })

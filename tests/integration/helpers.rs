@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use ideenwettbewerb::app::{AppState, Application};
 use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
+use ideenwettbewerb::domain::LifecycleEvent;
 use ideenwettbewerb::domain::time::parse_berlin;
 use ideenwettbewerb::services::lifecycle;
-use ideenwettbewerb::domain::LifecycleEvent;
 use rand::RngCore;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -52,10 +52,18 @@ pub async fn fresh_database() -> (String, Option<Arc<TempDir>>) {
         let server = server.trim_end_matches('/').to_owned();
         let mut bytes = [0u8; 6];
         rand::rng().fill_bytes(&mut bytes);
-        let name = format!("iw_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-        let admin = Database::connect(format!("{server}/postgres")).await.expect("PostgreSQL reachable");
+        let name = format!(
+            "iw_test_{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let admin = Database::connect(format!("{server}/postgres"))
+            .await
+            .expect("PostgreSQL reachable");
         admin
-            .execute_raw(Statement::from_string(admin.get_database_backend(), format!("CREATE DATABASE {name}")))
+            .execute_raw(Statement::from_string(
+                admin.get_database_backend(),
+                format!("CREATE DATABASE {name}"),
+            ))
             .await
             .expect("create test database");
         admin.close().await.ok();
@@ -101,7 +109,9 @@ impl TestAppBuilder {
             String::new()
         };
         let clock = Arc::new(ManualClock::new(self.now));
-        let app = Application::build(settings, clock.clone()).await.expect("app starts");
+        let app = Application::build(settings, clock.clone())
+            .await
+            .expect("app starts");
         let address = format!("http://{}", app.local_addr());
         let token = app.admin_token.clone();
         let state = app.state();
@@ -125,7 +135,11 @@ impl TestAppBuilder {
 
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
-        TestAppBuilder { seed: true, now: berlin("2020-05-01T12:00"), database: None }
+        TestAppBuilder {
+            seed: true,
+            now: berlin("2020-05-01T12:00"),
+            database: None,
+        }
     }
 
     /// The Gera programme, on 1 May 2020 (before every competition opens).
@@ -140,10 +154,18 @@ impl TestApp {
     /// Moves the clock and runs one scheduler pass, returning what it applied.
     pub async fn move_clock_to(&self, at: DateTime<Utc>) -> Vec<(i64, LifecycleEvent)> {
         self.clock.set(at);
-        lifecycle::apply_due(&self.state.db, at).await.expect("scheduler pass")
+        lifecycle::apply_due(&self.state.db, at)
+            .await
+            .expect("scheduler pass")
     }
 
-    pub async fn request(&self, method: Method, path: &str, body: Option<Value>, token: Option<&str>) -> (StatusCode, Value, String) {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> (StatusCode, Value, String) {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -179,17 +201,26 @@ impl TestApp {
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let (status, json, _) = self.request(Method::POST, path, Some(body), self.admin()).await;
+        let (status, json, _) = self
+            .request(Method::POST, path, Some(body), self.admin())
+            .await;
         (status, json)
     }
 
     pub async fn admin_patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let (status, json, _) = self.request(Method::PATCH, path, Some(body), self.admin()).await;
+        let (status, json, _) = self
+            .request(Method::PATCH, path, Some(body), self.admin())
+            .await;
         (status, json)
     }
 
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        let response = self.client.get(self.url(path)).send().await.expect("page request");
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("page request");
         (response.status(), response.text().await.expect("page body"))
     }
 
@@ -203,14 +234,18 @@ impl TestApp {
     }
 
     pub async fn transition(&self, id: i64, body: Value) -> (StatusCode, Value) {
-        self.admin_post(&format!("/api/competitions/{id}/transitions"), body).await
+        self.admin_post(&format!("/api/competitions/{id}/transitions"), body)
+            .await
     }
 
     /// Rows in a table, to show that a refused request wrote nothing.
     pub async fn count(&self, table: &str) -> i64 {
         let db = &self.state.db;
         let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .expect("count query")
             .expect("count row");
@@ -220,7 +255,14 @@ impl TestApp {
     /// Row counts of every table that a state change writes.
     pub async fn snapshot_counts(&self) -> Vec<i64> {
         let mut counts = Vec::new();
-        for table in ["programmes", "phases", "competitions", "audit_log", "outbox_events", "api_tokens"] {
+        for table in [
+            "programmes",
+            "phases",
+            "competitions",
+            "audit_log",
+            "outbox_events",
+            "api_tokens",
+        ] {
             counts.push(self.count(table).await);
         }
         counts
@@ -236,7 +278,9 @@ impl TestApp {
             ))
             .await
             .expect("outbox query");
-        rows.iter().map(|row| row.try_get::<String>("", "event_type").expect("event type")).collect()
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "event_type").expect("event type"))
+            .collect()
     }
 
     pub async fn stop(mut self) {

@@ -16,11 +16,20 @@ async fn the_home_page_shows_the_programme_in_german() {
     for phase in ["Staffel 1", "Staffel 2", "Staffel 3"] {
         assert!(html.contains(phase), "{phase}");
     }
-    for headline in ["Smarte Vernetzung", "Smartes Handwerk", "Gera aus Kinderaugen", "Smarte Fachkräftegewinnung", "Unsere „SMARTies“"] {
+    for headline in [
+        "Smarte Vernetzung",
+        "Smartes Handwerk",
+        "Gera aus Kinderaugen",
+        "Smarte Fachkräftegewinnung",
+        "Unsere „SMARTies“",
+    ] {
         assert!(html.contains(headline), "{headline}");
     }
     assert_eq!(html.matches(r#"<li class="card">"#).count(), 12);
-    assert!(html.contains("02.06.2020, 00:00 Uhr"), "Berlin time, German format");
+    assert!(
+        html.contains("02.06.2020, 00:00 Uhr"),
+        "Berlin time, German format"
+    );
     assert!(html.contains("30.09.2020, 23:59 Uhr"));
     assert!(html.contains("Offen für Ideen"), "phase 1 is open in July");
     assert!(html.contains("Startet bald"), "phase 3 has not started");
@@ -36,8 +45,20 @@ async fn english_comes_second() {
     assert!(html.contains("Starting soon"));
     assert!(html.contains("€6,750"));
     assert!(html.contains("2 Jun 2020, 00:00"));
-    let response = app.client.get(app.url("/")).header("accept-language", "en-GB,en;q=0.8").send().await.unwrap();
-    assert!(response.text().await.unwrap().contains(r#"<html lang="en">"#));
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"<html lang="en">"#)
+    );
 }
 
 #[tokio::test]
@@ -59,8 +80,12 @@ async fn each_competition_has_its_page() {
 
 #[tokio::test]
 async fn drafts_stay_private_and_text_is_escaped() {
-    let app = TestApp::builder().at(berlin("2020-01-10T12:00")).spawn().await;
-    app.admin_patch("/api/programmes/1", json!({ "budget_cents": 9_000_000 })).await;
+    let app = TestApp::builder()
+        .at(berlin("2020-01-10T12:00"))
+        .spawn()
+        .await;
+    app.admin_patch("/api/programmes/1", json!({ "budget_cents": 9_000_000 }))
+        .await;
     let (status, draft) = app
         .admin_post(
             "/api/competitions",
@@ -77,7 +102,11 @@ async fn drafts_stay_private_and_text_is_escaped() {
     let (_, home) = app.page("/").await;
     assert!(!home.contains("alert("), "drafts are not listed");
 
-    app.transition(draft["id"].as_i64().unwrap(), json!({ "event": "schedule" })).await;
+    app.transition(
+        draft["id"].as_i64().unwrap(),
+        json!({ "event": "schedule" }),
+    )
+    .await;
     let (status, page) = app.page("/wettbewerbe/probe").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("<script>alert"), "never raw");
@@ -90,10 +119,20 @@ async fn pages_send_security_headers() {
     let app = TestApp::builder().without_seed().spawn().await;
     let response = app.client.get(app.url("/")).send().await.unwrap();
     let headers = response.headers();
-    assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     let (_, html) = app.page("/").await;
     assert!(html.contains("Zurzeit gibt es keine Wettbewerbe."));
-    let css = app.client.get(app.url("/static/app.css")).send().await.unwrap();
+    let css = app
+        .client
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }

@@ -6,8 +6,8 @@ use poem_openapi::auth::Bearer;
 
 use crate::app::AppState;
 use crate::entities::user;
-use crate::services::accounts::{self, ROLE_ADMIN};
 use crate::services::Actor;
+use crate::services::accounts::{self, ROLE_ADMIN};
 
 /// An administrator's API token: `Authorization: Bearer iw_…`.
 #[derive(SecurityScheme)]
@@ -24,16 +24,20 @@ async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::M
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    let user = accounts::authenticate(&state.db, &bearer.token).await.map_err(|err| {
-        tracing::error!(error = %err, "token check failed");
-        poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
-    })?;
+    let user = accounts::authenticate(&state.db, &bearer.token)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "token check failed");
+            poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+        })?;
     match user {
         Some(user) if user.role == ROLE_ADMIN => Ok(user),
         Some(_) => Err(poem::Error::from_string(
             "this operation needs an administrator",
             poem::http::StatusCode::FORBIDDEN,
         )),
-        None => Err(poem::Error::from_status(poem::http::StatusCode::UNAUTHORIZED)),
+        None => Err(poem::Error::from_status(
+            poem::http::StatusCode::UNAUTHORIZED,
+        )),
     }
 }

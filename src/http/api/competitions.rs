@@ -7,7 +7,9 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::auth::AdminAuth;
-use super::models::{AuditEntry, Competition, NewCompetition, TransitionRequest, UpdateCompetition};
+use super::models::{
+    AuditEntry, Competition, NewCompetition, TransitionRequest, UpdateCompetition,
+};
 use crate::app::AppState;
 use crate::domain::{Money, TransitionCommand};
 use crate::entities::competition;
@@ -66,15 +68,16 @@ fn second(at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
 }
 
 fn money(cents: i64) -> Result<Money, ServiceError> {
-    Money::from_cents(cents).map_err(|err| ServiceError::invalid("prize_money_cents", err.to_string()))
+    Money::from_cents(cents)
+        .map_err(|err| ServiceError::invalid("prize_money_cents", err.to_string()))
 }
 
 impl CompetitionsApi {
-    fn view(&self, model: competition::Model) -> Result<Competition, ApiProblem> {
-        Ok(Competition::from_model(model, self.state.now())?)
+    fn view(&self, model: competition::Model) -> Result<Competition, ServiceError> {
+        Competition::from_model(model, self.state.now())
     }
 
-    fn views(&self, models: Vec<competition::Model>) -> Result<Vec<Competition>, ApiProblem> {
+    fn views(&self, models: Vec<competition::Model>) -> Result<Vec<Competition>, ServiceError> {
         models.into_iter().map(|m| self.view(m)).collect()
     }
 }
@@ -125,8 +128,11 @@ impl CompetitionsApi {
             closes_at: second(body.closes_at),
             prize_money: money(body.prize_money_cents)?,
         };
-        let created = competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
-        Ok(CreateCompetitionResponse::Created(Json(self.view(created)?)))
+        let created =
+            competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        Ok(CreateCompetitionResponse::Created(Json(
+            self.view(created)?,
+        )))
     }
 
     /// Change a competition (administrators). While it is open, the deadline can
@@ -149,9 +155,14 @@ impl CompetitionsApi {
             closes_at: second(body.closes_at),
             prize_money: body.prize_money_cents.map(money).transpose()?,
         };
-        let updated =
-            competitions::update(&self.state.db, auth.actor(), self.state.now(), id.0, changes)
-                .await?;
+        let updated = competitions::update(
+            &self.state.db,
+            auth.actor(),
+            self.state.now(),
+            id.0,
+            changes,
+        )
+        .await?;
         Ok(UpdateCompetitionResponse::Ok(Json(self.view(updated)?)))
     }
 
@@ -171,16 +182,27 @@ impl CompetitionsApi {
             force: body.force,
             new_closes_at: second(body.closes_at),
         };
-        let moved =
-            lifecycle::transition(&self.state.db, auth.actor(), self.state.now(), id.0, command)
-                .await?;
+        let moved = lifecycle::transition(
+            &self.state.db,
+            auth.actor(),
+            self.state.now(),
+            id.0,
+            command,
+        )
+        .await?;
         Ok(TransitionResponse::Ok(Json(self.view(moved)?)))
     }
 
     /// The audit trail of a competition (administrators).
     #[oai(path = "/competitions/:id/history", method = "get")]
-    async fn history(&self, _auth: AdminAuth, id: Path<i64>) -> Result<HistoryResponse, ApiProblem> {
+    async fn history(
+        &self,
+        _auth: AdminAuth,
+        id: Path<i64>,
+    ) -> Result<HistoryResponse, ApiProblem> {
         let entries = competitions::history(&self.state.db, id.0).await?;
-        Ok(HistoryResponse::Ok(Json(entries.into_iter().map(Into::into).collect())))
+        Ok(HistoryResponse::Ok(Json(
+            entries.into_iter().map(Into::into).collect(),
+        )))
     }
 }

@@ -22,7 +22,9 @@ pub type Api = (programmes::ProgrammesApi, competitions::CompetitionsApi);
 /// The API service, mounted at `/api`.
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
     let api = (
-        programmes::ProgrammesApi { state: state.clone() },
+        programmes::ProgrammesApi {
+            state: state.clone(),
+        },
         competitions::CompetitionsApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))

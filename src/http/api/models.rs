@@ -154,7 +154,10 @@ pub struct NewCompetition {
     /// RFC 3339 with offset, e.g. `2020-06-02T00:00:00+02:00`.
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
-    #[oai(default, validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    #[oai(
+        default,
+        validator(minimum(value = "0"), maximum(value = "10000000000"))
+    )]
     pub prize_money_cents: i64,
 }
 
@@ -225,7 +228,12 @@ impl From<programme::Model> for Programme {
 
 impl From<phase::Model> for Phase {
     fn from(m: phase::Model) -> Self {
-        Self { id: m.id, programme_id: m.programme_id, number: m.number, name: m.name }
+        Self {
+            id: m.id,
+            programme_id: m.programme_id,
+            number: m.number,
+            name: m.name,
+        }
     }
 }
 
@@ -245,7 +253,10 @@ impl From<audit_entry::Model> for AuditEntry {
 }
 
 impl Competition {
-    pub fn from_model(m: competition::Model, now: DateTime<Utc>) -> Result<Self, crate::services::ServiceError> {
+    pub fn from_model(
+        m: competition::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Self, crate::services::ServiceError> {
         let state = state_of(&m)?;
         let window = window_of(&m);
         Ok(Self {
@@ -263,7 +274,11 @@ impl Competition {
             closes_at: m.closes_at,
             prize_money_cents: m.prize_money_cents,
             state: state.into(),
-            allowed_events: state.allowed_events().into_iter().map(Event::from).collect(),
+            allowed_events: state
+                .allowed_events()
+                .into_iter()
+                .map(Event::from)
+                .collect(),
             accepting_entries: state == CompetitionState::Open && window.contains(now),
             version: m.version,
             created_at: m.created_at,

@@ -75,7 +75,9 @@ impl ProgrammesApi {
     #[oai(path = "/programmes", method = "get")]
     async fn list(&self) -> Result<ListProgrammesResponse, ApiProblem> {
         let all = programmes::list(&self.state.db).await?;
-        Ok(ListProgrammesResponse::Ok(Json(all.into_iter().map(Into::into).collect())))
+        Ok(ListProgrammesResponse::Ok(Json(
+            all.into_iter().map(Into::into).collect(),
+        )))
     }
 
     /// Get a programme.
@@ -99,7 +101,8 @@ impl ProgrammesApi {
             description: body.description,
             budget: money("budget_cents", body.budget_cents)?,
         };
-        let created = programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        let created =
+            programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
         Ok(CreateProgrammeResponse::Created(Json(created.into())))
     }
 
@@ -115,10 +118,19 @@ impl ProgrammesApi {
         let changes = programmes::ProgrammeChanges {
             name: body.name,
             description: body.description,
-            budget: body.budget_cents.map(|c| money("budget_cents", c)).transpose()?,
+            budget: body
+                .budget_cents
+                .map(|c| money("budget_cents", c))
+                .transpose()?,
         };
-        let updated =
-            programmes::update(&self.state.db, auth.actor(), self.state.now(), id.0, changes).await?;
+        let updated = programmes::update(
+            &self.state.db,
+            auth.actor(),
+            self.state.now(),
+            id.0,
+            changes,
+        )
+        .await?;
         Ok(UpdateProgrammeResponse::Ok(Json(updated.into())))
     }
 
@@ -126,7 +138,9 @@ impl ProgrammesApi {
     #[oai(path = "/programmes/:id/phases", method = "get")]
     async fn list_phases(&self, id: Path<i64>) -> Result<ListPhasesResponse, ApiProblem> {
         let phases = programmes::list_phases(&self.state.db, id.0).await?;
-        Ok(ListPhasesResponse::Ok(Json(phases.into_iter().map(Into::into).collect())))
+        Ok(ListPhasesResponse::Ok(Json(
+            phases.into_iter().map(Into::into).collect(),
+        )))
     }
 
     /// Add a phase to a programme (administrators).
@@ -137,7 +151,10 @@ impl ProgrammesApi {
         id: Path<i64>,
         body: Json<NewPhase>,
     ) -> Result<CreatePhaseResponse, ApiProblem> {
-        let new = programmes::NewPhase { number: body.0.number, name: body.0.name };
+        let new = programmes::NewPhase {
+            number: body.0.number,
+            name: body.0.name,
+        };
         let created =
             programmes::create_phase(&self.state.db, auth.actor(), self.state.now(), id.0, new)
                 .await?;
@@ -152,10 +169,18 @@ impl ProgrammesApi {
         id: Path<i64>,
         body: Json<UpdatePhase>,
     ) -> Result<UpdatePhaseResponse, ApiProblem> {
-        let changes = programmes::PhaseChanges { number: body.0.number, name: body.0.name };
-        let updated =
-            programmes::update_phase(&self.state.db, auth.actor(), self.state.now(), id.0, changes)
-                .await?;
+        let changes = programmes::PhaseChanges {
+            number: body.0.number,
+            name: body.0.name,
+        };
+        let updated = programmes::update_phase(
+            &self.state.db,
+            auth.actor(),
+            self.state.now(),
+            id.0,
+            changes,
+        )
+        .await?;
         Ok(UpdatePhaseResponse::Ok(Json(updated.into())))
     }
 }

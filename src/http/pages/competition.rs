@@ -27,13 +27,18 @@ pub async fn competition_page(
         }
         Err(err) => return Err(internal(err)),
     };
-    let programme = programmes::find(&state.db, found.programme_id).await.map_err(internal)?;
+    let programme = programmes::find(&state.db, found.programme_id)
+        .await
+        .map_err(internal)?;
     let phase = phase::Entity::find_by_id(found.phase_id)
         .one(&state.db)
         .await
         .map_err(|err| internal(err.into()))?;
     let mut context = Context::new();
-    context.insert("competition", &CompetitionView::new(&found, lang, state.now()));
+    context.insert(
+        "competition",
+        &CompetitionView::new(&found, lang, state.now()),
+    );
     context.insert("programme_name", &programme.name);
     context.insert("phase_name", &phase.map(|p| p.name).unwrap_or_default());
     let path = format!("/wettbewerbe/{}", found.slug);

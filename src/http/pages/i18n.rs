@@ -14,7 +14,8 @@ pub enum Lang {
 type Catalogue = BTreeMap<String, String>;
 
 fn parse(name: &str, text: &str) -> Catalogue {
-    toml::from_str(text).unwrap_or_else(|err| panic!("templates/i18n/{name}.toml is invalid: {err}"))
+    toml::from_str(text)
+        .unwrap_or_else(|err| panic!("templates/i18n/{name}.toml is invalid: {err}"))
 }
 
 static DE: LazyLock<Catalogue> =
@@ -35,7 +36,12 @@ impl Lang {
         }
         let accept = req.header("accept-language").unwrap_or_default();
         for range in accept.split(',') {
-            let tag = range.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            let tag = range
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             if tag.starts_with("de") {
                 return Lang::De;
             }

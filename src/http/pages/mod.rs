@@ -23,10 +23,22 @@ impl Pages {
     pub fn load() -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
         tera.add_raw_templates([
-            ("base.html", include_str!("../../../templates/pages/base.html")),
-            ("home.html", include_str!("../../../templates/pages/home.html")),
-            ("competition.html", include_str!("../../../templates/pages/competition.html")),
-            ("message.html", include_str!("../../../templates/pages/message.html")),
+            (
+                "base.html",
+                include_str!("../../../templates/pages/base.html"),
+            ),
+            (
+                "home.html",
+                include_str!("../../../templates/pages/home.html"),
+            ),
+            (
+                "competition.html",
+                include_str!("../../../templates/pages/competition.html"),
+            ),
+            (
+                "message.html",
+                include_str!("../../../templates/pages/message.html"),
+            ),
         ])?;
         Ok(Self { tera })
     }
@@ -36,7 +48,10 @@ impl Pages {
         context.insert("lang", lang.code());
         context.insert("t", lang.texts());
         context.insert("other_lang", lang.other().code());
-        context.insert("other_lang_href", &format!("{path}?lang={}", lang.other().code()));
+        context.insert(
+            "other_lang_href",
+            &format!("{path}?lang={}", lang.other().code()),
+        );
         context.insert("lang_query", &format!("?lang={}", lang.code()));
         match self.tera.render(template, &context) {
             Ok(html) => Html(html).into_response(),
@@ -58,14 +73,20 @@ impl Pages {
         context.insert("lang", lang.code());
         context.insert("t", lang.texts());
         context.insert("other_lang", lang.other().code());
-        context.insert("other_lang_href", &format!("/?lang={}", lang.other().code()));
+        context.insert(
+            "other_lang_href",
+            &format!("/?lang={}", lang.other().code()),
+        );
         context.insert("lang_query", &format!("?lang={}", lang.code()));
         context.insert("title", lang.text(title));
         context.insert("text", lang.text(text));
-        let html = self.tera.render("message.html", &context).unwrap_or_else(|err| {
-            tracing::error!(error = ?err, "message page rendering failed");
-            lang.text(title).to_owned()
-        });
+        let html = self
+            .tera
+            .render("message.html", &context)
+            .unwrap_or_else(|err| {
+                tracing::error!(error = ?err, "message page rendering failed");
+                lang.text(title).to_owned()
+            });
         (status, Html(html)).into_response()
     }
 }
