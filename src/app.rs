@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use crate::clock::SharedClock;
 use crate::config::{Settings, redact_url};
 use crate::http::{self, pages::Pages};
+use crate::services::catalogue::CatalogueCache;
 use crate::services::{ServiceError, accounts, db, lifecycle, seed};
 
 /// What every handler may use.
@@ -26,6 +27,7 @@ pub struct StateInner {
     pub db: DatabaseConnection,
     pub clock: SharedClock,
     pub pages: Pages,
+    pub catalogue: CatalogueCache,
     pub settings: Settings,
 }
 
@@ -41,7 +43,16 @@ impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+
+    /// Something changed: public reads must not serve what was cached before.
+    pub fn changed(&self) {
+        self.catalogue.invalidate();
+    }
 }
+
+/// How long the public catalogue may be served from memory when another instance
+/// changed it.
+const CATALOGUE_TTL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -94,10 +105,12 @@ impl Application {
             .into_iter()
             .find_map(|addr| addr.as_socket_addr().copied())
             .unwrap_or(bind);
+        let catalogue = CatalogueCache::new(CATALOGUE_TTL);
         let state = AppState(Arc::new(StateInner {
             db,
             clock,
             pages,
+            catalogue,
             settings,
         }));
         Ok(Self {
@@ -122,12 +135,7 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let scheduler = state.settings.scheduler.enabled.then(|| {
             let interval = Duration::from_secs(state.settings.scheduler.interval_seconds.max(1));
-            tokio::spawn(crate::scheduler::run(
-                state.db.clone(),
-                state.clock.clone(),
-                interval,
-                stopped,
-            ))
+            tokio::spawn(crate::scheduler::run(state.clone(), interval, stopped))
         });
         let timeout = Duration::from_secs(state.settings.server.shutdown_timeout_seconds);
         tracing::info!(address = %self.local_addr, "listening");

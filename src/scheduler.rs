@@ -2,24 +2,19 @@
 
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use crate::clock::SharedClock;
+use crate::app::AppState;
+use crate::domain::LifecycleEvent;
 use crate::services::lifecycle;
 
 /// Looks for due transitions every `interval` until `stop` turns true.
-pub async fn run(
-    db: DatabaseConnection,
-    clock: SharedClock,
-    interval: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
+pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = ticker.tick() => tick(&db, &clock).await,
+            _ = ticker.tick() => drop(tick(&state).await),
             _ = stop.changed() => break,
         }
         if *stop.borrow() {
@@ -29,14 +24,22 @@ pub async fn run(
     tracing::debug!("scheduler stopped");
 }
 
-/// One pass; failures are logged and retried on the next pass.
-pub async fn tick(db: &DatabaseConnection, clock: &SharedClock) {
-    match lifecycle::apply_due(db, clock.now()).await {
+/// One pass at the clock's time; failures are logged and retried on the next pass.
+/// Returns what this pass applied.
+pub async fn tick(state: &AppState) -> Vec<(i64, LifecycleEvent)> {
+    match lifecycle::apply_due(&state.db, state.now()).await {
         Ok(applied) => {
-            for (id, event) in applied {
+            if !applied.is_empty() {
+                state.changed();
+            }
+            for (id, event) in &applied {
                 tracing::info!(competition = id, %event, "scheduled transition applied");
             }
+            applied
         }
-        Err(err) => tracing::error!(error = %err, "scheduler pass failed"),
+        Err(err) => {
+            tracing::error!(error = %err, "scheduler pass failed");
+            Vec::new()
+        }
     }
 }

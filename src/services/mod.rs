@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod competitions;
 pub mod db;
 pub mod error;

@@ -10,7 +10,7 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::domain::LifecycleEvent;
 use ideenwettbewerb::domain::time::parse_berlin;
-use ideenwettbewerb::services::lifecycle;
+use ideenwettbewerb::scheduler;
 use rand::RngCore;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -154,9 +154,7 @@ impl TestApp {
     /// Moves the clock and runs one scheduler pass, returning what it applied.
     pub async fn move_clock_to(&self, at: DateTime<Utc>) -> Vec<(i64, LifecycleEvent)> {
         self.clock.set(at);
-        lifecycle::apply_due(&self.state.db, at)
-            .await
-            .expect("scheduler pass")
+        scheduler::tick(&self.state).await
     }
 
     pub async fn request(

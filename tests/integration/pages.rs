@@ -136,3 +136,36 @@ async fn pages_send_security_headers() {
         .unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }
+
+#[tokio::test]
+async fn a_change_on_another_instance_shows_within_a_second() {
+    let first = TestApp::spawn().await;
+    let second = TestApp::builder().database_of(&first).spawn().await;
+    let (_, before) = first.page("/wettbewerbe/wir-lieben-gera").await;
+    assert!(before.contains("Startet bald"));
+
+    let id = first.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let response = second
+        .client
+        .post(second.url(&format!("/api/competitions/{id}/transitions")))
+        .bearer_auth(first.token.as_deref().unwrap())
+        .json(&json!({ "event": "cancel", "reason": "Zusammengelegt" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, on_second) = second.page("/wettbewerbe/wir-lieben-gera").await;
+    assert!(
+        on_second.contains("Abgesagt"),
+        "the instance that changed it shows it at once"
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, on_first) = first.page("/wettbewerbe/wir-lieben-gera").await;
+    assert!(
+        on_first.contains("Abgesagt"),
+        "the other instance shows it after its cache expires"
+    );
+}

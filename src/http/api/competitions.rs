@@ -87,7 +87,11 @@ impl CompetitionsApi {
     /// List the public competitions (all but drafts).
     #[oai(path = "/competitions", method = "get")]
     async fn list(&self) -> Result<ListCompetitionsResponse, ApiProblem> {
-        let all = competitions::list(&self.state.db, false).await?;
+        let catalogue = self.state.catalogue.get(&self.state.db).await?;
+        let all = catalogue
+            .competitions()
+            .map(|placed| placed.competition.clone())
+            .collect();
         Ok(ListCompetitionsResponse::Ok(Json(self.views(all)?)))
     }
 
@@ -130,6 +134,7 @@ impl CompetitionsApi {
         };
         let created =
             competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        self.state.changed();
         Ok(CreateCompetitionResponse::Created(Json(
             self.view(created)?,
         )))
@@ -163,6 +168,7 @@ impl CompetitionsApi {
             changes,
         )
         .await?;
+        self.state.changed();
         Ok(UpdateCompetitionResponse::Ok(Json(self.view(updated)?)))
     }
 
@@ -190,6 +196,7 @@ impl CompetitionsApi {
             command,
         )
         .await?;
+        self.state.changed();
         Ok(TransitionResponse::Ok(Json(self.view(moved)?)))
     }
 

@@ -103,6 +103,7 @@ impl ProgrammesApi {
         };
         let created =
             programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        self.state.changed();
         Ok(CreateProgrammeResponse::Created(Json(created.into())))
     }
 
@@ -131,6 +132,7 @@ impl ProgrammesApi {
             changes,
         )
         .await?;
+        self.state.changed();
         Ok(UpdateProgrammeResponse::Ok(Json(updated.into())))
     }
 
@@ -158,6 +160,7 @@ impl ProgrammesApi {
         let created =
             programmes::create_phase(&self.state.db, auth.actor(), self.state.now(), id.0, new)
                 .await?;
+        self.state.changed();
         Ok(CreatePhaseResponse::Created(Json(created.into())))
     }
 
@@ -181,6 +184,7 @@ impl ProgrammesApi {
             changes,
         )
         .await?;
+        self.state.changed();
         Ok(UpdatePhaseResponse::Ok(Json(updated.into())))
     }
 }

@@ -8,9 +8,6 @@ use tera::Context;
 use super::i18n::Lang;
 use super::view::CompetitionView;
 use crate::app::AppState;
-use crate::entities::phase;
-use crate::services::{ServiceError, competitions, programmes};
-use sea_orm::EntityTrait;
 
 #[handler]
 pub async fn competition_page(
@@ -19,28 +16,21 @@ pub async fn competition_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = Lang::of(req);
-    let internal = |err: ServiceError| poem::Error::new(err, StatusCode::INTERNAL_SERVER_ERROR);
-    let found = match competitions::find_public_by_slug(&state.db, &slug).await {
-        Ok(found) => found,
-        Err(ServiceError::NotFound { .. }) => {
-            return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
-        }
-        Err(err) => return Err(internal(err)),
+    let catalogue = state
+        .catalogue
+        .get(&state.db)
+        .await
+        .map_err(|err| poem::Error::new(err, StatusCode::INTERNAL_SERVER_ERROR))?;
+    let Some(found) = catalogue.by_slug(&slug) else {
+        return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
-    let programme = programmes::find(&state.db, found.programme_id)
-        .await
-        .map_err(internal)?;
-    let phase = phase::Entity::find_by_id(found.phase_id)
-        .one(&state.db)
-        .await
-        .map_err(|err| internal(err.into()))?;
     let mut context = Context::new();
     context.insert(
         "competition",
-        &CompetitionView::new(&found, lang, state.now()),
+        &CompetitionView::new(found.competition, lang, state.now()),
     );
-    context.insert("programme_name", &programme.name);
-    context.insert("phase_name", &phase.map(|p| p.name).unwrap_or_default());
-    let path = format!("/wettbewerbe/{}", found.slug);
+    context.insert("programme_name", &found.programme.name);
+    context.insert("phase_name", &found.phase.name);
+    let path = format!("/wettbewerbe/{}", found.competition.slug);
     Ok(state.pages.render("competition.html", lang, &path, context))
 }

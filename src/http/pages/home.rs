@@ -8,7 +8,6 @@ use tera::Context;
 use super::i18n::Lang;
 use super::view::{CompetitionView, money};
 use crate::app::AppState;
-use crate::services::programmes;
 
 #[derive(Serialize)]
 struct ProgrammeView {
@@ -29,10 +28,13 @@ struct PhaseView {
 pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
     let lang = Lang::of(req);
     let now = state.now();
-    let overviews = programmes::overviews(&state.db, false)
+    let catalogue = state
+        .catalogue
+        .get(&state.db)
         .await
         .map_err(|err| poem::Error::new(err, poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    let programmes: Vec<ProgrammeView> = overviews
+    let programmes: Vec<ProgrammeView> = catalogue
+        .programmes
         .iter()
         .map(|overview| ProgrammeView {
             name: overview.programme.name.clone(),
