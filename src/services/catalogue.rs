@@ -5,7 +5,8 @@
 //! Changes made by this process invalidate it at once; changes made by another
 //! instance on the same database show after at most the time to live.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
@@ -16,6 +17,9 @@ use crate::entities::{competition, phase, programme};
 
 pub struct Catalogue {
     pub programmes: Vec<ProgrammeOverview>,
+    /// Output already produced from this snapshot (pages per language), so a page
+    /// is rendered once per snapshot rather than once per request.
+    rendered: Mutex<HashMap<String, Arc<str>>>,
 }
 
 /// A public competition with its programme and phase.
@@ -26,6 +30,36 @@ pub struct Placed<'a> {
 }
 
 impl Catalogue {
+    pub fn new(programmes: Vec<ProgrammeOverview>) -> Self {
+        Self {
+            programmes,
+            rendered: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// What `render` made of this snapshot under `key`, rendering it on first use.
+    /// A failed render is not kept.
+    pub fn rendered<E>(
+        &self,
+        key: &str,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
+        if let Some(done) = self
+            .rendered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+        {
+            return Ok(done.clone());
+        }
+        let done: Arc<str> = render()?.into();
+        self.rendered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_owned(), done.clone());
+        Ok(done)
+    }
+
     pub fn competitions(&self) -> impl Iterator<Item = Placed<'_>> {
         self.programmes.iter().flat_map(|overview| {
             overview
@@ -78,9 +112,7 @@ impl CatalogueCache {
             }
             slot.generation
         };
-        let catalogue = Arc::new(Catalogue {
-            programmes: programmes::overviews(db, false).await?,
-        });
+        let catalogue = Arc::new(Catalogue::new(programmes::overviews(db, false).await?));
         let mut slot = self.slot.write().unwrap_or_else(PoisonError::into_inner);
         // A change while we were reading makes what we read stale: do not keep it.
         if slot.generation == generation {

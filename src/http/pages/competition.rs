@@ -24,13 +24,17 @@ pub async fn competition_page(
     let Some(found) = catalogue.by_slug(&slug) else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
-    let mut context = Context::new();
-    context.insert(
-        "competition",
-        &CompetitionView::new(found.competition, lang, state.now()),
-    );
-    context.insert("programme_name", &found.programme.name);
-    context.insert("phase_name", &found.phase.name);
-    let path = format!("/wettbewerbe/{}", found.competition.slug);
-    Ok(state.pages.render("competition.html", lang, &path, context))
+    let key = format!("competition:{}:{}", found.competition.slug, lang.code());
+    let html = catalogue.rendered(&key, || {
+        let mut context = Context::new();
+        let view = CompetitionView::new(found.competition, lang, state.now());
+        context.insert("competition", &view);
+        context.insert("programme_name", &found.programme.name);
+        context.insert("phase_name", &found.phase.name);
+        let path = format!("/wettbewerbe/{}", found.competition.slug);
+        state
+            .pages
+            .render_html("competition.html", lang, &path, context)
+    });
+    Ok(state.pages.respond(lang, html.map(|html| html.to_string())))
 }

@@ -33,29 +33,33 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
         .get(&state.db)
         .await
         .map_err(|err| poem::Error::new(err, poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    let programmes: Vec<ProgrammeView> = catalogue
-        .programmes
-        .iter()
-        .map(|overview| ProgrammeView {
-            name: overview.programme.name.clone(),
-            description: overview.programme.description.clone(),
-            budget: money(lang, overview.programme.budget_cents),
-            phases: overview
-                .phases
-                .iter()
-                .filter(|(_, competitions)| !competitions.is_empty())
-                .map(|(phase, competitions)| PhaseView {
-                    number: phase.number,
-                    name: phase.name.clone(),
-                    competitions: competitions
-                        .iter()
-                        .map(|c| CompetitionView::new(c, lang, now))
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect();
-    let mut context = Context::new();
-    context.insert("programmes", &programmes);
-    Ok(state.pages.render("home.html", lang, "/", context))
+    let key = format!("home:{}", lang.code());
+    let html = catalogue.rendered(&key, || {
+        let programmes: Vec<ProgrammeView> = catalogue
+            .programmes
+            .iter()
+            .map(|overview| ProgrammeView {
+                name: overview.programme.name.clone(),
+                description: overview.programme.description.clone(),
+                budget: money(lang, overview.programme.budget_cents),
+                phases: overview
+                    .phases
+                    .iter()
+                    .filter(|(_, competitions)| !competitions.is_empty())
+                    .map(|(phase, competitions)| PhaseView {
+                        number: phase.number,
+                        name: phase.name.clone(),
+                        competitions: competitions
+                            .iter()
+                            .map(|c| CompetitionView::new(c, lang, now))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut context = Context::new();
+        context.insert("programmes", &programmes);
+        state.pages.render_html("home.html", lang, "/", context)
+    });
+    Ok(state.pages.respond(lang, html.map(|html| html.to_string())))
 }

@@ -44,7 +44,13 @@ impl Pages {
     }
 
     /// Renders `template` with the language's texts as `t`.
-    pub fn render(&self, template: &str, lang: Lang, path: &str, mut context: Context) -> Response {
+    pub fn render_html(
+        &self,
+        template: &str,
+        lang: Lang,
+        path: &str,
+        mut context: Context,
+    ) -> Result<String, tera::Error> {
         context.insert("lang", lang.code());
         context.insert("t", lang.texts());
         context.insert("other_lang", lang.other().code());
@@ -53,10 +59,19 @@ impl Pages {
             &format!("{path}?lang={}", lang.other().code()),
         );
         context.insert("lang_query", &format!("?lang={}", lang.code()));
-        match self.tera.render(template, &context) {
-            Ok(html) => Html(html).into_response(),
+        self.tera.render(template, &context)
+    }
+
+    /// The page, or an error page in the same language if rendering failed.
+    pub fn respond(
+        &self,
+        lang: Lang,
+        rendered: Result<impl Into<String>, tera::Error>,
+    ) -> Response {
+        match rendered {
+            Ok(html) => Html(html.into()).into_response(),
             Err(err) => {
-                tracing::error!(error = ?err, template, "page rendering failed");
+                tracing::error!(error = ?err, "page rendering failed");
                 self.message(lang, StatusCode::INTERNAL_SERVER_ERROR)
             }
         }
