@@ -10,11 +10,13 @@ use super::auth::AdminAuth;
 use super::models::{
     AuditEntry, Competition, NewCompetition, TransitionRequest, UpdateCompetition,
 };
+use super::prepared::PreparedJson;
 use crate::app::AppState;
 use crate::domain::{Money, TransitionCommand};
 use crate::entities::competition;
 use crate::http::problem::ApiProblem;
 use crate::services::{ServiceError, competitions, lifecycle};
+use poem_openapi::types::ToJSON;
 
 pub struct CompetitionsApi {
     pub state: AppState,
@@ -25,6 +27,13 @@ pub enum ListCompetitionsResponse {
     /// Competitions in programme order.
     #[oai(status = 200)]
     Ok(Json<Vec<Competition>>),
+}
+
+#[derive(ApiResponse)]
+pub enum ListPublicCompetitionsResponse {
+    /// Competitions in programme order.
+    #[oai(status = 200)]
+    Ok(PreparedJson<Vec<Competition>>),
 }
 
 #[derive(ApiResponse)]
@@ -86,13 +95,16 @@ impl CompetitionsApi {
 impl CompetitionsApi {
     /// List the public competitions (all but drafts).
     #[oai(path = "/competitions", method = "get")]
-    async fn list(&self) -> Result<ListCompetitionsResponse, ApiProblem> {
+    async fn list(&self) -> Result<ListPublicCompetitionsResponse, ApiProblem> {
         let catalogue = self.state.catalogue.get(&self.state.db).await?;
-        let all = catalogue
-            .competitions()
-            .map(|placed| placed.competition.clone())
-            .collect();
-        Ok(ListCompetitionsResponse::Ok(Json(self.views(all)?)))
+        let body = catalogue.rendered("api:competitions", || {
+            let all = catalogue
+                .competitions()
+                .map(|placed| placed.competition.clone())
+                .collect();
+            self.views(all).map(|views| views.to_json_string())
+        })?;
+        Ok(ListPublicCompetitionsResponse::Ok(PreparedJson::new(body)))
     }
 
     /// List all competitions including drafts (administrators).

@@ -3,6 +3,7 @@
 mod auth;
 mod competitions;
 pub mod models;
+mod prepared;
 mod programmes;
 
 use poem_openapi::{OpenApiService, Tags};
