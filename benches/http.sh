@@ -23,7 +23,7 @@ if [[ -n "${BENCH_DATABASE_URL:-}" ]]; then
   DB_URL=$BENCH_DATABASE_URL
   server=${DB_URL%/*}
   name=${DB_URL##*/}
-  psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
+  PGOPTIONS='-c client_min_messages=warning' psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
   ENGINE="PostgreSQL"
 else
   DB_URL="sqlite://$WORK/bench.db?mode=rwc"
