@@ -1,5 +1,5 @@
 //! Wiring: connect, migrate, seed, create the first administrator, listen, run the
-//! scheduler, and shut down gracefully.
+//! scheduler and the email worker, and shut down gracefully.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,15 +11,18 @@ use chrono::{DateTime, Utc};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use sea_orm::{DatabaseConnection, DbErr};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::clock::SharedClock;
 use crate::config::{Settings, redact_url};
 use crate::http::{self, pages::Pages};
+use crate::mail::compose::{self, Sender};
+use crate::mail::templates::TemplateError;
+use crate::mail::{EmailTemplates, Mailer};
 use crate::services::catalogue::CatalogueCache;
 use crate::services::{ServiceError, accounts, db, lifecycle, seed};
 
-/// What every handler may use.
+/// What every handler and background job may use.
 #[derive(Clone)]
 pub struct AppState(Arc<StateInner>);
 
@@ -27,7 +30,11 @@ pub struct StateInner {
     pub db: DatabaseConnection,
     pub clock: SharedClock,
     pub pages: Pages,
+    pub emails: EmailTemplates,
+    pub mailer: Mailer,
     pub catalogue: CatalogueCache,
+    /// Wakes the email worker when this process queued something.
+    pub wake: Notify,
     pub settings: Settings,
 }
 
@@ -39,20 +46,46 @@ impl Deref for AppState {
     }
 }
 
+/// How long the public catalogue may be served from memory when another instance
+/// changed it.
+const CATALOGUE_TTL: Duration = Duration::from_secs(1);
+
 impl AppState {
+    /// Connects and migrates the database and loads templates and mail settings.
+    pub async fn connect(settings: Settings, clock: SharedClock) -> Result<Self, StartupError> {
+        tracing::info!(database = %redact_url(&settings.database.url), "connecting");
+        let db = db::connect(&settings.database).await?;
+        let mail = &settings.mail;
+        compose::check_sender(&Sender { from: &mail.from, reply_to: &mail.reply_to })
+            .map_err(|err| StartupError::Mail(format!("mail.from / mail.reply_to: {err}")))?;
+        let mailer = Mailer::from_settings(mail).map_err(|err| StartupError::Mail(err.to_string()))?;
+        match &mailer {
+            Mailer::Smtp(_) => tracing::info!(smtp = %redact_url(&mail.smtp_url), "email goes out over SMTP"),
+            Mailer::Files(dir) => tracing::info!(folder = %dir.display(), "no SMTP server configured: email is written to files"),
+        }
+        Ok(Self(Arc::new(StateInner {
+            db,
+            clock,
+            pages: Pages::load()?,
+            emails: EmailTemplates::load()?,
+            mailer,
+            catalogue: CatalogueCache::new(CATALOGUE_TTL),
+            wake: Notify::new(),
+            settings,
+        })))
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
-    /// Something changed: public reads must not serve what was cached before.
+    /// Something changed: public reads must not serve what was cached before, and
+    /// any email it queued should go out now.
     pub fn changed(&self) {
         self.catalogue.invalidate();
+        self.wake.notify_one();
     }
 }
-
-/// How long the public catalogue may be served from memory when another instance
-/// changed it.
-const CATALOGUE_TTL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -64,11 +97,12 @@ pub enum StartupError {
     Service(#[from] ServiceError),
     #[error("templates: {0}")]
     Templates(#[from] tera::Error),
+    #[error(transparent)]
+    EmailTemplates(#[from] TemplateError),
+    #[error("mail settings: {0}")]
+    Mail(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
 }
 
 /// A started application: database ready, port bound, not yet serving.
@@ -82,19 +116,17 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings, clock: SharedClock) -> Result<Self, StartupError> {
-        tracing::info!(database = %redact_url(&settings.database.url), "connecting");
-        let db = db::connect(&settings.database).await?;
-        let now = clock.now();
+        let state = AppState::connect(settings, clock).await?;
+        let (db, settings, now) = (&state.db, &state.settings, state.now());
         if let Some(file) = settings.seed_file()
-            && let Some(slug) = seed::load_if_absent(&db, &file, now).await?
+            && let Some(slug) = seed::load_if_absent(db, &file, now).await?
         {
             tracing::info!(programme = %slug, file = %file.display(), "programme loaded");
         }
-        let admin_token = accounts::bootstrap_admin(&db, &settings.admin, now).await?;
+        let admin_token = accounts::bootstrap_admin(db, &settings.admin, now).await?;
         if settings.scheduler.enabled {
-            lifecycle::apply_due(&db, now).await?;
+            lifecycle::apply_due(db, now).await?;
         }
-        let pages = Pages::load()?;
         let bind = settings.server.bind;
         let acceptor = TcpListener::bind(bind)
             .into_acceptor()
@@ -105,20 +137,7 @@ impl Application {
             .into_iter()
             .find_map(|addr| addr.as_socket_addr().copied())
             .unwrap_or(bind);
-        let catalogue = CatalogueCache::new(CATALOGUE_TTL);
-        let state = AppState(Arc::new(StateInner {
-            db,
-            clock,
-            pages,
-            catalogue,
-            settings,
-        }));
-        Ok(Self {
-            state,
-            acceptor,
-            local_addr,
-            admin_token,
-        })
+        Ok(Self { state, acceptor, local_addr, admin_token })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -133,18 +152,22 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let state = self.state;
         let (stop, stopped) = watch::channel(false);
-        let scheduler = state.settings.scheduler.enabled.then(|| {
+        let mut background = Vec::new();
+        if state.settings.scheduler.enabled {
             let interval = Duration::from_secs(state.settings.scheduler.interval_seconds.max(1));
-            tokio::spawn(crate::scheduler::run(state.clone(), interval, stopped))
-        });
+            background.push(tokio::spawn(crate::scheduler::run(state.clone(), interval, stopped.clone())));
+        }
+        if state.settings.mail.worker_enabled {
+            background.push(tokio::spawn(crate::worker::run(state.clone(), stopped)));
+        }
         let timeout = Duration::from_secs(state.settings.server.shutdown_timeout_seconds);
         tracing::info!(address = %self.local_addr, "listening");
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(http::routes(state.clone()), shutdown, Some(timeout))
             .await;
         let _ = stop.send(true);
-        if let Some(scheduler) = scheduler {
-            let _ = scheduler.await;
+        for task in background {
+            let _ = task.await;
         }
         if let Err(err) = state.db.clone().close().await {
             tracing::warn!(error = %err, "closing the database pool failed");

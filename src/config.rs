@@ -19,6 +19,7 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub seed: SeedSettings,
     pub admin: AdminSettings,
+    pub mail: MailSettings,
     pub log: LogSettings,
 }
 
@@ -58,6 +59,32 @@ pub struct SeedSettings {
 pub struct AdminSettings {
     pub email: String,
     pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://user:password@host:587` (STARTTLS), `smtps://…:465` (TLS) or
+    /// `smtp://127.0.0.1:2525?tls=none`; empty: write `.eml` files to `outbox_dir`.
+    pub smtp_url: String,
+    pub outbox_dir: String,
+    /// The sender, e.g. `SMARTCity Gera <smartcity@gera.de>`.
+    pub from: String,
+    /// Where replies go; empty for the sender.
+    pub reply_to: String,
+    /// Deliver in this process (`serve`); `worker` runs delivery alone.
+    pub worker_enabled: bool,
+    pub interval_ms: u64,
+    pub batch_size: u32,
+    /// Parallel SMTP connections.
+    pub concurrency: u32,
+    /// Attempts before a message is parked as failed.
+    pub max_attempts: i32,
+    /// First retry delay; doubles with each attempt (with jitter), at most six hours.
+    pub retry_base_seconds: u64,
+    /// How long a claimed message stays reserved for the worker that claimed it.
+    pub claim_lease_seconds: u64,
+    pub timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

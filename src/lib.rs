@@ -12,5 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod entities;
 pub mod http;
+pub mod mail;
 pub mod scheduler;
 pub mod services;
+pub mod worker;

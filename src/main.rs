@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use ideenwettbewerb::app::Application;
+use ideenwettbewerb::app::{AppState, Application};
+use ideenwettbewerb::mail::sink::SmtpSink;
 use ideenwettbewerb::clock::{Clock, SystemClock};
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::services::{accounts, db};
@@ -36,8 +37,17 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Deliver email only (no web server); run beside `serve` instances that set
+    /// mail.worker_enabled = false, or as extra delivery capacity.
+    Worker,
     /// Print a new API token for the administrator (the old ones stay valid).
     AdminToken,
+    /// A local SMTP server that accepts everything and prints what arrives, for
+    /// trying email delivery without a mail server.
+    SmtpSink {
+        #[arg(long, default_value = "127.0.0.1:2525")]
+        bind: SocketAddr,
+    },
 }
 
 #[tokio::main]
@@ -71,6 +81,8 @@ async fn main() -> ExitCode {
             .map(drop)
             .map_err(|e| e.to_string()),
         Command::AdminToken => admin_token(&settings).await,
+        Command::Worker => worker(settings).await,
+        Command::SmtpSink { bind } => smtp_sink(bind).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -99,6 +111,34 @@ async fn serve(settings: Settings) -> Result<(), String> {
     app.run_until(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn worker(settings: Settings) -> Result<(), String> {
+    let state = AppState::connect(settings, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(ideenwettbewerb::worker::run(state.clone(), stopped));
+    tracing::info!("email worker running");
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    let _ = running.await;
+    Ok(())
+}
+
+async fn smtp_sink(bind: SocketAddr) -> Result<(), String> {
+    let sink = SmtpSink::start(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    println!("SMTP sink on {} (set mail.smtp_url = \"smtp://{}?tls=none\")", sink.addr(), sink.addr());
+    let mut shown = 0;
+    loop {
+        tokio::select! {
+            _ = shutdown_signal() => return Ok(()),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+        }
+        let received = sink.received();
+        for mail in &received[shown..] {
+            println!("---- from {} to {}\n{}", mail.from, mail.to.join(", "), String::from_utf8_lossy(&mail.data));
+        }
+        shown = received.len();
+    }
 }
 
 async fn admin_token(settings: &Settings) -> Result<(), String> {

@@ -4,7 +4,9 @@
 pub mod api_token;
 pub mod audit_entry;
 pub mod competition;
+pub mod email_message;
 pub mod outbox_event;
 pub mod phase;
 pub mod programme;
+pub mod subscription;
 pub mod user;

@@ -37,6 +37,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/", get(pages::home_page))
         .at("/wettbewerbe/:slug", get(pages::competition_page))
         .at("/static/app.css", get(stylesheet))
+        .at("/benachrichtigung", poem::post(pages::subscribe))
+        .at(
+            "/benachrichtigung/bestaetigen",
+            get(pages::confirm_form).post(pages::confirm_subscription),
+        )
+        .at(
+            "/benachrichtigung/abmelden",
+            get(pages::unsubscribe_form).post(pages::unsubscribe),
+        )
         .with(
             SetHeader::new()
                 .overriding(

@@ -6,11 +6,14 @@ pub mod audit;
 pub mod catalogue;
 pub mod competitions;
 pub mod db;
+pub mod emails;
 pub mod error;
 pub mod lifecycle;
+pub mod notifications;
 pub mod outbox;
 pub mod programmes;
 pub mod seed;
+pub mod subscriptions;
 
 pub use error::ServiceError;
 

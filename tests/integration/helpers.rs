@@ -10,7 +10,7 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::domain::LifecycleEvent;
 use ideenwettbewerb::domain::time::parse_berlin;
-use ideenwettbewerb::scheduler;
+use ideenwettbewerb::{scheduler, worker};
 use rand::RngCore;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -34,6 +34,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub state: AppState,
     pub database_url: String,
+    /// Where email goes when no SMTP server is configured.
+    pub outbox: Arc<TempDir>,
     _dir: Option<Arc<TempDir>>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
@@ -41,6 +43,8 @@ pub struct TestApp {
 
 pub struct TestAppBuilder {
     seed: bool,
+    worker: bool,
+    smtp: Option<String>,
     now: DateTime<Utc>,
     database: Option<(String, Option<Arc<TempDir>>)>,
 }
@@ -87,6 +91,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// Deliver email in the background, as `serve` does (tests otherwise call
+    /// [`TestApp::deliver`] when they want a delivery round).
+    pub fn with_worker(mut self) -> Self {
+        self.worker = true;
+        self
+    }
+
+    /// Send email to this SMTP server instead of writing files.
+    pub fn smtp(mut self, addr: std::net::SocketAddr) -> Self {
+        self.smtp = Some(format!("smtp://{addr}?tls=none"));
+        self
+    }
+
     /// Share another instance's database (a second app instance).
     pub fn database_of(mut self, other: &TestApp) -> Self {
         self.database = Some((other.database_url.clone(), other._dir.clone()));
@@ -103,6 +120,14 @@ impl TestAppBuilder {
         settings.database.url = database_url.clone();
         settings.database.max_connections = 4;
         settings.scheduler.enabled = false;
+        settings.mail.worker_enabled = self.worker;
+        settings.mail.interval_ms = 50;
+        settings.mail.retry_base_seconds = 1;
+        let outbox = Arc::new(TempDir::new().expect("outbox dir"));
+        settings.mail.outbox_dir = outbox.path().display().to_string();
+        if let Some(smtp) = &self.smtp {
+            settings.mail.smtp_url = smtp.clone();
+        }
         settings.seed.programme_file = if self.seed {
             format!("{REPO_ROOT}/config/programmes/gera-smartcity.toml")
         } else {
@@ -126,6 +151,7 @@ impl TestAppBuilder {
             clock,
             state,
             database_url,
+            outbox,
             _dir: dir,
             shutdown: Some(shutdown),
             server: Some(server),
@@ -137,6 +163,8 @@ impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {
             seed: true,
+            worker: false,
+            smtp: None,
             now: berlin("2020-05-01T12:00"),
             database: None,
         }
@@ -155,6 +183,11 @@ impl TestApp {
     pub async fn move_clock_to(&self, at: DateTime<Utc>) -> Vec<(i64, LifecycleEvent)> {
         self.clock.set(at);
         scheduler::tick(&self.state).await
+    }
+
+    /// One email worker round: events to messages, then one delivery batch.
+    pub async fn deliver(&self) -> worker::Round {
+        worker::round(&self.state).await.expect("email round")
     }
 
     pub async fn request(

@@ -2,9 +2,11 @@
 
 mod auth;
 mod competitions;
+mod emails;
 pub mod models;
 mod prepared;
 mod programmes;
+mod subscriptions;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -16,9 +18,18 @@ enum ApiTags {
     Programmes,
     /// Competitions and their lifecycle.
     Competitions,
+    /// "Notify me" subscriptions.
+    Subscriptions,
+    /// The email outbox.
+    Emails,
 }
 
-pub type Api = (programmes::ProgrammesApi, competitions::CompetitionsApi);
+pub type Api = (
+    programmes::ProgrammesApi,
+    competitions::CompetitionsApi,
+    subscriptions::SubscriptionsApi,
+    emails::EmailsApi,
+);
 
 /// The API service, mounted at `/api`.
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
@@ -26,7 +37,9 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         programmes::ProgrammesApi {
             state: state.clone(),
         },
-        competitions::CompetitionsApi { state },
+        competitions::CompetitionsApi { state: state.clone() },
+        subscriptions::SubscriptionsApi { state: state.clone() },
+        emails::EmailsApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -31,6 +31,8 @@ pub async fn competition_page(
         context.insert("competition", &view);
         context.insert("programme_name", &found.programme.name);
         context.insert("phase_name", &found.phase.name);
+        context.insert("programme_id", &found.programme.id);
+        context.insert("competition_id", &found.competition.id);
         let path = format!("/wettbewerbe/{}", found.competition.slug);
         state
             .pages

@@ -11,6 +11,7 @@ use crate::app::AppState;
 
 #[derive(Serialize)]
 struct ProgrammeView {
+    id: i64,
     name: String,
     description: String,
     budget: String,
@@ -39,6 +40,7 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
             .programmes
             .iter()
             .map(|overview| ProgrammeView {
+                id: overview.programme.id,
                 name: overview.programme.name.clone(),
                 description: overview.programme.description.clone(),
                 budget: money(lang, overview.programme.budget_cents),

@@ -2,6 +2,7 @@
 
 mod competition;
 mod home;
+mod subscriptions;
 pub mod i18n;
 mod view;
 
@@ -12,7 +13,14 @@ use tera::{Context, Tera};
 
 pub use competition::competition_page;
 pub use home::home_page;
+pub use subscriptions::{confirm_form, confirm_subscription, subscribe, unsubscribe, unsubscribe_form};
 use i18n::Lang;
+
+macro_rules! page_templates {
+    ($($name:literal),+ $(,)?) => {
+        [$(($name, include_str!(concat!("../../../templates/pages/", $name)))),+]
+    };
+}
 
 /// The page templates, compiled into the binary so it runs from any folder.
 pub struct Pages {
@@ -22,24 +30,14 @@ pub struct Pages {
 impl Pages {
     pub fn load() -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
-        tera.add_raw_templates([
-            (
-                "base.html",
-                include_str!("../../../templates/pages/base.html"),
-            ),
-            (
-                "home.html",
-                include_str!("../../../templates/pages/home.html"),
-            ),
-            (
-                "competition.html",
-                include_str!("../../../templates/pages/competition.html"),
-            ),
-            (
-                "message.html",
-                include_str!("../../../templates/pages/message.html"),
-            ),
-        ])?;
+        tera.add_raw_templates(page_templates!(
+            "base.html",
+            "home.html",
+            "competition.html",
+            "message.html",
+            "action.html",
+            "notify_form.html",
+        ))?;
         Ok(Self { tera })
     }
 
@@ -79,30 +77,34 @@ impl Pages {
 
     /// A page that only says something: not found, or an error on our side.
     pub fn message(&self, lang: Lang, status: StatusCode) -> Response {
-        let (title, text) = if status == StatusCode::NOT_FOUND {
-            ("not_found_title", "not_found_text")
+        if status == StatusCode::NOT_FOUND {
+            self.notice(lang, status, "not_found_title", "not_found_text")
         } else {
-            ("error_title", "error_text")
-        };
+            self.notice(lang, status, "error_title", "error_text")
+        }
+    }
+
+    /// A page with a title and a sentence, both from the language's texts.
+    pub fn notice(&self, lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
         let mut context = Context::new();
-        context.insert("lang", lang.code());
-        context.insert("t", lang.texts());
-        context.insert("other_lang", lang.other().code());
-        context.insert(
-            "other_lang_href",
-            &format!("/?lang={}", lang.other().code()),
-        );
-        context.insert("lang_query", &format!("?lang={}", lang.code()));
         context.insert("title", lang.text(title));
         context.insert("text", lang.text(text));
-        let html = self
-            .tera
-            .render("message.html", &context)
-            .unwrap_or_else(|err| {
-                tracing::error!(error = ?err, "message page rendering failed");
-                lang.text(title).to_owned()
-            });
+        let html = self.render_html("message.html", lang, "/", context).unwrap_or_else(|err| {
+            tracing::error!(error = ?err, "message page rendering failed");
+            lang.text(title).to_owned()
+        });
         (status, Html(html)).into_response()
+    }
+
+    /// A page with one button that posts `token` to `action`.
+    pub fn action(&self, lang: Lang, keys: [&str; 3], action: &str, token: &str) -> Response {
+        let mut context = Context::new();
+        context.insert("title", lang.text(keys[0]));
+        context.insert("text", lang.text(keys[1]));
+        context.insert("button", lang.text(keys[2]));
+        context.insert("action", action);
+        context.insert("token", token);
+        self.respond(lang, self.render_html("action.html", lang, action, context))
     }
 }
 

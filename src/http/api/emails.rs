@@ -1,0 +1,174 @@
+//! The email outbox for administrators: what was sent, what waits, what failed.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::AdminAuth;
+use crate::app::AppState;
+use crate::entities::email_message;
+use crate::http::problem::ApiProblem;
+use crate::services::{ServiceError, emails};
+
+pub struct EmailsApi {
+    pub state: AppState,
+}
+
+/// Delivery state of a message.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum EmailStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl EmailStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => emails::PENDING,
+            Self::Sending => emails::SENDING,
+            Self::Sent => emails::SENT,
+            Self::Failed => emails::FAILED,
+        }
+    }
+}
+
+/// One message of the email outbox.
+#[derive(Debug, Object)]
+pub struct Email {
+    pub id: i64,
+    pub template: String,
+    pub locale: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub competition_id: Option<i64>,
+    /// The copy's original, for resent messages.
+    pub resent_from_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A message with its rendered content.
+#[derive(Debug, Object)]
+pub struct EmailPreview {
+    pub email: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl From<email_message::Model> for Email {
+    fn from(m: email_message::Model) -> Self {
+        Self {
+            id: m.id,
+            template: m.template,
+            locale: m.locale,
+            recipient: m.recipient,
+            status: m.status,
+            attempts: m.attempts,
+            next_attempt_at: m.next_attempt_at,
+            last_error: m.last_error,
+            competition_id: m.competition_id,
+            resent_from_id: m.resent_from_id,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum ListEmailsResponse {
+    /// Newest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<Email>>),
+}
+
+#[derive(ApiResponse)]
+pub enum PreviewEmailResponse {
+    /// The message and how it renders.
+    #[oai(status = 200)]
+    Ok(Json<EmailPreview>),
+}
+
+#[derive(ApiResponse)]
+pub enum RetryEmailResponse {
+    /// The message waits for delivery again.
+    #[oai(status = 200)]
+    Ok(Json<Email>),
+}
+
+#[derive(ApiResponse)]
+pub enum ResendEmailResponse {
+    /// A copy was queued as a new message.
+    #[oai(status = 201)]
+    Created(Json<Email>),
+}
+
+#[OpenApi(tag = "ApiTags::Emails")]
+impl EmailsApi {
+    /// List outbox messages, newest first (administrators).
+    #[oai(path = "/admin/emails", method = "get")]
+    async fn list(
+        &self,
+        _auth: AdminAuth,
+        /// Only messages in this state.
+        status: Query<Option<EmailStatus>>,
+        /// Only messages about this competition.
+        competition_id: Query<Option<i64>>,
+        /// Only messages to this address.
+        #[oai(validator(max_length = 254))]
+        recipient: Query<Option<String>>,
+        /// Page on: only messages older than this id.
+        before_id: Query<Option<i64>>,
+        /// At most this many (1–500, default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<ListEmailsResponse, ApiProblem> {
+        let filter = emails::EmailFilter {
+            status: status.0.map(|s| s.as_str().to_owned()),
+            competition_id: competition_id.0,
+            recipient: recipient.0,
+            before_id: before_id.0,
+            limit: limit.0.unwrap_or(100),
+        };
+        let found = emails::list(&self.state.db, filter).await?;
+        Ok(ListEmailsResponse::Ok(Json(found.into_iter().map(Into::into).collect())))
+    }
+
+    /// A message with its rendered subject, text and HTML (administrators).
+    #[oai(path = "/admin/emails/:id", method = "get")]
+    async fn preview(&self, _auth: AdminAuth, id: Path<i64>) -> Result<PreviewEmailResponse, ApiProblem> {
+        let message = emails::find(&self.state.db, id.0).await?;
+        let rendered = crate::worker::render(&self.state, &message)
+            .map_err(|err| ServiceError::Corrupt(format!("email {}: {err}", message.id)))?;
+        Ok(PreviewEmailResponse::Ok(Json(EmailPreview {
+            email: message.into(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        })))
+    }
+
+    /// Try a failed message again (administrators).
+    #[oai(path = "/admin/emails/:id/retry", method = "post")]
+    async fn retry(&self, auth: AdminAuth, id: Path<i64>) -> Result<RetryEmailResponse, ApiProblem> {
+        let retried = emails::retry(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
+        self.state.changed();
+        Ok(RetryEmailResponse::Ok(Json(retried.into())))
+    }
+
+    /// Send a sent message again, as a new message (administrators).
+    #[oai(path = "/admin/emails/:id/resend", method = "post")]
+    async fn resend(&self, auth: AdminAuth, id: Path<i64>) -> Result<ResendEmailResponse, ApiProblem> {
+        let copy = emails::resend(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
+        self.state.changed();
+        Ok(ResendEmailResponse::Created(Json(copy.into())))
+    }
+}

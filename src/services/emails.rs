@@ -1,0 +1,298 @@
+//! The email outbox: queueing (idempotent), claiming due messages safely across
+//! workers, recording the outcome, and what admins may do with messages.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::audit::{self, AuditRecord};
+use super::{Actor, ServiceError};
+use crate::entities::email_message;
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// A message to queue.
+pub struct NewEmail {
+    pub idempotency_key: String,
+    pub template: &'static str,
+    pub locale: String,
+    pub recipient: String,
+    pub context: Value,
+    pub competition_id: Option<i64>,
+    pub event_id: Option<i64>,
+}
+
+/// Queues a message unless one with the same idempotency key exists. Returns
+/// whether it was queued.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    email: NewEmail,
+) -> Result<bool, ServiceError> {
+    let model = email_message::ActiveModel {
+        idempotency_key: Set(email.idempotency_key),
+        template: Set(email.template.to_owned()),
+        locale: Set(email.locale),
+        recipient: Set(email.recipient),
+        context: Set(email.context.to_string()),
+        competition_id: Set(email.competition_id),
+        event_id: Set(email.event_id),
+        resent_from_id: Set(None),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    };
+    let inserted = email_message::Entity::insert(model)
+        .on_conflict(OnConflict::column(email_message::Column::IdempotencyKey).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Reserves up to `limit` due messages for this worker until `now + lease`: pending
+/// ones whose time has come, and ones whose previous claim expired (a crashed
+/// worker). On PostgreSQL concurrent workers skip each other's rows; SQLite runs
+/// the statement under its single-writer lock.
+pub async fn claim(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u32,
+) -> Result<Vec<email_message::Model>, ServiceError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE email_messages SET status = 'sending', locked_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM email_messages \
+               WHERE (status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2) \
+               ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE email_messages SET status = 'sending', locked_until = ?, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM email_messages \
+               WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND locked_until < ?) \
+               ORDER BY id LIMIT ?) \
+             RETURNING *"
+        }
+    };
+    let values: Vec<sea_orm::Value> = match backend {
+        DatabaseBackend::Postgres => vec![(now + lease).into(), now.into(), i64::from(limit).into()],
+        _ => vec![(now + lease).into(), now.into(), now.into(), i64::from(limit).into()],
+    };
+    let mut claimed = email_message::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    claimed.sort_by_key(|message| message.id);
+    Ok(claimed)
+}
+
+/// Records delivered messages in one write.
+pub async fn mark_sent(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    ids: &[i64],
+) -> Result<(), ServiceError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    email_message::Entity::update_many()
+        .set(email_message::ActiveModel {
+            status: Set(SENT.to_owned()),
+            sent_at: Set(Some(now)),
+            locked_until: Set(None),
+            last_error: Set(None),
+            ..Default::default()
+        })
+        .filter(email_message::Column::Id.is_in(ids.iter().copied()))
+        .filter(email_message::Column::Status.eq(SENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// When to try again after `attempts` failed attempts: exponential, with ±25 %
+/// jitter so that many messages failing together do not retry together.
+pub fn retry_delay(attempts: i32, base_seconds: u64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    let seconds = (base_seconds.max(1) as f64 * 2f64.powi(exponent as i32)).min(6.0 * 3600.0);
+    let jitter = rand::rng().random_range(0.75..1.25);
+    Duration::milliseconds((seconds * jitter * 1000.0) as i64)
+}
+
+/// Records a failed attempt: retried later, or parked as failed when it cannot
+/// succeed or has used its attempts.
+pub async fn mark_failed(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    message: &email_message::Model,
+    error: &str,
+    permanent: bool,
+    max_attempts: i32,
+    retry_base_seconds: u64,
+) -> Result<(), ServiceError> {
+    let parked = permanent || message.attempts >= max_attempts;
+    let mut update = email_message::ActiveModel {
+        locked_until: Set(None),
+        last_error: Set(Some(error.chars().take(2000).collect())),
+        ..Default::default()
+    };
+    if parked {
+        update.status = Set(FAILED.to_owned());
+    } else {
+        update.status = Set(PENDING.to_owned());
+        update.next_attempt_at = Set(now + retry_delay(message.attempts, retry_base_seconds));
+    }
+    email_message::Entity::update_many()
+        .set(update)
+        .filter(email_message::Column::Id.eq(message.id))
+        .filter(email_message::Column::Status.eq(SENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Filters for the admin list.
+#[derive(Default)]
+pub struct EmailFilter {
+    pub status: Option<String>,
+    pub competition_id: Option<i64>,
+    pub recipient: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: u64,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: EmailFilter,
+) -> Result<Vec<email_message::Model>, ServiceError> {
+    let mut query = email_message::Entity::find();
+    if let Some(status) = filter.status {
+        query = query.filter(email_message::Column::Status.eq(status));
+    }
+    if let Some(id) = filter.competition_id {
+        query = query.filter(email_message::Column::CompetitionId.eq(id));
+    }
+    if let Some(recipient) = filter.recipient {
+        query = query.filter(email_message::Column::Recipient.eq(recipient.trim().to_lowercase()));
+    }
+    if let Some(before) = filter.before_id {
+        query = query.filter(email_message::Column::Id.lt(before));
+    }
+    Ok(query
+        .order_by_desc(email_message::Column::Id)
+        .limit(filter.limit.clamp(1, 500))
+        .all(db)
+        .await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<email_message::Model, ServiceError> {
+    email_message::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("email", id))
+}
+
+fn email_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "email",
+        subject_id: id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details,
+    }
+}
+
+/// Sends a failed message again from scratch.
+pub async fn retry(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<email_message::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let message = find(&txn, id).await?;
+    if message.status != FAILED {
+        return Err(ServiceError::invalid(
+            "status",
+            format!("only failed messages can be retried; this one is `{}` (use resend for sent ones)", message.status),
+        ));
+    }
+    email_message::Entity::update_many()
+        .set(email_message::ActiveModel {
+            status: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            ..Default::default()
+        })
+        .filter(email_message::Column::Id.eq(id))
+        .filter(email_message::Column::Status.eq(FAILED))
+        .exec(&txn)
+        .await?;
+    audit::record(&txn, now, email_audit(actor, "email.retried", id, json!({ "recipient": message.recipient }))).await?;
+    let retried = find(&txn, id).await?;
+    txn.commit().await?;
+    Ok(retried)
+}
+
+/// Queues a copy of a sent message as a new message.
+pub async fn resend(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<email_message::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let original = find(&txn, id).await?;
+    if original.status != SENT {
+        return Err(ServiceError::invalid(
+            "status",
+            format!("only sent messages can be resent; this one is `{}`", original.status),
+        ));
+    }
+    let copies = email_message::Entity::find()
+        .filter(email_message::Column::ResentFromId.eq(id))
+        .count(&txn)
+        .await?;
+    let copy = email_message::ActiveModel {
+        idempotency_key: Set(format!("resend:{id}:{}", copies + 1)),
+        template: Set(original.template.clone()),
+        locale: Set(original.locale.clone()),
+        recipient: Set(original.recipient.clone()),
+        context: Set(original.context.clone()),
+        competition_id: Set(original.competition_id),
+        event_id: Set(original.event_id),
+        resent_from_id: Set(Some(id)),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, now, email_audit(actor, "email.resent", id, json!({ "copy": copy.id, "recipient": copy.recipient }))).await?;
+    txn.commit().await?;
+    Ok(copy)
+}

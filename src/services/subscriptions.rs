@@ -1,0 +1,186 @@
+//! "Notify me": a double opt-in subscription to a programme or one competition,
+//! and one-click unsubscribe.
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use validator::ValidateEmail;
+
+use super::audit::{self, AuditRecord};
+use super::{Actor, ServiceError, competitions, outbox, programmes};
+use crate::entities::subscription;
+
+pub const PENDING: &str = "pending";
+pub const CONFIRMED: &str = "confirmed";
+pub const UNSUBSCRIBED: &str = "unsubscribed";
+
+pub struct SubscriptionRequest {
+    pub email: String,
+    pub locale: String,
+    pub programme_id: i64,
+    pub competition_id: Option<i64>,
+}
+
+fn token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A checked, normalised email address.
+pub fn parse_email(raw: &str) -> Result<String, ServiceError> {
+    let email = raw.trim().to_lowercase();
+    if email.len() > 254 || email.contains(['\r', '\n', '<', '>', ',']) || !email.validate_email() {
+        return Err(ServiceError::invalid("email", "enter an email address like name@example.de"));
+    }
+    Ok(email)
+}
+
+/// Asks for a confirmation. Answers the same whether or not the address is already
+/// subscribed, so nobody learns who follows what; a confirmed subscription is not
+/// mailed again.
+pub async fn request(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    public_url: &str,
+    request: SubscriptionRequest,
+) -> Result<(), ServiceError> {
+    let email = parse_email(&request.email)?;
+    let locale = if request.locale == "en" { "en" } else { "de" }.to_owned();
+    let programme = programmes::find(db, request.programme_id).await?;
+    let scope_name = match request.competition_id {
+        Some(id) => {
+            let competition = competitions::find(db, id).await?;
+            if competition.programme_id != programme.id || !competitions::state_of(&competition)?.is_public() {
+                return Err(ServiceError::not_found("competition", id));
+            }
+            competition.headline
+        }
+        None => programme.name.clone(),
+    };
+    let txn = db.begin().await?;
+    let mut existing = subscription::Entity::find()
+        .filter(subscription::Column::Email.eq(&email))
+        .filter(subscription::Column::ProgrammeId.eq(programme.id));
+    existing = match request.competition_id {
+        Some(id) => existing.filter(subscription::Column::CompetitionId.eq(id)),
+        None => existing.filter(subscription::Column::CompetitionId.is_null()),
+    };
+    let existing = existing.one(&txn).await?;
+    if existing.as_ref().is_some_and(|s| s.status == CONFIRMED) {
+        return Ok(());
+    }
+    let confirm = token();
+    let saved = match existing {
+        Some(found) => {
+            let mut model: subscription::ActiveModel = found.into();
+            model.status = Set(PENDING.to_owned());
+            model.locale = Set(locale.clone());
+            model.confirm_token_hash = Set(hash(&confirm));
+            model.unsubscribed_at = Set(None);
+            model.update(&txn).await?
+        }
+        None => {
+            subscription::ActiveModel {
+                email: Set(email.clone()),
+                locale: Set(locale.clone()),
+                programme_id: Set(programme.id),
+                competition_id: Set(request.competition_id),
+                status: Set(PENDING.to_owned()),
+                confirm_token_hash: Set(hash(&confirm)),
+                unsubscribe_token: Set(token()),
+                created_at: Set(now),
+                confirmed_at: Set(None),
+                unsubscribed_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    let confirm_url = format!(
+        "{}/benachrichtigung/bestaetigen?token={confirm}&lang={locale}",
+        public_url.trim_end_matches('/')
+    );
+    outbox::enqueue(
+        &txn,
+        now,
+        "subscription.requested",
+        "subscription",
+        saved.id,
+        json!({
+            "email": email,
+            "locale": locale,
+            "scope_name": scope_name,
+            "confirm_url": confirm_url,
+            "competition_id": request.competition_id,
+        }),
+    )
+    .await?;
+    audit::record(&txn, now, subscription_audit("subscription.requested", saved.id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn subscription_audit(action: &str, id: i64) -> AuditRecord<'_> {
+    AuditRecord {
+        actor: Actor::System("public"),
+        action,
+        subject_type: "subscription",
+        subject_id: id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details: json!({}),
+    }
+}
+
+/// Confirms with the token from the confirmation email (again: no change).
+pub async fn confirm(db: &DatabaseConnection, now: DateTime<Utc>, token: &str) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    let found = subscription::Entity::find()
+        .filter(subscription::Column::ConfirmTokenHash.eq(hash(token.trim())))
+        .filter(subscription::Column::Status.ne(UNSUBSCRIBED))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("confirmation link", "(unknown or no longer valid)"))?;
+    if found.status == PENDING {
+        let id = found.id;
+        let mut model: subscription::ActiveModel = found.into();
+        model.status = Set(CONFIRMED.to_owned());
+        model.confirmed_at = Set(Some(now));
+        model.update(&txn).await?;
+        audit::record(&txn, now, subscription_audit("subscription.confirmed", id)).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends a subscription with the token from any of its emails (again: no change).
+pub async fn unsubscribe(db: &DatabaseConnection, now: DateTime<Utc>, token: &str) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    let found = subscription::Entity::find()
+        .filter(subscription::Column::UnsubscribeToken.eq(token.trim()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("unsubscribe link", "(unknown)"))?;
+    if found.status != UNSUBSCRIBED {
+        let id = found.id;
+        let mut model: subscription::ActiveModel = found.into();
+        model.status = Set(UNSUBSCRIBED.to_owned());
+        model.unsubscribed_at = Set(Some(now));
+        model.update(&txn).await?;
+        audit::record(&txn, now, subscription_audit("subscription.ended", id)).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
