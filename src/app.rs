@@ -56,12 +56,20 @@ impl AppState {
         tracing::info!(database = %redact_url(&settings.database.url), "connecting");
         let db = db::connect(&settings.database).await?;
         let mail = &settings.mail;
-        compose::check_sender(&Sender { from: &mail.from, reply_to: &mail.reply_to })
-            .map_err(|err| StartupError::Mail(format!("mail.from / mail.reply_to: {err}")))?;
-        let mailer = Mailer::from_settings(mail).map_err(|err| StartupError::Mail(err.to_string()))?;
+        compose::check_sender(&Sender {
+            from: &mail.from,
+            reply_to: &mail.reply_to,
+        })
+        .map_err(|err| StartupError::Mail(format!("mail.from / mail.reply_to: {err}")))?;
+        let mailer =
+            Mailer::from_settings(mail).map_err(|err| StartupError::Mail(err.to_string()))?;
         match &mailer {
-            Mailer::Smtp(_) => tracing::info!(smtp = %redact_url(&mail.smtp_url), "email goes out over SMTP"),
-            Mailer::Files(dir) => tracing::info!(folder = %dir.display(), "no SMTP server configured: email is written to files"),
+            Mailer::Smtp(_) => {
+                tracing::info!(smtp = %redact_url(&mail.smtp_url), "email goes out over SMTP")
+            }
+            Mailer::Files(dir) => {
+                tracing::info!(folder = %dir.display(), "no SMTP server configured: email is written to files")
+            }
         }
         Ok(Self(Arc::new(StateInner {
             db,
@@ -102,7 +110,10 @@ pub enum StartupError {
     #[error("mail settings: {0}")]
     Mail(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A started application: database ready, port bound, not yet serving.
@@ -137,7 +148,12 @@ impl Application {
             .into_iter()
             .find_map(|addr| addr.as_socket_addr().copied())
             .unwrap_or(bind);
-        Ok(Self { state, acceptor, local_addr, admin_token })
+        Ok(Self {
+            state,
+            acceptor,
+            local_addr,
+            admin_token,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -155,7 +171,11 @@ impl Application {
         let mut background = Vec::new();
         if state.settings.scheduler.enabled {
             let interval = Duration::from_secs(state.settings.scheduler.interval_seconds.max(1));
-            background.push(tokio::spawn(crate::scheduler::run(state.clone(), interval, stopped.clone())));
+            background.push(tokio::spawn(crate::scheduler::run(
+                state.clone(),
+                interval,
+                stopped.clone(),
+            )));
         }
         if state.settings.mail.worker_enabled {
             background.push(tokio::spawn(crate::worker::run(state.clone(), stopped)));

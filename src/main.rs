@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use ideenwettbewerb::app::{AppState, Application};
-use ideenwettbewerb::mail::sink::SmtpSink;
 use ideenwettbewerb::clock::{Clock, SystemClock};
 use ideenwettbewerb::config::Settings;
+use ideenwettbewerb::mail::sink::SmtpSink;
 use ideenwettbewerb::services::{accounts, db};
 use tracing_subscriber::EnvFilter;
 
@@ -114,7 +114,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
 }
 
 async fn worker(settings: Settings) -> Result<(), String> {
-    let state = AppState::connect(settings, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
+    let state = AppState::connect(settings, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(ideenwettbewerb::worker::run(state.clone(), stopped));
     tracing::info!("email worker running");
@@ -125,8 +127,14 @@ async fn worker(settings: Settings) -> Result<(), String> {
 }
 
 async fn smtp_sink(bind: SocketAddr) -> Result<(), String> {
-    let sink = SmtpSink::start(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-    println!("SMTP sink on {} (set mail.smtp_url = \"smtp://{}?tls=none\")", sink.addr(), sink.addr());
+    let sink = SmtpSink::start(bind)
+        .await
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    println!(
+        "SMTP sink on {} (set mail.smtp_url = \"smtp://{}?tls=none\")",
+        sink.addr(),
+        sink.addr()
+    );
     let mut shown = 0;
     loop {
         tokio::select! {
@@ -135,7 +143,12 @@ async fn smtp_sink(bind: SocketAddr) -> Result<(), String> {
         }
         let received = sink.received();
         for mail in &received[shown..] {
-            println!("---- from {} to {}\n{}", mail.from, mail.to.join(", "), String::from_utf8_lossy(&mail.data));
+            println!(
+                "---- from {} to {}\n{}",
+                mail.from,
+                mail.to.join(", "),
+                String::from_utf8_lossy(&mail.data)
+            );
         }
         shown = received.len();
     }

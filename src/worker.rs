@@ -106,11 +106,19 @@ pub async fn round(state: &AppState) -> Result<Round, ServiceError> {
         }
     }
     emails::mark_sent(&state.db, state.now(), &sent).await?;
-    Ok(Round { events, sent: sent.len(), failed, full })
+    Ok(Round {
+        events,
+        sent: sent.len(),
+        failed,
+        full,
+    })
 }
 
 /// Renders a stored message as it will be (or was) sent.
-pub fn render(state: &AppState, message: &email_message::Model) -> Result<RenderedEmail, MailError> {
+pub fn render(
+    state: &AppState,
+    message: &email_message::Model,
+) -> Result<RenderedEmail, MailError> {
     let context: serde_json::Value = serde_json::from_str(&message.context)
         .map_err(|err| MailError::Permanent(format!("stored context is not JSON: {err}")))?;
     let sender_name = compose::sender_name(&state.settings.mail.from);
@@ -126,18 +134,38 @@ pub fn render(state: &AppState, message: &email_message::Model) -> Result<Render
         .map_err(|err| MailError::Permanent(err.to_string()))
 }
 
-async fn deliver(state: &AppState, slot: usize, message: &email_message::Model) -> Result<(), MailError> {
+async fn deliver(
+    state: &AppState,
+    slot: usize,
+    message: &email_message::Model,
+) -> Result<(), MailError> {
     let rendered = render(state, message)?;
     let context: serde_json::Value = serde_json::from_str(&message.context).unwrap_or_default();
     let mail = &state.settings.mail;
-    let sender = Sender { from: &mail.from, reply_to: &mail.reply_to };
+    let sender = Sender {
+        from: &mail.from,
+        reply_to: &mail.reply_to,
+    };
     let digest: String = Sha256::digest(message.idempotency_key.as_bytes())
         .iter()
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect();
     let message_id = format!("<{digest}@ideenwettbewerb>");
-    let built = compose::compose(&sender, &message.recipient, &rendered, &message_id, context["unsubscribe_url"].as_str())
-        .map_err(|err| MailError::Permanent(err.to_string()))?;
-    state.mailer.send(slot, &format!("{:08}-{}", message.id, message.template), &built).await
+    let built = compose::compose(
+        &sender,
+        &message.recipient,
+        &rendered,
+        &message_id,
+        context["unsubscribe_url"].as_str(),
+    )
+    .map_err(|err| MailError::Permanent(err.to_string()))?;
+    state
+        .mailer
+        .send(
+            slot,
+            &format!("{:08}-{}", message.id, message.template),
+            &built,
+        )
+        .await
 }

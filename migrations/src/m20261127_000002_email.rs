@@ -78,8 +78,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Subscriptions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(EmailMessages::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Subscriptions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(EmailMessages::Table).to_owned())
+            .await
     }
 }
 

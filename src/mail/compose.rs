@@ -22,10 +22,12 @@ pub struct Sender<'a> {
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
-    address.parse().map_err(|err: lettre::address::AddressError| ComposeError::Address {
-        address: address.to_owned(),
-        reason: err.to_string(),
-    })
+    address
+        .parse()
+        .map_err(|err: lettre::address::AddressError| ComposeError::Address {
+            address: address.to_owned(),
+            reason: err.to_string(),
+        })
 }
 
 /// Parses the sender settings, so a wrong `from` fails at startup.

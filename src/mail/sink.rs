@@ -76,7 +76,11 @@ impl SmtpSink {
     }
 
     pub fn received(&self) -> Vec<ReceivedMail> {
-        self.inbox.mails.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.inbox
+            .mails
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Waits until at least `count` messages arrived or `timeout` passed.
@@ -147,14 +151,22 @@ async fn session(stream: TcpStream, inbox: &Inbox) -> std::io::Result<()> {
                 if raw == b".\r\n" || raw == b".\n" {
                     break;
                 }
-                let unstuffed = if raw.starts_with(b"..") { &raw[1..] } else { &raw[..] };
+                let unstuffed = if raw.starts_with(b"..") {
+                    &raw[1..]
+                } else {
+                    &raw[..]
+                };
                 data.extend_from_slice(unstuffed);
             }
             inbox
                 .mails
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .push(ReceivedMail { from: from.clone(), to: std::mem::take(&mut to), data });
+                .push(ReceivedMail {
+                    from: from.clone(),
+                    to: std::mem::take(&mut to),
+                    data,
+                });
             inbox.arrived.notify_waiters();
             b"250 OK queued\r\n"
         } else if upper == "RSET" {

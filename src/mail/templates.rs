@@ -91,11 +91,12 @@ impl EmailTemplates {
 
     fn from_raw(raw: Vec<(String, &'static str)>) -> Result<Self, TemplateError> {
         let mut tera = Tera::default();
-        tera.add_raw_templates(raw).map_err(|source| TemplateError {
-            name: "(loading)".to_owned(),
-            locale: String::new(),
-            source,
-        })?;
+        tera.add_raw_templates(raw)
+            .map_err(|source| TemplateError {
+                name: "(loading)".to_owned(),
+                locale: String::new(),
+                source,
+            })?;
         let templates = Self { tera };
         for name in TEMPLATE_NAMES {
             for locale in LOCALES {
@@ -117,8 +118,16 @@ impl EmailTemplates {
         variables: &Value,
         envelope: &Envelope<'_>,
     ) -> Result<RenderedEmail, TemplateError> {
-        let locale = if LOCALES.contains(&envelope.locale) { envelope.locale } else { "de" };
-        let error = |source| TemplateError { name: name.to_owned(), locale: locale.to_owned(), source };
+        let locale = if LOCALES.contains(&envelope.locale) {
+            envelope.locale
+        } else {
+            "de"
+        };
+        let error = |source| TemplateError {
+            name: name.to_owned(),
+            locale: locale.to_owned(),
+            source,
+        };
         let mut context = Context::from_value(variables.clone()).map_err(error)?;
         context.insert("locale", locale);
         context.insert("sender_name", envelope.sender_name);
@@ -143,9 +152,19 @@ impl EmailTemplates {
         // A subject is one line, whatever a variable contained.
         let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
         context.insert("subject", &subject);
-        let text = self.tera.render(&format!("{name}/text.{locale}.txt"), &context).map_err(error)?;
-        let html = self.tera.render(&format!("{name}/html.{locale}.html"), &context).map_err(error)?;
-        Ok(RenderedEmail { subject, text, html })
+        let text = self
+            .tera
+            .render(&format!("{name}/text.{locale}.txt"), &context)
+            .map_err(error)?;
+        let html = self
+            .tera
+            .render(&format!("{name}/html.{locale}.html"), &context)
+            .map_err(error)?;
+        Ok(RenderedEmail {
+            subject,
+            text,
+            html,
+        })
     }
 }
 
@@ -192,7 +211,9 @@ pub fn sample_context(name: &str) -> Value {
             "jury_deadline": "15.01.2021, 23:59 Uhr",
             "open_scores": 7,
         })),
-        "scores_complete" => entry(json!({ "admin_url": "https://ideen.example/admin/wettbewerbe/5" })),
+        "scores_complete" => {
+            entry(json!({ "admin_url": "https://ideen.example/admin/wettbewerbe/5" }))
+        }
         "results_winner" => entry(json!({
             "entry_title": "Sitzbänke mit Solarladern",
             "prize": "1. Preis, 3.000 €",
@@ -216,8 +237,15 @@ mod tests {
         let templates = EmailTemplates::load().expect("templates load");
         assert_eq!(TEMPLATE_NAMES.len(), 14);
         for name in TEMPLATE_NAMES {
-            let envelope = Envelope { locale: "en", sender_name: "City", site_url: "https://x", unsubscribe_url: None };
-            let email = templates.render(name, &sample_context(name), &envelope).unwrap();
+            let envelope = Envelope {
+                locale: "en",
+                sender_name: "City",
+                site_url: "https://x",
+                unsubscribe_url: None,
+            };
+            let email = templates
+                .render(name, &sample_context(name), &envelope)
+                .unwrap();
             assert!(!email.subject.is_empty() && !email.subject.contains('\n'));
             assert!(email.html.contains("<html lang=\"en\">"));
         }
@@ -231,8 +259,13 @@ mod tests {
                 *text = "{% extends \"_layout.txt\" %}{% block body %}{{ competition.prize }}{% endblock body %}";
             }
         }
-        let err = EmailTemplates::from_raw(raw).err().expect("unknown variable refused");
-        assert_eq!((err.name.as_str(), err.locale.as_str()), ("competition_opened", "en"));
+        let err = EmailTemplates::from_raw(raw)
+            .err()
+            .expect("unknown variable refused");
+        assert_eq!(
+            (err.name.as_str(), err.locale.as_str()),
+            ("competition_opened", "en")
+        );
     }
 
     #[test]
@@ -240,9 +273,20 @@ mod tests {
         let templates = EmailTemplates::load().unwrap();
         let mut variables = sample_context("competition_opened");
         variables["competition"]["headline"] = json!("<script>x</script> & Co");
-        let envelope = Envelope { locale: "de", sender_name: "Stadt", site_url: "https://x", unsubscribe_url: None };
-        let email = templates.render("competition_opened", &variables, &envelope).unwrap();
-        assert!(email.html.contains("&lt;script&gt;x&lt;&#x2F;script&gt; &amp; Co"));
+        let envelope = Envelope {
+            locale: "de",
+            sender_name: "Stadt",
+            site_url: "https://x",
+            unsubscribe_url: None,
+        };
+        let email = templates
+            .render("competition_opened", &variables, &envelope)
+            .unwrap();
+        assert!(
+            email
+                .html
+                .contains("&lt;script&gt;x&lt;&#x2F;script&gt; &amp; Co")
+        );
         assert!(!email.html.contains("<script>"));
         assert!(email.text.contains("<script>x</script> & Co"));
     }

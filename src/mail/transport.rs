@@ -28,10 +28,13 @@ pub enum MailError {
 pub struct MailConfigError(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tls {
-    None,
+enum Security {
+    /// Unencrypted: only for a server on this machine.
+    Plain,
+    /// Upgrade with STARTTLS (required).
     StartTls,
-    Wrapper,
+    /// TLS from the first byte (SMTPS).
+    Tls,
 }
 
 /// Where messages go.
@@ -43,7 +46,7 @@ pub enum Mailer {
 pub struct SmtpMailer {
     host: String,
     port: u16,
-    tls: Tls,
+    tls: Security,
     credentials: Option<Credentials>,
     timeout: Duration,
     connections: Vec<Mutex<Option<AsyncSmtpConnection>>>,
@@ -57,29 +60,50 @@ impl Mailer {
         }
         let parsed = url::Url::parse(url).map_err(|err| MailConfigError(err.to_string()))?;
         let mut tls = match parsed.scheme() {
-            "smtp" => Tls::StartTls,
-            "smtps" => Tls::Wrapper,
-            other => return Err(MailConfigError(format!("unknown scheme `{other}`; use smtp or smtps"))),
+            "smtp" => Security::StartTls,
+            "smtps" => Security::Tls,
+            other => {
+                return Err(MailConfigError(format!(
+                    "unknown scheme `{other}`; use smtp or smtps"
+                )));
+            }
         };
         for (key, value) in parsed.query_pairs() {
             match (key.as_ref(), value.as_ref()) {
-                ("tls", "none") => tls = Tls::None,
-                ("tls", "starttls") => tls = Tls::StartTls,
-                ("tls", "required" | "wrapper") => tls = Tls::Wrapper,
-                _ => return Err(MailConfigError(format!("unknown option `{key}={value}`; only tls=none|starttls|required"))),
+                ("tls", "none") => tls = Security::Plain,
+                ("tls", "starttls") => tls = Security::StartTls,
+                ("tls", "required" | "wrapper") => tls = Security::Tls,
+                _ => {
+                    return Err(MailConfigError(format!(
+                        "unknown option `{key}={value}`; only tls=none|starttls|required"
+                    )));
+                }
             }
         }
-        let host = parsed.host_str().ok_or_else(|| MailConfigError("no host".into()))?.to_owned();
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| MailConfigError("no host".into()))?
+            .to_owned();
         let port = parsed.port().unwrap_or(match tls {
-            Tls::Wrapper => 465,
-            Tls::StartTls => 587,
-            Tls::None => 25,
+            Security::Tls => 465,
+            Security::StartTls => 587,
+            Security::Plain => 25,
         });
         let credentials = (!parsed.username().is_empty()).then(|| {
-            let decode = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
-            Credentials::new(decode(parsed.username()), decode(parsed.password().unwrap_or_default()))
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            Credentials::new(
+                decode(parsed.username()),
+                decode(parsed.password().unwrap_or_default()),
+            )
         });
-        let connections = (0..settings.concurrency.max(1)).map(|_| Mutex::new(None)).collect();
+        let connections = (0..settings.concurrency.max(1))
+            .map(|_| Mutex::new(None))
+            .collect();
         Ok(Mailer::Smtp(SmtpMailer {
             host,
             port,
@@ -101,7 +125,10 @@ impl Mailer {
     /// Sends one message on connection `slot`; `name` names its file when writing files.
     pub async fn send(&self, slot: usize, name: &str, message: &Message) -> Result<(), MailError> {
         match self {
-            Mailer::Smtp(smtp) => smtp.send(slot, message.envelope(), &message.formatted()).await,
+            Mailer::Smtp(smtp) => {
+                smtp.send(slot, message.envelope(), &message.formatted())
+                    .await
+            }
             Mailer::Files(dir) => {
                 let path = dir.join(format!("{name}.eml"));
                 tokio::fs::create_dir_all(dir)
@@ -121,7 +148,7 @@ impl SmtpMailer {
     async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
         let hello = ClientId::default();
         let mut connection = match self.tls {
-            Tls::Wrapper => {
+            Security::Tls => {
                 let params = TlsParameters::new(self.host.clone()).map_err(|e| classify(&e))?;
                 AsyncSmtpConnection::connect_tokio1(
                     (self.host.as_str(), self.port),
@@ -133,20 +160,30 @@ impl SmtpMailer {
                 .await
                 .map_err(|e| classify(&e))?
             }
-            Tls::None | Tls::StartTls => {
+            Security::Plain | Security::StartTls => {
                 // Our own socket, with Nagle's algorithm off: lettre's leaves it on,
                 // which costs ~40 ms per message.
                 let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
                     .await
-                    .map_err(|e| MailError::Transient(format!("connecting to {}:{}: {e}", self.host, self.port)))?;
-                stream.set_nodelay(true).map_err(|e| MailError::Transient(e.to_string()))?;
+                    .map_err(|e| {
+                        MailError::Transient(format!(
+                            "connecting to {}:{}: {e}",
+                            self.host, self.port
+                        ))
+                    })?;
+                stream
+                    .set_nodelay(true)
+                    .map_err(|e| MailError::Transient(e.to_string()))?;
                 let mut connection =
                     AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
                         .await
                         .map_err(|e| classify(&e))?;
-                if self.tls == Tls::StartTls {
+                if self.tls == Security::StartTls {
                     let params = TlsParameters::new(self.host.clone()).map_err(|e| classify(&e))?;
-                    connection.starttls(params, &hello).await.map_err(|e| classify(&e))?;
+                    connection
+                        .starttls(params, &hello)
+                        .await
+                        .map_err(|e| classify(&e))?;
                 }
                 connection
             }
@@ -174,7 +211,9 @@ impl SmtpMailer {
                     Err(_) => return Err(MailError::Transient("connecting timed out".into())),
                 });
             }
-            let Some(open) = connection.as_mut() else { continue };
+            let Some(open) = connection.as_mut() else {
+                continue;
+            };
             let outcome = tokio::time::timeout(self.timeout, open.send(envelope, bytes)).await;
             match outcome {
                 Ok(Ok(_)) => return Ok(()),
@@ -191,7 +230,9 @@ impl SmtpMailer {
                 }
             }
         }
-        Err(MailError::Transient("the SMTP connection failed twice".into()))
+        Err(MailError::Transient(
+            "the SMTP connection failed twice".into(),
+        ))
     }
 }
 

@@ -57,7 +57,11 @@ pub async fn enqueue(
         ..Default::default()
     };
     let inserted = email_message::Entity::insert(model)
-        .on_conflict(OnConflict::column(email_message::Column::IdempotencyKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(email_message::Column::IdempotencyKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(conn)
         .await?;
     Ok(inserted == 1)
@@ -91,8 +95,15 @@ pub async fn claim(
         }
     };
     let values: Vec<sea_orm::Value> = match backend {
-        DatabaseBackend::Postgres => vec![(now + lease).into(), now.into(), i64::from(limit).into()],
-        _ => vec![(now + lease).into(), now.into(), now.into(), i64::from(limit).into()],
+        DatabaseBackend::Postgres => {
+            vec![(now + lease).into(), now.into(), i64::from(limit).into()]
+        }
+        _ => vec![
+            (now + lease).into(),
+            now.into(),
+            now.into(),
+            i64::from(limit).into(),
+        ],
     };
     let mut claimed = email_message::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
@@ -201,7 +212,10 @@ pub async fn list(
         .await?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<email_message::Model, ServiceError> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<email_message::Model, ServiceError> {
     email_message::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -233,7 +247,10 @@ pub async fn retry(
     if message.status != FAILED {
         return Err(ServiceError::invalid(
             "status",
-            format!("only failed messages can be retried; this one is `{}` (use resend for sent ones)", message.status),
+            format!(
+                "only failed messages can be retried; this one is `{}` (use resend for sent ones)",
+                message.status
+            ),
         ));
     }
     email_message::Entity::update_many()
@@ -247,7 +264,17 @@ pub async fn retry(
         .filter(email_message::Column::Status.eq(FAILED))
         .exec(&txn)
         .await?;
-    audit::record(&txn, now, email_audit(actor, "email.retried", id, json!({ "recipient": message.recipient }))).await?;
+    audit::record(
+        &txn,
+        now,
+        email_audit(
+            actor,
+            "email.retried",
+            id,
+            json!({ "recipient": message.recipient }),
+        ),
+    )
+    .await?;
     let retried = find(&txn, id).await?;
     txn.commit().await?;
     Ok(retried)
@@ -265,7 +292,10 @@ pub async fn resend(
     if original.status != SENT {
         return Err(ServiceError::invalid(
             "status",
-            format!("only sent messages can be resent; this one is `{}`", original.status),
+            format!(
+                "only sent messages can be resent; this one is `{}`",
+                original.status
+            ),
         ));
     }
     let copies = email_message::Entity::find()
@@ -292,7 +322,17 @@ pub async fn resend(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, now, email_audit(actor, "email.resent", id, json!({ "copy": copy.id, "recipient": copy.recipient }))).await?;
+    audit::record(
+        &txn,
+        now,
+        email_audit(
+            actor,
+            "email.resent",
+            id,
+            json!({ "copy": copy.id, "recipient": copy.recipient }),
+        ),
+    )
+    .await?;
     txn.commit().await?;
     Ok(copy)
 }

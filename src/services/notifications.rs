@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -18,13 +18,37 @@ use crate::services::accounts::ROLE_ADMIN;
 
 /// Who receives what, for the README and the admin view.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
-    ("subscription.requested", "the person subscribing", "subscription_confirm"),
-    ("competition.scheduled", "confirmed subscribers of the programme or competition", "competition_scheduled"),
-    ("competition.opened", "confirmed subscribers", "competition_opened"),
-    ("competition.reopened", "confirmed subscribers", "competition_opened"),
-    ("competition.deadline_extended", "confirmed subscribers", "deadline_extended"),
+    (
+        "subscription.requested",
+        "the person subscribing",
+        "subscription_confirm",
+    ),
+    (
+        "competition.scheduled",
+        "confirmed subscribers of the programme or competition",
+        "competition_scheduled",
+    ),
+    (
+        "competition.opened",
+        "confirmed subscribers",
+        "competition_opened",
+    ),
+    (
+        "competition.reopened",
+        "confirmed subscribers",
+        "competition_opened",
+    ),
+    (
+        "competition.deadline_extended",
+        "confirmed subscribers",
+        "deadline_extended",
+    ),
     ("competition.closed", "administrators", "competition_closed"),
-    ("competition.announced", "confirmed subscribers", "announcement"),
+    (
+        "competition.announced",
+        "confirmed subscribers",
+        "announcement",
+    ),
 ];
 
 /// Turns up to `limit` unprocessed events into queued messages; returns how many
@@ -45,7 +69,10 @@ pub async fn dispatch(
     for event in events {
         let txn = db.begin().await?;
         let claimed = outbox_event::Entity::update_many()
-            .set(outbox_event::ActiveModel { processed_at: Set(Some(now)), ..Default::default() })
+            .set(outbox_event::ActiveModel {
+                processed_at: Set(Some(now)),
+                ..Default::default()
+            })
             .filter(outbox_event::Column::Id.eq(event.id))
             .filter(outbox_event::Column::ProcessedAt.is_null())
             .exec(&txn)
@@ -75,8 +102,14 @@ fn competition_facts(
     public_url: &str,
 ) -> Value {
     let when = |at: Option<DateTime<Utc>>| {
-        at.map(|at| if locale == "en" { time::format_en(at) } else { time::format_de(at) })
-            .unwrap_or_default()
+        at.map(|at| {
+            if locale == "en" {
+                time::format_en(at)
+            } else {
+                time::format_de(at)
+            }
+        })
+        .unwrap_or_default()
     };
     json!({
         "headline": competition.headline,
@@ -94,7 +127,10 @@ async fn messages_for(
     public_url: &str,
 ) -> Result<Vec<NewEmail>, ServiceError> {
     let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-    let Some((_, _, template)) = CATALOGUE.iter().find(|(kind, _, _)| *kind == event.event_type) else {
+    let Some((_, _, template)) = CATALOGUE
+        .iter()
+        .find(|(kind, _, _)| *kind == event.event_type)
+    else {
         return Ok(Vec::new());
     };
     let key = |recipient: &str| format!("event:{}:{template}:{recipient}", event.id);
@@ -116,10 +152,16 @@ async fn messages_for(
         }]);
     }
 
-    let Some(competition) = competition::Entity::find_by_id(event.aggregate_id).one(conn).await? else {
+    let Some(competition) = competition::Entity::find_by_id(event.aggregate_id)
+        .one(conn)
+        .await?
+    else {
         return Ok(Vec::new());
     };
-    let Some(programme) = programme::Entity::find_by_id(competition.programme_id).one(conn).await? else {
+    let Some(programme) = programme::Entity::find_by_id(competition.programme_id)
+        .one(conn)
+        .await?
+    else {
         return Ok(Vec::new());
     };
     let extras = |locale: &str| -> Value {
@@ -130,7 +172,13 @@ async fn messages_for(
                     .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                     .map(|at| at.with_timezone(&Utc));
                 let previous = previous
-                    .map(|at| if locale == "en" { time::format_en(at) } else { time::format_de(at) })
+                    .map(|at| {
+                        if locale == "en" {
+                            time::format_en(at)
+                        } else {
+                            time::format_de(at)
+                        }
+                    })
                     .unwrap_or_default();
                 json!({ "previous_closes": previous })
             }
@@ -150,7 +198,10 @@ async fn messages_for(
     };
 
     if event.event_type == "competition.closed" {
-        let admins = user::Entity::find().filter(user::Column::Role.eq(ROLE_ADMIN)).all(conn).await?;
+        let admins = user::Entity::find()
+            .filter(user::Column::Role.eq(ROLE_ADMIN))
+            .all(conn)
+            .await?;
         return Ok(admins
             .into_iter()
             .map(|admin| NewEmail {
@@ -181,7 +232,10 @@ async fn messages_for(
         .into_iter()
         .filter(|s| seen.insert(s.email.clone()))
         .map(|s| {
-            let unsubscribe = link(public_url, &format!("/benachrichtigung/abmelden?token={}", s.unsubscribe_token));
+            let unsubscribe = link(
+                public_url,
+                &format!("/benachrichtigung/abmelden?token={}", s.unsubscribe_token),
+            );
             NewEmail {
                 idempotency_key: key(&s.email),
                 template,

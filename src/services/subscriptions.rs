@@ -33,14 +33,20 @@ fn token() -> String {
 }
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A checked, normalised email address.
 pub fn parse_email(raw: &str) -> Result<String, ServiceError> {
     let email = raw.trim().to_lowercase();
     if email.len() > 254 || email.contains(['\r', '\n', '<', '>', ',']) || !email.validate_email() {
-        return Err(ServiceError::invalid("email", "enter an email address like name@example.de"));
+        return Err(ServiceError::invalid(
+            "email",
+            "enter an email address like name@example.de",
+        ));
     }
     Ok(email)
 }
@@ -60,7 +66,9 @@ pub async fn request(
     let scope_name = match request.competition_id {
         Some(id) => {
             let competition = competitions::find(db, id).await?;
-            if competition.programme_id != programme.id || !competitions::state_of(&competition)?.is_public() {
+            if competition.programme_id != programme.id
+                || !competitions::state_of(&competition)?.is_public()
+            {
                 return Err(ServiceError::not_found("competition", id));
             }
             competition.headline
@@ -126,7 +134,12 @@ pub async fn request(
         }),
     )
     .await?;
-    audit::record(&txn, now, subscription_audit("subscription.requested", saved.id)).await?;
+    audit::record(
+        &txn,
+        now,
+        subscription_audit("subscription.requested", saved.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -145,14 +158,20 @@ fn subscription_audit(action: &str, id: i64) -> AuditRecord<'_> {
 }
 
 /// Confirms with the token from the confirmation email (again: no change).
-pub async fn confirm(db: &DatabaseConnection, now: DateTime<Utc>, token: &str) -> Result<(), ServiceError> {
+pub async fn confirm(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<(), ServiceError> {
     let txn = db.begin().await?;
     let found = subscription::Entity::find()
         .filter(subscription::Column::ConfirmTokenHash.eq(hash(token.trim())))
         .filter(subscription::Column::Status.ne(UNSUBSCRIBED))
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::not_found("confirmation link", "(unknown or no longer valid)"))?;
+        .ok_or_else(|| {
+            ServiceError::not_found("confirmation link", "(unknown or no longer valid)")
+        })?;
     if found.status == PENDING {
         let id = found.id;
         let mut model: subscription::ActiveModel = found.into();
@@ -166,7 +185,11 @@ pub async fn confirm(db: &DatabaseConnection, now: DateTime<Utc>, token: &str) -
 }
 
 /// Ends a subscription with the token from any of its emails (again: no change).
-pub async fn unsubscribe(db: &DatabaseConnection, now: DateTime<Utc>, token: &str) -> Result<(), ServiceError> {
+pub async fn unsubscribe(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<(), ServiceError> {
     let txn = db.begin().await?;
     let found = subscription::Entity::find()
         .filter(subscription::Column::UnsubscribeToken.eq(token.trim()))

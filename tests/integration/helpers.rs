@@ -29,7 +29,7 @@ pub fn berlin(text: &str) -> DateTime<Utc> {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    /// The first administrator's token (None for a second instance on the same database).
+    /// The administrator's token (a second instance on the same database shares it).
     pub token: Option<String>,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
@@ -47,6 +47,7 @@ pub struct TestAppBuilder {
     smtp: Option<String>,
     now: DateTime<Utc>,
     database: Option<(String, Option<Arc<TempDir>>)>,
+    token: Option<String>,
 }
 
 /// A new empty database: a PostgreSQL database on `TEST_DATABASE_URL`'s server, or a
@@ -107,6 +108,7 @@ impl TestAppBuilder {
     /// Share another instance's database (a second app instance).
     pub fn database_of(mut self, other: &TestApp) -> Self {
         self.database = Some((other.database_url.clone(), other._dir.clone()));
+        self.token = other.token.clone();
         self
     }
 
@@ -138,7 +140,7 @@ impl TestAppBuilder {
             .await
             .expect("app starts");
         let address = format!("http://{}", app.local_addr());
-        let token = app.admin_token.clone();
+        let token = app.admin_token.clone().or(self.token);
         let state = app.state();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
@@ -167,6 +169,7 @@ impl TestApp {
             smtp: None,
             now: berlin("2020-05-01T12:00"),
             database: None,
+            token: None,
         }
     }
 
@@ -228,6 +231,12 @@ impl TestApp {
 
     pub async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
         let (status, json, _) = self.request(Method::GET, path, None, self.admin()).await;
+        (status, json)
+    }
+
+    /// An anonymous JSON POST.
+    pub async fn request_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, json, _) = self.request(Method::POST, path, Some(body), None).await;
         (status, json)
     }
 

@@ -139,12 +139,18 @@ impl EmailsApi {
             limit: limit.0.unwrap_or(100),
         };
         let found = emails::list(&self.state.db, filter).await?;
-        Ok(ListEmailsResponse::Ok(Json(found.into_iter().map(Into::into).collect())))
+        Ok(ListEmailsResponse::Ok(Json(
+            found.into_iter().map(Into::into).collect(),
+        )))
     }
 
     /// A message with its rendered subject, text and HTML (administrators).
     #[oai(path = "/admin/emails/:id", method = "get")]
-    async fn preview(&self, _auth: AdminAuth, id: Path<i64>) -> Result<PreviewEmailResponse, ApiProblem> {
+    async fn preview(
+        &self,
+        _auth: AdminAuth,
+        id: Path<i64>,
+    ) -> Result<PreviewEmailResponse, ApiProblem> {
         let message = emails::find(&self.state.db, id.0).await?;
         let rendered = crate::worker::render(&self.state, &message)
             .map_err(|err| ServiceError::Corrupt(format!("email {}: {err}", message.id)))?;
@@ -158,7 +164,11 @@ impl EmailsApi {
 
     /// Try a failed message again (administrators).
     #[oai(path = "/admin/emails/:id/retry", method = "post")]
-    async fn retry(&self, auth: AdminAuth, id: Path<i64>) -> Result<RetryEmailResponse, ApiProblem> {
+    async fn retry(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> Result<RetryEmailResponse, ApiProblem> {
         let retried = emails::retry(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
         self.state.changed();
         Ok(RetryEmailResponse::Ok(Json(retried.into())))
@@ -166,7 +176,11 @@ impl EmailsApi {
 
     /// Send a sent message again, as a new message (administrators).
     #[oai(path = "/admin/emails/:id/resend", method = "post")]
-    async fn resend(&self, auth: AdminAuth, id: Path<i64>) -> Result<ResendEmailResponse, ApiProblem> {
+    async fn resend(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> Result<ResendEmailResponse, ApiProblem> {
         let copy = emails::resend(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
         self.state.changed();
         Ok(ResendEmailResponse::Created(Json(copy.into())))

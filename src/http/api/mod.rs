@@ -37,8 +37,12 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         programmes::ProgrammesApi {
             state: state.clone(),
         },
-        competitions::CompetitionsApi { state: state.clone() },
-        subscriptions::SubscriptionsApi { state: state.clone() },
+        competitions::CompetitionsApi {
+            state: state.clone(),
+        },
+        subscriptions::SubscriptionsApi {
+            state: state.clone(),
+        },
         emails::EmailsApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))

@@ -42,7 +42,10 @@ pub enum SubscribeResponse {
 impl SubscriptionsApi {
     /// Subscribe to notifications; confirmed by a link sent by email.
     #[oai(path = "/subscriptions", method = "post")]
-    async fn subscribe(&self, body: Json<NewSubscription>) -> Result<SubscribeResponse, ApiProblem> {
+    async fn subscribe(
+        &self,
+        body: Json<NewSubscription>,
+    ) -> Result<SubscribeResponse, ApiProblem> {
         let body = body.0;
         let request = subscriptions::SubscriptionRequest {
             email: body.email,
@@ -50,8 +53,13 @@ impl SubscriptionsApi {
             programme_id: body.programme_id,
             competition_id: body.competition_id,
         };
-        subscriptions::request(&self.state.db, self.state.now(), &self.state.settings.server.public_url, request)
-            .await?;
+        subscriptions::request(
+            &self.state.db,
+            self.state.now(),
+            &self.state.settings.server.public_url,
+            request,
+        )
+        .await?;
         self.state.changed();
         Ok(SubscribeResponse::Accepted)
     }

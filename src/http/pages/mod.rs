@@ -2,8 +2,8 @@
 
 mod competition;
 mod home;
-mod subscriptions;
 pub mod i18n;
+mod subscriptions;
 mod view;
 
 use poem::http::StatusCode;
@@ -13,8 +13,10 @@ use tera::{Context, Tera};
 
 pub use competition::competition_page;
 pub use home::home_page;
-pub use subscriptions::{confirm_form, confirm_subscription, subscribe, unsubscribe, unsubscribe_form};
 use i18n::Lang;
+pub use subscriptions::{
+    confirm_form, confirm_subscription, subscribe, unsubscribe, unsubscribe_form,
+};
 
 macro_rules! page_templates {
     ($($name:literal),+ $(,)?) => {
@@ -89,10 +91,12 @@ impl Pages {
         let mut context = Context::new();
         context.insert("title", lang.text(title));
         context.insert("text", lang.text(text));
-        let html = self.render_html("message.html", lang, "/", context).unwrap_or_else(|err| {
-            tracing::error!(error = ?err, "message page rendering failed");
-            lang.text(title).to_owned()
-        });
+        let html = self
+            .render_html("message.html", lang, "/", context)
+            .unwrap_or_else(|err| {
+                tracing::error!(error = ?err, "message page rendering failed");
+                lang.text(title).to_owned()
+            });
         (status, Html(html)).into_response()
     }
 

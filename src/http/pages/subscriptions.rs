@@ -38,7 +38,11 @@ fn internal(err: ServiceError) -> poem::Error {
 }
 
 #[handler]
-pub async fn subscribe(req: &Request, form: Form<SubscribeForm>, state: Data<&AppState>) -> poem::Result<Response> {
+pub async fn subscribe(
+    req: &Request,
+    form: Form<SubscribeForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
     let lang = lang_of(req, form.lang.as_deref());
     let request = subscriptions::SubscriptionRequest {
         email: form.email.clone(),
@@ -46,10 +50,22 @@ pub async fn subscribe(req: &Request, form: Form<SubscribeForm>, state: Data<&Ap
         programme_id: form.programme_id,
         competition_id: form.competition_id,
     };
-    match subscriptions::request(&state.db, state.now(), &state.settings.server.public_url, request).await {
+    match subscriptions::request(
+        &state.db,
+        state.now(),
+        &state.settings.server.public_url,
+        request,
+    )
+    .await
+    {
         Ok(()) => {
             state.changed();
-            Ok(state.pages.notice(lang, StatusCode::OK, "subscribe_sent_title", "subscribe_sent_text"))
+            Ok(state.pages.notice(
+                lang,
+                StatusCode::OK,
+                "subscribe_sent_title",
+                "subscribe_sent_text",
+            ))
         }
         Err(ServiceError::Invalid { .. }) => Ok(state.pages.notice(
             lang,
@@ -66,7 +82,12 @@ pub async fn subscribe(req: &Request, form: Form<SubscribeForm>, state: Data<&Ap
 pub fn confirm_form(req: &Request, params: Query<TokenParams>, state: Data<&AppState>) -> Response {
     let lang = lang_of(req, params.lang.as_deref());
     let keys = ["confirm_title", "confirm_text", "confirm_button"];
-    state.pages.action(lang, keys, "/benachrichtigung/bestaetigen", params.token.as_deref().unwrap_or_default())
+    state.pages.action(
+        lang,
+        keys,
+        "/benachrichtigung/bestaetigen",
+        params.token.as_deref().unwrap_or_default(),
+    )
 }
 
 #[handler]
@@ -76,20 +97,44 @@ pub async fn confirm_subscription(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = lang_of(req, form.lang.as_deref());
-    match subscriptions::confirm(&state.db, state.now(), form.token.as_deref().unwrap_or_default()).await {
-        Ok(()) => Ok(state.pages.notice(lang, StatusCode::OK, "confirmed_title", "confirmed_text")),
-        Err(ServiceError::NotFound { .. }) => {
-            Ok(state.pages.notice(lang, StatusCode::NOT_FOUND, "link_invalid_title", "link_invalid_text"))
-        }
+    match subscriptions::confirm(
+        &state.db,
+        state.now(),
+        form.token.as_deref().unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(()) => Ok(state
+            .pages
+            .notice(lang, StatusCode::OK, "confirmed_title", "confirmed_text")),
+        Err(ServiceError::NotFound { .. }) => Ok(state.pages.notice(
+            lang,
+            StatusCode::NOT_FOUND,
+            "link_invalid_title",
+            "link_invalid_text",
+        )),
         Err(err) => Err(internal(err)),
     }
 }
 
 #[handler]
-pub fn unsubscribe_form(req: &Request, params: Query<TokenParams>, state: Data<&AppState>) -> Response {
+pub fn unsubscribe_form(
+    req: &Request,
+    params: Query<TokenParams>,
+    state: Data<&AppState>,
+) -> Response {
     let lang = lang_of(req, params.lang.as_deref());
-    let keys = ["unsubscribe_title", "unsubscribe_text", "unsubscribe_button"];
-    state.pages.action(lang, keys, "/benachrichtigung/abmelden", params.token.as_deref().unwrap_or_default())
+    let keys = [
+        "unsubscribe_title",
+        "unsubscribe_text",
+        "unsubscribe_button",
+    ];
+    state.pages.action(
+        lang,
+        keys,
+        "/benachrichtigung/abmelden",
+        params.token.as_deref().unwrap_or_default(),
+    )
 }
 
 /// The page's button, and RFC 8058 one-click requests (token in the query).
@@ -101,12 +146,24 @@ pub async fn unsubscribe(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = lang_of(req, form.lang.as_deref());
-    let token = form.token.as_deref().or(query.token.as_deref()).unwrap_or_default();
+    let token = form
+        .token
+        .as_deref()
+        .or(query.token.as_deref())
+        .unwrap_or_default();
     match subscriptions::unsubscribe(&state.db, state.now(), token).await {
-        Ok(()) => Ok(state.pages.notice(lang, StatusCode::OK, "unsubscribed_title", "unsubscribed_text")),
-        Err(ServiceError::NotFound { .. }) => {
-            Ok(state.pages.notice(lang, StatusCode::NOT_FOUND, "link_invalid_title", "link_invalid_text"))
-        }
+        Ok(()) => Ok(state.pages.notice(
+            lang,
+            StatusCode::OK,
+            "unsubscribed_title",
+            "unsubscribed_text",
+        )),
+        Err(ServiceError::NotFound { .. }) => Ok(state.pages.notice(
+            lang,
+            StatusCode::NOT_FOUND,
+            "link_invalid_title",
+            "link_invalid_text",
+        )),
         Err(err) => Err(internal(err)),
     }
 }
