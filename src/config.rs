@@ -20,6 +20,7 @@ pub struct Settings {
     pub seed: SeedSettings,
     pub admin: AdminSettings,
     pub mail: MailSettings,
+    pub auth: AuthSettings,
     pub log: LogSettings,
 }
 
@@ -85,6 +86,17 @@ pub struct MailSettings {
     /// How long a claimed message stays reserved for the worker that claimed it.
     pub claim_lease_seconds: u64,
     pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// How long an emailed sign-in link works.
+    pub sign_in_link_minutes: i64,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,5 +8,7 @@ pub mod email_message;
 pub mod outbox_event;
 pub mod phase;
 pub mod programme;
+pub mod session;
+pub mod sign_in_token;
 pub mod subscription;
 pub mod user;

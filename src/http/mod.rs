@@ -23,6 +23,24 @@ fn stylesheet() -> Response {
         .body(STYLESHEET)
 }
 
+/// Pages may load only our own resources, run no inline script, and not be framed.
+/// A page that sets a stricter policy of its own (an email preview) keeps it.
+async fn page_security_policy<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<Response> {
+    let mut response = next.call(req).await?.into_response();
+    if !response
+        .headers()
+        .contains_key(poem::http::header::CONTENT_SECURITY_POLICY)
+    {
+        response.headers_mut().insert(
+            poem::http::header::CONTENT_SECURITY_POLICY,
+            poem::http::HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            ),
+        );
+    }
+    Ok(response)
+}
+
 /// The whole application as one endpoint.
 pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service(state.clone());
@@ -46,13 +64,23 @@ pub fn routes(state: AppState) -> impl Endpoint {
             "/benachrichtigung/abmelden",
             get(pages::unsubscribe_form).post(pages::unsubscribe),
         )
-        .with(
-            SetHeader::new()
-                .overriding(
-                    "content-security-policy",
-                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-                ),
+        .at(
+            "/anmelden",
+            get(pages::sign_in_page).post(pages::request_sign_in),
         )
+        .at(
+            "/anmelden/link",
+            get(pages::link_page).post(pages::complete_sign_in),
+        )
+        .at("/konto", get(pages::account_page))
+        .at("/konto/abmelden", poem::post(pages::sign_out))
+        .at("/admin/emails", get(pages::outbox_page))
+        .at("/admin/emails/:id", get(pages::email_page))
+        .at("/admin/emails/:id/html", get(pages::email_html))
+        .at("/admin/emails/:id/retry", poem::post(pages::retry_email))
+        .at("/admin/emails/:id/resend", poem::post(pages::resend_email))
+        .around(pages::session::same_origin)
+        .around(page_security_policy)
         .catch_all_error(move |err: poem::Error| {
             let state = page_state.clone();
             async move {

@@ -43,6 +43,7 @@ macro_rules! catalogue {
 }
 
 catalogue!(
+    sign_in_link,
     subscription_confirm,
     competition_scheduled,
     competition_opened,
@@ -186,6 +187,11 @@ pub fn sample_context(name: &str) -> Value {
         base
     };
     match name {
+        "sign_in_link" => json!({
+            "site_name": "Ideenwettbewerbe",
+            "sign_in_url": "https://ideen.example/anmelden/link?token=t",
+            "expires_minutes": 15,
+        }),
         "subscription_confirm" => json!({
             "scope_name": "SMARTCity Gera",
             "confirm_url": "https://ideen.example/benachrichtigung/bestaetigen?token=t",
@@ -235,7 +241,7 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         let templates = EmailTemplates::load().expect("templates load");
-        assert_eq!(TEMPLATE_NAMES.len(), 14);
+        assert_eq!(TEMPLATE_NAMES.len(), 15);
         for name in TEMPLATE_NAMES {
             let envelope = Envelope {
                 locale: "en",

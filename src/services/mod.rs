@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod programmes;
 pub mod seed;
+pub mod sessions;
 pub mod subscriptions;
 
 pub use error::ServiceError;

@@ -19,6 +19,11 @@ use crate::services::accounts::ROLE_ADMIN;
 /// Who receives what, for the README and the admin view.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
+        "user.sign_in_requested",
+        "the person signing in",
+        "sign_in_link",
+    ),
+    (
         "subscription.requested",
         "the person subscribing",
         "subscription_confirm",
@@ -135,17 +140,18 @@ async fn messages_for(
     };
     let key = |recipient: &str| format!("event:{}:{template}:{recipient}", event.id);
 
-    if event.event_type == "subscription.requested" {
+    // Mails to one address given in the event, with the template's variables.
+    if matches!(
+        event.event_type.as_str(),
+        "subscription.requested" | "user.sign_in_requested"
+    ) {
         let recipient = payload["email"].as_str().unwrap_or_default().to_owned();
         let locale = payload["locale"].as_str().unwrap_or("de").to_owned();
         return Ok(vec![NewEmail {
             idempotency_key: key(&recipient),
             template,
             locale,
-            context: json!({
-                "scope_name": payload["scope_name"],
-                "confirm_url": payload["confirm_url"],
-            }),
+            context: payload["context"].clone(),
             recipient,
             competition_id: payload["competition_id"].as_i64(),
             event_id: Some(event.id),

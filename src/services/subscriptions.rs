@@ -128,9 +128,8 @@ pub async fn request(
         json!({
             "email": email,
             "locale": locale,
-            "scope_name": scope_name,
-            "confirm_url": confirm_url,
             "competition_id": request.competition_id,
+            "context": { "scope_name": scope_name, "confirm_url": confirm_url },
         }),
     )
     .await?;

@@ -11,6 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::helpers::{REPO_ROOT, TestApp, berlin};
+use ideenwettbewerb::services::sessions;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -159,6 +160,67 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         .unwrap();
     let violations = axe_violations(&client).await;
     assert!(violations.is_empty(), "competition page: {violations:#?}");
+
+    client.goto(&app.url("/anmelden")).await.unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "sign-in page: {violations:#?}");
+
+    // The administrators' outbox, signed in through a real session cookie.
+    let auth = &app.state.settings.auth;
+    let now = app.state.now();
+    sessions::request_link(
+        &app.state.db,
+        now,
+        auth,
+        &app.address,
+        "admin@localhost",
+        "de",
+        "b",
+    )
+    .await
+    .unwrap();
+    app.deliver().await;
+    let token = std::fs::read_dir(app.outbox.path())
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .find_map(|raw| {
+            let mail = mail_parser::MessageParser::default().parse(&raw)?;
+            let text = mail.body_text(0)?.into_owned();
+            text.split("token=")
+                .nth(1)
+                .map(|rest| rest.chars().take(64).collect::<String>())
+        })
+        .expect("sign-in mail");
+    let (_, session) = sessions::complete(&app.state.db, now, auth, &token, Some("b"))
+        .await
+        .unwrap();
+    // Set as the server would (HttpOnly cannot be set from a script, but the
+    // server reads the value the same way).
+    let set = format!("document.cookie = 'iw_session={session}; path=/'");
+    client.execute(&set, vec![]).await.unwrap();
+    client
+        .goto(&app.url("/admin/emails?lang=de"))
+        .await
+        .unwrap();
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "E-Mail-Ausgang");
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "outbox page: {violations:#?}");
+    client
+        .find(Locator::Css("td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "email page: {violations:#?}");
 
     client.close().await.unwrap();
 }

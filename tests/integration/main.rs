@@ -3,8 +3,10 @@
 mod api;
 mod bad_input;
 mod browser;
+mod browser_session;
 mod email;
 mod helpers;
 mod lifecycle;
 mod openapi;
 mod pages;
+mod sign_in;

@@ -1,8 +1,11 @@
 //! Public HTML pages, rendered with Tera (auto-escaped) in German or English.
 
+mod account;
+mod admin_emails;
 mod competition;
 mod home;
 pub mod i18n;
+pub mod session;
 mod subscriptions;
 mod view;
 
@@ -11,6 +14,10 @@ use poem::web::Html;
 use poem::{IntoResponse, Request, Response};
 use tera::{Context, Tera};
 
+pub use account::{
+    account_page, complete_sign_in, link_page, request_sign_in, sign_in_page, sign_out,
+};
+pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;
 pub use home::home_page;
 use i18n::Lang;
@@ -39,6 +46,10 @@ impl Pages {
             "message.html",
             "action.html",
             "notify_form.html",
+            "sign_in.html",
+            "account.html",
+            "admin_emails.html",
+            "admin_email.html",
         ))?;
         Ok(Self { tera })
     }

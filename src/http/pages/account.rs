@@ -1,0 +1,219 @@
+//! Signing in with an emailed link, the account page, and signing out.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Query};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+use tera::Context;
+
+use super::i18n::Lang;
+use super::session::{
+    BROWSER_COOKIE, SESSION_COOKIE, add_cookie, cookie, csrf_ok, internal, see_other, set_cookie,
+    signed_in,
+};
+use crate::app::AppState;
+use crate::services::ServiceError;
+use crate::services::accounts::ROLE_ADMIN;
+use crate::services::sessions::{self, SignInError};
+
+#[derive(Deserialize)]
+pub struct LangParam {
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    token: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    csrf: Option<String>,
+    everywhere: Option<String>,
+    lang: Option<String>,
+}
+
+pub fn chosen_lang(req: &Request, chosen: Option<&str>) -> Lang {
+    match chosen {
+        Some("en") => Lang::En,
+        Some("de") => Lang::De,
+        _ => Lang::of(req),
+    }
+}
+
+#[handler]
+pub fn sign_in_page(req: &Request, params: Query<LangParam>, state: Data<&AppState>) -> Response {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("sign_in.html", lang, "/anmelden", Context::new()),
+    )
+}
+
+#[handler]
+pub async fn request_sign_in(
+    req: &Request,
+    form: Form<SignInForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    // The link will only work in the browser that holds this cookie.
+    let browser = cookie(req, BROWSER_COOKIE)
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(sessions::random_token);
+    let outcome = sessions::request_link(
+        &state.db,
+        state.now(),
+        &state.settings.auth,
+        &state.settings.server.public_url,
+        &form.email,
+        lang.code(),
+        &browser,
+    )
+    .await;
+    let mut response = match outcome {
+        Ok(()) => {
+            state.changed();
+            state.pages.notice(
+                lang,
+                StatusCode::OK,
+                "sign_in_sent_title",
+                "sign_in_sent_text",
+            )
+        }
+        Err(ServiceError::Invalid { .. }) => state.pages.notice(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subscribe_invalid_title",
+            "subscribe_invalid_text",
+        ),
+        Err(err) => return Err(internal(err)),
+    };
+    let max_age = state.settings.auth.sign_in_link_minutes * 60;
+    add_cookie(
+        &mut response,
+        &set_cookie(&state, BROWSER_COOKIE, &browser, max_age),
+    );
+    Ok(response)
+}
+
+#[handler]
+pub fn link_page(req: &Request, params: Query<LinkForm>, state: Data<&AppState>) -> Response {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let keys = ["link_title", "link_text", "link_button"];
+    state.pages.action(
+        lang,
+        keys,
+        "/anmelden/link",
+        params.token.as_deref().unwrap_or_default(),
+    )
+}
+
+#[handler]
+pub async fn complete_sign_in(
+    req: &Request,
+    form: Form<LinkForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let browser = cookie(req, BROWSER_COOKIE);
+    let token = form.token.as_deref().unwrap_or_default();
+    match sessions::complete(
+        &state.db,
+        state.now(),
+        &state.settings.auth,
+        token,
+        browser.as_deref(),
+    )
+    .await
+    {
+        Ok((user, session)) => {
+            let target = if user.role == ROLE_ADMIN {
+                "/admin/emails"
+            } else {
+                "/konto"
+            };
+            let mut response = see_other(&format!("{target}?lang={}", lang.code()));
+            let max_age = state.settings.auth.session_absolute_hours * 3600;
+            // A new session value at every sign-in: a value planted before is never adopted.
+            add_cookie(
+                &mut response,
+                &set_cookie(&state, SESSION_COOKIE, &session, max_age),
+            );
+            add_cookie(&mut response, &set_cookie(&state, BROWSER_COOKIE, "", 0));
+            Ok(response)
+        }
+        Err(SignInError::Invalid) => Ok(state.pages.notice(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "sign_in_invalid_title",
+            "sign_in_invalid_text",
+        )),
+        Err(SignInError::OtherBrowser) => Ok(state.pages.notice(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "sign_in_other_browser_title",
+            "sign_in_other_browser_text",
+        )),
+        Err(SignInError::Service(err)) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn account_page(
+    req: &Request,
+    params: Query<LangParam>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let Some(current) = signed_in(req, &state).await? else {
+        return Ok(see_other(&format!("/anmelden?lang={}", lang.code())));
+    };
+    let mut context = Context::new();
+    context.insert("email", &current.user.email);
+    context.insert("role", &current.user.role);
+    context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
+    context.insert("csrf", &current.session.csrf_token);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("account.html", lang, "/konto", context),
+    ))
+}
+
+#[handler]
+pub async fn sign_out(
+    req: &Request,
+    form: Form<SignOutForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let Some(current) = signed_in(req, &state).await? else {
+        return Ok(see_other(&format!("/anmelden?lang={}", lang.code())));
+    };
+    if !csrf_ok(&current, form.csrf.as_deref()) {
+        return Ok(state
+            .pages
+            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
+    }
+    let everywhere = form.everywhere.is_some();
+    sessions::sign_out(&state.db, state.now(), &current.session, everywhere)
+        .await
+        .map_err(internal)?;
+    let mut response =
+        state
+            .pages
+            .notice(lang, StatusCode::OK, "signed_out_title", "signed_out_text");
+    add_cookie(&mut response, &set_cookie(&state, SESSION_COOKIE, "", 0));
+    Ok(response)
+}

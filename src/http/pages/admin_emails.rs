@@ -1,0 +1,268 @@
+//! The email outbox for administrators: list with filters, one message with its
+//! rendered content, retry a failed one, resend a sent one.
+
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Form, Path, Query};
+use poem::{Request, Response, handler};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::account::chosen_lang;
+use super::i18n::Lang;
+use super::session::{SignedIn, csrf_ok, internal, see_other, signed_in};
+use crate::app::AppState;
+use crate::domain::time;
+use crate::entities::email_message;
+use crate::services::accounts::ROLE_ADMIN;
+use crate::services::{ServiceError, emails};
+
+#[derive(Deserialize)]
+pub struct OutboxParams {
+    status: Option<String>,
+    recipient: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EmailRow {
+    id: i64,
+    created: String,
+    recipient: String,
+    template: String,
+    locale: String,
+    status: String,
+    status_label: &'static str,
+    attempts: i32,
+    last_error: String,
+}
+
+#[derive(Serialize)]
+struct StatusOption {
+    key: &'static str,
+    label: &'static str,
+}
+
+const STATUSES: [&str; 4] = [
+    emails::PENDING,
+    emails::SENDING,
+    emails::SENT,
+    emails::FAILED,
+];
+
+fn row(lang: Lang, m: email_message::Model) -> EmailRow {
+    let status = STATUSES
+        .into_iter()
+        .find(|s| *s == m.status)
+        .unwrap_or(emails::PENDING);
+    EmailRow {
+        id: m.id,
+        created: if lang == Lang::En {
+            time::format_en(m.created_at)
+        } else {
+            time::format_de(m.created_at)
+        },
+        recipient: m.recipient,
+        template: m.template,
+        locale: m.locale,
+        status_label: lang.text(&format!("status_{status}")),
+        status: m.status,
+        attempts: m.attempts,
+        last_error: m.last_error.unwrap_or_default(),
+    }
+}
+
+/// The signed-in administrator, or the response for everyone else.
+async fn admin(
+    req: &Request,
+    state: &AppState,
+    lang: Lang,
+) -> poem::Result<Result<SignedIn, Response>> {
+    match signed_in(req, state).await? {
+        None => Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code())))),
+        Some(current) if current.user.role == ROLE_ADMIN => Ok(Ok(current)),
+        Some(_) => Ok(Err(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "forbidden_title",
+            "forbidden_text",
+        ))),
+    }
+}
+
+#[handler]
+pub async fn outbox_page(
+    req: &Request,
+    params: Query<OutboxParams>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    if let Err(response) = admin(req, &state, lang).await? {
+        return Ok(response);
+    }
+    let status = params
+        .status
+        .clone()
+        .filter(|s| STATUSES.contains(&s.as_str()));
+    let recipient = params
+        .recipient
+        .clone()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty() && r.len() <= 254);
+    let filter = emails::EmailFilter {
+        status: status.clone(),
+        recipient: recipient.clone(),
+        limit: 200,
+        ..Default::default()
+    };
+    let found = emails::list(&state.db, filter).await.map_err(internal)?;
+    let mut context = Context::new();
+    let rows: Vec<_> = found.into_iter().map(|m| row(lang, m)).collect();
+    context.insert("emails", &rows);
+    let options: Vec<_> = STATUSES
+        .into_iter()
+        .map(|key| StatusOption {
+            key,
+            label: lang.text(&format!("status_{key}")),
+        })
+        .collect();
+    context.insert("statuses", &options);
+    context.insert("status", &status.unwrap_or_default());
+    context.insert("recipient", &recipient.unwrap_or_default());
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("admin_emails.html", lang, "/admin/emails", context),
+    ))
+}
+
+#[handler]
+pub async fn email_page(
+    req: &Request,
+    id: Path<i64>,
+    params: Query<OutboxParams>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match admin(req, &state, lang).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let message = match emails::find(&state.db, id.0).await {
+        Ok(message) => message,
+        Err(ServiceError::NotFound { .. }) => {
+            return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
+        }
+        Err(err) => return Err(internal(err)),
+    };
+    let rendered = crate::worker::render(&state, &message)
+        .map_err(|err| internal(ServiceError::Corrupt(err.to_string())))?;
+    let mut context = Context::new();
+    context.insert("email", &row(lang, message));
+    context.insert("subject", &rendered.subject);
+    context.insert("text", &rendered.text);
+    context.insert("csrf", &current.session.csrf_token);
+    let path = format!("/admin/emails/{}", id.0);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("admin_email.html", lang, &path, context),
+    ))
+}
+
+/// The HTML part as the recipient sees it, isolated: no scripts, no same-origin access.
+#[handler]
+pub async fn email_html(
+    req: &Request,
+    id: Path<i64>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = Lang::of(req);
+    if let Err(response) = admin(req, &state, lang).await? {
+        return Ok(response);
+    }
+    let message = match emails::find(&state.db, id.0).await {
+        Ok(message) => message,
+        Err(ServiceError::NotFound { .. }) => {
+            return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
+        }
+        Err(err) => return Err(internal(err)),
+    };
+    let rendered = crate::worker::render(&state, &message)
+        .map_err(|err| internal(ServiceError::Corrupt(err.to_string())))?;
+    Ok(Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .header(
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        )
+        .body(rendered.html))
+}
+
+async fn act(
+    req: &Request,
+    id: i64,
+    form: &ActionForm,
+    state: &AppState,
+    resend: bool,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match admin(req, state, lang).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    if !csrf_ok(&current, form.csrf.as_deref()) {
+        return Ok(state
+            .pages
+            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
+    }
+    let actor = crate::services::Actor::User(current.user.id);
+    let outcome = if resend {
+        emails::resend(&state.db, actor, state.now(), id).await
+    } else {
+        emails::retry(&state.db, actor, state.now(), id).await
+    };
+    match outcome {
+        Ok(message) => {
+            state.changed();
+            Ok(see_other(&format!(
+                "/admin/emails/{}?lang={}",
+                message.id,
+                lang.code()
+            )))
+        }
+        Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
+        Err(ServiceError::Invalid { .. }) => Ok(see_other(&format!(
+            "/admin/emails/{id}?lang={}",
+            lang.code()
+        ))),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn retry_email(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<ActionForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    act(req, id.0, &form, &state, false).await
+}
+
+#[handler]
+pub async fn resend_email(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<ActionForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    act(req, id.0, &form, &state, true).await
+}

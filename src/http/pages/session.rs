@@ -1,0 +1,122 @@
+//! Cookies, the signed-in user of a request, and protection against cross-site
+//! requests: every form POST must come from our own pages (Origin and Fetch
+//! metadata), and forms of a session also carry that session's token.
+
+use poem::http::{Method, StatusCode, header};
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+use super::i18n::Lang;
+use crate::app::AppState;
+use crate::entities::{session, user};
+use crate::services::{ServiceError, sessions};
+
+pub const SESSION_COOKIE: &str = "iw_session";
+pub const BROWSER_COOKIE: &str = "iw_browser";
+
+/// A cookie's value from the request.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when served over HTTPS.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_seconds: i64) -> String {
+    let secure = if state.settings.server.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+}
+
+/// Adds a `Set-Cookie` header built by [`set_cookie`].
+pub fn add_cookie(response: &mut Response, value: &str) {
+    match header::HeaderValue::from_str(value) {
+        Ok(value) => {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        Err(err) => tracing::error!(error = %err, "cookie not set"),
+    }
+}
+
+pub struct SignedIn {
+    pub session: session::Model,
+    pub user: user::Model,
+}
+
+/// The signed-in user of this request, if any.
+pub async fn signed_in(req: &Request, state: &AppState) -> Result<Option<SignedIn>, poem::Error> {
+    let Some(value) = cookie(req, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let found = sessions::current(&state.db, state.now(), &state.settings.auth, &value)
+        .await
+        .map_err(internal)?;
+    Ok(found.map(|(session, user)| SignedIn { session, user }))
+}
+
+pub fn internal(err: ServiceError) -> poem::Error {
+    poem::Error::new(err, StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Whether a submitted form carries its session's token.
+pub fn csrf_ok(signed_in: &SignedIn, submitted: Option<&str>) -> bool {
+    submitted.is_some_and(|token| {
+        let expected = signed_in.session.csrf_token.as_bytes();
+        let token = token.as_bytes();
+        // Compare in constant time.
+        token.len() == expected.len()
+            && token
+                .iter()
+                .zip(expected)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    })
+}
+
+/// A redirect after a form (303: the browser follows with GET).
+pub fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
+}
+
+/// Refuses POSTs that a browser marks as coming from another site. Requests
+/// without browser markers (e.g. a mail provider's one-click unsubscribe) pass.
+pub async fn same_origin<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    if req.method() == Method::POST && !from_our_pages(&req) {
+        let state = req.data::<AppState>().cloned();
+        let lang = Lang::of(&req);
+        return Ok(match state {
+            Some(state) => {
+                state
+                    .pages
+                    .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text")
+            }
+            None => StatusCode::FORBIDDEN.into_response(),
+        });
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+fn from_our_pages(req: &Request) -> bool {
+    if let Some(site) = req.header("sec-fetch-site")
+        && matches!(site, "cross-site" | "same-site")
+    {
+        return false;
+    }
+    match (req.header("origin"), req.header(header::HOST)) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}

@@ -1,0 +1,252 @@
+//! Passwordless sign-in, sessions, CSRF, and the administrators' outbox pages.
+
+use chrono::Duration;
+use ideenwettbewerb::mail::sink::SmtpSink;
+use mail_parser::MessageParser;
+use reqwest::StatusCode;
+
+use crate::browser_session::{Browser, hidden};
+use crate::helpers::TestApp;
+
+async fn sink() -> SmtpSink {
+    SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Asks for a link in `browser` and returns the token from the email.
+async fn request_link(
+    app: &TestApp,
+    smtp: &SmtpSink,
+    browser: &mut Browser<'_>,
+    email: &str,
+) -> String {
+    let before = smtp.received().len();
+    let page = browser
+        .post("/anmelden", &[("email", email), ("lang", "de")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Prüfen Sie Ihr Postfach"));
+    app.deliver().await;
+    let mails = smtp
+        .wait_for(before + 1, std::time::Duration::from_secs(10))
+        .await;
+    let mail = mails.last().expect("sign-in mail");
+    assert_eq!(mail.to, [email.to_lowercase()]);
+    let message = MessageParser::default().parse(&mail.data).unwrap();
+    let text = message.body_text(0).unwrap().into_owned();
+    let start = text.find("token=").expect("link in mail") + 6;
+    text[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_administrator_signs_in_by_link_and_manages_the_outbox() {
+    let smtp = sink().await;
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    let mut browser = Browser::new(&app);
+
+    let page = browser.get("/konto").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "not signed in");
+    assert_eq!(page.location.as_deref(), Some("/anmelden?lang=de"));
+
+    let token = request_link(&app, &smtp, &mut browser, "admin@localhost").await;
+    let page = browser.get(&format!("/anmelden/link?token={token}")).await;
+    assert!(
+        page.body.contains("Jetzt anmelden"),
+        "a button, so link scanners sign nobody in"
+    );
+    let planted = "0".repeat(64);
+    browser.cookies.insert("iw_session".into(), planted.clone());
+    let page = browser
+        .post("/anmelden/link", &[("token", &token), ("lang", "de")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/admin/emails?lang=de"));
+    let session = browser
+        .cookies
+        .get("iw_session")
+        .cloned()
+        .expect("session cookie");
+    assert_ne!(session, planted, "a planted session value is never adopted");
+
+    // The outbox lists the sign-in mail; its page previews it.
+    let page = browser.get("/admin/emails").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("sign_in_link") && page.body.contains("gesendet"),
+        "{}",
+        page.body
+    );
+    let (_, list) = app.admin_get("/api/admin/emails").await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let page = browser.get(&format!("/admin/emails/{id}")).await;
+    assert!(page.body.contains("Ihr Anmeldelink für Ideenwettbewerbe"));
+    let csrf = hidden(&page.body, "csrf");
+    let html = browser.get(&format!("/admin/emails/{id}/html")).await;
+    assert_eq!(html.status, StatusCode::OK);
+
+    // Resend needs the session's form token.
+    let refused = browser
+        .post(
+            &format!("/admin/emails/{id}/resend"),
+            &[("csrf", "forged"), ("lang", "de")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let cross_site = browser
+        .post_from(
+            &format!("/admin/emails/{id}/resend"),
+            &[("csrf", &csrf), ("lang", "de")],
+            "https://evil.example",
+        )
+        .await;
+    assert_eq!(
+        cross_site.status,
+        StatusCode::FORBIDDEN,
+        "a form from another site"
+    );
+    assert_eq!(
+        app.count("email_messages").await,
+        1,
+        "nothing resent so far"
+    );
+    let done = browser
+        .post(
+            &format!("/admin/emails/{id}/resend"),
+            &[("csrf", &csrf), ("lang", "de")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("email_messages").await, 2);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'email.resent'").await,
+        1
+    );
+
+    // Signing out ends the session.
+    let account = browser.get("/konto").await;
+    let csrf = hidden(&account.body, "csrf");
+    let out = browser
+        .post("/konto/abmelden", &[("csrf", &csrf), ("lang", "de")])
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    browser.cookies.insert("iw_session".into(), session);
+    assert_eq!(
+        browser.get("/admin/emails").await.status,
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_links_are_single_use_short_lived_and_bound_to_their_browser() {
+    let smtp = sink().await;
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+
+    // First sign-in creates an entrant account; entrants cannot see the outbox.
+    let mut anna = Browser::new(&app);
+    let token = request_link(&app, &smtp, &mut anna, "Anna@Example.de").await;
+    let page = anna.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(page.location.as_deref(), Some("/konto?lang=de"));
+    let account = anna.get("/konto").await;
+    assert!(account.body.contains("anna@example.de") && account.body.contains("entrant"));
+    assert_eq!(
+        anna.get("/admin/emails").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Used once: never again.
+    let reused = anna.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert!(reused.body.contains("Dieser Anmeldelink gilt nicht"));
+
+    // Another browser cannot use a link asked for here.
+    let token = request_link(&app, &smtp, &mut anna, "anna@example.de").await;
+    let mut other = Browser::new(&app);
+    let page = other.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("im selben Browser"));
+    assert!(!other.cookies.contains_key("iw_session"));
+
+    // Expired after 15 minutes.
+    let token = request_link(&app, &smtp, &mut anna, "anna@example.de").await;
+    app.clock.advance(Duration::minutes(16));
+    let page = anna.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+
+    // Forged links sign nobody in.
+    let page = anna
+        .post("/anmelden/link", &[("token", &"f".repeat(64))])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("users").await, 2, "the administrator and Anna");
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_and_everywhere_on_request() {
+    let smtp = sink().await;
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    let mut phone = Browser::new(&app);
+    let token = request_link(&app, &smtp, &mut phone, "max@example.de").await;
+    phone.post("/anmelden/link", &[("token", &token)]).await;
+    let mut laptop = Browser::new(&app);
+    let token = request_link(&app, &smtp, &mut laptop, "max@example.de").await;
+    laptop.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(phone.get("/konto").await.status, StatusCode::OK);
+
+    let account = laptop.get("/konto").await;
+    let csrf = hidden(&account.body, "csrf");
+    laptop
+        .post("/konto/abmelden", &[("csrf", &csrf), ("everywhere", "1")])
+        .await;
+    assert_eq!(
+        phone.get("/konto").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out on every device"
+    );
+
+    let token = request_link(&app, &smtp, &mut phone, "max@example.de").await;
+    phone.post("/anmelden/link", &[("token", &token)]).await;
+    app.clock.advance(Duration::minutes(119));
+    assert_eq!(
+        phone.get("/konto").await.status,
+        StatusCode::OK,
+        "still active"
+    );
+    app.clock.advance(Duration::minutes(121));
+    assert_eq!(
+        phone.get("/konto").await.status,
+        StatusCode::SEE_OTHER,
+        "idle too long"
+    );
+}
+
+#[tokio::test]
+async fn bad_sign_in_requests_get_a_clear_page() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    let page = browser
+        .post("/anmelden", &[("email", "nicht-gültig")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("name@beispiel.de"));
+    let page = browser
+        .post(
+            "/anmelden",
+            &[("email", "x@example.de\r\nBcc: y@example.de")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = browser
+        .post_from(
+            "/anmelden",
+            &[("email", "x@example.de")],
+            "https://evil.example",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("sign_in_tokens").await, 0);
+}
