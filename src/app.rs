@@ -33,6 +33,7 @@ pub struct StateInner {
     pub emails: EmailTemplates,
     pub mailer: Mailer,
     pub catalogue: CatalogueCache,
+    pub limiter: crate::http::rate_limit::RateLimiter,
     /// Wakes the email worker when this process queued something.
     pub wake: Notify,
     pub settings: Settings,
@@ -78,6 +79,7 @@ impl AppState {
             emails: EmailTemplates::load()?,
             mailer,
             catalogue: CatalogueCache::new(CATALOGUE_TTL),
+            limiter: Default::default(),
             wake: Notify::new(),
             settings,
         })))

@@ -6,6 +6,7 @@ mod body_limit;
 mod health;
 pub mod pages;
 pub mod problem;
+pub mod rate_limit;
 
 use poem::http::StatusCode;
 use poem::middleware::{CatchPanic, RequestId, ReuseId, SetHeader, Tracing};

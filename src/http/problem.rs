@@ -84,6 +84,10 @@ pub enum ApiProblem {
     /// The request is well-formed but breaks a rule (dates, budget, reasons).
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Too many requests from this client or for this address; wait as long as
+    /// Retry-After says.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] i64),
     /// Something failed on our side; the request id in the logs tells what.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -97,6 +101,7 @@ impl From<Problem> for ApiProblem {
             404 => Self::NotFound(Json(problem)),
             409 => Self::Conflict(Json(problem)),
             422 => Self::Unprocessable(Json(problem)),
+            429 => Self::TooManyRequests(Json(problem), 60),
             _ => Self::Internal(Json(problem)),
         }
     }
@@ -145,6 +150,12 @@ impl From<ServiceError> for ApiProblem {
                 field: Some((*field).to_owned()),
                 ..Problem::new(StatusCode::CONFLICT, "duplicate", detail)
             },
+            ServiceError::RateLimited {
+                retry_after_seconds,
+            } => {
+                let problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail);
+                return Self::TooManyRequests(Json(problem), *retry_after_seconds);
+            }
             ServiceError::Concurrent(_) => {
                 Problem::new(StatusCode::CONFLICT, "concurrent-change", detail)
             }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 use serde_json::json;
@@ -83,6 +83,20 @@ pub async fn request_link(
 ) -> Result<(), ServiceError> {
     let email = parse_email(email)?;
     let locale = if locale == "en" { "en" } else { "de" };
+    // At most this many links per address and hour, however many instances run.
+    const LINKS_PER_HOUR: usize = 5;
+    let recent = sign_in_token::Entity::find()
+        .filter(sign_in_token::Column::Email.eq(&email))
+        .filter(sign_in_token::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .order_by_asc(sign_in_token::Column::CreatedAt)
+        .all(db)
+        .await?;
+    if recent.len() >= LINKS_PER_HOUR {
+        let free_at = recent[0].created_at + Duration::hours(1);
+        return Err(ServiceError::RateLimited {
+            retry_after_seconds: (free_at - now).num_seconds().max(1),
+        });
+    }
     let token = random_token();
     let txn = db.begin().await?;
     let saved = sign_in_token::ActiveModel {

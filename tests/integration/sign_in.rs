@@ -250,3 +250,75 @@ async fn bad_sign_in_requests_get_a_clear_page() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("sign_in_tokens").await, 0);
 }
+
+#[tokio::test]
+async fn sign_in_links_and_public_forms_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    for _ in 0..5 {
+        let page = browser
+            .post("/anmelden", &[("email", "eva@example.de")])
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    let response = reqwest::Client::new()
+        .post(app.url("/anmelden"))
+        .form(&[("email", "eva@example.de")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "six links an hour for one address"
+    );
+    let wait: i64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3500..=3600).contains(&wait), "{wait}");
+    assert!(response.text().await.unwrap().contains("Zu viele Anfragen"));
+    app.clock.advance(Duration::minutes(61));
+    assert_eq!(
+        browser
+            .post("/anmelden", &[("email", "eva@example.de")])
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Per client address: ten requests an hour (the window began anew above),
+    // whatever the addresses.
+    for i in 0..9 {
+        let email = format!("p{i}@example.de");
+        assert_eq!(
+            browser.post("/anmelden", &[("email", &email)]).await.status,
+            StatusCode::OK
+        );
+    }
+    let page = browser
+        .post("/anmelden", &[("email", "p9@example.de")])
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The public API answers with problem JSON and Retry-After.
+    let body = serde_json::json!({ "email": "sub@example.de", "programme_id": 1 });
+    for _ in 0..30 {
+        let (status, _) = app.request_json("/api/subscriptions", body.clone()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let response = app
+        .client
+        .post(app.url("/api/subscriptions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}

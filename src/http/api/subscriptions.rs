@@ -6,7 +6,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use crate::app::AppState;
 use crate::http::problem::ApiProblem;
-use crate::services::subscriptions;
+use crate::http::rate_limit;
+use crate::services::{ServiceError, subscriptions};
 
 pub struct SubscriptionsApi {
     pub state: AppState,
@@ -44,8 +45,20 @@ impl SubscriptionsApi {
     #[oai(path = "/subscriptions", method = "post")]
     async fn subscribe(
         &self,
+        req: &poem::Request,
         body: Json<NewSubscription>,
     ) -> Result<SubscribeResponse, ApiProblem> {
+        let client = rate_limit::client_ip(req);
+        if let Err(wait) =
+            self.state
+                .limiter
+                .check(rate_limit::PUBLIC_FORM, client, self.state.now())
+        {
+            return Err(ServiceError::RateLimited {
+                retry_after_seconds: wait,
+            }
+            .into());
+        }
         let body = body.0;
         let request = subscriptions::SubscriptionRequest {
             email: body.email,

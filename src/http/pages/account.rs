@@ -7,11 +7,13 @@ use serde::Deserialize;
 use tera::Context;
 
 use super::i18n::Lang;
+use super::session::too_many;
 use super::session::{
     BROWSER_COOKIE, SESSION_COOKIE, add_cookie, cookie, csrf_ok, internal, see_other, set_cookie,
     signed_in,
 };
 use crate::app::AppState;
+use crate::http::rate_limit;
 use crate::services::ServiceError;
 use crate::services::accounts::ROLE_ADMIN;
 use crate::services::sessions::{self, SignInError};
@@ -66,6 +68,13 @@ pub async fn request_sign_in(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
+    if let Err(wait) =
+        state
+            .limiter
+            .check(rate_limit::SIGN_IN, rate_limit::client_ip(req), state.now())
+    {
+        return Ok(too_many(&state, lang, wait));
+    }
     // The link will only work in the browser that holds this cookie.
     let browser = cookie(req, BROWSER_COOKIE)
         .filter(|v| v.len() == 64)
@@ -89,6 +98,11 @@ pub async fn request_sign_in(
                 "sign_in_sent_title",
                 "sign_in_sent_text",
             )
+        }
+        Err(ServiceError::RateLimited {
+            retry_after_seconds,
+        }) => {
+            return Ok(too_many(&state, lang, retry_after_seconds));
         }
         Err(ServiceError::Invalid { .. }) => state.pages.notice(
             lang,

@@ -80,6 +80,20 @@ pub fn csrf_ok(signed_in: &SignedIn, submitted: Option<&str>) -> bool {
     })
 }
 
+/// 429 with Retry-After, as a page in the visitor's language.
+pub fn too_many(state: &AppState, lang: Lang, retry_after_seconds: i64) -> Response {
+    let mut response = state.pages.notice(
+        lang,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited_title",
+        "rate_limited_text",
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// A redirect after a form (303: the browser follows with GET).
 pub fn see_other(location: &str) -> Response {
     Response::builder()

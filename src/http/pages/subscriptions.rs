@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use crate::app::AppState;
+use crate::http::rate_limit;
 use crate::services::{ServiceError, subscriptions};
 
 #[derive(Deserialize)]
@@ -44,6 +45,13 @@ pub async fn subscribe(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = lang_of(req, form.lang.as_deref());
+    if let Err(wait) = state.limiter.check(
+        rate_limit::PUBLIC_FORM,
+        rate_limit::client_ip(req),
+        state.now(),
+    ) {
+        return Ok(super::session::too_many(&state, lang, wait));
+    }
     let request = subscriptions::SubscriptionRequest {
         email: form.email.clone(),
         locale: lang.code().to_owned(),
