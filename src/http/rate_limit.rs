@@ -30,9 +30,12 @@ pub const PUBLIC_FORM: Limit = Limit {
     window_seconds: 600,
 };
 
+/// Per (limit, client): when the current window began and how many requests it saw.
+type Windows = HashMap<(&'static str, IpAddr), (DateTime<Utc>, u32)>;
+
 #[derive(Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, IpAddr), (DateTime<Utc>, u32)>>,
+    windows: Mutex<Windows>,
 }
 
 impl RateLimiter {
