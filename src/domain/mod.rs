@@ -4,6 +4,7 @@ pub mod edit;
 pub mod guards;
 pub mod lifecycle;
 pub mod money;
+pub mod roles;
 pub mod time;
 
 pub use guards::{

@@ -75,6 +75,13 @@ pub fn routes(state: AppState) -> impl Endpoint {
         )
         .at("/konto", get(pages::account_page))
         .at("/konto/abmelden", poem::post(pages::sign_out))
+        .at("/konto/schluessel", poem::post(pages::create_token))
+        .at(
+            "/konto/schluessel/:id/widerrufen",
+            poem::post(pages::revoke_token),
+        )
+        .at("/konto/daten", get(pages::export_data))
+        .at("/konto/loeschen", poem::post(pages::delete_account))
         .at("/admin/emails", get(pages::outbox_page))
         .at("/admin/emails/:id", get(pages::email_page))
         .at("/admin/emails/:id/html", get(pages::email_html))

@@ -44,6 +44,7 @@ macro_rules! catalogue {
 
 catalogue!(
     sign_in_link,
+    staff_invitation,
     subscription_confirm,
     competition_scheduled,
     competition_opened,
@@ -192,6 +193,11 @@ pub fn sample_context(name: &str) -> Value {
             "sign_in_url": "https://ideen.example/anmelden/link?token=t",
             "expires_minutes": 15,
         }),
+        "staff_invitation" => json!({
+            "display_name": "Dr. Erika Muster",
+            "role": "juror",
+            "sign_in_url": "https://ideen.example/anmelden",
+        }),
         "subscription_confirm" => json!({
             "scope_name": "SMARTCity Gera",
             "confirm_url": "https://ideen.example/benachrichtigung/bestaetigen?token=t",
@@ -241,7 +247,7 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         let templates = EmailTemplates::load().expect("templates load");
-        assert_eq!(TEMPLATE_NAMES.len(), 15);
+        assert_eq!(TEMPLATE_NAMES.len(), 16);
         for name in TEMPLATE_NAMES {
             let envelope = Envelope {
                 locale: "en",

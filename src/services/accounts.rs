@@ -97,7 +97,7 @@ pub async fn issue_admin_token(
     Ok(token)
 }
 
-async fn insert_token(
+pub(crate) async fn insert_token(
     conn: &impl ConnectionTrait,
     user_id: i64,
     name: &str,

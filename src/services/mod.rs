@@ -15,6 +15,7 @@ pub mod programmes;
 pub mod seed;
 pub mod sessions;
 pub mod subscriptions;
+pub mod users;
 
 pub use error::ServiceError;
 

@@ -24,6 +24,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "sign_in_link",
     ),
     (
+        "user.invited",
+        "the invited staff member or juror",
+        "staff_invitation",
+    ),
+    (
         "subscription.requested",
         "the person subscribing",
         "subscription_confirm",
@@ -143,7 +148,7 @@ async fn messages_for(
     // Mails to one address given in the event, with the template's variables.
     if matches!(
         event.event_type.as_str(),
-        "subscription.requested" | "user.sign_in_requested"
+        "subscription.requested" | "user.sign_in_requested" | "user.invited"
     ) {
         let recipient = payload["email"].as_str().unwrap_or_default().to_owned();
         let locale = payload["locale"].as_str().unwrap_or("de").to_owned();

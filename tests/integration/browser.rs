@@ -221,6 +221,9 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         .unwrap();
     let violations = axe_violations(&client).await;
     assert!(violations.is_empty(), "email page: {violations:#?}");
+    client.goto(&app.url("/konto?lang=de")).await.unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "account page: {violations:#?}");
 
     client.close().await.unwrap();
 }

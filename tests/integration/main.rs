@@ -1,5 +1,6 @@
 //! The one integration-test binary: black-box tests against the real server.
 
+mod accounts;
 mod api;
 mod bad_input;
 mod browser;

@@ -322,3 +322,68 @@ async fn sign_in_links_and_public_forms_are_rate_limited() {
         "application/problem+json"
     );
 }
+
+#[tokio::test]
+async fn the_account_page_manages_keys_data_and_deletion() {
+    let smtp = sink().await;
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    let mut browser = Browser::new(&app);
+    let token = request_link(&app, &smtp, &mut browser, "lea@example.de").await;
+    browser.post("/anmelden/link", &[("token", &token)]).await;
+
+    let account = browser.get("/konto").await;
+    let csrf = hidden(&account.body, "csrf");
+    let refused = browser
+        .post("/konto/schluessel", &[("name", "Skript")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "no form token");
+    let created = browser
+        .post("/konto/schluessel", &[("csrf", &csrf), ("name", "Skript")])
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    let start = created.body.find("iw_").expect("the new key is shown");
+    let key: String = created.body[start..].chars().take(3 + 64).collect();
+    let (status, me, _) = app
+        .request(reqwest::Method::GET, "/api/me", None, Some(&key))
+        .await;
+    assert_eq!(
+        (status, me["email"].as_str()),
+        (StatusCode::OK, Some("lea@example.de"))
+    );
+    let again = browser.get("/konto").await;
+    assert!(!again.body.contains(&key), "shown once only");
+
+    let export = browser.get("/konto/daten").await;
+    let data: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(data["account"]["email"], "lea@example.de");
+
+    let id = ideenwettbewerb::services::users::tokens(&app.state.db, me["id"].as_i64().unwrap())
+        .await
+        .unwrap()[0]
+        .id;
+    let revoked = browser
+        .post(
+            &format!("/konto/schluessel/{id}/widerrufen"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let (status, _, _) = app
+        .request(reqwest::Method::GET, "/api/me", None, Some(&key))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let unconfirmed = browser.post("/konto/loeschen", &[("csrf", &csrf)]).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let deleted = browser
+        .post("/konto/loeschen", &[("csrf", &csrf), ("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert!(deleted.body.contains("Konto gelöscht"));
+    assert_eq!(
+        browser.get("/konto").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+    assert_eq!(app.count("users WHERE email = 'lea@example.de'").await, 0);
+}

@@ -20,6 +20,29 @@ impl AdminAuth {
     }
 }
 
+/// Any signed-up person's API token: `Authorization: Bearer iw_…`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "user_from_token")]
+pub struct UserAuth(pub user::Model);
+
+async fn user_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+    match accounts::authenticate(&state.db, &bearer.token).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(poem::Error::from_status(
+            poem::http::StatusCode::UNAUTHORIZED,
+        )),
+        Err(err) => {
+            tracing::error!(error = %err, "token check failed");
+            Err(poem::Error::from_status(
+                poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ))
+        }
+    }
+}
+
 async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
     let state = req
         .data::<AppState>()

@@ -1,5 +1,6 @@
 //! The JSON API, described by the OpenAPI document at `/api/openapi.json`.
 
+mod account;
 mod auth;
 mod competitions;
 mod emails;
@@ -7,6 +8,7 @@ pub mod models;
 mod prepared;
 mod programmes;
 mod subscriptions;
+mod users;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -22,6 +24,10 @@ enum ApiTags {
     Subscriptions,
     /// The email outbox.
     Emails,
+    /// The caller's own account.
+    Account,
+    /// Accounts and roles.
+    Users,
 }
 
 pub type Api = (
@@ -29,6 +35,8 @@ pub type Api = (
     competitions::CompetitionsApi,
     subscriptions::SubscriptionsApi,
     emails::EmailsApi,
+    account::AccountApi,
+    users::UsersApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -43,7 +51,13 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         subscriptions::SubscriptionsApi {
             state: state.clone(),
         },
-        emails::EmailsApi { state },
+        emails::EmailsApi {
+            state: state.clone(),
+        },
+        account::AccountApi {
+            state: state.clone(),
+        },
+        users::UsersApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

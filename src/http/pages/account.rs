@@ -1,22 +1,24 @@
 //! Signing in with an emailed link, the account page, and signing out.
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query};
+use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
-    BROWSER_COOKIE, SESSION_COOKIE, add_cookie, cookie, csrf_ok, internal, see_other, set_cookie,
-    signed_in,
+    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, csrf_ok, internal, see_other,
+    set_cookie, signed_in,
 };
 use crate::app::AppState;
+use crate::domain::time;
 use crate::http::rate_limit;
 use crate::services::ServiceError;
 use crate::services::accounts::ROLE_ADMIN;
 use crate::services::sessions::{self, SignInError};
+use crate::services::users;
 
 #[derive(Deserialize)]
 pub struct LangParam {
@@ -182,6 +184,88 @@ pub async fn complete_sign_in(
     }
 }
 
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    revoked: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: Option<String>,
+    confirm: Option<String>,
+    lang: Option<String>,
+}
+
+/// The account page, with a just-created token's value when there is one.
+async fn render_account(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    new_token: Option<String>,
+) -> poem::Result<Response> {
+    let tokens = users::tokens(&state.db, current.user.id)
+        .await
+        .map_err(internal)?;
+    let rows: Vec<_> = tokens
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: if lang == Lang::En {
+                time::format_en(t.created_at)
+            } else {
+                time::format_de(t.created_at)
+            },
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("email", &current.user.email);
+    context.insert("role", &current.user.role);
+    context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
+    context.insert("csrf", &current.session.csrf_token);
+    context.insert("tokens", &rows);
+    context.insert("new_token", &new_token);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("account.html", lang, "/konto", context),
+    ))
+}
+
+/// The signed-in person, a redirect to the sign-in page, or a refusal of a form
+/// without the session's token.
+async fn for_form(
+    req: &Request,
+    state: &AppState,
+    lang: Lang,
+    csrf: Option<&str>,
+) -> poem::Result<Result<SignedIn, Response>> {
+    let Some(current) = signed_in(req, state).await? else {
+        return Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code()))));
+    };
+    if req.method() == poem::http::Method::POST && !csrf_ok(&current, csrf) {
+        return Ok(Err(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "csrf_title",
+            "csrf_text",
+        )));
+    }
+    Ok(Ok(current))
+}
+
 #[handler]
 pub async fn account_page(
     req: &Request,
@@ -189,20 +273,107 @@ pub async fn account_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let Some(current) = signed_in(req, &state).await? else {
-        return Ok(see_other(&format!("/anmelden?lang={}", lang.code())));
+    match for_form(req, &state, lang, None).await? {
+        Ok(current) => render_account(&state, lang, &current, None).await,
+        Err(response) => Ok(response),
+    }
+}
+
+#[handler]
+pub async fn create_token(
+    req: &Request,
+    form: Form<TokenForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
-    let mut context = Context::new();
-    context.insert("email", &current.user.email);
-    context.insert("role", &current.user.role);
-    context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
-    context.insert("csrf", &current.session.csrf_token);
-    Ok(state.pages.respond(
-        lang,
-        state
-            .pages
-            .render_html("account.html", lang, "/konto", context),
-    ))
+    let name = form.name.as_deref().unwrap_or_default();
+    match users::create_token(&state.db, current.user.id, state.now(), name).await {
+        Ok((_, value)) => render_account(&state, lang, &current, Some(value)).await,
+        Err(ServiceError::Invalid { .. }) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn revoke_token(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<TokenForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    match users::revoke_token(&state.db, current.user.id, state.now(), id.0).await {
+        Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
+        Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+/// All personal data as a JSON download.
+#[handler]
+pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
+    let lang = Lang::of(req);
+    let current = match for_form(req, &state, lang, None).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let data = users::export(&state.db, current.user.id)
+        .await
+        .map_err(internal)?;
+    let body = serde_json::to_string_pretty(&data)
+        .map_err(|err| internal(ServiceError::Corrupt(err.to_string())))?;
+    Ok(Response::builder()
+        .content_type("application/json; charset=utf-8")
+        .header(
+            "content-disposition",
+            "attachment; filename=\"meine-daten.json\"",
+        )
+        .header("cache-control", "no-store")
+        .body(body))
+}
+
+#[handler]
+pub async fn delete_account(
+    req: &Request,
+    form: Form<DeleteForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let refused = || {
+        state.pages.notice(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "delete_refused_title",
+            "delete_refused_text",
+        )
+    };
+    if form.confirm.as_deref() != Some("yes") {
+        return Ok(refused());
+    }
+    match users::delete(&state.db, state.now(), current.user.id).await {
+        Ok(()) => {
+            let mut response =
+                state
+                    .pages
+                    .notice(lang, StatusCode::OK, "deleted_title", "deleted_text");
+            add_cookie(&mut response, &set_cookie(&state, SESSION_COOKIE, "", 0));
+            Ok(response)
+        }
+        Err(ServiceError::Invalid { .. }) => Ok(refused()),
+        Err(err) => Err(internal(err)),
+    }
 }
 
 #[handler]

@@ -15,7 +15,8 @@ use poem::{IntoResponse, Request, Response};
 use tera::{Context, Tera};
 
 pub use account::{
-    account_page, complete_sign_in, link_page, request_sign_in, sign_in_page, sign_out,
+    account_page, complete_sign_in, create_token, delete_account, export_data, link_page,
+    request_sign_in, revoke_token, sign_in_page, sign_out,
 };
 pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;

@@ -1,0 +1,321 @@
+//! Accounts: inviting staff and jurors, roles, personal API tokens, and the
+//! rights of data subjects (export everything, delete the account).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::accounts::{ROLE_ADMIN, insert_token};
+use super::audit::{self, AuditRecord};
+use super::error::duplicate_or;
+use super::subscriptions::{UNSUBSCRIBED, parse_email};
+use super::{Actor, ServiceError, outbox};
+use crate::domain::roles::Role;
+use crate::entities::{api_token, audit_entry, session, subscription, user};
+
+fn user_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "user",
+        subject_id: id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details,
+    }
+}
+
+pub fn parse_role(role: &str) -> Result<Role, ServiceError> {
+    role.parse()
+        .map_err(|err: crate::domain::roles::UnknownRole| {
+            ServiceError::invalid("role", err.to_string())
+        })
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<user::Model, ServiceError> {
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("user", id))
+}
+
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<user::Model>, ServiceError> {
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Creates a staff or juror account and emails them how to sign in.
+pub async fn invite(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    public_url: &str,
+    email: &str,
+    display_name: &str,
+    role: Role,
+) -> Result<user::Model, ServiceError> {
+    let email = parse_email(email)?;
+    if !role.is_invited() {
+        return Err(ServiceError::invalid(
+            "role",
+            "entrants sign up themselves; invite admin, coordinator or juror",
+        ));
+    }
+    let txn = db.begin().await?;
+    let created = user::ActiveModel {
+        email: Set(email.clone()),
+        display_name: Set(display_name.trim().to_owned()),
+        role: Set(role.as_str().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| duplicate_or(err, "user", "email", &email))?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(
+            actor,
+            "user.invited",
+            created.id,
+            json!({ "role": role.as_str() }),
+        ),
+    )
+    .await?;
+    outbox::enqueue(
+        &txn,
+        now,
+        "user.invited",
+        "user",
+        created.id,
+        json!({
+            "email": email,
+            "locale": "de",
+            "context": {
+                "display_name": created.display_name,
+                "role": role.as_str(),
+                "sign_in_url": format!("{}/anmelden", public_url.trim_end_matches('/')),
+            },
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes a role; the last administrator cannot stop being one.
+pub async fn set_role(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    role: Role,
+) -> Result<user::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let current = find(&txn, id).await?;
+    if current.role == ROLE_ADMIN && role != Role::Admin && admins(&txn).await? <= 1 {
+        return Err(ServiceError::invalid(
+            "role",
+            "this is the last administrator; make someone else an administrator first",
+        ));
+    }
+    let from = current.role.clone();
+    let mut model: user::ActiveModel = current.into();
+    model.role = Set(role.as_str().to_owned());
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(
+            actor,
+            "user.role_changed",
+            id,
+            json!({ "from": from, "to": role.as_str() }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+async fn admins(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(ROLE_ADMIN))
+        .count(conn)
+        .await?)
+}
+
+pub async fn tokens(
+    db: &DatabaseConnection,
+    user_id: i64,
+) -> Result<Vec<api_token::Model>, ServiceError> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A new personal API token; the value is returned once and stored only hashed.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+    name: &str,
+) -> Result<(api_token::Model, String), ServiceError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::invalid(
+            "name",
+            "give the token a name of 1 to 100 characters",
+        ));
+    }
+    let txn = db.begin().await?;
+    let token = insert_token(&txn, user_id, name, now).await?;
+    let created = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_desc(api_token::Column::Id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::Corrupt("token not stored".into()))?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(
+            Actor::User(user_id),
+            "api_token.created",
+            user_id,
+            json!({ "token": created.id, "name": name }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((created, token))
+}
+
+/// Revokes one of the user's own tokens (another's is "not found").
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    let found = api_token::Entity::find_by_id(id)
+        .filter(api_token::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("token", id))?;
+    if found.revoked_at.is_none() {
+        let mut model: api_token::ActiveModel = found.into();
+        model.revoked_at = Set(Some(now));
+        model.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            user_audit(
+                Actor::User(user_id),
+                "api_token.revoked",
+                user_id,
+                json!({ "token": id }),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Everything stored about the person (DSGVO Art. 15/20), as JSON.
+pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, ServiceError> {
+    let person = find(db, user_id).await?;
+    let tokens = tokens(db, user_id).await?;
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::Email.eq(&person.email))
+        .all(db)
+        .await?;
+    let actions = audit_entry::Entity::find()
+        .filter(audit_entry::Column::ActorUserId.eq(user_id))
+        .order_by_asc(audit_entry::Column::Id)
+        .all(db)
+        .await?;
+    Ok(json!({
+        "account": {
+            "id": person.id, "email": person.email, "display_name": person.display_name,
+            "role": person.role, "created_at": person.created_at,
+        },
+        "api_tokens": tokens.iter().map(|t| json!({ "id": t.id, "name": t.name, "created_at": t.created_at, "revoked_at": t.revoked_at })).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "expires_at": s.expires_at, "revoked_at": s.revoked_at })).collect::<Vec<_>>(),
+        "subscriptions": subscriptions.iter().map(|s| json!({ "programme_id": s.programme_id, "competition_id": s.competition_id, "status": s.status, "locale": s.locale, "created_at": s.created_at })).collect::<Vec<_>>(),
+        "actions": actions.iter().map(|a| json!({ "occurred_at": a.occurred_at, "action": a.action, "subject_type": a.subject_type, "subject_id": a.subject_id })).collect::<Vec<_>>(),
+    }))
+}
+
+/// Deletes the account: personal data is replaced, sessions and tokens end, and
+/// subscriptions stop. Records that others rely on (audit trail; later entries and
+/// scores) keep their shape with the person removed.
+pub async fn delete(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    user_id: i64,
+) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    let person = find(&txn, user_id).await?;
+    if person.role == ROLE_ADMIN && admins(&txn).await? <= 1 {
+        return Err(ServiceError::invalid(
+            "account",
+            "the last administrator cannot be deleted; make someone else an administrator first",
+        ));
+    }
+    subscription::Entity::update_many()
+        .set(subscription::ActiveModel {
+            status: Set(UNSUBSCRIBED.to_owned()),
+            email: Set(format!("deleted-{user_id}@invalid")),
+            unsubscribed_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(subscription::Column::Email.eq(&person.email))
+        .exec(&txn)
+        .await?;
+    session::Entity::update_many()
+        .set(session::ActiveModel {
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    api_token::Entity::update_many()
+        .set(api_token::ActiveModel {
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let mut model: user::ActiveModel = person.into();
+    model.email = Set(format!("deleted-{user_id}@invalid"));
+    model.display_name = Set("(gelöscht)".to_owned());
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(Actor::User(user_id), "user.deleted", user_id, json!({})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! Roles and permissions on every API operation, personal tokens, invitations,
+//! data export and account deletion.
+
+use ideenwettbewerb::services::users;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Public,
+    AnyUser,
+    Admin,
+}
+
+/// Who may call what. Every operation of the OpenAPI document must be listed.
+const MATRIX: &[(&str, &str, Access)] = &[
+    ("GET", "/programmes", Access::Public),
+    ("POST", "/programmes", Access::Admin),
+    ("GET", "/programmes/{id}", Access::Public),
+    ("PATCH", "/programmes/{id}", Access::Admin),
+    ("GET", "/programmes/{id}/phases", Access::Public),
+    ("POST", "/programmes/{id}/phases", Access::Admin),
+    ("PATCH", "/phases/{id}", Access::Admin),
+    ("GET", "/competitions", Access::Public),
+    ("POST", "/competitions", Access::Admin),
+    ("GET", "/admin/competitions", Access::Admin),
+    ("GET", "/competitions/{id}", Access::Public),
+    ("PATCH", "/competitions/{id}", Access::Admin),
+    ("POST", "/competitions/{id}/transitions", Access::Admin),
+    ("GET", "/competitions/{id}/history", Access::Admin),
+    ("POST", "/subscriptions", Access::Public),
+    ("GET", "/admin/emails", Access::Admin),
+    ("GET", "/admin/emails/{id}", Access::Admin),
+    ("POST", "/admin/emails/{id}/retry", Access::Admin),
+    ("POST", "/admin/emails/{id}/resend", Access::Admin),
+    ("GET", "/me", Access::AnyUser),
+    ("DELETE", "/me", Access::AnyUser),
+    ("GET", "/me/tokens", Access::AnyUser),
+    ("POST", "/me/tokens", Access::AnyUser),
+    ("DELETE", "/me/tokens/{id}", Access::AnyUser),
+    ("GET", "/me/export", Access::AnyUser),
+    ("GET", "/admin/users", Access::Admin),
+    ("POST", "/admin/users", Access::Admin),
+    ("PATCH", "/admin/users/{id}", Access::Admin),
+];
+
+/// Creates an account with `role` and returns an API token for it.
+async fn token_for(app: &TestApp, role: &str) -> String {
+    let (status, account) = app
+        .admin_post(
+            "/api/admin/users",
+            json!({ "email": format!("{role}@example.de"), "display_name": role, "role": "juror" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let id = account["id"].as_i64().unwrap();
+    let (status, _) = app
+        .admin_patch(&format!("/api/admin/users/{id}"), json!({ "role": role }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    users::create_token(&app.state.db, id, app.state.now(), "test")
+        .await
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn every_operation_checks_every_role() {
+    let app = TestApp::spawn().await;
+    let (_, spec) = app.get("/api/openapi.json").await;
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    for (method, path) in &documented {
+        assert!(
+            MATRIX.iter().any(|(m, p, _)| m == method && p == path),
+            "{method} {path} is not in the permission matrix"
+        );
+    }
+    assert_eq!(documented.len(), MATRIX.len());
+
+    let mut callers: Vec<(&str, Option<String>)> =
+        vec![("nobody", None), ("admin", app.token.clone())];
+    for role in ["coordinator", "juror", "entrant"] {
+        callers.push((role, Some(token_for(&app, role).await)));
+    }
+    for (method, path, access) in MATRIX {
+        // Delete-my-account would end the caller; it gets its own test.
+        if *method == "DELETE" && *path == "/me" {
+            continue;
+        }
+        // Token 1 is the administrator's own: revoking it would lock the caller out.
+        let id = if path.starts_with("/me/tokens") {
+            "999999"
+        } else {
+            "1"
+        };
+        let url = format!("/api{}", path.replace("{id}", id));
+        for (who, token) in &callers {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let body = matches!(method, Method::POST | Method::PATCH).then(|| json!({}));
+            let (status, _, _) = app
+                .request(method.clone(), &url, body, token.as_deref())
+                .await;
+            let allowed = match access {
+                Access::Public => true,
+                Access::AnyUser => token.is_some(),
+                Access::Admin => *who == "admin",
+            };
+            let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            assert_eq!(!denied, allowed, "{who}: {method} {url} answered {status}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn personal_tokens_are_shown_once_and_can_be_revoked() {
+    let app = TestApp::spawn().await;
+    let juror = token_for(&app, "juror").await;
+    let (status, me, _) = app
+        .request(Method::GET, "/api/me", None, Some(&juror))
+        .await;
+    assert_eq!(
+        (status, me["role"].as_str()),
+        (StatusCode::OK, Some("juror"))
+    );
+
+    let (status, created, _) = app
+        .request(
+            Method::POST,
+            "/api/me/tokens",
+            Some(json!({ "name": "Skript" })),
+            Some(&juror),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let value = created["value"].as_str().unwrap().to_owned();
+    assert!(value.starts_with("iw_"));
+    let (_, list, _) = app
+        .request(Method::GET, "/api/me/tokens", None, Some(&value))
+        .await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("value").is_none()),
+        "never shown again"
+    );
+
+    // Someone else's token is not even found.
+    let admin_tokens = users::tokens(&app.state.db, 1).await.unwrap();
+    let (status, _, _) = app
+        .request(
+            Method::DELETE,
+            &format!("/api/me/tokens/{}", admin_tokens[0].id),
+            None,
+            Some(&value),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let id = created["token"]["id"].as_i64().unwrap();
+    let (status, _, _) = app
+        .request(
+            Method::DELETE,
+            &format!("/api/me/tokens/{id}"),
+            None,
+            Some(&juror),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = app
+        .request(Method::GET, "/api/me", None, Some(&value))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked");
+}
+
+#[tokio::test]
+async fn administrators_invite_staff_by_email_and_keep_one_administrator() {
+    let app = TestApp::spawn().await;
+    let (status, invited) = app
+        .admin_post(
+            "/api/admin/users",
+            json!({ "email": "Jury@Gera.de", "display_name": "Frau Jury", "role": "juror" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(invited["email"], "jury@gera.de");
+    app.deliver().await;
+    let (_, sent) = app
+        .admin_get("/api/admin/emails?recipient=jury@gera.de")
+        .await;
+    assert_eq!(sent[0]["template"], "staff_invitation");
+
+    let cases: [(Value, StatusCode); 3] = [
+        (
+            json!({ "email": "jury@gera.de", "display_name": "x", "role": "juror" }),
+            StatusCode::CONFLICT,
+        ),
+        (
+            json!({ "email": "x@gera.de", "display_name": "x", "role": "emperor" }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({ "email": "x@gera.de\nBcc: y@z.de", "display_name": "x", "role": "juror" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, problem) = app.admin_post("/api/admin/users", body.clone()).await;
+        assert_eq!(status, expected, "{body}: {problem}");
+    }
+    let (status, problem) = app
+        .admin_patch("/api/admin/users/1", json!({ "role": "juror" }))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the last administrator stays: {problem}"
+    );
+    let (_, history) = app.admin_get("/api/admin/users").await;
+    assert_eq!(history.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn people_export_their_data_and_delete_their_account() {
+    let app = TestApp::spawn().await;
+    let entrant = token_for(&app, "entrant").await;
+    let (status, _) = app
+        .request_json(
+            "/api/subscriptions",
+            json!({ "email": "entrant@example.de", "programme_id": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    let (status, export, _) = app
+        .request(Method::GET, "/api/me/export", None, Some(&entrant))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(export["account"]["email"], "entrant@example.de");
+    assert_eq!(export["subscriptions"].as_array().unwrap().len(), 1);
+    assert_eq!(export["api_tokens"].as_array().unwrap().len(), 1);
+
+    let (status, _, _) = app
+        .request(Method::DELETE, "/api/me", None, Some(&entrant))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = app
+        .request(Method::GET, "/api/me", None, Some(&entrant))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "its tokens end with it");
+    let (_, accounts) = app.admin_get("/api/admin/users").await;
+    let emails: Vec<_> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !emails.contains(&"entrant@example.de".to_owned()),
+        "{emails:?}"
+    );
+    assert_eq!(
+        app.count("subscriptions WHERE email = 'entrant@example.de'")
+            .await,
+        0
+    );
+
+    let admin = app.token.clone().unwrap();
+    let (status, problem, _) = app
+        .request(Method::DELETE, "/api/me", None, Some(&admin))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the last administrator stays: {problem}"
+    );
+}
