@@ -97,6 +97,9 @@ pub struct AuthSettings {
     pub session_idle_minutes: i64,
     /// A session ends this long after sign-in, however active.
     pub session_absolute_hours: i64,
+    /// Administrators and coordinators must turn on two-factor authentication
+    /// before they can use staff pages.
+    pub require_two_factor_for_staff: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_foundation;
 mod m20261127_000002_email;
 mod m20261127_000003_sessions;
+mod m20261127_000004_credentials;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_email::Migration),
             Box::new(m20261127_000003_sessions::Migration),
+            Box::new(m20261127_000004_credentials::Migration),
         ]
     }
 }

@@ -11,6 +11,12 @@ pub struct Model {
     /// `admin`, `coordinator`, `juror` or `entrant`.
     pub role: String,
     pub created_at: DateTimeUtc,
+    /// argon2id PHC string; staff and jurors may set a password.
+    pub password_hash: Option<String>,
+    /// Base32 TOTP secret, set while being enrolled and once enabled.
+    pub totp_secret: Option<String>,
+    /// When two-factor authentication was turned on; None while off.
+    pub totp_enabled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -82,6 +82,13 @@ pub fn routes(state: AppState) -> impl Endpoint {
         )
         .at("/konto/daten", get(pages::export_data))
         .at("/konto/loeschen", poem::post(pages::delete_account))
+        .at("/anmelden/passwort", poem::post(pages::password_sign_in))
+        .at("/konto/passwort", poem::post(pages::set_password))
+        .at("/konto/2fa", poem::post(pages::start_two_factor))
+        .at(
+            "/konto/2fa/einschalten",
+            poem::post(pages::enable_two_factor),
+        )
         .at("/admin/emails", get(pages::outbox_page))
         .at("/admin/emails/:id", get(pages::email_page))
         .at("/admin/emails/:id/html", get(pages::email_html))

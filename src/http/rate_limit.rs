@@ -23,6 +23,12 @@ pub const SIGN_IN: Limit = Limit {
     limit: 10,
     window_seconds: 3600,
 };
+/// Password attempts.
+pub const PASSWORD: Limit = Limit {
+    name: "password",
+    limit: 10,
+    window_seconds: 900,
+};
 /// Public forms and public writes (subscriptions).
 pub const PUBLIC_FORM: Limit = Limit {
     name: "public-form",

@@ -42,6 +42,10 @@ pub enum SignInError {
     Invalid,
     #[error("the sign-in link was asked for in another browser")]
     OtherBrowser,
+    #[error("a current code from the authenticator app is needed")]
+    CodeRequired,
+    #[error("email, password or code is wrong")]
+    WrongCredentials,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -154,6 +158,7 @@ pub async fn complete(
     settings: &AuthSettings,
     token: &str,
     browser: Option<&str>,
+    code: Option<&str>,
 ) -> Result<(user::Model, String), SignInError> {
     let txn = db.begin().await?;
     let link = sign_in_token::Entity::find()
@@ -167,6 +172,14 @@ pub async fn complete(
     {
         return Err(SignInError::OtherBrowser);
     }
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(&link.email))
+        .one(&txn)
+        .await?;
+    // Two-factor accounts need their code before the link is spent.
+    if let Some(person) = &existing {
+        super::credentials::check_second_factor(person, code, now)?;
+    }
     let used = sign_in_token::Entity::update_many()
         .set(sign_in_token::ActiveModel {
             used_at: Set(Some(now)),
@@ -179,10 +192,6 @@ pub async fn complete(
     if used.rows_affected != 1 {
         return Err(SignInError::Invalid);
     }
-    let existing = user::Entity::find()
-        .filter(user::Column::Email.eq(&link.email))
-        .one(&txn)
-        .await?;
     let user = match existing {
         Some(user) => user,
         None => {
@@ -204,19 +213,7 @@ pub async fn complete(
             created
         }
     };
-    let cookie = random_token();
-    session::ActiveModel {
-        token_hash: Set(hash(&cookie)),
-        user_id: Set(user.id),
-        csrf_token: Set(random_token()),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        expires_at: Set(now + Duration::hours(settings.session_absolute_hours)),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let cookie = open_session(&txn, now, settings, user.id).await?;
     audit::record(
         &txn,
         now,
@@ -225,6 +222,29 @@ pub async fn complete(
     .await?;
     txn.commit().await?;
     Ok((user, cookie))
+}
+
+/// Opens a session for `user_id`; returns the cookie value (stored only hashed).
+pub(crate) async fn open_session(
+    conn: &impl sea_orm::ConnectionTrait,
+    now: DateTime<Utc>,
+    settings: &AuthSettings,
+    user_id: i64,
+) -> Result<String, sea_orm::DbErr> {
+    let cookie = random_token();
+    session::ActiveModel {
+        token_hash: Set(hash(&cookie)),
+        user_id: Set(user_id),
+        csrf_token: Set(random_token()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + Duration::hours(settings.session_absolute_hours)),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(cookie)
 }
 
 /// The session and user behind a cookie value, if the session is still valid.

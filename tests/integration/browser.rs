@@ -191,7 +191,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
                 .map(|rest| rest.chars().take(64).collect::<String>())
         })
         .expect("sign-in mail");
-    let (_, session) = sessions::complete(&app.state.db, now, auth, &token, Some("b"))
+    let (_, session) = sessions::complete(&app.state.db, now, auth, &token, Some("b"), None)
         .await
         .unwrap();
     // Set as the server would (HttpOnly cannot be set from a script, but the

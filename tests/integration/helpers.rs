@@ -48,6 +48,7 @@ pub struct TestAppBuilder {
     now: DateTime<Utc>,
     database: Option<(String, Option<Arc<TempDir>>)>,
     token: Option<String>,
+    configure: Option<fn(&mut Settings)>,
 }
 
 /// A new empty database: a PostgreSQL database on `TEST_DATABASE_URL`'s server, or a
@@ -105,6 +106,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Changes settings beyond the test defaults.
+    pub fn configure(mut self, change: fn(&mut Settings)) -> Self {
+        self.configure = Some(change);
+        self
+    }
+
     /// Share another instance's database (a second app instance).
     pub fn database_of(mut self, other: &TestApp) -> Self {
         self.database = Some((other.database_url.clone(), other._dir.clone()));
@@ -135,6 +142,9 @@ impl TestAppBuilder {
         } else {
             String::new()
         };
+        if let Some(change) = self.configure {
+            change(&mut settings);
+        }
         let clock = Arc::new(ManualClock::new(self.now));
         let app = Application::build(settings, clock.clone())
             .await
@@ -170,6 +180,7 @@ impl TestApp {
             now: berlin("2020-05-01T12:00"),
             database: None,
             token: None,
+            configure: None,
         }
     }
 

@@ -5,6 +5,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod browser_session;
+mod credentials;
 mod email;
 mod helpers;
 mod lifecycle;

@@ -17,6 +17,7 @@ use crate::domain::time;
 use crate::http::rate_limit;
 use crate::services::ServiceError;
 use crate::services::accounts::ROLE_ADMIN;
+use crate::services::credentials;
 use crate::services::sessions::{self, SignInError};
 use crate::services::users;
 
@@ -34,7 +35,46 @@ pub struct SignInForm {
 #[derive(Deserialize)]
 pub struct LinkForm {
     token: Option<String>,
+    code: Option<String>,
     lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordSignInForm {
+    email: String,
+    password: String,
+    code: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CredentialForm {
+    csrf: Option<String>,
+    password: Option<String>,
+    code: Option<String>,
+    lang: Option<String>,
+}
+
+/// After a successful sign-in: the session cookie, and on to the right page.
+fn signed_in_response(state: &AppState, lang: Lang, role: &str, session: &str) -> Response {
+    let target = if role == ROLE_ADMIN {
+        "/admin/emails"
+    } else {
+        "/konto"
+    };
+    let mut response = see_other(&format!("{target}?lang={}", lang.code()));
+    let max_age = state.settings.auth.session_absolute_hours * 3600;
+    // A new session value at every sign-in: a value planted before is never adopted.
+    add_cookie(
+        &mut response,
+        &set_cookie(state, SESSION_COOKIE, session, max_age),
+    );
+    add_cookie(&mut response, &set_cookie(state, BROWSER_COOKIE, "", 0));
+    response
+}
+
+fn code_of(code: &Option<String>) -> Option<&str> {
+    code.as_deref().map(str::trim).filter(|c| !c.is_empty())
 }
 
 #[derive(Deserialize)]
@@ -143,32 +183,19 @@ pub async fn complete_sign_in(
     let lang = chosen_lang(req, form.lang.as_deref());
     let browser = cookie(req, BROWSER_COOKIE);
     let token = form.token.as_deref().unwrap_or_default();
+    let code = code_of(&form.code);
     match sessions::complete(
         &state.db,
         state.now(),
         &state.settings.auth,
         token,
         browser.as_deref(),
+        code,
     )
     .await
     {
-        Ok((user, session)) => {
-            let target = if user.role == ROLE_ADMIN {
-                "/admin/emails"
-            } else {
-                "/konto"
-            };
-            let mut response = see_other(&format!("{target}?lang={}", lang.code()));
-            let max_age = state.settings.auth.session_absolute_hours * 3600;
-            // A new session value at every sign-in: a value planted before is never adopted.
-            add_cookie(
-                &mut response,
-                &set_cookie(&state, SESSION_COOKIE, &session, max_age),
-            );
-            add_cookie(&mut response, &set_cookie(&state, BROWSER_COOKIE, "", 0));
-            Ok(response)
-        }
-        Err(SignInError::Invalid) => Ok(state.pages.notice(
+        Ok((user, session)) => Ok(signed_in_response(&state, lang, &user.role, &session)),
+        Err(SignInError::Invalid | SignInError::WrongCredentials) => Ok(state.pages.notice(
             lang,
             StatusCode::BAD_REQUEST,
             "sign_in_invalid_title",
@@ -180,7 +207,155 @@ pub async fn complete_sign_in(
             "sign_in_other_browser_title",
             "sign_in_other_browser_text",
         )),
+        Err(SignInError::CodeRequired) => {
+            let mut context = Context::new();
+            context.insert("token", token);
+            context.insert("wrong", &code.is_some());
+            Ok(state.pages.respond(
+                lang,
+                state
+                    .pages
+                    .render_html("code.html", lang, "/anmelden/link", context),
+            ))
+        }
         Err(SignInError::Service(err)) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn password_sign_in(
+    req: &Request,
+    form: Form<PasswordSignInForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    if let Err(wait) = state.limiter.check(
+        rate_limit::PASSWORD,
+        rate_limit::client_ip(req),
+        state.now(),
+    ) {
+        return Ok(too_many(&state, lang, wait));
+    }
+    let outcome = credentials::sign_in_with_password(
+        &state.db,
+        state.now(),
+        &state.settings.auth,
+        &form.email,
+        &form.password,
+        code_of(&form.code),
+    )
+    .await;
+    match outcome {
+        Ok((user, session)) => Ok(signed_in_response(&state, lang, &user.role, &session)),
+        Err(SignInError::Service(err)) => Err(internal(err)),
+        Err(_) => Ok(state.pages.notice(
+            lang,
+            StatusCode::UNAUTHORIZED,
+            "password_wrong_title",
+            "password_wrong_text",
+        )),
+    }
+}
+
+#[handler]
+pub async fn set_password(
+    req: &Request,
+    form: Form<CredentialForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let password = form.password.as_deref().unwrap_or_default();
+    match credentials::set_password(&state.db, state.now(), current.user.id, password).await {
+        Ok(()) => Ok(state.pages.notice(
+            lang,
+            StatusCode::OK,
+            "password_saved_title",
+            "password_saved_text",
+        )),
+        Err(ServiceError::Invalid { .. }) => Ok(state.pages.notice(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_invalid_title",
+            "password_invalid_text",
+        )),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+fn two_factor_page(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    secret: &str,
+    url: &str,
+    wrong: bool,
+) -> Response {
+    let mut context = Context::new();
+    context.insert("secret", secret);
+    context.insert("otpauth_url", url);
+    context.insert("csrf", &current.session.csrf_token);
+    context.insert("wrong", &wrong);
+    state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("two_factor.html", lang, "/konto/2fa", context),
+    )
+}
+
+#[handler]
+pub async fn start_two_factor(
+    req: &Request,
+    form: Form<CredentialForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    match credentials::start_two_factor(&state.db, current.user.id).await {
+        Ok(setup) => Ok(two_factor_page(
+            &state,
+            lang,
+            &current,
+            &setup.secret,
+            &setup.otpauth_url,
+            false,
+        )),
+        Err(ServiceError::Invalid { .. }) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn enable_two_factor(
+    req: &Request,
+    form: Form<CredentialForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let code = form.code.as_deref().unwrap_or_default();
+    match credentials::enable_two_factor(&state.db, state.now(), current.user.id, code).await {
+        Ok(()) => Ok(state.pages.notice(
+            lang,
+            StatusCode::OK,
+            "two_factor_enabled_title",
+            "two_factor_enabled_text",
+        )),
+        Err(ServiceError::Invalid { .. }) => {
+            let secret = current.user.totp_secret.clone().unwrap_or_default();
+            Ok(two_factor_page(&state, lang, &current, &secret, "", true))
+        }
+        Err(err) => Err(internal(err)),
     }
 }
 
@@ -233,6 +408,8 @@ async fn render_account(
     context.insert("email", &current.user.email);
     context.insert("role", &current.user.role);
     context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
+    context.insert("is_staff", &(current.user.role != sessions::ROLE_ENTRANT));
+    context.insert("two_factor", &current.user.totp_enabled_at.is_some());
     context.insert("csrf", &current.session.csrf_token);
     context.insert("tokens", &rows);
     context.insert("new_token", &new_token);

@@ -85,6 +85,18 @@ async fn admin(
 ) -> poem::Result<Result<SignedIn, Response>> {
     match signed_in(req, state).await? {
         None => Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code())))),
+        Some(current)
+            if current.user.role == ROLE_ADMIN
+                && state.settings.auth.require_two_factor_for_staff
+                && current.user.totp_enabled_at.is_none() =>
+        {
+            Ok(Err(state.pages.notice(
+                lang,
+                StatusCode::FORBIDDEN,
+                "two_factor_required_title",
+                "two_factor_required_text",
+            )))
+        }
         Some(current) if current.user.role == ROLE_ADMIN => Ok(Ok(current)),
         Some(_) => Ok(Err(state.pages.notice(
             lang,

@@ -15,8 +15,9 @@ use poem::{IntoResponse, Request, Response};
 use tera::{Context, Tera};
 
 pub use account::{
-    account_page, complete_sign_in, create_token, delete_account, export_data, link_page,
-    request_sign_in, revoke_token, sign_in_page, sign_out,
+    account_page, complete_sign_in, create_token, delete_account, enable_two_factor, export_data,
+    link_page, password_sign_in, request_sign_in, revoke_token, set_password, sign_in_page,
+    sign_out, start_two_factor,
 };
 pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;
@@ -51,6 +52,8 @@ impl Pages {
             "account.html",
             "admin_emails.html",
             "admin_email.html",
+            "code.html",
+            "two_factor.html",
         ))?;
         Ok(Self { tera })
     }
