@@ -6,6 +6,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_email;
 mod m20261127_000003_sessions;
 mod m20261127_000004_credentials;
+mod m20261127_000005_user_locale;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_email::Migration),
             Box::new(m20261127_000003_sessions::Migration),
             Box::new(m20261127_000004_credentials::Migration),
+            Box::new(m20261127_000005_user_locale::Migration),
         ]
     }
 }

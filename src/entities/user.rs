@@ -17,6 +17,8 @@ pub struct Model {
     pub totp_secret: Option<String>,
     /// When two-factor authentication was turned on; None while off.
     pub totp_enabled_at: Option<DateTimeUtc>,
+    /// `de` or `en`: the language of emails to this person.
+    pub locale: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

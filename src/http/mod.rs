@@ -44,6 +44,7 @@ async fn page_security_policy<E: Endpoint>(next: E, req: poem::Request) -> poem:
 
 /// The whole application as one endpoint.
 pub fn routes(state: AppState) -> impl Endpoint {
+    let behind_tls = state.settings.server.public_url.starts_with("https://");
     let api = api::service(state.clone());
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -85,6 +86,11 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/anmelden/passwort", poem::post(pages::password_sign_in))
         .at("/konto/passwort", poem::post(pages::set_password))
         .at("/konto/2fa", poem::post(pages::start_two_factor))
+        .at("/konto/sprache", poem::post(pages::set_locale))
+        .at(
+            "/konto/benachrichtigungen/:id/abbestellen",
+            poem::post(pages::unsubscribe_own),
+        )
         .at(
             "/konto/2fa/einschalten",
             poem::post(pages::enable_two_factor),
@@ -117,6 +123,14 @@ pub fn routes(state: AppState) -> impl Endpoint {
                 .overriding("x-content-type-options", "nosniff")
                 .overriding("referrer-policy", "strict-origin-when-cross-origin")
                 .overriding("x-frame-options", "DENY"),
+        )
+        // Browsers that reached us over HTTPS stay on HTTPS.
+        .with_if(
+            behind_tls,
+            SetHeader::new().overriding(
+                "strict-transport-security",
+                "max-age=31536000; includeSubDomains",
+            ),
         )
         .with(CatchPanic::new().with_handler(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
         .with(Tracing)

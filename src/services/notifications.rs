@@ -218,8 +218,8 @@ async fn messages_for(
             .map(|admin| NewEmail {
                 idempotency_key: key(&admin.email),
                 template,
-                locale: "de".to_owned(),
-                context: context("de", None),
+                context: context(&admin.locale, None),
+                locale: admin.locale,
                 recipient: admin.email,
                 competition_id: Some(competition.id),
                 event_id: Some(event.id),

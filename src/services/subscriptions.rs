@@ -206,3 +206,56 @@ pub async fn unsubscribe(
     txn.commit().await?;
     Ok(())
 }
+
+/// A subscription of the signed-in person, with what it is about.
+pub struct OwnSubscription {
+    pub id: i64,
+    pub scope_name: String,
+    pub status: String,
+}
+
+/// The subscriptions of an email address, for its account page.
+pub async fn of_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Vec<OwnSubscription>, ServiceError> {
+    let found = subscription::Entity::find()
+        .filter(subscription::Column::Email.eq(email))
+        .filter(subscription::Column::Status.ne(UNSUBSCRIBED))
+        .all(db)
+        .await?;
+    let mut own = Vec::with_capacity(found.len());
+    for s in found {
+        let scope_name = match s.competition_id {
+            Some(id) => competitions::find(db, id)
+                .await
+                .map(|c| c.headline)
+                .unwrap_or_default(),
+            None => programmes::find(db, s.programme_id)
+                .await
+                .map(|p| p.name)
+                .unwrap_or_default(),
+        };
+        own.push(OwnSubscription {
+            id: s.id,
+            scope_name,
+            status: s.status,
+        });
+    }
+    Ok(own)
+}
+
+/// Ends a subscription of the signed-in person from the account page.
+pub async fn unsubscribe_own(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    email: &str,
+    id: i64,
+) -> Result<(), ServiceError> {
+    let found = subscription::Entity::find_by_id(id)
+        .filter(subscription::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("subscription", id))?;
+    unsubscribe(db, now, &found.unsubscribe_token).await
+}

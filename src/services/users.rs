@@ -319,3 +319,32 @@ pub async fn delete(
     txn.commit().await?;
     Ok(())
 }
+
+/// Sets the language of emails to this person.
+pub async fn set_locale(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    user_id: i64,
+    locale: &str,
+) -> Result<(), ServiceError> {
+    if !matches!(locale, "de" | "en") {
+        return Err(ServiceError::invalid("locale", "choose de or en"));
+    }
+    let txn = db.begin().await?;
+    let mut model: user::ActiveModel = find(&txn, user_id).await?.into();
+    model.locale = Set(locale.to_owned());
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(
+            Actor::User(user_id),
+            "user.locale_changed",
+            user_id,
+            json!({ "locale": locale }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -245,3 +245,87 @@ async fn staff_pages_can_require_two_factor() {
         .await;
     assert_eq!(admin.get("/admin/emails").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_account_page_sets_the_email_language_and_lists_notifications() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    let (status, _) = app
+        .request_json(
+            "/api/subscriptions",
+            json!({ "email": "ben@example.de", "programme_id": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut ben = signed_in_browser(&app, &smtp, "ben@example.de").await;
+    let account = ben.get("/konto").await;
+    assert!(
+        account.body.contains("SMARTCity Gera") && account.body.contains("noch nicht bestätigt")
+    );
+    let csrf = hidden(&account.body, "csrf");
+
+    let changed = ben
+        .post("/konto/sprache", &[("csrf", &csrf), ("locale", "en")])
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert!(
+        ben.get("/konto")
+            .await
+            .body
+            .contains(r#"value="en" selected"#)
+    );
+
+    let id = app.count("subscriptions").await;
+    let done = ben
+        .post(
+            &format!("/konto/benachrichtigungen/{id}/abbestellen"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(
+        ben.get("/konto")
+            .await
+            .body
+            .contains("keine Benachrichtigungen")
+    );
+    let other = ben
+        .post(
+            "/konto/benachrichtigungen/999/abbestellen",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn behind_tls_cookies_are_secure_and_browsers_stay_on_https() {
+    let app = TestApp::builder()
+        .configure(|settings| settings.server.public_url = "https://ideen.gera.de".into())
+        .spawn()
+        .await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let mut browser = Browser::new(&app);
+    browser
+        .post("/anmelden", &[("email", "x@example.de")])
+        .await;
+    let response = reqwest::Client::new()
+        .post(app.url("/anmelden"))
+        .form(&[("email", "y@example.de")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("; Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+}

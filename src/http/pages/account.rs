@@ -19,7 +19,7 @@ use crate::services::ServiceError;
 use crate::services::accounts::ROLE_ADMIN;
 use crate::services::credentials;
 use crate::services::sessions::{self, SignInError};
-use crate::services::users;
+use crate::services::{subscriptions, users};
 
 #[derive(Deserialize)]
 pub struct LangParam {
@@ -375,6 +375,52 @@ pub struct TokenForm {
 }
 
 #[derive(Deserialize)]
+pub struct LocaleForm {
+    csrf: Option<String>,
+    locale: Option<String>,
+    lang: Option<String>,
+}
+
+#[handler]
+pub async fn set_locale(
+    req: &Request,
+    form: Form<LocaleForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let locale = form.locale.as_deref().unwrap_or_default();
+    match users::set_locale(&state.db, state.now(), current.user.id, locale).await {
+        Ok(()) | Err(ServiceError::Invalid { .. }) => {
+            Ok(see_other(&format!("/konto?lang={}", lang.code())))
+        }
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn unsubscribe_own(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<TokenForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    match subscriptions::unsubscribe_own(&state.db, state.now(), &current.user.email, id.0).await {
+        Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
+        Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct DeleteForm {
     csrf: Option<String>,
     confirm: Option<String>,
@@ -412,6 +458,15 @@ async fn render_account(
     context.insert("two_factor", &current.user.totp_enabled_at.is_some());
     context.insert("csrf", &current.session.csrf_token);
     context.insert("tokens", &rows);
+    context.insert("locale", &current.user.locale);
+    let own = subscriptions::of_email(&state.db, &current.user.email)
+        .await
+        .map_err(internal)?;
+    let own: Vec<_> = own
+        .into_iter()
+        .map(|s| serde_json::json!({ "id": s.id, "scope_name": s.scope_name, "status": s.status }))
+        .collect();
+    context.insert("subscriptions", &own);
     context.insert("new_token", &new_token);
     Ok(state.pages.respond(
         lang,

@@ -16,8 +16,8 @@ use tera::{Context, Tera};
 
 pub use account::{
     account_page, complete_sign_in, create_token, delete_account, enable_two_factor, export_data,
-    link_page, password_sign_in, request_sign_in, revoke_token, set_password, sign_in_page,
-    sign_out, start_two_factor,
+    link_page, password_sign_in, request_sign_in, revoke_token, set_locale, set_password,
+    sign_in_page, sign_out, start_two_factor, unsubscribe_own,
 };
 pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;
