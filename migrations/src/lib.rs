@@ -7,6 +7,7 @@ mod m20261127_000002_email;
 mod m20261127_000003_sessions;
 mod m20261127_000004_credentials;
 mod m20261127_000005_user_locale;
+mod m20261127_000006_coordinators;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_sessions::Migration),
             Box::new(m20261127_000004_credentials::Migration),
             Box::new(m20261127_000005_user_locale::Migration),
+            Box::new(m20261127_000006_coordinators::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit_entry;
 pub mod competition;
+pub mod competition_coordinator;
 pub mod email_message;
 pub mod outbox_event;
 pub mod phase;

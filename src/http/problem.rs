@@ -75,6 +75,9 @@ pub enum ApiProblem {
     /// No valid API token was sent.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthorized(Json<Problem>),
+    /// The caller may not do this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     /// The resource does not exist.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
@@ -98,6 +101,7 @@ impl From<Problem> for ApiProblem {
         match problem.status {
             400 => Self::BadRequest(Json(problem)),
             401 => Self::Unauthorized(Json(problem)),
+            403 => Self::Forbidden(Json(problem)),
             404 => Self::NotFound(Json(problem)),
             409 => Self::Conflict(Json(problem)),
             422 => Self::Unprocessable(Json(problem)),
@@ -150,6 +154,7 @@ impl From<ServiceError> for ApiProblem {
                 field: Some((*field).to_owned()),
                 ..Problem::new(StatusCode::CONFLICT, "duplicate", detail)
             },
+            ServiceError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
             ServiceError::RateLimited {
                 retry_after_seconds,
             } => {

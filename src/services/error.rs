@@ -29,6 +29,8 @@ pub enum ServiceError {
         field: &'static str,
         value: String,
     },
+    #[error("{0}")]
+    Forbidden(String),
     #[error("too many requests; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: i64 },
     #[error("{0} was changed at the same time by someone else; reload it and try again")]

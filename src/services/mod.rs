@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod competitions;
+pub mod coordinators;
 pub mod credentials;
 pub mod db;
 pub mod emails;

@@ -43,6 +43,30 @@ async fn user_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Mo
     }
 }
 
+/// An administrator's or coordinator's API token; which competitions a
+/// coordinator may manage is checked per operation.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "staff_from_token")]
+pub struct StaffAuth(pub user::Model);
+
+impl StaffAuth {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.0.id)
+    }
+}
+
+async fn staff_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
+    let user = user_from_token(req, bearer).await?;
+    if user.role == ROLE_ADMIN || user.role == crate::domain::roles::Role::Coordinator.as_str() {
+        Ok(user)
+    } else {
+        Err(poem::Error::from_string(
+            "this operation needs an administrator or coordinator",
+            poem::http::StatusCode::FORBIDDEN,
+        ))
+    }
+}
+
 async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
     let state = req
         .data::<AppState>()

@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
-use super::auth::AdminAuth;
+use super::auth::{AdminAuth, StaffAuth};
 use super::models::{
     AuditEntry, Competition, NewCompetition, TransitionRequest, UpdateCompetition,
 };
@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::domain::{Money, TransitionCommand};
 use crate::entities::competition;
 use crate::http::problem::ApiProblem;
-use crate::services::{ServiceError, competitions, lifecycle};
+use crate::services::{ServiceError, competitions, coordinators, lifecycle};
 use poem_openapi::types::ToJSON;
 
 pub struct CompetitionsApi {
@@ -91,8 +91,56 @@ impl CompetitionsApi {
     }
 }
 
+#[derive(ApiResponse)]
+pub enum AssignmentResponse {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
 #[OpenApi(tag = "ApiTags::Competitions")]
 impl CompetitionsApi {
+    /// Let a coordinator manage this competition (administrators).
+    #[oai(path = "/admin/competitions/:id/coordinators/:user_id", method = "put")]
+    async fn assign_coordinator(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        user_id: Path<i64>,
+    ) -> Result<AssignmentResponse, ApiProblem> {
+        coordinators::assign(
+            &self.state.db,
+            auth.actor(),
+            self.state.now(),
+            id.0,
+            user_id.0,
+        )
+        .await?;
+        Ok(AssignmentResponse::Done)
+    }
+
+    /// Stop a coordinator managing this competition (administrators).
+    #[oai(
+        path = "/admin/competitions/:id/coordinators/:user_id",
+        method = "delete"
+    )]
+    async fn unassign_coordinator(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+        user_id: Path<i64>,
+    ) -> Result<AssignmentResponse, ApiProblem> {
+        coordinators::unassign(
+            &self.state.db,
+            auth.actor(),
+            self.state.now(),
+            id.0,
+            user_id.0,
+        )
+        .await?;
+        Ok(AssignmentResponse::Done)
+    }
+
     /// List the public competitions (all but drafts).
     #[oai(path = "/competitions", method = "get")]
     async fn list(&self) -> Result<ListPublicCompetitionsResponse, ApiProblem> {
@@ -157,10 +205,11 @@ impl CompetitionsApi {
     #[oai(path = "/competitions/:id", method = "patch")]
     async fn update(
         &self,
-        auth: AdminAuth,
+        auth: StaffAuth,
         id: Path<i64>,
         body: Json<UpdateCompetition>,
     ) -> Result<UpdateCompetitionResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
         let body = body.0;
         let changes = competitions::CompetitionChanges {
             target_group: body.target_group,
@@ -189,10 +238,11 @@ impl CompetitionsApi {
     #[oai(path = "/competitions/:id/transitions", method = "post")]
     async fn transition(
         &self,
-        auth: AdminAuth,
+        auth: StaffAuth,
         id: Path<i64>,
         body: Json<TransitionRequest>,
     ) -> Result<TransitionResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
         let body = body.0;
         let command = TransitionCommand {
             event: body.event.into(),
@@ -214,11 +264,8 @@ impl CompetitionsApi {
 
     /// The audit trail of a competition (administrators).
     #[oai(path = "/competitions/:id/history", method = "get")]
-    async fn history(
-        &self,
-        _auth: AdminAuth,
-        id: Path<i64>,
-    ) -> Result<HistoryResponse, ApiProblem> {
+    async fn history(&self, auth: StaffAuth, id: Path<i64>) -> Result<HistoryResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
         let entries = competitions::history(&self.state.db, id.0).await?;
         Ok(HistoryResponse::Ok(Json(
             entries.into_iter().map(Into::into).collect(),

@@ -1,0 +1,134 @@
+//! Which coordinator manages which competition.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, AuditRecord};
+use super::error::duplicate_or;
+use super::{Actor, ServiceError, competitions, users};
+use crate::domain::roles::Role;
+use crate::entities::{competition_coordinator, user};
+
+/// Administrators manage every competition, coordinators the ones assigned to them.
+pub async fn may_manage(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    competition_id: i64,
+) -> Result<(), ServiceError> {
+    match person.role.parse::<Role>() {
+        Ok(Role::Admin) => Ok(()),
+        Ok(Role::Coordinator) => {
+            let assigned = competition_coordinator::Entity::find()
+                .filter(competition_coordinator::Column::CompetitionId.eq(competition_id))
+                .filter(competition_coordinator::Column::UserId.eq(person.id))
+                .count(conn)
+                .await?;
+            if assigned > 0 {
+                Ok(())
+            } else {
+                Err(ServiceError::Forbidden(format!(
+                    "competition {competition_id} is not assigned to you; an administrator can assign it"
+                )))
+            }
+        }
+        _ => Err(ServiceError::Forbidden(
+            "this needs an administrator or the competition's coordinator".into(),
+        )),
+    }
+}
+
+fn assignment_audit(
+    actor: Actor,
+    action: &str,
+    competition_id: i64,
+    user_id: i64,
+) -> AuditRecord<'_> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "competition",
+        subject_id: competition_id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details: json!({ "coordinator": user_id }),
+    }
+}
+
+pub async fn assign(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    competition_id: i64,
+    user_id: i64,
+) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    competitions::find(&txn, competition_id).await?;
+    let person = users::find(&txn, user_id).await?;
+    if person.role != Role::Coordinator.as_str() {
+        return Err(ServiceError::invalid(
+            "user_id",
+            format!("user {user_id} is not a coordinator; change their role first"),
+        ));
+    }
+    competition_coordinator::ActiveModel {
+        competition_id: Set(competition_id),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| duplicate_or(err, "assignment", "user_id", user_id))?;
+    audit::record(
+        &txn,
+        now,
+        assignment_audit(
+            actor,
+            "competition.coordinator_assigned",
+            competition_id,
+            user_id,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn unassign(
+    db: &DatabaseConnection,
+    actor: Actor,
+    now: DateTime<Utc>,
+    competition_id: i64,
+    user_id: i64,
+) -> Result<(), ServiceError> {
+    let txn = db.begin().await?;
+    let removed = competition_coordinator::Entity::delete_many()
+        .filter(competition_coordinator::Column::CompetitionId.eq(competition_id))
+        .filter(competition_coordinator::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(ServiceError::not_found(
+            "assignment",
+            format!("{competition_id}/{user_id}"),
+        ));
+    }
+    audit::record(
+        &txn,
+        now,
+        assignment_audit(
+            actor,
+            "competition.coordinator_removed",
+            competition_id,
+            user_id,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
