@@ -4,7 +4,7 @@
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
-/// The largest JSON body the API takes.
+/// The largest body the API and the page forms take.
 pub const API_BODY_LIMIT: usize = 1024 * 1024;
 
 pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {

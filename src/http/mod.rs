@@ -101,6 +101,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/admin/emails/:id/retry", poem::post(pages::retry_email))
         .at("/admin/emails/:id/resend", poem::post(pages::resend_email))
         .around(pages::session::same_origin)
+        .around(body_limit::limit_body)
         .around(page_security_policy)
         .catch_all_error(move |err: poem::Error| {
             let state = page_state.clone();

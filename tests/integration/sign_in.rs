@@ -249,6 +249,13 @@ async fn bad_sign_in_requests_get_a_clear_page() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("sign_in_tokens").await, 0);
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let page = browser.post("/anmelden", &[("email", huge.as_str())]).await;
+    assert_eq!(
+        page.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "page forms are limited like the API"
+    );
 }
 
 #[tokio::test]
@@ -386,4 +393,95 @@ async fn the_account_page_manages_keys_data_and_deletion() {
         "signed out"
     );
     assert_eq!(app.count("users WHERE email = 'lea@example.de'").await, 0);
+}
+
+/// Who may open which page: every role, signed in through a real session.
+#[tokio::test]
+async fn every_page_checks_every_role() {
+    use ideenwettbewerb::services::{sessions, users};
+    let app = TestApp::spawn().await;
+    let auth = app.state.settings.auth.clone();
+    let mut cookies: Vec<(&str, Option<String>)> = vec![("nobody", None)];
+    for role in ["admin", "coordinator", "juror", "entrant"] {
+        let email = if role == "admin" {
+            "admin@localhost".to_owned()
+        } else {
+            format!("{role}@example.de")
+        };
+        if role != "admin" {
+            app.admin_post(
+                "/api/admin/users",
+                serde_json::json!({ "email": email, "display_name": role, "role": "juror" }),
+            )
+            .await;
+            let id = users::list(&app.state.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|u| u.email == email)
+                .unwrap()
+                .id;
+            app.admin_patch(
+                &format!("/api/admin/users/{id}"),
+                serde_json::json!({ "role": role }),
+            )
+            .await;
+        }
+        let now = app.state.now();
+        sessions::request_link(&app.state.db, now, &auth, &app.address, &email, "de", "b")
+            .await
+            .unwrap();
+        app.deliver().await;
+        let raw = std::fs::read_dir(app.outbox.path())
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .filter_map(|raw| {
+                let mail = MessageParser::default().parse(&raw)?;
+                let to = mail.to()?.first()?.address()?.to_owned();
+                let text = mail.body_text(0)?.into_owned();
+                (to == email).then(|| {
+                    text.split("token=")
+                        .nth(1)
+                        .map(|r| r.chars().take(64).collect::<String>())
+                })?
+            })
+            .last()
+            .expect("sign-in mail");
+        let (_, session) = sessions::complete(&app.state.db, now, &auth, &raw, Some("b"), None)
+            .await
+            .unwrap();
+        cookies.push((role, Some(session)));
+    }
+    // (path, who gets it: "all", "signed-in", "admin")
+    let pages = [
+        ("/", "all"),
+        ("/wettbewerbe/wir-lieben-gera", "all"),
+        ("/anmelden", "all"),
+        ("/konto", "signed-in"),
+        ("/konto/daten", "signed-in"),
+        ("/admin/emails", "admin"),
+        ("/admin/emails/1", "admin"),
+        ("/admin/emails/1/html", "admin"),
+    ];
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (path, audience) in pages {
+        for (who, cookie) in &cookies {
+            let mut request = client.get(app.url(path));
+            if let Some(value) = cookie {
+                request = request.header("cookie", format!("iw_session={value}"));
+            }
+            let status = request.send().await.unwrap().status();
+            let expected = match (audience, *who, cookie.is_some()) {
+                ("all", _, _) => StatusCode::OK,
+                (_, _, false) => StatusCode::SEE_OTHER,
+                ("signed-in", _, true) => StatusCode::OK,
+                ("admin", "admin", _) => StatusCode::OK,
+                _ => StatusCode::FORBIDDEN,
+            };
+            assert_eq!(status, expected, "{who}: GET {path}");
+        }
+    }
 }
