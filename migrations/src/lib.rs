@@ -8,6 +8,7 @@ mod m20261127_000003_sessions;
 mod m20261127_000004_credentials;
 mod m20261127_000005_user_locale;
 mod m20261127_000006_coordinators;
+mod m20261127_000007_entries;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_credentials::Migration),
             Box::new(m20261127_000005_user_locale::Migration),
             Box::new(m20261127_000006_coordinators::Migration),
+            Box::new(m20261127_000007_entries::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The rules of an idea competition, free of HTTP and storage.
 
 pub mod edit;
+pub mod entries;
 pub mod guards;
 pub mod lifecycle;
 pub mod money;

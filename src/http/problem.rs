@@ -155,6 +155,7 @@ impl From<ServiceError> for ApiProblem {
                 ..Problem::new(StatusCode::CONFLICT, "duplicate", detail)
             },
             ServiceError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            ServiceError::Entry(_) => Problem::new(StatusCode::CONFLICT, "entry-locked", detail),
             ServiceError::RateLimited {
                 retry_after_seconds,
             } => {
@@ -214,11 +215,27 @@ pub async fn from_poem_error(err: poem::Error) -> Response {
             tracing::error!(error = %err, "request failed");
             internal()
         }
-        status => Problem::new(status, "bad-request", err.to_string()),
+        status => Problem::new(status, "bad-request", explain(&err.to_string())),
     };
     let body = problem.to_json_string();
     Response::builder()
         .status(status)
         .content_type(CONTENT_TYPE)
         .body(body)
+}
+
+/// poem-openapi reports a missing required field as a `null` of its type; say so.
+fn explain(message: &str) -> String {
+    if message.contains("found null") {
+        let object = message
+            .rsplit("while parsing \"")
+            .next()
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("the body");
+        format!(
+            "a required field of {object} is missing or null; see the schema at /api/docs ({message})"
+        )
+    } else {
+        message.to_owned()
+    }
 }

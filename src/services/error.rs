@@ -17,6 +17,8 @@ pub enum ServiceError {
     #[error(transparent)]
     Edit(#[from] EditError),
     #[error(transparent)]
+    Entry(#[from] crate::domain::entries::EntryError),
+    #[error(transparent)]
     OverBudget(#[from] OverBudget),
     #[error("`{field}`: {message}")]
     Invalid {

@@ -9,6 +9,7 @@ pub mod coordinators;
 pub mod credentials;
 pub mod db;
 pub mod emails;
+pub mod entries;
 pub mod error;
 pub mod lifecycle;
 pub mod notifications;

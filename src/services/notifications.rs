@@ -34,6 +34,12 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "subscription_confirm",
     ),
     (
+        "entry.submitted",
+        "the entrant (with the receipt number)",
+        "submission_received",
+    ),
+    ("entry.withdrawn", "the entrant", "submission_withdrawn"),
+    (
         "competition.scheduled",
         "confirmed subscribers of the programme or competition",
         "competition_scheduled",
@@ -105,7 +111,7 @@ fn link(public_url: &str, path: &str) -> String {
 }
 
 /// The competition facts every competition email shows, in the reader's language.
-fn competition_facts(
+pub(crate) fn competition_facts(
     competition: &competition::Model,
     programme: &programme::Model,
     locale: &str,
@@ -148,7 +154,11 @@ async fn messages_for(
     // Mails to one address given in the event, with the template's variables.
     if matches!(
         event.event_type.as_str(),
-        "subscription.requested" | "user.sign_in_requested" | "user.invited"
+        "subscription.requested"
+            | "user.sign_in_requested"
+            | "user.invited"
+            | "entry.submitted"
+            | "entry.withdrawn"
     ) {
         let recipient = payload["email"].as_str().unwrap_or_default().to_owned();
         let locale = payload["locale"].as_str().unwrap_or("de").to_owned();

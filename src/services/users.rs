@@ -14,7 +14,7 @@ use super::error::duplicate_or;
 use super::subscriptions::{UNSUBSCRIBED, parse_email};
 use super::{Actor, ServiceError, outbox};
 use crate::domain::roles::Role;
-use crate::entities::{api_token, audit_entry, session, subscription, user};
+use crate::entities::{api_token, audit_entry, entry, entry_author, session, subscription, user};
 
 fn user_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> AuditRecord<'a> {
     AuditRecord {
@@ -245,6 +245,17 @@ pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, Serv
         .filter(subscription::Column::Email.eq(&person.email))
         .all(db)
         .await?;
+    let entry_ids: Vec<i64> = entry_author::Entity::find()
+        .filter(entry_author::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.entry_id)
+        .collect();
+    let entries = entry::Entity::find()
+        .filter(entry::Column::Id.is_in(entry_ids))
+        .all(db)
+        .await?;
     let actions = audit_entry::Entity::find()
         .filter(audit_entry::Column::ActorUserId.eq(user_id))
         .order_by_asc(audit_entry::Column::Id)
@@ -257,6 +268,7 @@ pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, Serv
         },
         "api_tokens": tokens.iter().map(|t| json!({ "id": t.id, "name": t.name, "created_at": t.created_at, "revoked_at": t.revoked_at })).collect::<Vec<_>>(),
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "expires_at": s.expires_at, "revoked_at": s.revoked_at })).collect::<Vec<_>>(),
+        "entries": entries.iter().map(|e| json!({ "id": e.id, "competition_id": e.competition_id, "status": e.status, "title": e.title, "summary": e.summary, "description": e.description, "receipt_number": e.receipt_number, "submitted_at": e.submitted_at })).collect::<Vec<_>>(),
         "subscriptions": subscriptions.iter().map(|s| json!({ "programme_id": s.programme_id, "competition_id": s.competition_id, "status": s.status, "locale": s.locale, "created_at": s.created_at })).collect::<Vec<_>>(),
         "actions": actions.iter().map(|a| json!({ "occurred_at": a.occurred_at, "action": a.action, "subject_type": a.subject_type, "subject_id": a.subject_id })).collect::<Vec<_>>(),
     }))
@@ -304,6 +316,16 @@ pub async fn delete(
         })
         .filter(api_token::Column::UserId.eq(user_id))
         .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    // Entries stay in their competitions (the jury's work depends on them); the
+    // author's name on them goes.
+    entry_author::Entity::update_many()
+        .set(entry_author::ActiveModel {
+            contact_name: Set("(gelöscht)".to_owned()),
+            ..Default::default()
+        })
+        .filter(entry_author::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
     let mut model: user::ActiveModel = person.into();

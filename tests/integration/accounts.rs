@@ -56,6 +56,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users", Access::Admin),
     ("PATCH", "/admin/users/{id}", Access::Admin),
+    ("POST", "/competitions/{id}/entries", Access::AnyUser),
+    ("GET", "/me/entries", Access::AnyUser),
+    ("GET", "/entries/{id}", Access::AnyUser),
+    ("PUT", "/entries/{id}", Access::AnyUser),
+    ("POST", "/entries/{id}/submit", Access::AnyUser),
+    ("POST", "/entries/{id}/withdraw", Access::AnyUser),
 ];
 
 /// Creates an account with `role` and returns an API token for it.

@@ -7,6 +7,7 @@ mod browser;
 mod browser_session;
 mod credentials;
 mod email;
+mod entries;
 mod helpers;
 mod lifecycle;
 mod openapi;

@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod competitions;
 mod emails;
+mod entries;
 pub mod models;
 mod prepared;
 mod programmes;
@@ -28,6 +29,8 @@ enum ApiTags {
     Account,
     /// Accounts and roles.
     Users,
+    /// Entering ideas.
+    Entries,
 }
 
 pub type Api = (
@@ -37,6 +40,7 @@ pub type Api = (
     emails::EmailsApi,
     account::AccountApi,
     users::UsersApi,
+    entries::EntriesApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -57,7 +61,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         account::AccountApi {
             state: state.clone(),
         },
-        users::UsersApi { state },
+        users::UsersApi {
+            state: state.clone(),
+        },
+        entries::EntriesApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -1,0 +1,158 @@
+//! The rules of an entry: its states, when it may change, and its Kennzahl.
+
+use chrono::{DateTime, Utc};
+
+use super::guards::SubmissionWindow;
+use super::lifecycle::CompetitionState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStatus {
+    Draft,
+    Submitted,
+    Withdrawn,
+}
+
+impl EntryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Draft, Self::Submitted, Self::Withdrawn]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// What someone wants to do with an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryAction {
+    Create,
+    Edit,
+    Submit,
+    Withdraw,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("the competition does not accept entries now (it is `{state}`)")]
+    CompetitionNotOpen { state: CompetitionState },
+    #[error("the deadline has passed ({closes_at}); entries can no longer be changed")]
+    DeadlinePassed { closes_at: DateTime<Utc> },
+    #[error("a withdrawn entry cannot be changed")]
+    Withdrawn,
+    #[error("this entry is already submitted")]
+    AlreadySubmitted,
+    #[error("only a submitted entry can be withdrawn")]
+    NotSubmitted,
+}
+
+/// Decides whether `action` is allowed on an entry in `status` (None: a new entry)
+/// for a competition in `state` with `window`, at `now`; returns the new status.
+pub fn decide(
+    action: EntryAction,
+    status: Option<EntryStatus>,
+    state: CompetitionState,
+    window: SubmissionWindow,
+    now: DateTime<Utc>,
+) -> Result<EntryStatus, EntryError> {
+    if state != CompetitionState::Open {
+        return Err(EntryError::CompetitionNotOpen { state });
+    }
+    if !window.contains(now) {
+        return match window.closes_at {
+            Some(closes_at) if now >= closes_at => Err(EntryError::DeadlinePassed { closes_at }),
+            _ => Err(EntryError::CompetitionNotOpen { state }),
+        };
+    }
+    use EntryAction as A;
+    use EntryStatus as S;
+    match (action, status) {
+        (A::Create, _) => Ok(S::Draft),
+        (_, Some(S::Withdrawn)) => Err(EntryError::Withdrawn),
+        (A::Edit, Some(current)) => Ok(current),
+        (A::Submit, Some(S::Draft)) => Ok(S::Submitted),
+        (A::Submit, Some(S::Submitted)) => Err(EntryError::AlreadySubmitted),
+        (A::Withdraw, Some(S::Submitted)) => Ok(S::Withdrawn),
+        (A::Withdraw, Some(S::Draft)) => Err(EntryError::NotSubmitted),
+        (A::Edit | A::Submit | A::Withdraw, None) => Err(EntryError::NotSubmitted),
+    }
+}
+
+/// A Kennzahl: six digits from a random number (leading zeros kept).
+pub fn kennzahl(random: u32) -> String {
+    format!("{:06}", random % 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CompetitionState as C;
+    use EntryAction as A;
+    use EntryStatus as S;
+    use chrono::TimeZone;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2020, 9, day, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn entries_follow_their_rules_while_the_competition_is_open() {
+        let window = SubmissionWindow {
+            opens_at: Some(at(1)),
+            closes_at: Some(at(20)),
+        };
+        let now = at(10);
+        let cases = [
+            (A::Create, None, Ok(S::Draft)),
+            (A::Edit, Some(S::Draft), Ok(S::Draft)),
+            (A::Edit, Some(S::Submitted), Ok(S::Submitted)),
+            (A::Submit, Some(S::Draft), Ok(S::Submitted)),
+            (
+                A::Submit,
+                Some(S::Submitted),
+                Err(EntryError::AlreadySubmitted),
+            ),
+            (A::Withdraw, Some(S::Submitted), Ok(S::Withdrawn)),
+            (A::Withdraw, Some(S::Draft), Err(EntryError::NotSubmitted)),
+            (A::Edit, Some(S::Withdrawn), Err(EntryError::Withdrawn)),
+            (A::Submit, Some(S::Withdrawn), Err(EntryError::Withdrawn)),
+        ];
+        for (action, status, expected) in cases {
+            assert_eq!(
+                decide(action, status, C::Open, window, now),
+                expected,
+                "{action:?} {status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_changes_outside_the_window_or_an_open_competition() {
+        let window = SubmissionWindow {
+            opens_at: Some(at(1)),
+            closes_at: Some(at(20)),
+        };
+        assert_eq!(
+            decide(A::Edit, Some(S::Draft), C::Open, window, at(20)),
+            Err(EntryError::DeadlinePassed { closes_at: at(20) })
+        );
+        assert_eq!(
+            decide(A::Create, None, C::Scheduled, window, at(10)),
+            Err(EntryError::CompetitionNotOpen {
+                state: C::Scheduled
+            })
+        );
+        assert!(decide(A::Submit, Some(S::Draft), C::Closed, window, at(25)).is_err());
+    }
+
+    #[test]
+    fn a_kennzahl_has_six_digits() {
+        assert_eq!(kennzahl(42), "000042");
+        assert_eq!(kennzahl(4_294_967_295), "967295");
+    }
+}

@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// An idea's content. Who wrote it is in `entry_authors`, so that what the jury
+/// reads carries no identity: only the Kennzahl.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "entries")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub competition_id: i64,
+    /// `draft`, `submitted` or `withdrawn`.
+    pub status: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    /// JSON array of the programme goals the idea serves.
+    pub goals: String,
+    /// Six digits, unique per competition, given at submission.
+    pub kennzahl: Option<String>,
+    pub receipt_number: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub submitted_at: Option<DateTimeUtc>,
+    pub withdrawn_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,206 @@
+//! Entering ideas through the API: drafts, submission, edits, withdrawal.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::UserAuth;
+use crate::app::AppState;
+use crate::entities::entry;
+use crate::http::problem::ApiProblem;
+use crate::services::entries::{self, EntryContent};
+
+pub struct EntriesApi {
+    pub state: AppState,
+}
+
+/// An idea as its author sees it.
+#[derive(Debug, Object)]
+pub struct Entry {
+    pub id: i64,
+    pub competition_id: i64,
+    /// `draft`, `submitted` or `withdrawn`.
+    pub status: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub goals: Vec<String>,
+    /// The anonymous code the jury sees, once submitted.
+    pub kennzahl: Option<String>,
+    pub receipt_number: Option<String>,
+    /// Counts the kept versions of a submitted entry.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl From<entry::Model> for Entry {
+    fn from(m: entry::Model) -> Self {
+        Self {
+            id: m.id,
+            competition_id: m.competition_id,
+            status: m.status,
+            title: m.title,
+            summary: m.summary,
+            description: m.description,
+            goals: serde_json::from_str(&m.goals).unwrap_or_default(),
+            kennzahl: m.kennzahl,
+            receipt_number: m.receipt_number,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            submitted_at: m.submitted_at,
+            withdrawn_at: m.withdrawn_at,
+        }
+    }
+}
+
+/// The content of an idea.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct EntryBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    /// A few sentences.
+    #[oai(validator(min_length = 1, max_length = 1000))]
+    pub summary: String,
+    #[oai(default, validator(max_length = 20000))]
+    pub description: String,
+    /// The programme goals the idea serves.
+    #[oai(default, validator(max_items = 4))]
+    pub goals: Vec<String>,
+}
+
+impl EntryBody {
+    fn content(self) -> EntryContent {
+        EntryContent {
+            title: self.title.trim().to_owned(),
+            summary: self.summary.trim().to_owned(),
+            description: self.description,
+            goals: self
+                .goals
+                .into_iter()
+                .map(|g| g.chars().take(100).collect())
+                .collect(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreateEntryResponse {
+    /// The draft (or, for a repeated request, the one created the first time).
+    #[oai(status = 201)]
+    Created(Json<Entry>),
+}
+
+#[derive(ApiResponse)]
+pub enum EntryResponse {
+    /// The entry.
+    #[oai(status = 200)]
+    Ok(Json<Entry>),
+}
+
+#[derive(ApiResponse)]
+pub enum EntriesResponse {
+    /// The caller's entries, newest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<Entry>>),
+}
+
+#[OpenApi(tag = "ApiTags::Entries")]
+impl EntriesApi {
+    /// Start an entry as a draft. Send an `Idempotency-Key` so that a retried
+    /// request never creates a second entry.
+    #[oai(path = "/competitions/:id/entries", method = "post")]
+    async fn create(
+        &self,
+        auth: UserAuth,
+        id: Path<i64>,
+        /// Any unique value per intended entry, e.g. a UUID.
+        #[oai(name = "Idempotency-Key", validator(max_length = 100))]
+        idempotency_key: Header<Option<String>>,
+        body: Json<EntryBody>,
+    ) -> Result<CreateEntryResponse, ApiProblem> {
+        let state = &self.state;
+        let created = entries::create(
+            &state.db,
+            state.now(),
+            &auth.0,
+            id.0,
+            body.0.content(),
+            idempotency_key.0.as_deref(),
+        )
+        .await?;
+        Ok(CreateEntryResponse::Created(Json(created.into())))
+    }
+
+    /// The caller's entries.
+    #[oai(path = "/me/entries", method = "get")]
+    async fn mine(&self, auth: UserAuth) -> Result<EntriesResponse, ApiProblem> {
+        let all = entries::mine(&self.state.db, &auth.0).await?;
+        Ok(EntriesResponse::Ok(Json(
+            all.into_iter().map(Into::into).collect(),
+        )))
+    }
+
+    /// One of the caller's entries.
+    #[oai(path = "/entries/:id", method = "get")]
+    async fn get(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+        Ok(EntryResponse::Ok(Json(
+            entries::find_own(&self.state.db, &auth.0, id.0)
+                .await?
+                .into(),
+        )))
+    }
+
+    /// Change an entry until the deadline; each version of a submitted entry is kept.
+    #[oai(path = "/entries/:id", method = "put")]
+    async fn update(
+        &self,
+        auth: UserAuth,
+        id: Path<i64>,
+        body: Json<EntryBody>,
+    ) -> Result<EntryResponse, ApiProblem> {
+        let state = &self.state;
+        let updated =
+            entries::update(&state.db, state.now(), &auth.0, id.0, body.0.content()).await?;
+        Ok(EntryResponse::Ok(Json(updated.into())))
+    }
+
+    /// Submit: the answer carries the receipt number and the Kennzahl, and a
+    /// receipt email is sent. Submitting again answers with the same receipt.
+    #[oai(path = "/entries/:id/submit", method = "post")]
+    async fn submit(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+        let state = &self.state;
+        let submitted = entries::submit(
+            &state.db,
+            state.now(),
+            &auth.0,
+            id.0,
+            &state.settings.server.public_url,
+        )
+        .await?;
+        state.changed();
+        Ok(EntryResponse::Ok(Json(submitted.into())))
+    }
+
+    /// Withdraw a submitted entry.
+    #[oai(path = "/entries/:id/withdraw", method = "post")]
+    async fn withdraw(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+        let state = &self.state;
+        let withdrawn = entries::withdraw(
+            &state.db,
+            state.now(),
+            &auth.0,
+            id.0,
+            &state.settings.server.public_url,
+        )
+        .await?;
+        state.changed();
+        Ok(EntryResponse::Ok(Json(withdrawn.into())))
+    }
+}

@@ -1,0 +1,459 @@
+//! Entering ideas: drafts, submission with receipt and Kennzahl, edits until the
+//! deadline (each submitted version kept), withdrawal. Only the author (by account)
+//! sees an entry here; the author's identity is stored apart from the content.
+
+use chrono::{DateTime, Datelike, Utc};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::audit::{self, AuditRecord};
+use super::error::is_unique_violation;
+use super::notifications::competition_facts;
+use super::{Actor, ServiceError, competitions, outbox, programmes};
+use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
+use crate::entities::{entry, entry_author, entry_version, idempotency_key, user};
+
+/// What an entrant writes.
+#[derive(Debug, Clone)]
+pub struct EntryContent {
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub goals: Vec<String>,
+}
+
+impl EntryContent {
+    fn json(&self) -> Value {
+        json!({ "title": self.title, "summary": self.summary, "description": self.description, "goals": self.goals })
+    }
+}
+
+fn entry_audit<'a>(
+    actor: Actor,
+    action: &'a str,
+    entry: &entry::Model,
+    details: Value,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "entry",
+        subject_id: entry.id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details,
+    }
+}
+
+fn status_of(model: &entry::Model) -> Result<EntryStatus, ServiceError> {
+    EntryStatus::parse(&model.status).ok_or_else(|| {
+        ServiceError::Corrupt(format!("entry {}: status {}", model.id, model.status))
+    })
+}
+
+/// Checks the rule for `action` against the competition at `now`.
+async fn check(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+    action: EntryAction,
+    status: Option<EntryStatus>,
+    now: DateTime<Utc>,
+) -> Result<EntryStatus, ServiceError> {
+    let competition = competitions::find(conn, competition_id).await?;
+    let state = competitions::state_of(&competition)?;
+    if !state.is_public() {
+        return Err(ServiceError::not_found("competition", competition_id));
+    }
+    Ok(rules::decide(
+        action,
+        status,
+        state,
+        competitions::window_of(&competition),
+        now,
+    )?)
+}
+
+/// Creates a draft. With an idempotency key, a repeated request returns the entry
+/// the first one created instead of a second one.
+pub async fn create(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    author: &user::Model,
+    competition_id: i64,
+    content: EntryContent,
+    idempotency: Option<&str>,
+) -> Result<entry::Model, ServiceError> {
+    if let Some(key) = idempotency
+        && let Some(done) = earlier(db, author.id, key).await?
+    {
+        return find_own(db, author, done).await;
+    }
+    check(db, competition_id, EntryAction::Create, None, now).await?;
+    let txn = db.begin().await?;
+    let created = entry::ActiveModel {
+        competition_id: Set(competition_id),
+        status: Set(EntryStatus::Draft.as_str().to_owned()),
+        title: Set(content.title.clone()),
+        summary: Set(content.summary.clone()),
+        description: Set(content.description.clone()),
+        goals: Set(json!(content.goals).to_string()),
+        kennzahl: Set(None),
+        receipt_number: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(None),
+        withdrawn_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    entry_author::ActiveModel {
+        entry_id: Set(created.id),
+        user_id: Set(author.id),
+        contact_name: Set(author.display_name.clone()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if let Some(key) = idempotency {
+        let remembered = idempotency_key::ActiveModel {
+            user_id: Set(author.id),
+            key: Set(key.to_owned()),
+            operation: Set("entry.create".to_owned()),
+            result_id: Set(created.id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        if let Err(err) = remembered {
+            // The same request raced us and won: answer with its entry.
+            if is_unique_violation(&err) {
+                txn.rollback().await?;
+                let done = earlier(db, author.id, key)
+                    .await?
+                    .ok_or_else(|| ServiceError::Concurrent("the entry"))?;
+                return find_own(db, author, done).await;
+            }
+            return Err(err.into());
+        }
+    }
+    audit::record(
+        &txn,
+        now,
+        entry_audit(Actor::User(author.id), "entry.created", &created, json!({})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn earlier(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: &str,
+) -> Result<Option<i64>, ServiceError> {
+    Ok(idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .map(|k| k.result_id))
+}
+
+/// The entry if `person` wrote it; otherwise "not found" (nobody learns it exists).
+pub async fn find_own(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+) -> Result<entry::Model, ServiceError> {
+    let owned = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(id))
+        .filter(entry_author::Column::UserId.eq(person.id))
+        .one(conn)
+        .await?;
+    if owned.is_none() {
+        return Err(ServiceError::not_found("entry", id));
+    }
+    entry::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", id))
+}
+
+/// The person's entries, newest first.
+pub async fn mine(
+    db: &DatabaseConnection,
+    person: &user::Model,
+) -> Result<Vec<entry::Model>, ServiceError> {
+    let ids: Vec<i64> = entry_author::Entity::find()
+        .filter(entry_author::Column::UserId.eq(person.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.entry_id)
+        .collect();
+    Ok(entry::Entity::find()
+        .filter(entry::Column::Id.is_in(ids))
+        .order_by_desc(entry::Column::Id)
+        .all(db)
+        .await?)
+}
+
+async fn save_version(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    entry_id: i64,
+    version: i32,
+    content: &EntryContent,
+) -> Result<(), ServiceError> {
+    entry_version::ActiveModel {
+        entry_id: Set(entry_id),
+        version: Set(version),
+        content: Set(content.json().to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+fn content_of(model: &entry::Model) -> EntryContent {
+    EntryContent {
+        title: model.title.clone(),
+        summary: model.summary.clone(),
+        description: model.description.clone(),
+        goals: serde_json::from_str(&model.goals).unwrap_or_default(),
+    }
+}
+
+/// Changes the content until the deadline; a submitted entry keeps each version.
+pub async fn update(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    id: i64,
+    content: EntryContent,
+) -> Result<entry::Model, ServiceError> {
+    let current = find_own(db, person, id).await?;
+    let status = check(
+        db,
+        current.competition_id,
+        EntryAction::Edit,
+        Some(status_of(&current)?),
+        now,
+    )
+    .await?;
+    let txn = db.begin().await?;
+    let version = if status == EntryStatus::Submitted {
+        current.version + 1
+    } else {
+        current.version
+    };
+    let written = entry::Entity::update_many()
+        .set(entry::ActiveModel {
+            title: Set(content.title.clone()),
+            summary: Set(content.summary.clone()),
+            description: Set(content.description.clone()),
+            goals: Set(json!(content.goals).to_string()),
+            version: Set(version),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(entry::Column::Id.eq(id))
+        .filter(entry::Column::Version.eq(current.version))
+        .filter(entry::Column::Status.eq(current.status.as_str()))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Err(ServiceError::Concurrent("the entry"));
+    }
+    if status == EntryStatus::Submitted {
+        save_version(&txn, now, id, version, &content).await?;
+    }
+    let updated = find_own(&txn, person, id).await?;
+    audit::record(
+        &txn,
+        now,
+        entry_audit(
+            Actor::User(person.id),
+            "entry.updated",
+            &updated,
+            json!({ "version": version }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Submits: a receipt number and a Kennzahl, a first kept version, and a receipt
+/// email. Submitting again answers with the same receipt.
+pub async fn submit(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    id: i64,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    let current = find_own(db, person, id).await?;
+    if status_of(&current)? == EntryStatus::Submitted {
+        return Ok(current);
+    }
+    check(
+        db,
+        current.competition_id,
+        EntryAction::Submit,
+        Some(status_of(&current)?),
+        now,
+    )
+    .await?;
+    for _ in 0..10 {
+        let kennzahl = rules::kennzahl(rand::rng().random());
+        match try_submit(db, now, person, &current, &kennzahl, public_url).await {
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
+            outcome => return outcome,
+        }
+    }
+    Err(ServiceError::Concurrent("the Kennzahl"))
+}
+
+async fn try_submit(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    current: &entry::Model,
+    kennzahl: &str,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let receipt = format!(
+        "{}-{:02}-{:05}",
+        now.year(),
+        current.competition_id,
+        current.id
+    );
+    let written = entry::Entity::update_many()
+        .set(entry::ActiveModel {
+            status: Set(EntryStatus::Submitted.as_str().to_owned()),
+            kennzahl: Set(Some(kennzahl.to_owned())),
+            receipt_number: Set(Some(receipt.clone())),
+            version: Set(1),
+            submitted_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(entry::Column::Id.eq(current.id))
+        .filter(entry::Column::Status.eq(EntryStatus::Draft.as_str()))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Err(ServiceError::Concurrent("the entry"));
+    }
+    save_version(&txn, now, current.id, 1, &content_of(current)).await?;
+    let submitted = find_own(&txn, person, current.id).await?;
+    audit::record(
+        &txn,
+        now,
+        entry_audit(
+            Actor::User(person.id),
+            "entry.submitted",
+            &submitted,
+            json!({ "receipt_number": receipt }),
+        ),
+    )
+    .await?;
+    notify(&txn, now, person, &submitted, "entry.submitted", public_url).await?;
+    txn.commit().await?;
+    Ok(submitted)
+}
+
+/// Withdraws a submitted entry: it no longer takes part.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    id: i64,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    let current = find_own(db, person, id).await?;
+    check(
+        db,
+        current.competition_id,
+        EntryAction::Withdraw,
+        Some(status_of(&current)?),
+        now,
+    )
+    .await?;
+    let txn = db.begin().await?;
+    let written = entry::Entity::update_many()
+        .set(entry::ActiveModel {
+            status: Set(EntryStatus::Withdrawn.as_str().to_owned()),
+            withdrawn_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(entry::Column::Id.eq(id))
+        .filter(entry::Column::Status.eq(EntryStatus::Submitted.as_str()))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Err(ServiceError::Concurrent("the entry"));
+    }
+    let withdrawn = find_own(&txn, person, id).await?;
+    audit::record(
+        &txn,
+        now,
+        entry_audit(
+            Actor::User(person.id),
+            "entry.withdrawn",
+            &withdrawn,
+            json!({}),
+        ),
+    )
+    .await?;
+    notify(&txn, now, person, &withdrawn, "entry.withdrawn", public_url).await?;
+    txn.commit().await?;
+    Ok(withdrawn)
+}
+
+/// The receipt or withdrawal email, as an event in the same transaction.
+async fn notify(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    entry: &entry::Model,
+    event: &str,
+    public_url: &str,
+) -> Result<(), ServiceError> {
+    let competition = competitions::find(txn, entry.competition_id).await?;
+    let programme = programmes::find(txn, competition.programme_id).await?;
+    let locale = person.locale.as_str();
+    outbox::enqueue(
+        txn,
+        now,
+        event,
+        "entry",
+        entry.id,
+        json!({
+            "email": person.email,
+            "locale": locale,
+            "competition_id": competition.id,
+            "context": {
+                "competition": competition_facts(&competition, &programme, locale, public_url),
+                "entry_title": entry.title,
+                "receipt_number": entry.receipt_number,
+                "entry_url": format!("{}/konto", public_url.trim_end_matches('/')),
+            },
+        }),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! Entering ideas through the API, with receipts over SMTP and the deadline.
+
+use ideenwettbewerb::mail::sink::SmtpSink;
+use ideenwettbewerb::services::users;
+use mail_parser::MessageParser;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, berlin};
+
+async fn entrant(app: &TestApp, email: &str) -> String {
+    let (_, account) = app
+        .admin_post(
+            "/api/admin/users",
+            json!({ "email": email, "display_name": "Schulklasse 7b", "role": "juror" }),
+        )
+        .await;
+    let id = account["id"].as_i64().unwrap();
+    app.admin_patch(
+        &format!("/api/admin/users/{id}"),
+        json!({ "role": "entrant" }),
+    )
+    .await;
+    users::create_token(&app.state.db, id, app.state.now(), "test")
+        .await
+        .unwrap()
+        .1
+}
+
+fn idea(title: &str) -> Value {
+    json!({
+        "title": title,
+        "summary": "Sitzbänke, an denen man Fahrräder und Telefone mit Sonnenstrom lädt.",
+        "description": "Auf dem Markt und am Hofwiesenpark.",
+        "goals": ["Nachhaltigkeit", "Multimodale Mobilität"]
+    })
+}
+
+#[tokio::test]
+async fn an_idea_goes_from_draft_to_receipt_to_withdrawal_and_locks_at_the_deadline() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let competition = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "klasse7b@example.de").await;
+    let path = format!("/api/competitions/{competition}/entries");
+
+    // A double click: the same Idempotency-Key creates one draft.
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&anna)
+            .header("Idempotency-Key", "7b-idee-1")
+            .json(&idea("Solarbänke für Gera"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        ids.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(app.count("entries").await, 1);
+    let id = ids[0];
+
+    let (status, draft, _) = app
+        .request(
+            Method::PUT,
+            &format!("/api/entries/{id}"),
+            Some(idea("Solarbänke für ganz Gera")),
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(
+        (status, draft["status"].as_str()),
+        (StatusCode::OK, Some("draft"))
+    );
+
+    let (status, submitted, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/entries/{id}/submit"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    let kennzahl = submitted["kennzahl"].as_str().unwrap().to_owned();
+    assert!(kennzahl.len() == 6 && kennzahl.chars().all(|c| c.is_ascii_digit()));
+    let receipt = submitted["receipt_number"].as_str().unwrap().to_owned();
+    let (_, again, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/entries/{id}/submit"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(
+        again["receipt_number"],
+        receipt.as_str(),
+        "submitting again gives the same receipt"
+    );
+
+    app.deliver().await;
+    let mails = smtp.wait_for(2, std::time::Duration::from_secs(10)).await;
+    let subjects: Vec<String> = mails
+        .iter()
+        .filter(|m| m.to[0] == "klasse7b@example.de")
+        .map(|m| {
+            MessageParser::default()
+                .parse(&m.data)
+                .unwrap()
+                .subject()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        subjects.contains(&format!(
+            "Eingangsbestätigung {receipt}: Solarbänke für ganz Gera"
+        )),
+        "{subjects:?}"
+    );
+
+    // Edits after submission are kept as versions.
+    let (status, edited, _) = app
+        .request(
+            Method::PUT,
+            &format!("/api/entries/{id}"),
+            Some(idea("Solarbänke, Version 2")),
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(
+        (status, edited["version"].as_i64()),
+        (StatusCode::OK, Some(2))
+    );
+    assert_eq!(
+        app.count(&format!("entry_versions WHERE entry_id = {id}"))
+            .await,
+        2
+    );
+
+    // Someone else cannot see or touch it.
+    let ben = entrant(&app, "ben@example.de").await;
+    for (method, suffix) in [
+        (Method::GET, ""),
+        (Method::POST, "/withdraw"),
+        (Method::POST, "/submit"),
+    ] {
+        let (status, _, _) = app
+            .request(
+                method,
+                &format!("/api/entries/{id}{suffix}"),
+                None,
+                Some(&ben),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (_, bens, _) = app
+        .request(Method::GET, "/api/me/entries", None, Some(&ben))
+        .await;
+    assert_eq!(bens, json!([]));
+
+    let (status, withdrawn, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/entries/{id}/withdraw"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(
+        (status, withdrawn["status"].as_str()),
+        (StatusCode::OK, Some("withdrawn"))
+    );
+    app.deliver().await;
+    let mails = smtp.wait_for(3, std::time::Duration::from_secs(10)).await;
+    assert!(mails.iter().any(|m| {
+        MessageParser::default()
+            .parse(&m.data)
+            .unwrap()
+            .subject()
+            .unwrap()
+            .starts_with("Zurückgezogen")
+    }));
+
+    // A second idea, then the deadline passes: nothing can change any more.
+    let (_, second, _) = app
+        .request(Method::POST, &path, Some(idea("Zweite Idee")), Some(&anna))
+        .await;
+    let second = second["id"].as_i64().unwrap();
+    app.move_clock_to(berlin("2020-11-21T00:00")).await;
+    let (status, problem, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/entries/{second}/submit"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not accept entries"),
+        "{problem}"
+    );
+    let (_, mine, _) = app
+        .request(Method::GET, "/api/me/entries", None, Some(&anna))
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_entries_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let anna = entrant(&app, "anna@example.de").await;
+    let open = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let scheduled = app.competition("kindergaerten-smarties").await["id"]
+        .as_i64()
+        .unwrap();
+    let cases = [
+        (
+            open,
+            json!({ "summary": "ohne Titel" }),
+            StatusCode::BAD_REQUEST,
+            "required field of EntryBody is missing",
+        ),
+        (
+            open,
+            json!({ "title": "x".repeat(201), "summary": "s" }),
+            StatusCode::BAD_REQUEST,
+            "title",
+        ),
+        (
+            open,
+            json!({ "title": "t", "summary": "s", "goals": ["a", "b", "c", "d", "e"] }),
+            StatusCode::BAD_REQUEST,
+            "goals",
+        ),
+        (
+            open,
+            json!({ "title": "t", "summary": "s", "author": "me" }),
+            StatusCode::BAD_REQUEST,
+            "author",
+        ),
+        (
+            scheduled,
+            idea("zu früh"),
+            StatusCode::CONFLICT,
+            "does not accept entries",
+        ),
+        (
+            999,
+            idea("nirgends"),
+            StatusCode::NOT_FOUND,
+            "competition 999",
+        ),
+    ];
+    for (competition, body, expected, mentions) in cases {
+        let (status, problem, _) = app
+            .request(
+                Method::POST,
+                &format!("/api/competitions/{competition}/entries"),
+                Some(body.clone()),
+                Some(&anna),
+            )
+            .await;
+        assert_eq!(status, expected, "{body}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(mentions),
+            "{body}: {problem}"
+        );
+    }
+    assert_eq!(app.count("entries").await, 0);
+    assert_eq!(app.count("audit_log WHERE subject_type = 'entry'").await, 0);
+}
+
+#[tokio::test]
+async fn deleting_an_account_keeps_its_entries_without_the_name() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let open = app.competition("wir-lieben-gera").await["id"].as_i64().unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    let (_, created, _) = app.request(Method::POST, &format!("/api/competitions/{open}/entries"), Some(idea("Bleibt")), Some(&anna)).await;
+    let id = created["id"].as_i64().unwrap();
+    app.request(Method::POST, &format!("/api/entries/{id}/submit"), None, Some(&anna)).await;
+    let (_, export, _) = app.request(Method::GET, "/api/me/export", None, Some(&anna)).await;
+    assert_eq!(export["entries"][0]["title"], "Bleibt");
+
+    let (status, _, _) = app.request(Method::DELETE, "/api/me", None, Some(&anna)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.count(&format!("entries WHERE id = {id} AND status = 'submitted'")).await, 1, "the entry stays");
+    assert_eq!(app.count("entry_authors WHERE contact_name = 'Schulklasse 7b'").await, 0, "the name goes");
+}
