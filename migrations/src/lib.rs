@@ -9,6 +9,7 @@ mod m20261127_000004_credentials;
 mod m20261127_000005_user_locale;
 mod m20261127_000006_coordinators;
 mod m20261127_000007_entries;
+mod m20261127_000008_programme_goals;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_user_locale::Migration),
             Box::new(m20261127_000006_coordinators::Migration),
             Box::new(m20261127_000007_entries::Migration),
+            Box::new(m20261127_000008_programme_goals::Migration),
         ]
     }
 }

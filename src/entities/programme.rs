@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub budget_cents: i64,
+    /// JSON array of the goals ideas may serve.
+    pub goals: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

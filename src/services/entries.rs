@@ -56,6 +56,31 @@ fn status_of(model: &entry::Model) -> Result<EntryStatus, ServiceError> {
     })
 }
 
+/// Goals must be among the programme's (when it names any).
+async fn check_goals(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+    goals: &[String],
+) -> Result<(), ServiceError> {
+    let competition = competitions::find(conn, competition_id).await?;
+    let programme = programmes::find(conn, competition.programme_id).await?;
+    let allowed: Vec<String> = serde_json::from_str(&programme.goals).unwrap_or_default();
+    if let Some(unknown) = goals
+        .iter()
+        .find(|g| !allowed.is_empty() && !allowed.contains(g))
+    {
+        return Err(ServiceError::invalid(
+            "goals",
+            format!(
+                "`{unknown}` is not a goal of {}; choose among: {}",
+                programme.name,
+                allowed.join("; ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the rule for `action` against the competition at `now`.
 async fn check(
     conn: &impl ConnectionTrait,
@@ -94,6 +119,7 @@ pub async fn create(
         return find_own(db, author, done).await;
     }
     check(db, competition_id, EntryAction::Create, None, now).await?;
+    check_goals(db, competition_id, &content.goals).await?;
     let txn = db.begin().await?;
     let created = entry::ActiveModel {
         competition_id: Set(competition_id),
@@ -251,6 +277,7 @@ pub async fn update(
         now,
     )
     .await?;
+    check_goals(db, current.competition_id, &content.goals).await?;
     let txn = db.begin().await?;
     let version = if status == EntryStatus::Submitted {
         current.version + 1

@@ -19,6 +19,7 @@ pub struct NewProgramme {
     pub name: String,
     pub description: String,
     pub budget: Money,
+    pub goals: Vec<String>,
 }
 
 #[derive(Default)]
@@ -75,6 +76,7 @@ pub(crate) async fn insert(
         name: Set(new.name),
         description: Set(new.description),
         budget_cents: Set(new.budget.cents()),
+        goals: Set(serde_json::json!(new.goals).to_string()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -39,6 +39,10 @@ pub struct ProgrammeData {
     pub description: String,
     #[validate(range(min = 0, max = 100_000_000))]
     pub budget_euros: i64,
+    /// The goals ideas may serve.
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    pub goals: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate)]
@@ -123,6 +127,7 @@ pub async fn load_if_absent(
             name: file.programme.name,
             description: file.programme.description,
             budget,
+            goals: file.programme.goals,
         },
     )
     .await?;

@@ -261,6 +261,12 @@ async fn bad_entries_are_refused_and_nothing_is_stored() {
             "author",
         ),
         (
+            open,
+            json!({ "title": "t", "summary": "s", "goals": ["Weltfrieden"] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "choose among",
+        ),
+        (
             scheduled,
             idea("zu früh"),
             StatusCode::CONFLICT,
@@ -296,16 +302,45 @@ async fn bad_entries_are_refused_and_nothing_is_stored() {
 async fn deleting_an_account_keeps_its_entries_without_the_name() {
     let app = TestApp::spawn().await;
     app.move_clock_to(berlin("2020-08-01T10:00")).await;
-    let open = app.competition("wir-lieben-gera").await["id"].as_i64().unwrap();
+    let open = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
     let anna = entrant(&app, "anna@example.de").await;
-    let (_, created, _) = app.request(Method::POST, &format!("/api/competitions/{open}/entries"), Some(idea("Bleibt")), Some(&anna)).await;
+    let (_, created, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/competitions/{open}/entries"),
+            Some(idea("Bleibt")),
+            Some(&anna),
+        )
+        .await;
     let id = created["id"].as_i64().unwrap();
-    app.request(Method::POST, &format!("/api/entries/{id}/submit"), None, Some(&anna)).await;
-    let (_, export, _) = app.request(Method::GET, "/api/me/export", None, Some(&anna)).await;
+    app.request(
+        Method::POST,
+        &format!("/api/entries/{id}/submit"),
+        None,
+        Some(&anna),
+    )
+    .await;
+    let (_, export, _) = app
+        .request(Method::GET, "/api/me/export", None, Some(&anna))
+        .await;
     assert_eq!(export["entries"][0]["title"], "Bleibt");
 
-    let (status, _, _) = app.request(Method::DELETE, "/api/me", None, Some(&anna)).await;
+    let (status, _, _) = app
+        .request(Method::DELETE, "/api/me", None, Some(&anna))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(app.count(&format!("entries WHERE id = {id} AND status = 'submitted'")).await, 1, "the entry stays");
-    assert_eq!(app.count("entry_authors WHERE contact_name = 'Schulklasse 7b'").await, 0, "the name goes");
+    assert_eq!(
+        app.count(&format!("entries WHERE id = {id} AND status = 'submitted'"))
+            .await,
+        1,
+        "the entry stays"
+    );
+    assert_eq!(
+        app.count("entry_authors WHERE contact_name = 'Schulklasse 7b'")
+            .await,
+        0,
+        "the name goes"
+    );
 }

@@ -16,6 +16,8 @@ pub struct Programme {
     pub description: String,
     /// Total prize budget in euro cents.
     pub budget_cents: i64,
+    /// The goals ideas may serve.
+    pub goals: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -33,6 +35,9 @@ pub struct NewProgramme {
     /// Total prize budget in euro cents (at most 100,000,000 EUR).
     #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
     pub budget_cents: i64,
+    /// The goals ideas may serve (at most 10).
+    #[oai(default, validator(max_items = 10))]
+    pub goals: Vec<String>,
 }
 
 #[derive(Debug, Object)]
@@ -220,6 +225,7 @@ impl From<programme::Model> for Programme {
             name: m.name,
             description: m.description,
             budget_cents: m.budget_cents,
+            goals: serde_json::from_str(&m.goals).unwrap_or_default(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

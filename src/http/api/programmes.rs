@@ -100,6 +100,7 @@ impl ProgrammesApi {
             name: body.name,
             description: body.description,
             budget: money("budget_cents", body.budget_cents)?,
+            goals: body.goals,
         };
         let created =
             programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
