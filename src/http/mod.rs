@@ -88,6 +88,23 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/konto/2fa", poem::post(pages::start_two_factor))
         .at("/konto/sprache", poem::post(pages::set_locale))
         .at(
+            "/wettbewerbe/:slug/einreichen",
+            get(pages::new_entry_form).post(pages::create_entry),
+        )
+        .at("/konto/ideen", get(pages::my_entries))
+        .at(
+            "/konto/ideen/:id",
+            get(pages::entry_page).post(pages::update_entry),
+        )
+        .at(
+            "/konto/ideen/:id/einreichen",
+            poem::post(pages::submit_entry),
+        )
+        .at(
+            "/konto/ideen/:id/zurueckziehen",
+            poem::post(pages::withdraw_entry),
+        )
+        .at(
             "/konto/benachrichtigungen/:id/abbestellen",
             poem::post(pages::unsubscribe_own),
         )

@@ -225,7 +225,75 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     let violations = axe_violations(&client).await;
     assert!(violations.is_empty(), "account page: {violations:#?}");
 
+    // The entry form, filled in and sent with the keyboard alone.
+    let form = "/wettbewerbe/unternehmen-smarte-vernetzung/einreichen?lang=de";
+    client.goto(&app.url(form)).await.unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "entry form: {violations:#?}");
+    tab_to(&client, "title").await;
+    type_text(&client, "Ladesäulen-Karte").await;
+    tab_to(&client, "summary").await;
+    type_text(&client, "Alle Ladesäulen der Stadt auf einer Karte.").await;
+    tab_to(&client, "goal-1").await;
+    press(&client, ' ').await;
+    let button = "document.activeElement.tagName === 'BUTTON'";
+    for _ in 0..10 {
+        if client
+            .execute(&format!("return {button}"), vec![])
+            .await
+            .unwrap()
+            == json!(true)
+        {
+            break;
+        }
+        press(&client, '\u{E004}').await;
+    }
+    press(&client, '\u{E007}').await;
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Ladesäulen-Karte", "the draft page after sending");
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "entry page: {violations:#?}");
+    assert_eq!(app.count("entries").await, 1);
+
     client.close().await.unwrap();
+}
+
+async fn press(client: &Client, key: char) {
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    client.perform_actions(keys).await.unwrap();
+}
+
+async fn type_text(client: &Client, text: &str) {
+    let mut keys = KeyActions::new("keyboard".into());
+    for c in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+    }
+    client.perform_actions(keys).await.unwrap();
+}
+
+/// Presses Tab until the element with `id` has the focus.
+async fn tab_to(client: &Client, id: &str) {
+    for _ in 0..40 {
+        let focused = client
+            .execute("return document.activeElement.id", vec![])
+            .await
+            .unwrap();
+        if focused == json!(id) {
+            return;
+        }
+        press(client, '\u{E004}').await;
+    }
+    panic!("Tab never reached #{id}");
 }
 
 #[tokio::test]

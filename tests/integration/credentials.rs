@@ -10,7 +10,11 @@ use serde_json::json;
 use crate::browser_session::{Browser, hidden};
 use crate::helpers::TestApp;
 
-async fn signed_in_browser<'a>(app: &'a TestApp, smtp: &SmtpSink, email: &str) -> Browser<'a> {
+pub(crate) async fn signed_in_browser<'a>(
+    app: &'a TestApp,
+    smtp: &SmtpSink,
+    email: &str,
+) -> Browser<'a> {
     let mut browser = Browser::new(app);
     let token = link_token(app, smtp, &mut browser, email).await;
     let page = browser.post("/anmelden/link", &[("token", &token)]).await;

@@ -8,6 +8,7 @@ mod browser_session;
 mod credentials;
 mod email;
 mod entries;
+mod entry_pages;
 mod helpers;
 mod lifecycle;
 mod openapi;

@@ -23,7 +23,7 @@ use crate::services::{subscriptions, users};
 
 #[derive(Deserialize)]
 pub struct LangParam {
-    lang: Option<String>,
+    pub lang: Option<String>,
 }
 
 #[derive(Deserialize)]

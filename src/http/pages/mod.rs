@@ -3,6 +3,7 @@
 mod account;
 mod admin_emails;
 mod competition;
+mod entries;
 mod home;
 pub mod i18n;
 pub mod session;
@@ -21,6 +22,10 @@ pub use account::{
 };
 pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;
+pub use entries::{
+    create_entry, entry_page, my_entries, new_entry_form, submit_entry, update_entry,
+    withdraw_entry,
+};
 pub use home::home_page;
 use i18n::Lang;
 pub use subscriptions::{
@@ -54,6 +59,8 @@ impl Pages {
             "admin_email.html",
             "code.html",
             "two_factor.html",
+            "entry_form.html",
+            "my_entries.html",
         ))?;
         Ok(Self { tera })
     }

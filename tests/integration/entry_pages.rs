@@ -1,0 +1,167 @@
+//! Entering an idea on the web, without JavaScript.
+
+use ideenwettbewerb::mail::sink::SmtpSink;
+use reqwest::StatusCode;
+
+use crate::browser_session::hidden;
+use crate::credentials::signed_in_browser;
+use crate::helpers::{TestApp, berlin};
+
+#[tokio::test]
+async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let mut browser = signed_in_browser(&app, &smtp, "familie@example.de").await;
+
+    let page = browser
+        .get("/wettbewerbe/familien-familienfreundlichkeit")
+        .await;
+    assert!(
+        page.body
+            .contains("/wettbewerbe/familien-familienfreundlichkeit/einreichen"),
+        "a way to submit"
+    );
+    let form = browser
+        .get("/wettbewerbe/familien-familienfreundlichkeit/einreichen")
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("Multimodale Mobilität"),
+        "the programme's goals"
+    );
+    let (csrf, token) = (hidden(&form.body, "csrf"), hidden(&form.body, "form_token"));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("form_token", token.as_str()),
+        ("title", "Spielplatz-Karte"),
+        (
+            "summary",
+            "Eine Karte aller Spielplätze mit Schatten und Toiletten.",
+        ),
+        ("description", ""),
+        ("goal_2", "1"),
+    ];
+    let first = browser
+        .post(
+            "/wettbewerbe/familien-familienfreundlichkeit/einreichen",
+            &fields,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let again = browser
+        .post(
+            "/wettbewerbe/familien-familienfreundlichkeit/einreichen",
+            &fields,
+        )
+        .await;
+    assert_eq!(
+        again.location, first.location,
+        "sending the form twice creates one draft"
+    );
+    assert_eq!(app.count("entries").await, 1);
+    let entry = first.location.unwrap();
+    let entry = entry.split('?').next().unwrap().to_owned();
+
+    let page = browser.get(&entry).await;
+    assert!(page.body.contains("Entwurf") && page.body.contains("Jetzt verbindlich einreichen"));
+    assert!(page.body.contains(r#"name="goal_2" value="1" checked"#));
+    let submitted = browser
+        .post(&format!("{entry}/einreichen"), &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&entry).await;
+    assert!(page.body.contains("Eingangsnummer") && page.body.contains("Kennzahl"));
+
+    let edited = browser
+        .post(
+            &entry,
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Spielplatz-Karte 2.0"),
+                ("summary", "Mit Wickelräumen."),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("entry_versions").await, 2);
+    let list = browser.get("/konto/ideen").await;
+    assert!(list.body.contains("Spielplatz-Karte 2.0") && list.body.contains("Eingereicht"));
+
+    // Nobody else sees it; forms need the session's token.
+    let mut other = signed_in_browser(&app, &smtp, "nachbar@example.de").await;
+    assert_eq!(other.get(&entry).await.status, StatusCode::NOT_FOUND);
+    let forged = browser
+        .post(&format!("{entry}/zurueckziehen"), &[("csrf", "nein")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // After the deadline the idea is locked.
+    app.move_clock_to(berlin("2020-11-21T00:00")).await;
+    // Months later the old session has expired: sign in again.
+    let mut browser = signed_in_browser(&app, &smtp, "familie@example.de").await;
+    let page = browser.get(&entry).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&browser.get("/konto").await.body, "csrf");
+    assert!(
+        !page.body.contains("Änderungen speichern"),
+        "no form after the deadline"
+    );
+    let late = browser
+        .post(
+            &entry,
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Zu spät"),
+                ("summary", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(late.body.contains("nur bis zum Einsendeschluss"));
+}
+
+#[tokio::test]
+async fn the_entry_form_refuses_empty_ideas_and_closed_competitions() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let mut browser = signed_in_browser(&app, &smtp, "leer@example.de").await;
+    let form = browser
+        .get("/wettbewerbe/familien-familienfreundlichkeit/einreichen")
+        .await;
+    let csrf = hidden(&form.body, "csrf");
+    let empty = browser
+        .post(
+            "/wettbewerbe/familien-familienfreundlichkeit/einreichen",
+            &[("csrf", csrf.as_str()), ("title", " "), ("summary", "")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let scheduled = browser
+        .post(
+            "/wettbewerbe/kindergaerten-smarties/einreichen",
+            &[("csrf", csrf.as_str()), ("title", "t"), ("summary", "s")],
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::CONFLICT);
+    assert_eq!(app.count("entries").await, 0);
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = anonymous
+        .get(app.url("/wettbewerbe/familien-familienfreundlichkeit/einreichen"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "signing in comes first"
+    );
+}
