@@ -484,3 +484,102 @@ async fn notify(
     .await?;
     Ok(())
 }
+
+/// An entry with its author, for staff (never for the jury).
+pub struct StaffEntry {
+    pub entry: entry::Model,
+    pub author_name: String,
+    pub author_email: String,
+}
+
+/// Every entry of a competition, oldest first, with the authors (staff only).
+pub async fn of_competition(
+    db: &DatabaseConnection,
+    competition_id: i64,
+) -> Result<Vec<StaffEntry>, ServiceError> {
+    competitions::find(db, competition_id).await?;
+    let found = entry::Entity::find()
+        .filter(entry::Column::CompetitionId.eq(competition_id))
+        .order_by_asc(entry::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
+    let authors = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.is_in(ids))
+        .all(db)
+        .await?;
+    let user_ids: Vec<i64> = authors.iter().map(|a| a.user_id).collect();
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|entry| {
+            let author = authors.iter().find(|a| a.entry_id == entry.id);
+            let person = author.and_then(|a| people.iter().find(|p| p.id == a.user_id));
+            StaffEntry {
+                author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
+                author_email: person.map(|p| p.email.clone()).unwrap_or_default(),
+                entry,
+            }
+        })
+        .collect())
+}
+
+/// The entries as CSV for German spreadsheet programs: UTF-8 with a byte order
+/// mark, semicolons, and no cell that a spreadsheet would run as a formula.
+pub fn to_csv(entries: &[StaffEntry]) -> Result<Vec<u8>, ServiceError> {
+    fn cell(text: &str) -> String {
+        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        }
+    }
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
+        writer
+            .write_record([
+                "Nr.",
+                "Status",
+                "Eingangsnummer",
+                "Kennzahl",
+                "Titel",
+                "Kurzbeschreibung",
+                "Ziele",
+                "Eingereicht",
+                "Name",
+                "E-Mail",
+            ])
+            .map_err(io)?;
+        for s in entries {
+            let e = &s.entry;
+            let goals: Vec<String> = serde_json::from_str(&e.goals).unwrap_or_default();
+            writer
+                .write_record([
+                    e.id.to_string(),
+                    e.status.clone(),
+                    e.receipt_number.clone().unwrap_or_default(),
+                    e.kennzahl.clone().unwrap_or_default(),
+                    cell(&e.title),
+                    cell(&e.summary),
+                    cell(&goals.join(", ")),
+                    e.submitted_at
+                        .map(crate::domain::time::format_de)
+                        .unwrap_or_default(),
+                    cell(&s.author_name),
+                    cell(&s.author_email),
+                ])
+                .map_err(io)?;
+        }
+        writer
+            .flush()
+            .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
+    }
+    Ok(out)
+}

@@ -57,11 +57,13 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users", Access::Admin),
     ("PATCH", "/admin/users/{id}", Access::Admin),
     ("POST", "/competitions/{id}/entries", Access::AnyUser),
+    ("GET", "/competitions/{id}/entries", Access::Admin),
     ("GET", "/me/entries", Access::AnyUser),
     ("GET", "/entries/{id}", Access::AnyUser),
     ("PUT", "/entries/{id}", Access::AnyUser),
     ("POST", "/entries/{id}/submit", Access::AnyUser),
     ("POST", "/entries/{id}/withdraw", Access::AnyUser),
+    ("GET", "/competitions/{id}/entries/export", Access::Admin),
 ];
 
 /// Creates an account with `role` and returns an API token for it.

@@ -344,3 +344,85 @@ async fn deleting_an_account_keeps_its_entries_without_the_name() {
         "the name goes"
     );
 }
+
+#[tokio::test]
+async fn staff_list_and_export_the_entries_of_a_competition() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let open = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    for title in ["Grüne Dächer; für alle", "=HYPERLINK(\"http://evil\")"] {
+        let (_, created, _) = app
+            .request(
+                Method::POST,
+                &format!("/api/competitions/{open}/entries"),
+                Some(idea(title)),
+                Some(&anna),
+            )
+            .await;
+        let id = created["id"].as_i64().unwrap();
+        app.request(
+            Method::POST,
+            &format!("/api/entries/{id}/submit"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    }
+
+    let (status, list) = app
+        .admin_get(&format!("/api/competitions/{open}/entries"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["author_email"], "anna@example.de");
+    let (status, _, _) = app
+        .request(
+            Method::GET,
+            &format!("/api/competitions/{open}/entries"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "entrants do not see other people's entries"
+    );
+
+    let response = app
+        .client
+        .get(app.url(&format!("/api/competitions/{open}/entries/export")))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("einreichungen-")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Nr.;Status;Eingangsnummer;Kennzahl;Titel")
+    );
+    assert!(
+        text.contains("\"Grüne Dächer; für alle\""),
+        "a semicolon in a cell is quoted"
+    );
+    assert!(
+        text.contains("'=HYPERLINK"),
+        "no formula runs in a spreadsheet"
+    );
+    assert!(text.contains("anna@example.de"));
+}

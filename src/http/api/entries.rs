@@ -2,14 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Header, Path};
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Attachment, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::UserAuth;
+use super::auth::{StaffAuth, UserAuth};
 use crate::app::AppState;
 use crate::entities::entry;
 use crate::http::problem::ApiProblem;
+use crate::services::coordinators;
 use crate::services::entries::{self, EntryContent};
 
 pub struct EntriesApi {
@@ -90,6 +91,28 @@ impl EntryBody {
     }
 }
 
+/// An entry with its author, as staff see it.
+#[derive(Debug, Object)]
+pub struct StaffEntry {
+    pub entry: Entry,
+    pub author_name: String,
+    pub author_email: String,
+}
+
+#[derive(ApiResponse)]
+pub enum StaffEntriesResponse {
+    /// The competition's entries, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<StaffEntry>>),
+}
+
+#[derive(ApiResponse)]
+pub enum ExportResponse {
+    /// CSV for spreadsheets (UTF-8 with BOM, semicolon-separated).
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Ok(Attachment<Vec<u8>>),
+}
+
 #[derive(ApiResponse)]
 pub enum CreateEntryResponse {
     /// The draft (or, for a repeated request, the one created the first time).
@@ -113,6 +136,38 @@ pub enum EntriesResponse {
 
 #[OpenApi(tag = "ApiTags::Entries")]
 impl EntriesApi {
+    /// All entries of a competition with their authors (administrators and the
+    /// competition's coordinators; never the jury).
+    #[oai(path = "/competitions/:id/entries", method = "get")]
+    async fn of_competition(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<StaffEntriesResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let all = entries::of_competition(&self.state.db, id.0).await?;
+        Ok(StaffEntriesResponse::Ok(Json(
+            all.into_iter()
+                .map(|s| StaffEntry {
+                    entry: s.entry.into(),
+                    author_name: s.author_name,
+                    author_email: s.author_email,
+                })
+                .collect(),
+        )))
+    }
+
+    /// The same as a CSV download for German spreadsheet programs.
+    #[oai(path = "/competitions/:id/entries/export", method = "get")]
+    async fn export(&self, auth: StaffAuth, id: Path<i64>) -> Result<ExportResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let all = entries::of_competition(&self.state.db, id.0).await?;
+        let csv = entries::to_csv(&all)?;
+        Ok(ExportResponse::Ok(
+            Attachment::new(csv).filename(format!("einreichungen-{}.csv", id.0)),
+        ))
+    }
+
     /// Start an entry as a draft. Send an `Idempotency-Key` so that a retried
     /// request never creates a second entry.
     #[oai(path = "/competitions/:id/entries", method = "post")]
