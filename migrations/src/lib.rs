@@ -10,6 +10,7 @@ mod m20261127_000005_user_locale;
 mod m20261127_000006_coordinators;
 mod m20261127_000007_entries;
 mod m20261127_000008_programme_goals;
+mod m20261127_000009_entry_source;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_coordinators::Migration),
             Box::new(m20261127_000007_entries::Migration),
             Box::new(m20261127_000008_programme_goals::Migration),
+            Box::new(m20261127_000009_entry_source::Migration),
         ]
     }
 }

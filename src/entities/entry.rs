@@ -23,6 +23,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
+    /// `online`, or what staff recorded it from: `email`, `paper`, `walk_in`.
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

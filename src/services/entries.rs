@@ -583,3 +583,69 @@ pub fn to_csv(entries: &[StaffEntry]) -> Result<Vec<u8>, ServiceError> {
     }
     Ok(out)
 }
+
+/// How an idea that staff record reached the city.
+pub const STAFF_SOURCES: [&str; 3] = ["email", "paper", "walk_in"];
+
+/// Records and submits an idea that arrived by email, on paper or in the walk-in
+/// shop. The entrant's account is found or created by email address and gets the
+/// same receipt as online; the audit names the staff member.
+#[allow(clippy::too_many_arguments)]
+pub async fn enter_on_behalf(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    staff: &user::Model,
+    competition_id: i64,
+    email: &str,
+    name: &str,
+    source: &str,
+    content: EntryContent,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    if !STAFF_SOURCES.contains(&source) {
+        return Err(ServiceError::invalid(
+            "source",
+            "say where the idea came from: email, paper or walk_in",
+        ));
+    }
+    let email = super::subscriptions::parse_email(email)?;
+    let entrant = match user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(db)
+        .await?
+    {
+        Some(existing) => existing,
+        None => user::ActiveModel {
+            email: Set(email.clone()),
+            display_name: Set(name.trim().to_owned()),
+            role: Set(super::sessions::ROLE_ENTRANT.to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .map_err(|err| super::error::duplicate_or(err, "user", "email", &email))?,
+    };
+    let draft = create(db, now, &entrant, competition_id, content, None).await?;
+    entry::Entity::update_many()
+        .set(entry::ActiveModel {
+            source: Set(source.to_owned()),
+            ..Default::default()
+        })
+        .filter(entry::Column::Id.eq(draft.id))
+        .exec(db)
+        .await?;
+    let submitted = submit(db, now, &entrant, draft.id, public_url).await?;
+    audit::record(
+        db,
+        now,
+        entry_audit(
+            Actor::User(staff.id),
+            "entry.entered_on_behalf",
+            &submitted,
+            json!({ "source": source, "entrant": entrant.id }),
+        ),
+    )
+    .await?;
+    Ok(submitted)
+}

@@ -64,6 +64,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/entries/{id}/submit", Access::AnyUser),
     ("POST", "/entries/{id}/withdraw", Access::AnyUser),
     ("GET", "/competitions/{id}/entries/export", Access::Admin),
+    (
+        "POST",
+        "/competitions/{id}/entries/on-behalf",
+        Access::Admin,
+    ),
 ];
 
 /// Creates an account with `role` and returns an API token for it.
@@ -133,6 +138,10 @@ async fn every_operation_checks_every_role() {
                 ("POST", "/competitions/{id}/transitions") => {
                     Some(json!({ "event": "cancel", "reason": "Prüfung der Rechte" }))
                 }
+                ("POST", "/competitions/{id}/entries/on-behalf") => Some(json!({
+                    "email": "oma@example.de", "name": "Oma", "source": "paper",
+                    "entry": { "title": "t", "summary": "s" }
+                })),
                 ("POST" | "PATCH", _) => Some(json!({})),
                 _ => None,
             };

@@ -426,3 +426,48 @@ async fn staff_list_and_export_the_entries_of_a_competition() {
     );
     assert!(text.contains("anna@example.de"));
 }
+
+#[tokio::test]
+async fn staff_record_ideas_that_arrived_on_paper_or_in_the_shop() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let open = app.competition("senioren-unabhaengigkeit").await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/competitions/{open}/entries/on-behalf");
+    let body = json!({
+        "email": "Oma.Erna@example.de", "name": "Erna Schulze", "source": "walk_in",
+        "entry": { "title": "Einkaufshilfe per Telefon", "summary": "Ein Telefon-Dienst für Einkäufe." }
+    });
+    let (status, entered) = app.admin_post(&path, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{entered}");
+    assert_eq!(
+        (entered["status"].as_str(), entered["source"].as_str()),
+        (Some("submitted"), Some("walk_in"))
+    );
+    assert!(entered["receipt_number"].is_string());
+    app.deliver().await;
+    let mails = smtp.wait_for(1, std::time::Duration::from_secs(10)).await;
+    assert!(
+        mails.iter().any(|m| m.to[0] == "oma.erna@example.de"),
+        "the same receipt as online"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'entry.entered_on_behalf' AND actor = 'user:1'")
+            .await,
+        1
+    );
+
+    let mut wrong_source = body.clone();
+    wrong_source["source"] = json!("pigeon");
+    let (status, _) = app.admin_post(&path, wrong_source).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let mut bad_email = body;
+    bad_email["email"] = json!("no address");
+    let (status, problem) = app.admin_post(&path, bad_email).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(app.count("entries").await, 1);
+}

@@ -33,6 +33,8 @@ pub struct Entry {
     pub receipt_number: Option<String>,
     /// Counts the kept versions of a submitted entry.
     pub version: i32,
+    /// `online`, or `email`, `paper`, `walk_in` when staff recorded it.
+    pub source: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -52,6 +54,7 @@ impl From<entry::Model> for Entry {
             kennzahl: m.kennzahl,
             receipt_number: m.receipt_number,
             version: m.version,
+            source: m.source,
             created_at: m.created_at,
             updated_at: m.updated_at,
             submitted_at: m.submitted_at,
@@ -113,6 +116,21 @@ pub enum ExportResponse {
     Ok(Attachment<Vec<u8>>),
 }
 
+/// An idea that arrived by email, on paper or in the walk-in shop.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct OnBehalfBody {
+    /// The entrant's email address (their account is created if needed).
+    #[oai(validator(min_length = 3, max_length = 254))]
+    pub email: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    /// `email`, `paper` or `walk_in`.
+    #[oai(validator(pattern = "^(email|paper|walk_in)$"))]
+    pub source: String,
+    pub entry: EntryBody,
+}
+
 #[derive(ApiResponse)]
 pub enum CreateEntryResponse {
     /// The draft (or, for a repeated request, the one created the first time).
@@ -155,6 +173,34 @@ impl EntriesApi {
                 })
                 .collect(),
         )))
+    }
+
+    /// Record and submit an idea on someone's behalf (administrators and the
+    /// competition's coordinators); the entrant gets the usual receipt.
+    #[oai(path = "/competitions/:id/entries/on-behalf", method = "post")]
+    async fn on_behalf(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<OnBehalfBody>,
+    ) -> Result<CreateEntryResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let body = body.0;
+        let state = &self.state;
+        let entered = entries::enter_on_behalf(
+            &state.db,
+            state.now(),
+            &auth.0,
+            id.0,
+            &body.email,
+            &body.name,
+            &body.source,
+            body.entry.content(),
+            &state.settings.server.public_url,
+        )
+        .await?;
+        state.changed();
+        Ok(CreateEntryResponse::Created(Json(entered.into())))
     }
 
     /// The same as a CSV download for German spreadsheet programs.
