@@ -588,8 +588,8 @@ pub fn to_csv(entries: &[StaffEntry]) -> Result<Vec<u8>, ServiceError> {
 pub const STAFF_SOURCES: [&str; 3] = ["email", "paper", "walk_in"];
 
 /// Records and submits an idea that arrived by email, on paper or in the walk-in
-/// shop. The entrant's account is found or created by email address and gets the
-/// same receipt as online; the audit names the staff member.
+/// shop, in one transaction. The entrant's account is found or created by email
+/// address and gets the same receipt as online; the audit names the staff member.
 #[allow(clippy::too_many_arguments)]
 pub async fn enter_on_behalf(
     db: &DatabaseConnection,
@@ -609,9 +609,27 @@ pub async fn enter_on_behalf(
         ));
     }
     let email = super::subscriptions::parse_email(email)?;
+    check(db, competition_id, EntryAction::Create, None, now).await?;
+    check_goals(db, competition_id, &content.goals).await?;
+    // A Kennzahl no entry of the competition has yet.
+    let taken: Vec<Option<String>> = entry::Entity::find()
+        .filter(entry::Column::CompetitionId.eq(competition_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.kennzahl)
+        .collect();
+    let kennzahl = loop {
+        let candidate = rules::kennzahl(rand::rng().random());
+        if !taken.contains(&Some(candidate.clone())) {
+            break candidate;
+        }
+    };
+
+    let txn = db.begin().await?;
     let entrant = match user::Entity::find()
         .filter(user::Column::Email.eq(&email))
-        .one(db)
+        .one(&txn)
         .await?
     {
         Some(existing) => existing,
@@ -622,30 +640,63 @@ pub async fn enter_on_behalf(
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(db)
+        .insert(&txn)
         .await
         .map_err(|err| super::error::duplicate_or(err, "user", "email", &email))?,
     };
-    let draft = create(db, now, &entrant, competition_id, content, None).await?;
-    entry::Entity::update_many()
-        .set(entry::ActiveModel {
-            source: Set(source.to_owned()),
-            ..Default::default()
-        })
-        .filter(entry::Column::Id.eq(draft.id))
-        .exec(db)
-        .await?;
-    let submitted = submit(db, now, &entrant, draft.id, public_url).await?;
+    let created = entry::ActiveModel {
+        competition_id: Set(competition_id),
+        status: Set(EntryStatus::Submitted.as_str().to_owned()),
+        title: Set(content.title.clone()),
+        summary: Set(content.summary.clone()),
+        description: Set(content.description.clone()),
+        goals: Set(json!(content.goals).to_string()),
+        kennzahl: Set(Some(kennzahl)),
+        receipt_number: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(Some(now)),
+        withdrawn_at: Set(None),
+        source: Set(source.to_owned()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let receipt = format!("{}-{:02}-{:05}", now.year(), competition_id, created.id);
+    let mut numbered: entry::ActiveModel = created.into();
+    numbered.receipt_number = Set(Some(receipt.clone()));
+    let submitted = numbered.update(&txn).await?;
+    entry_author::ActiveModel {
+        entry_id: Set(submitted.id),
+        user_id: Set(entrant.id),
+        contact_name: Set(name.trim().to_owned()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    save_version(&txn, now, submitted.id, 1, &content).await?;
+    let details = json!({ "source": source, "entrant": entrant.id, "receipt_number": receipt });
     audit::record(
-        db,
+        &txn,
         now,
         entry_audit(
             Actor::User(staff.id),
             "entry.entered_on_behalf",
             &submitted,
-            json!({ "source": source, "entrant": entrant.id }),
+            details,
         ),
     )
     .await?;
+    notify(
+        &txn,
+        now,
+        &entrant,
+        &submitted,
+        "entry.submitted",
+        public_url,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(submitted)
 }
