@@ -119,14 +119,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/admin/emails/:id/resend", poem::post(pages::resend_email))
         .around(pages::session::same_origin)
         .around(body_limit::limit_body)
-        .around(page_security_policy)
         .catch_all_error(move |err: poem::Error| {
             let state = page_state.clone();
             async move {
                 let lang = pages::i18n::Lang::De;
                 pages::page_error(&state.pages, lang, err).await
             }
-        });
+        })
+        // Outermost, so error pages carry the policy too.
+        .around(page_security_policy);
 
     Route::new()
         .at("/healthz", get(health::healthz))

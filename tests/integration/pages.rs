@@ -74,8 +74,12 @@ async fn each_competition_has_its_page() {
     let (status, html) = app.page("/wettbewerbe/gibt-es-nicht").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("Seite nicht gefunden"));
-    let (status, _) = app.page("/irgendwo").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = app.client.get(app.url("/irgendwo")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response.headers().contains_key("content-security-policy"),
+        "error pages too"
+    );
 }
 
 #[tokio::test]
