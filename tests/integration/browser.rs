@@ -15,6 +15,9 @@ use ideenwettbewerb::services::sessions;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// One browser at a time: two Chromiums on two cores make keyboard timing flaky.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn axe_path() -> PathBuf {
     std::env::var("AXE_CORE_JS")
         .map(PathBuf::from)
@@ -130,6 +133,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     if !browser_available() {
         return;
     }
+    let _turn = ONE_BROWSER.lock().await;
     let app = TestApp::spawn().await;
     app.move_clock_to(berlin("2020-07-01T12:00")).await;
     let driver = start_driver().await;
@@ -249,8 +253,17 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         press(&client, '\u{E004}').await;
     }
     press(&client, '\u{E007}').await;
+    // Wait for the browser to arrive on the draft's page.
+    for _ in 0..100 {
+        let url = client.current_url().await.unwrap();
+        if url.path().starts_with("/konto/ideen/") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let heading = client
-        .find(Locator::Css("h1"))
+        .wait()
+        .for_element(Locator::Css("h1"))
         .await
         .unwrap()
         .text()
@@ -301,6 +314,7 @@ async fn the_skip_link_is_the_first_stop_for_the_keyboard() {
     if !browser_available() {
         return;
     }
+    let _turn = ONE_BROWSER.lock().await;
     let app = TestApp::spawn().await;
     let driver = start_driver().await;
     let client = open_browser(&driver).await;
