@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
+use ideenwettbewerb::mail::sink::SmtpSink;
+use mail_parser::MessageParser;
+
 use crate::helpers::TestApp;
 
 pub struct Browser<'a> {
@@ -103,4 +106,32 @@ pub fn hidden(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name} in {html}"))
         + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Asks for a link in `browser` and returns the token from the email.
+pub async fn request_link(
+    app: &TestApp,
+    smtp: &SmtpSink,
+    browser: &mut Browser<'_>,
+    email: &str,
+) -> String {
+    let before = smtp.received().len();
+    let page = browser
+        .post("/anmelden", &[("email", email), ("lang", "de")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Prüfen Sie Ihr Postfach"));
+    app.deliver().await;
+    let mails = smtp
+        .wait_for(before + 1, std::time::Duration::from_secs(10))
+        .await;
+    let mail = mails.last().expect("sign-in mail");
+    assert_eq!(mail.to, [email.to_lowercase()]);
+    let message = MessageParser::default().parse(&mail.data).unwrap();
+    let text = message.body_text(0).unwrap().into_owned();
+    let start = text.find("token=").expect("link in mail") + 6;
+    text[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
 }

@@ -3,11 +3,10 @@
 use ideenwettbewerb::clock::Clock;
 use ideenwettbewerb::mail::sink::SmtpSink;
 use ideenwettbewerb::services::credentials;
-use mail_parser::MessageParser;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::browser_session::{Browser, hidden};
+use crate::browser_session::{Browser, hidden, request_link};
 use crate::helpers::TestApp;
 
 pub(crate) async fn signed_in_browser<'a>(
@@ -16,33 +15,10 @@ pub(crate) async fn signed_in_browser<'a>(
     email: &str,
 ) -> Browser<'a> {
     let mut browser = Browser::new(app);
-    let token = link_token(app, smtp, &mut browser, email).await;
+    let token = request_link(app, smtp, &mut browser, email).await;
     let page = browser.post("/anmelden/link", &[("token", &token)]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     browser
-}
-
-async fn link_token(
-    app: &TestApp,
-    smtp: &SmtpSink,
-    browser: &mut Browser<'_>,
-    email: &str,
-) -> String {
-    let before = smtp.received().len();
-    browser.post("/anmelden", &[("email", email)]).await;
-    app.deliver().await;
-    let mails = smtp
-        .wait_for(before + 1, std::time::Duration::from_secs(10))
-        .await;
-    let message = MessageParser::default()
-        .parse(&mails.last().unwrap().data)
-        .unwrap();
-    let text = message.body_text(0).unwrap().into_owned();
-    let start = text.find("token=").unwrap() + 6;
-    text[start..]
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect()
 }
 
 fn secret_in(html: &str) -> String {
@@ -159,7 +135,7 @@ async fn staff_set_a_password_and_turn_on_two_factor_sign_in() {
     assert_eq!(with_code.status, StatusCode::SEE_OTHER);
 
     let mut fourth = Browser::new(&app);
-    let token = link_token(&app, &smtp, &mut fourth, "jury@gera.de").await;
+    let token = request_link(&app, &smtp, &mut fourth, "jury@gera.de").await;
     let asks = fourth.post("/anmelden/link", &[("token", &token)]).await;
     assert_eq!(asks.status, StatusCode::OK);
     assert!(

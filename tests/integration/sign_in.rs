@@ -5,41 +5,13 @@ use ideenwettbewerb::mail::sink::SmtpSink;
 use mail_parser::MessageParser;
 use reqwest::StatusCode;
 
-use crate::browser_session::{Browser, hidden};
+use crate::browser_session::{Browser, hidden, request_link};
 use crate::helpers::TestApp;
 
 async fn sink() -> SmtpSink {
     SmtpSink::start("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
-}
-
-/// Asks for a link in `browser` and returns the token from the email.
-async fn request_link(
-    app: &TestApp,
-    smtp: &SmtpSink,
-    browser: &mut Browser<'_>,
-    email: &str,
-) -> String {
-    let before = smtp.received().len();
-    let page = browser
-        .post("/anmelden", &[("email", email), ("lang", "de")])
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Prüfen Sie Ihr Postfach"));
-    app.deliver().await;
-    let mails = smtp
-        .wait_for(before + 1, std::time::Duration::from_secs(10))
-        .await;
-    let mail = mails.last().expect("sign-in mail");
-    assert_eq!(mail.to, [email.to_lowercase()]);
-    let message = MessageParser::default().parse(&mail.data).unwrap();
-    let text = message.body_text(0).unwrap().into_owned();
-    let start = text.find("token=").expect("link in mail") + 6;
-    text[start..]
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect()
 }
 
 #[tokio::test]

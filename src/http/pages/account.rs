@@ -9,8 +9,8 @@ use tera::Context;
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
-    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, csrf_ok, internal, see_other,
-    set_cookie, signed_in,
+    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, csrf_ok, internal,
+    require_person, see_other, set_cookie, signed_in,
 };
 use crate::app::AppState;
 use crate::domain::time;
@@ -264,7 +264,7 @@ pub async fn set_password(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -314,7 +314,7 @@ pub async fn start_two_factor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -339,7 +339,7 @@ pub async fn enable_two_factor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -388,7 +388,7 @@ pub async fn set_locale(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -409,7 +409,7 @@ pub async fn unsubscribe_own(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -476,28 +476,6 @@ async fn render_account(
     ))
 }
 
-/// The signed-in person, a redirect to the sign-in page, or a refusal of a form
-/// without the session's token.
-async fn for_form(
-    req: &Request,
-    state: &AppState,
-    lang: Lang,
-    csrf: Option<&str>,
-) -> poem::Result<Result<SignedIn, Response>> {
-    let Some(current) = signed_in(req, state).await? else {
-        return Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code()))));
-    };
-    if req.method() == poem::http::Method::POST && !csrf_ok(&current, csrf) {
-        return Ok(Err(state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            "csrf_title",
-            "csrf_text",
-        )));
-    }
-    Ok(Ok(current))
-}
-
 #[handler]
 pub async fn account_page(
     req: &Request,
@@ -505,7 +483,7 @@ pub async fn account_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    match for_form(req, &state, lang, None).await? {
+    match require_person(req, &state, lang, None).await? {
         Ok(current) => render_account(&state, lang, &current, None).await,
         Err(response) => Ok(response),
     }
@@ -518,7 +496,7 @@ pub async fn create_token(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -538,7 +516,7 @@ pub async fn revoke_token(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -553,7 +531,7 @@ pub async fn revoke_token(
 #[handler]
 pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
     let lang = Lang::of(req);
-    let current = match for_form(req, &state, lang, None).await? {
+    let current = match require_person(req, &state, lang, None).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -579,7 +557,7 @@ pub async fn delete_account(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match for_form(req, &state, lang, form.csrf.as_deref()).await? {
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };

@@ -9,7 +9,7 @@ use tera::Context;
 
 use super::account::{LangParam, chosen_lang};
 use super::i18n::Lang;
-use super::session::{SignedIn, csrf_ok, internal, see_other, signed_in};
+use super::session::{SignedIn, internal, require_person, see_other};
 use super::view::CompetitionView;
 use crate::app::AppState;
 use crate::entities::{competition, entry};
@@ -92,17 +92,6 @@ fn content_ok(content: &EntryContent) -> bool {
         && content.description.chars().count() <= 20_000
 }
 
-/// The signed-in person, or the way to the sign-in page.
-async fn person(
-    req: &Request,
-    state: &AppState,
-    lang: Lang,
-) -> poem::Result<Result<SignedIn, Response>> {
-    Ok(signed_in(req, state)
-        .await?
-        .ok_or_else(|| see_other(&format!("/anmelden?lang={}", lang.code()))))
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn render_form(
     state: &AppState,
@@ -181,7 +170,7 @@ pub async fn new_entry_form(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match person(req, &state, lang).await? {
+    let current = match require_person(req, &state, lang, None).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -211,15 +200,10 @@ pub async fn create_entry(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(&form, "lang"));
-    let current = match person(req, &state, lang).await? {
+    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
-    if !csrf_ok(&current, field(&form, "csrf")) {
-        return Ok(state
-            .pages
-            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
-    }
     let competition = match public_competition(&state, &slug).await {
         Ok(competition) => competition,
         Err(err) => return refused(&state, lang, err),
@@ -258,7 +242,7 @@ pub async fn my_entries(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match person(req, &state, lang).await? {
+    let current = match require_person(req, &state, lang, None).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -290,7 +274,7 @@ pub async fn entry_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match person(req, &state, lang).await? {
+    let current = match require_person(req, &state, lang, None).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
@@ -323,15 +307,10 @@ async fn act(
     step: Option<&str>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(fields, "lang"));
-    let current = match person(req, state, lang).await? {
+    let current = match require_person(req, state, lang, field(fields, "csrf")).await? {
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
-    if !csrf_ok(&current, field(fields, "csrf")) {
-        return Ok(state
-            .pages
-            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
-    }
     let public_url = &state.settings.server.public_url;
     let outcome = match step {
         Some("submit") => {

@@ -134,3 +134,25 @@ fn from_our_pages(req: &Request) -> bool {
         (None, _) => true,
     }
 }
+
+/// The signed-in person, a redirect to the sign-in page, or a refusal of a form
+/// POSTed without the session's token.
+pub async fn require_person(
+    req: &Request,
+    state: &AppState,
+    lang: Lang,
+    csrf: Option<&str>,
+) -> poem::Result<Result<SignedIn, Response>> {
+    let Some(current) = signed_in(req, state).await? else {
+        return Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code()))));
+    };
+    if req.method() == poem::http::Method::POST && !csrf_ok(&current, csrf) {
+        return Ok(Err(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "csrf_title",
+            "csrf_text",
+        )));
+    }
+    Ok(Ok(current))
+}
