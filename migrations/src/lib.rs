@@ -11,6 +11,7 @@ mod m20261127_000006_coordinators;
 mod m20261127_000007_entries;
 mod m20261127_000008_programme_goals;
 mod m20261127_000009_entry_source;
+mod m20261127_000010_entry_details;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_entries::Migration),
             Box::new(m20261127_000008_programme_goals::Migration),
             Box::new(m20261127_000009_entry_source::Migration),
+            Box::new(m20261127_000010_entry_details::Migration),
         ]
     }
 }

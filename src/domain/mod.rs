@@ -2,6 +2,7 @@
 
 pub mod edit;
 pub mod entries;
+pub mod entry_form;
 pub mod guards;
 pub mod lifecycle;
 pub mod money;

@@ -25,6 +25,9 @@ pub struct Model {
     pub position: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A [`crate::domain::entry_form::EntryForm`] as JSON: target-group fields and
+    /// eligibility rules.
+    pub entry_form: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,10 @@ pub struct Model {
     pub withdrawn_at: Option<DateTimeUtc>,
     /// `online`, or what staff recorded it from: `email`, `paper`, `walk_in`.
     pub source: String,
+    /// JSON object of the target-group answers the jury may see (e.g. grade band).
+    pub details: String,
+    /// When the adult submitting for children confirmed the guardians' consent.
+    pub guardian_consent_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

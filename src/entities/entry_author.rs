@@ -10,6 +10,8 @@ pub struct Model {
     pub entry_id: i64,
     pub user_id: i64,
     pub contact_name: String,
+    /// JSON object of the target-group answers that identify the entrant.
+    pub details: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -36,6 +36,17 @@ pub struct Problem {
     /// The request field to correct.
     #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
+    /// Every field to correct, when there are several (entry form answers).
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// One field to correct, with the message in English and German.
+#[derive(Debug, Clone, Object)]
+pub struct FieldError {
+    pub field: String,
+    pub detail: String,
+    pub detail_de: String,
 }
 
 impl Problem {
@@ -49,6 +60,7 @@ impl Problem {
             allowed_events: None,
             allowed_next_states: None,
             field: None,
+            errors: None,
         }
     }
 
@@ -149,6 +161,20 @@ impl From<ServiceError> for ApiProblem {
             ServiceError::Invalid { field, .. } => Problem {
                 field: Some((*field).to_owned()),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", detail)
+            },
+            ServiceError::Fields(problems) => Problem {
+                field: problems.first().map(|p| p.field.clone()),
+                errors: Some(
+                    problems
+                        .iter()
+                        .map(|p| FieldError {
+                            field: p.field.clone(),
+                            detail: p.message.en.clone(),
+                            detail_de: p.message.de.clone(),
+                        })
+                        .collect(),
+                ),
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-entry", detail)
             },
             ServiceError::Duplicate { field, .. } => Problem {
                 field: Some((*field).to_owned()),

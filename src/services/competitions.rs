@@ -11,6 +11,7 @@ use super::audit::{self, AuditRecord};
 use super::error::{ServiceError, duplicate_or};
 use super::{Actor, outbox, programmes};
 use crate::domain::edit::{CompetitionEdit, check_budget, check_edit};
+use crate::domain::entry_form::EntryForm;
 use crate::domain::{CompetitionState, Money, SubmissionWindow};
 use crate::entities::{audit_entry, competition, phase};
 
@@ -25,6 +26,7 @@ pub struct NewCompetition {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub prize_money: Money,
+    pub entry_form: EntryForm,
 }
 
 #[derive(Default)]
@@ -45,6 +47,13 @@ pub fn state_of(model: &competition::Model) -> Result<CompetitionState, ServiceE
         .state
         .parse()
         .map_err(|err| ServiceError::Corrupt(format!("competition {}: {err}", model.id)))
+}
+
+/// The competition's entry form (target-group fields and eligibility rules).
+pub fn form_of(model: &competition::Model) -> Result<EntryForm, ServiceError> {
+    serde_json::from_str(&model.entry_form).map_err(|err| {
+        ServiceError::Corrupt(format!("competition {}: entry form: {err}", model.id))
+    })
 }
 
 pub fn window_of(model: &competition::Model) -> SubmissionWindow {
@@ -88,6 +97,9 @@ pub(crate) async fn insert(
     {
         return Err(ServiceError::invalid("closes_at", "must be after opens_at"));
     }
+    new.entry_form
+        .validate_definition()
+        .map_err(|err| ServiceError::invalid("entry_form", err))?;
     let programme = programmes::find(conn, phase.programme_id).await?;
     let mut promised = promised_prize_money(conn, programme.id, None).await?;
     promised.push(new.prize_money);
@@ -121,6 +133,8 @@ pub(crate) async fn insert(
         position: Set(position.map_or(1, |p| p + 1)),
         created_at: Set(now),
         updated_at: Set(now),
+        entry_form: Set(serde_json::to_string(&new.entry_form)
+            .map_err(|err| ServiceError::Corrupt(err.to_string()))?),
         ..Default::default()
     }
     .insert(conn)

@@ -8,6 +8,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use super::audit::{self, AuditRecord};
@@ -15,21 +17,81 @@ use super::error::is_unique_violation;
 use super::notifications::competition_facts;
 use super::{Actor, ServiceError, competitions, outbox, programmes};
 use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
-use crate::entities::{entry, entry_author, entry_version, idempotency_key, user};
+use crate::domain::entry_form::{Answers, Completeness};
+use crate::entities::{entry, entry_author, entry_coauthor, entry_version, idempotency_key, user};
 
 /// What an entrant writes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EntryContent {
     pub title: String,
     pub summary: String,
     pub description: String,
     pub goals: Vec<String>,
+    /// Answers to the competition's entry form, by field key.
+    pub details: BTreeMap<String, String>,
+    /// For children's entries: the adult confirms the guardians' consent.
+    pub guardian_consent: bool,
 }
 
 impl EntryContent {
-    fn json(&self) -> Value {
-        json!({ "title": self.title, "summary": self.summary, "description": self.description, "goals": self.goals })
+    /// What a kept version holds: the content and what the jury may see.
+    fn version_json(&self, jury: &BTreeMap<String, String>) -> Value {
+        json!({
+            "title": self.title,
+            "summary": self.summary,
+            "description": self.description,
+            "goals": self.goals,
+            "details": jury,
+        })
     }
+}
+
+/// How someone belongs to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// Started it; submits, withdraws and invites co-authors.
+    Lead,
+    /// Invited and accepted; reads and edits the content and attachments.
+    Coauthor,
+}
+
+/// Checks the answers against the competition's form; `Submit` also demands the
+/// required fields, the eligibility rules and (for children) guardian consent.
+async fn check_answers(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+    details: &BTreeMap<String, String>,
+    guardian_consent: bool,
+    completeness: Completeness,
+) -> Result<Answers, ServiceError> {
+    let competition = competitions::find(conn, competition_id).await?;
+    let form = competitions::form_of(&competition)?;
+    form.check(details, guardian_consent, completeness)
+        .map_err(ServiceError::Fields)
+}
+
+fn map_of(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn json_of(map: &BTreeMap<String, String>) -> String {
+    json!(map).to_string()
+}
+
+/// All answers of an entry: those the jury sees and those kept with the author.
+pub async fn answers_of(
+    conn: &impl ConnectionTrait,
+    entry: &entry::Model,
+) -> Result<BTreeMap<String, String>, ServiceError> {
+    let mut all = map_of(&entry.details);
+    if let Some(author) = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(entry.id))
+        .one(conn)
+        .await?
+    {
+        all.extend(map_of(&author.details));
+    }
+    Ok(all)
 }
 
 fn entry_audit<'a>(
@@ -120,6 +182,14 @@ pub async fn create(
     }
     check(db, competition_id, EntryAction::Create, None, now).await?;
     check_goals(db, competition_id, &content.goals).await?;
+    let answers = check_answers(
+        db,
+        competition_id,
+        &content.details,
+        content.guardian_consent,
+        Completeness::Draft,
+    )
+    .await?;
     let txn = db.begin().await?;
     let created = entry::ActiveModel {
         competition_id: Set(competition_id),
@@ -135,6 +205,8 @@ pub async fn create(
         updated_at: Set(now),
         submitted_at: Set(None),
         withdrawn_at: Set(None),
+        details: Set(json_of(&answers.jury)),
+        guardian_consent_at: Set(content.guardian_consent.then_some(now)),
         ..Default::default()
     }
     .insert(&txn)
@@ -143,6 +215,7 @@ pub async fn create(
         entry_id: Set(created.id),
         user_id: Set(author.id),
         contact_name: Set(author.display_name.clone()),
+        details: Set(json_of(&answers.identity)),
         ..Default::default()
     }
     .insert(&txn)
@@ -193,38 +266,83 @@ async fn earlier(
         .map(|k| k.result_id))
 }
 
-/// The entry if `person` wrote it; otherwise "not found" (nobody learns it exists).
+/// The entry and how `person` belongs to it; "not found" for anyone else (nobody
+/// learns it exists).
+pub async fn find_member(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+) -> Result<(entry::Model, Membership), ServiceError> {
+    let lead = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(id))
+        .filter(entry_author::Column::UserId.eq(person.id))
+        .one(conn)
+        .await?
+        .is_some();
+    let membership = if lead {
+        Membership::Lead
+    } else {
+        let coauthor = entry_coauthor::Entity::find()
+            .filter(entry_coauthor::Column::EntryId.eq(id))
+            .filter(entry_coauthor::Column::UserId.eq(person.id))
+            .one(conn)
+            .await?;
+        if coauthor.is_none() {
+            return Err(ServiceError::not_found("entry", id));
+        }
+        Membership::Coauthor
+    };
+    let found = entry::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", id))?;
+    Ok((found, membership))
+}
+
+/// The entry if `person` wrote it or co-authors it; otherwise "not found".
 pub async fn find_own(
     conn: &impl ConnectionTrait,
     person: &user::Model,
     id: i64,
 ) -> Result<entry::Model, ServiceError> {
-    let owned = entry_author::Entity::find()
-        .filter(entry_author::Column::EntryId.eq(id))
-        .filter(entry_author::Column::UserId.eq(person.id))
-        .one(conn)
-        .await?;
-    if owned.is_none() {
-        return Err(ServiceError::not_found("entry", id));
-    }
-    entry::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("entry", id))
+    Ok(find_member(conn, person, id).await?.0)
 }
 
-/// The person's entries, newest first.
+/// The entry if `person` started it. A co-author learns that only the lead may `what`.
+pub async fn find_led(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+    what: &str,
+) -> Result<entry::Model, ServiceError> {
+    match find_member(conn, person, id).await? {
+        (found, Membership::Lead) => Ok(found),
+        (_, Membership::Coauthor) => Err(ServiceError::Forbidden(format!(
+            "only the person who started this entry can {what}"
+        ))),
+    }
+}
+
+/// The person's entries (their own and those they co-author), newest first.
 pub async fn mine(
     db: &DatabaseConnection,
     person: &user::Model,
 ) -> Result<Vec<entry::Model>, ServiceError> {
-    let ids: Vec<i64> = entry_author::Entity::find()
+    let mut ids: Vec<i64> = entry_author::Entity::find()
         .filter(entry_author::Column::UserId.eq(person.id))
         .all(db)
         .await?
         .into_iter()
         .map(|a| a.entry_id)
         .collect();
+    ids.extend(
+        entry_coauthor::Entity::find()
+            .filter(entry_coauthor::Column::UserId.eq(person.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.entry_id),
+    );
     Ok(entry::Entity::find()
         .filter(entry::Column::Id.is_in(ids))
         .order_by_desc(entry::Column::Id)
@@ -238,11 +356,12 @@ async fn save_version(
     entry_id: i64,
     version: i32,
     content: &EntryContent,
+    jury: &BTreeMap<String, String>,
 ) -> Result<(), ServiceError> {
     entry_version::ActiveModel {
         entry_id: Set(entry_id),
         version: Set(version),
-        content: Set(content.json().to_string()),
+        content: Set(content.version_json(jury).to_string()),
         created_at: Set(now),
         ..Default::default()
     }
@@ -257,6 +376,8 @@ fn content_of(model: &entry::Model) -> EntryContent {
         summary: model.summary.clone(),
         description: model.description.clone(),
         goals: serde_json::from_str(&model.goals).unwrap_or_default(),
+        details: map_of(&model.details),
+        guardian_consent: model.guardian_consent_at.is_some(),
     }
 }
 
@@ -278,6 +399,24 @@ pub async fn update(
     )
     .await?;
     check_goals(db, current.competition_id, &content.goals).await?;
+    let completeness = if status == EntryStatus::Submitted {
+        Completeness::Submit
+    } else {
+        Completeness::Draft
+    };
+    let answers = check_answers(
+        db,
+        current.competition_id,
+        &content.details,
+        content.guardian_consent,
+        completeness,
+    )
+    .await?;
+    let consent_at = match (content.guardian_consent, current.guardian_consent_at) {
+        (false, _) => None,
+        (true, Some(earlier)) => Some(earlier),
+        (true, None) => Some(now),
+    };
     let txn = db.begin().await?;
     let version = if status == EntryStatus::Submitted {
         current.version + 1
@@ -290,6 +429,8 @@ pub async fn update(
             summary: Set(content.summary.clone()),
             description: Set(content.description.clone()),
             goals: Set(json!(content.goals).to_string()),
+            details: Set(json_of(&answers.jury)),
+            guardian_consent_at: Set(consent_at),
             version: Set(version),
             updated_at: Set(now),
             ..Default::default()
@@ -302,8 +443,16 @@ pub async fn update(
     if written.rows_affected != 1 {
         return Err(ServiceError::Concurrent("the entry"));
     }
+    entry_author::Entity::update_many()
+        .col_expr(
+            entry_author::Column::Details,
+            sea_orm::sea_query::Expr::value(json_of(&answers.identity)),
+        )
+        .filter(entry_author::Column::EntryId.eq(id))
+        .exec(&txn)
+        .await?;
     if status == EntryStatus::Submitted {
-        save_version(&txn, now, id, version, &content).await?;
+        save_version(&txn, now, id, version, &content, &answers.jury).await?;
     }
     let updated = find_own(&txn, person, id).await?;
     audit::record(
@@ -330,7 +479,7 @@ pub async fn submit(
     id: i64,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    let current = find_own(db, person, id).await?;
+    let current = find_led(db, person, id, "submit it").await?;
     if status_of(&current)? == EntryStatus::Submitted {
         return Ok(current);
     }
@@ -340,6 +489,14 @@ pub async fn submit(
         EntryAction::Submit,
         Some(status_of(&current)?),
         now,
+    )
+    .await?;
+    check_answers(
+        db,
+        current.competition_id,
+        &answers_of(db, &current).await?,
+        current.guardian_consent_at.is_some(),
+        Completeness::Submit,
     )
     .await?;
     for _ in 0..10 {
@@ -384,7 +541,15 @@ async fn try_submit(
     if written.rows_affected != 1 {
         return Err(ServiceError::Concurrent("the entry"));
     }
-    save_version(&txn, now, current.id, 1, &content_of(current)).await?;
+    save_version(
+        &txn,
+        now,
+        current.id,
+        1,
+        &content_of(current),
+        &map_of(&current.details),
+    )
+    .await?;
     let submitted = find_own(&txn, person, current.id).await?;
     audit::record(
         &txn,
@@ -410,7 +575,7 @@ pub async fn withdraw(
     id: i64,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    let current = find_own(db, person, id).await?;
+    let current = find_led(db, person, id, "withdraw it").await?;
     check(
         db,
         current.competition_id,
@@ -490,6 +655,8 @@ pub struct StaffEntry {
     pub entry: entry::Model,
     pub author_name: String,
     pub author_email: String,
+    /// All answers to the entry form.
+    pub details: BTreeMap<String, String>,
 }
 
 /// Every entry of a competition, oldest first, with the authors (staff only).
@@ -518,7 +685,12 @@ pub async fn of_competition(
         .map(|entry| {
             let author = authors.iter().find(|a| a.entry_id == entry.id);
             let person = author.and_then(|a| people.iter().find(|p| p.id == a.user_id));
+            let mut details = map_of(&entry.details);
+            if let Some(author) = author {
+                details.extend(map_of(&author.details));
+            }
             StaffEntry {
+                details,
                 author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
                 author_email: person.map(|p| p.email.clone()).unwrap_or_default(),
                 entry,
@@ -611,6 +783,14 @@ pub async fn enter_on_behalf(
     let email = super::subscriptions::parse_email(email)?;
     check(db, competition_id, EntryAction::Create, None, now).await?;
     check_goals(db, competition_id, &content.goals).await?;
+    let answers = check_answers(
+        db,
+        competition_id,
+        &content.details,
+        content.guardian_consent,
+        Completeness::Submit,
+    )
+    .await?;
     // A Kennzahl no entry of the competition has yet.
     let taken: Vec<Option<String>> = entry::Entity::find()
         .filter(entry::Column::CompetitionId.eq(competition_id))
@@ -659,6 +839,8 @@ pub async fn enter_on_behalf(
         submitted_at: Set(Some(now)),
         withdrawn_at: Set(None),
         source: Set(source.to_owned()),
+        details: Set(json_of(&answers.jury)),
+        guardian_consent_at: Set(content.guardian_consent.then_some(now)),
         ..Default::default()
     }
     .insert(&txn)
@@ -671,11 +853,12 @@ pub async fn enter_on_behalf(
         entry_id: Set(submitted.id),
         user_id: Set(entrant.id),
         contact_name: Set(name.trim().to_owned()),
+        details: Set(json_of(&answers.identity)),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    save_version(&txn, now, submitted.id, 1, &content).await?;
+    save_version(&txn, now, submitted.id, 1, &content, &answers.jury).await?;
     let details = json!({ "source": source, "entrant": entrant.id, "receipt_number": receipt });
     audit::record(
         &txn,

@@ -25,6 +25,8 @@ pub enum ServiceError {
         field: &'static str,
         message: String,
     },
+    #[error("{}", describe_fields(.0))]
+    Fields(Vec<crate::domain::entry_form::FieldProblem>),
     #[error("{what} with {field} `{value}` already exists; choose another {field}")]
     Duplicate {
         what: &'static str,
@@ -57,6 +59,14 @@ impl ServiceError {
             message: message.into(),
         }
     }
+}
+
+fn describe_fields(problems: &[crate::domain::entry_form::FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("`{}`: {}", p.field, p.message.en))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a database error is a unique-constraint violation.

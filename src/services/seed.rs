@@ -2,6 +2,7 @@
 //! programme, its phases and its competitions, published as `scheduled`. The clock
 //! then opens and closes them; dates are data, never code.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use super::audit::{self, AuditRecord};
 use super::competitions::{self, NewCompetition, competition_audit};
 use super::programmes::{self, NewPhase, NewProgramme, programme_audit};
 use super::{Actor, ServiceError};
+use crate::domain::entry_form::EntryForm;
 use crate::domain::{CompetitionState, Money, time::parse_berlin};
 use crate::entities::programme;
 
@@ -26,6 +28,9 @@ pub struct ProgrammeFile {
     pub phases: Vec<PhaseData>,
     #[validate(nested)]
     pub competitions: Vec<CompetitionData>,
+    /// Entry forms by name; competitions name the one they use.
+    #[serde(default)]
+    pub forms: BTreeMap<String, EntryForm>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -75,6 +80,9 @@ pub struct CompetitionData {
     pub closes_at: String,
     #[validate(range(min = 0, max = 100_000_000))]
     pub prize_money_euros: i64,
+    /// The name of an entry form under `[forms]`; none: title and texts only.
+    #[serde(default)]
+    pub form: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +114,10 @@ pub async fn load_if_absent(
     })?;
     let file: ProgrammeFile = toml::from_str(&text).map_err(|err| invalid(err.to_string()))?;
     file.validate().map_err(|err| invalid(err.to_string()))?;
+    for (name, form) in &file.forms {
+        form.validate_definition()
+            .map_err(|err| invalid(format!("form `{name}`: {err}")))?;
+    }
 
     let exists = programme::Entity::find()
         .filter(programme::Column::Slug.eq(&file.programme.slug))
@@ -172,6 +184,15 @@ pub async fn load_if_absent(
             .map_err(|e| invalid(format!("{}: closes_at {e}", data.slug)))?;
         let prize_money =
             Money::from_euros(data.prize_money_euros).map_err(|e| invalid(e.to_string()))?;
+        let entry_form = match &data.form {
+            None => EntryForm::default(),
+            Some(name) => file.forms.get(name).cloned().ok_or_else(|| {
+                invalid(format!(
+                    "competition `{}` names the form `{name}`, which is not under [forms]",
+                    data.slug
+                ))
+            })?,
+        };
         let created = competitions::insert(
             &txn,
             now,
@@ -186,6 +207,7 @@ pub async fn load_if_absent(
                 opens_at: Some(opens_at),
                 closes_at: Some(closes_at),
                 prize_money,
+                entry_form,
             },
             CompetitionState::Scheduled,
         )

@@ -440,7 +440,10 @@ async fn staff_record_ideas_that_arrived_on_paper_or_in_the_shop() {
     let path = format!("/api/competitions/{open}/entries/on-behalf");
     let body = json!({
         "email": "Oma.Erna@example.de", "name": "Erna Schulze", "source": "walk_in",
-        "entry": { "title": "Einkaufshilfe per Telefon", "summary": "Ein Telefon-Dienst für Einkäufe." }
+        "entry": {
+            "title": "Einkaufshilfe per Telefon", "summary": "Ein Telefon-Dienst für Einkäufe.",
+            "details": { "postcode": "07548" }
+        }
     });
     let (status, entered) = app.admin_post(&path, body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{entered}");
@@ -470,4 +473,131 @@ async fn staff_record_ideas_that_arrived_on_paper_or_in_the_shop() {
     let (status, problem) = app.admin_post(&path, bad_email).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(app.count("entries").await, 1);
+}
+
+#[tokio::test]
+async fn school_classes_answer_their_fields_and_childrens_names_stay_private() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-10-01T10:00")).await;
+    let competition = app.competition("schulklassen-smarte-projekte").await;
+    assert_eq!(competition["entry_form"]["for_minors"], json!(true));
+    let fields: Vec<&str> = competition["entry_form"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "school",
+            "class_name",
+            "grade_band",
+            "teacher",
+            "children",
+            "postcode"
+        ]
+    );
+    let id = competition["id"].as_i64().unwrap();
+    let teacher = entrant(&app, "lehrerin@example.de").await;
+    let path = format!("/api/competitions/{id}/entries");
+
+    // Wrong answers are refused even in a draft, each with what to fix.
+    let mut body = idea("Smarte Schulhöfe");
+    body["details"] = json!({ "grade_band": "13", "shoe_size": "38" });
+    let (status, problem, _) = app
+        .request(Method::POST, &path, Some(body), Some(&teacher))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{problem}");
+    assert_eq!(errors[0]["field"], "shoe_size");
+    assert!(
+        errors[1]["detail_de"]
+            .as_str()
+            .unwrap()
+            .contains("5-7, 8-10, 11-12")
+    );
+    assert_eq!(app.count("entries").await, 0);
+
+    // A draft may be incomplete; submitting names everything missing.
+    let mut body = idea("Smarte Schulhöfe");
+    body["details"] = json!({ "grade_band": "5-7", "school": "Goethe-Gymnasium" });
+    let (status, draft, _) = app
+        .request(Method::POST, &path, Some(body.clone()), Some(&teacher))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let entry = draft["id"].as_i64().unwrap();
+    let submit = format!("/api/entries/{entry}/submit");
+    let (status, problem, _) = app
+        .request(Method::POST, &submit, None, Some(&teacher))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let missing: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        ["class_name", "teacher", "postcode", "guardian_consent"]
+    );
+
+    // Outside Gera: the eligibility rule's own message.
+    body["details"] = json!({
+        "school": "Goethe-Gymnasium", "class_name": "7b", "grade_band": "5-7",
+        "teacher": "Frau Lehmann", "children": "Anna, Ben, Cem", "postcode": "04109"
+    });
+    body["guardian_consent"] = json!(true);
+    let put = format!("/api/entries/{entry}");
+    let (status, _, _) = app
+        .request(Method::PUT, &put, Some(body.clone()), Some(&teacher))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem, _) = app
+        .request(Method::POST, &submit, None, Some(&teacher))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"][0]["detail_de"],
+        "Teilnehmen können nur Schulen in Gera (Postleitzahlen 07545 bis 07557)."
+    );
+    assert_eq!(app.count("entries WHERE status = 'draft'").await, 1);
+
+    body["details"]["postcode"] = json!("07545");
+    app.request(Method::PUT, &put, Some(body), Some(&teacher))
+        .await;
+    let (status, submitted, _) = app
+        .request(Method::POST, &submit, None, Some(&teacher))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    assert_eq!(submitted["guardian_consent"], json!(true));
+    assert_eq!(submitted["details"]["children"], "Anna, Ben, Cem");
+
+    // What the jury will read carries the grade band, never names or the school.
+    assert_eq!(
+        app.count("entries WHERE details LIKE '%5-7%'").await,
+        1,
+        "the grade band is with the entry"
+    );
+    for private in ["Anna", "Goethe", "Lehmann"] {
+        assert_eq!(
+            app.count(&format!(
+                "entries WHERE details LIKE '%{private}%' OR title LIKE '%{private}%'"
+            ))
+            .await,
+            0
+        );
+        assert_eq!(
+            app.count(&format!("entry_versions WHERE content LIKE '%{private}%'"))
+                .await,
+            0
+        );
+    }
+    assert_eq!(
+        app.count("entry_authors WHERE details LIKE '%Anna, Ben, Cem%'")
+            .await,
+        1
+    );
 }

@@ -68,6 +68,48 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
     let page = browser.get(&entry).await;
     assert!(page.body.contains("Entwurf") && page.body.contains("Jetzt verbindlich einreichen"));
     assert!(page.body.contains(r#"name="goal_2" value="1" checked"#));
+
+    // The target group's fields: a draft may lack them, a submission may not.
+    let incomplete = browser
+        .post(&format!("{entry}/einreichen"), &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        incomplete
+            .body
+            .contains("Bitte füllen Sie „Postleitzahl Ihres Wohnorts“ aus.")
+            && incomplete.body.contains(r##"href="#detail_postcode""##)
+            && incomplete.body.contains("Spielplatz-Karte"),
+        "says what to fix, next to the idea as entered"
+    );
+    let mut answers = vec![
+        ("csrf", csrf.as_str()),
+        ("title", "Spielplatz-Karte"),
+        (
+            "summary",
+            "Eine Karte aller Spielplätze mit Schatten und Toiletten.",
+        ),
+        ("goal_2", "1"),
+        ("detail_postcode", "04109"),
+    ];
+    assert_eq!(
+        browser.post(&entry, &answers).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let outside = browser
+        .post(&format!("{entry}/einreichen"), &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        outside.body.contains("nur Menschen, die in Gera wohnen")
+            && outside.body.contains(r#"value="04109""#),
+        "the eligibility rule explains itself"
+    );
+    answers[4] = ("detail_postcode", "07545");
+    assert_eq!(
+        browser.post(&entry, &answers).await.status,
+        StatusCode::SEE_OTHER
+    );
     let submitted = browser
         .post(&format!("{entry}/einreichen"), &[("csrf", csrf.as_str())])
         .await;
@@ -82,6 +124,7 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
                 ("csrf", csrf.as_str()),
                 ("title", "Spielplatz-Karte 2.0"),
                 ("summary", "Mit Wickelräumen."),
+                ("detail_postcode", "07545"),
             ],
         )
         .await;

@@ -191,6 +191,12 @@ impl CompetitionsApi {
             opens_at: second(body.opens_at),
             closes_at: second(body.closes_at),
             prize_money: money(body.prize_money_cents)?,
+            entry_form: match body.entry_form {
+                None => Default::default(),
+                Some(form) => serde_json::from_value(form).map_err(|err| {
+                    ServiceError::invalid("entry_form", format!("not a valid entry form: {err}"))
+                })?,
+            },
         };
         let created =
             competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;

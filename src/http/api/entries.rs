@@ -1,5 +1,7 @@
 //! Entering ideas through the API: drafts, submission, edits, withdrawal.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::{Attachment, Json};
@@ -39,11 +41,31 @@ pub struct Entry {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Answers to the competition's entry form (see `Competition.entry_form`).
+    pub details: BTreeMap<String, String>,
+    /// For children's entries: the guardians' consent was confirmed.
+    pub guardian_consent: bool,
+}
+
+impl Entry {
+    /// The entry with all its answers (for its authors and staff).
+    pub async fn load(
+        conn: &impl sea_orm::ConnectionTrait,
+        m: entry::Model,
+    ) -> Result<Self, ApiProblem> {
+        let details = entries::answers_of(conn, &m).await?;
+        Ok(Self {
+            details,
+            ..m.into()
+        })
+    }
 }
 
 impl From<entry::Model> for Entry {
     fn from(m: entry::Model) -> Self {
         Self {
+            details: serde_json::from_str(&m.details).unwrap_or_default(),
+            guardian_consent: m.guardian_consent_at.is_some(),
             id: m.id,
             competition_id: m.competition_id,
             status: m.status,
@@ -77,6 +99,14 @@ pub struct EntryBody {
     /// The programme goals the idea serves.
     #[oai(default, validator(max_items = 4))]
     pub goals: Vec<String>,
+    /// Answers to the competition's entry form by field key (see
+    /// `Competition.entry_form`); drafts may leave required ones out.
+    #[oai(default, validator(max_properties = 30))]
+    pub details: BTreeMap<String, String>,
+    /// For children's entries (`entry_form.for_minors`): you submit as an adult and
+    /// the guardians consent to publication. Needed to submit.
+    #[oai(default)]
+    pub guardian_consent: bool,
 }
 
 impl EntryBody {
@@ -90,6 +120,8 @@ impl EntryBody {
                 .into_iter()
                 .map(|g| g.chars().take(100).collect())
                 .collect(),
+            details: self.details,
+            guardian_consent: self.guardian_consent,
         }
     }
 }
@@ -167,7 +199,10 @@ impl EntriesApi {
         Ok(StaffEntriesResponse::Ok(Json(
             all.into_iter()
                 .map(|s| StaffEntry {
-                    entry: s.entry.into(),
+                    entry: Entry {
+                        details: s.details,
+                        ..s.entry.into()
+                    },
                     author_name: s.author_name,
                     author_email: s.author_email,
                 })
@@ -200,7 +235,9 @@ impl EntriesApi {
         )
         .await?;
         state.changed();
-        Ok(CreateEntryResponse::Created(Json(entered.into())))
+        Ok(CreateEntryResponse::Created(Json(
+            Entry::load(&self.state.db, entered).await?,
+        )))
     }
 
     /// The same as a CSV download for German spreadsheet programs.
@@ -236,25 +273,28 @@ impl EntriesApi {
             idempotency_key.0.as_deref(),
         )
         .await?;
-        Ok(CreateEntryResponse::Created(Json(created.into())))
+        Ok(CreateEntryResponse::Created(Json(
+            Entry::load(&self.state.db, created).await?,
+        )))
     }
 
     /// The caller's entries.
     #[oai(path = "/me/entries", method = "get")]
     async fn mine(&self, auth: UserAuth) -> Result<EntriesResponse, ApiProblem> {
         let all = entries::mine(&self.state.db, &auth.0).await?;
-        Ok(EntriesResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
-        )))
+        let mut loaded = Vec::with_capacity(all.len());
+        for model in all {
+            loaded.push(Entry::load(&self.state.db, model).await?);
+        }
+        Ok(EntriesResponse::Ok(Json(loaded)))
     }
 
     /// One of the caller's entries.
     #[oai(path = "/entries/:id", method = "get")]
     async fn get(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+        let found = entries::find_own(&self.state.db, &auth.0, id.0).await?;
         Ok(EntryResponse::Ok(Json(
-            entries::find_own(&self.state.db, &auth.0, id.0)
-                .await?
-                .into(),
+            Entry::load(&self.state.db, found).await?,
         )))
     }
 
@@ -269,7 +309,9 @@ impl EntriesApi {
         let state = &self.state;
         let updated =
             entries::update(&state.db, state.now(), &auth.0, id.0, body.0.content()).await?;
-        Ok(EntryResponse::Ok(Json(updated.into())))
+        Ok(EntryResponse::Ok(Json(
+            Entry::load(&self.state.db, updated).await?,
+        )))
     }
 
     /// Submit: the answer carries the receipt number and the Kennzahl, and a
@@ -286,7 +328,9 @@ impl EntriesApi {
         )
         .await?;
         state.changed();
-        Ok(EntryResponse::Ok(Json(submitted.into())))
+        Ok(EntryResponse::Ok(Json(
+            Entry::load(&self.state.db, submitted).await?,
+        )))
     }
 
     /// Withdraw a submitted entry.
@@ -302,6 +346,8 @@ impl EntriesApi {
         )
         .await?;
         state.changed();
-        Ok(EntryResponse::Ok(Json(withdrawn.into())))
+        Ok(EntryResponse::Ok(Json(
+            Entry::load(&self.state.db, withdrawn).await?,
+        )))
     }
 }

@@ -132,6 +132,12 @@ pub struct Competition {
     pub allowed_events: Vec<Event>,
     /// Whether entries are accepted right now.
     pub accepting_entries: bool,
+    /// The entry form: `fields` (each with `key`, `label` {de, en}, optional `help`,
+    /// `kind` text | long_text | choice | number | confirm, `required`, `choices`,
+    /// `jury`: shown to the jury, `public`: may credit the entry publicly), `rules`
+    /// (eligibility: `field`, `one_of` and/or `min`/`max`, `message` {de, en}) and
+    /// `for_minors` (an adult submits and confirms the guardians' consent).
+    pub entry_form: serde_json::Value,
     /// Increases with every change.
     pub version: i64,
     /// The public page.
@@ -164,6 +170,8 @@ pub struct NewCompetition {
         validator(minimum(value = "0"), maximum(value = "10000000000"))
     )]
     pub prize_money_cents: i64,
+    /// The entry form, shaped as in `Competition.entry_form`; none: title and texts only.
+    pub entry_form: Option<serde_json::Value>,
 }
 
 /// Changes to a competition; what may change depends on its state.
@@ -286,6 +294,7 @@ impl Competition {
                 .map(Event::from)
                 .collect(),
             accepting_entries: state == CompetitionState::Open && window.contains(now),
+            entry_form: serde_json::from_str(&m.entry_form).unwrap_or_default(),
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,

@@ -12,6 +12,7 @@ use super::i18n::Lang;
 use super::session::{SignedIn, internal, require_person, see_other};
 use super::view::CompetitionView;
 use crate::app::AppState;
+use crate::domain::entry_form::{EntryForm, FieldKind, FieldProblem, GUARDIAN_CONSENT, Localized};
 use crate::entities::{competition, entry};
 use crate::services::entries::{self, EntryContent};
 use crate::services::sessions::random_token;
@@ -59,6 +60,33 @@ fn entry_view(lang: Lang, model: &entry::Model, competition: &str) -> EntryView 
     }
 }
 
+/// One question of the competition's form, ready for the template.
+#[derive(Serialize)]
+struct FieldView {
+    key: String,
+    name: String,
+    label: String,
+    help: Option<String>,
+    kind: FieldKind,
+    required: bool,
+    choices: Vec<String>,
+    value: String,
+    error: Option<String>,
+}
+
+/// A message about one field, linked from the summary at the top of the form.
+#[derive(Serialize)]
+struct ErrorView {
+    field: String,
+    message: String,
+}
+
+/// What the form shows: the stored entry, or what was just sent with its problems.
+struct FormValues {
+    content: EntryContent,
+    errors: Vec<FieldProblem>,
+}
+
 async fn programme_goals(
     state: &AppState,
     competition: &competition::Model,
@@ -67,7 +95,12 @@ async fn programme_goals(
     Ok(serde_json::from_str(&programme.goals).unwrap_or_default())
 }
 
-fn content_from(fields: &Fields, goals: &[String]) -> EntryContent {
+/// Form field name of an entry-form answer.
+fn detail_name(key: &str) -> String {
+    format!("detail_{key}")
+}
+
+fn content_from(fields: &Fields, goals: &[String], form: &EntryForm) -> EntryContent {
     EntryContent {
         title: field(fields, "title").unwrap_or_default().trim().to_owned(),
         summary: field(fields, "summary")
@@ -81,15 +114,52 @@ fn content_from(fields: &Fields, goals: &[String]) -> EntryContent {
             .filter(|(i, _)| field(fields, &format!("goal_{i}")).is_some())
             .map(|(_, goal)| goal.clone())
             .collect(),
+        details: form
+            .fields
+            .iter()
+            .filter_map(|f| {
+                field(fields, &detail_name(&f.key))
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (f.key.clone(), v.to_owned()))
+            })
+            .collect(),
+        guardian_consent: field(fields, GUARDIAN_CONSENT).is_some(),
     }
 }
 
-fn content_ok(content: &EntryContent) -> bool {
+/// The limits of the fixed fields, as messages in both languages.
+fn content_problems(content: &EntryContent) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
     let title = content.title.chars().count();
+    if !(1..=200).contains(&title) {
+        problems.push(FieldProblem {
+            field: "title".into(),
+            message: Localized::new(
+                "Bitte geben Sie einen Titel an (höchstens 200 Zeichen).",
+                "Please give a title (at most 200 characters).",
+            ),
+        });
+    }
     let summary = content.summary.chars().count();
-    (1..=200).contains(&title)
-        && (1..=1000).contains(&summary)
-        && content.description.chars().count() <= 20_000
+    if !(1..=1000).contains(&summary) {
+        problems.push(FieldProblem {
+            field: "summary".into(),
+            message: Localized::new(
+                "Bitte beschreiben Sie Ihre Idee kurz (höchstens 1.000 Zeichen).",
+                "Please describe your idea briefly (at most 1,000 characters).",
+            ),
+        });
+    }
+    if content.description.chars().count() > 20_000 {
+        problems.push(FieldProblem {
+            field: "description".into(),
+            message: Localized::new(
+                "Die ausführliche Beschreibung darf höchstens 20.000 Zeichen lang sein.",
+                "The full description may have at most 20,000 characters.",
+            ),
+        });
+    }
+    problems
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -101,15 +171,50 @@ async fn render_form(
     entry: Option<&entry::Model>,
     action: &str,
     form_token: Option<String>,
+    values: FormValues,
 ) -> poem::Result<Response> {
     let goals = programme_goals(state, competition)
         .await
         .map_err(internal)?;
-    let chosen: Vec<String> = entry
-        .map(|e| serde_json::from_str(&e.goals).unwrap_or_default())
-        .unwrap_or_default();
+    let form = competitions::form_of(competition).map_err(internal)?;
     let view = CompetitionView::new(competition, lang, state.now());
     let editable = view.accepting_entries && entry.is_none_or(|e| e.status != "withdrawn");
+    let code = lang.code();
+    let error_of = |key: &str| {
+        values
+            .errors
+            .iter()
+            .find(|p| p.field == key)
+            .map(|p| p.message.get(code).to_owned())
+    };
+    let content = &values.content;
+    let fields: Vec<FieldView> = form
+        .fields
+        .iter()
+        .map(|f| FieldView {
+            key: f.key.clone(),
+            name: detail_name(&f.key),
+            label: f.label.get(code).to_owned(),
+            help: f.help.as_ref().map(|h| h.get(code).to_owned()),
+            kind: f.kind,
+            required: f.required,
+            choices: f.choices.clone(),
+            value: content.details.get(&f.key).cloned().unwrap_or_default(),
+            error: error_of(&f.key),
+        })
+        .collect();
+    let errors: Vec<ErrorView> = values
+        .errors
+        .iter()
+        .map(|p| ErrorView {
+            field: if form.field(&p.field).is_some() {
+                detail_name(&p.field)
+            } else {
+                p.field.clone()
+            },
+            message: p.message.get(code).to_owned(),
+        })
+        .collect();
     let mut context = Context::new();
     context.insert("competition", &view);
     context.insert(
@@ -120,20 +225,50 @@ async fn render_form(
     context.insert("action", action);
     context.insert("form_token", &form_token);
     context.insert("csrf", &current.session.csrf_token);
+    context.insert("title", &content.title);
+    context.insert("summary", &content.summary);
+    context.insert("description", &content.description);
+    context.insert("fields", &fields);
+    context.insert("errors", &errors);
+    context.insert("title_error", &error_of("title"));
+    context.insert("summary_error", &error_of("summary"));
+    context.insert("description_error", &error_of("description"));
+    context.insert("for_minors", &form.for_minors);
+    context.insert("guardian_consent", &content.guardian_consent);
+    context.insert("consent_error", &error_of(GUARDIAN_CONSENT));
     let choices: Vec<_> = goals
         .into_iter()
         .map(|name| GoalChoice {
-            chosen: chosen.contains(&name),
+            chosen: content.goals.contains(&name),
             name,
         })
         .collect();
     context.insert("goals", &choices);
-    Ok(state.pages.respond(
-        lang,
-        state
-            .pages
-            .render_html("entry_form.html", lang, action, context),
-    ))
+    let html = state
+        .pages
+        .render_html("entry_form.html", lang, action, context);
+    let mut response = state.pages.respond(lang, html);
+    if !values.errors.is_empty() {
+        response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    Ok(response)
+}
+
+/// The stored entry as form values.
+async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<FormValues> {
+    Ok(FormValues {
+        content: EntryContent {
+            title: model.title.clone(),
+            summary: model.summary.clone(),
+            description: model.description.clone(),
+            goals: serde_json::from_str(&model.goals).unwrap_or_default(),
+            details: entries::answers_of(&state.db, model)
+                .await
+                .map_err(internal)?,
+            guardian_consent: model.guardian_consent_at.is_some(),
+        },
+        errors: Vec::new(),
+    })
 }
 
 fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Result<Response> {
@@ -144,11 +279,17 @@ fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Result<Resp
             "entry_locked_title",
             "entry_locked_text",
         )),
-        ServiceError::Invalid { .. } => Ok(state.pages.notice(
+        ServiceError::Invalid { .. } | ServiceError::Fields(_) => Ok(state.pages.notice(
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             "entry_invalid_title",
             "entry_invalid_text",
+        )),
+        ServiceError::Forbidden(_) => Ok(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "entry_lead_only_title",
+            "entry_lead_only_text",
         )),
         ServiceError::NotFound { .. } => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
         err => Err(internal(err)),
@@ -180,6 +321,10 @@ pub async fn new_entry_form(
     };
     let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
     // One token per form: sending the same form twice creates one draft.
+    let blank = FormValues {
+        content: EntryContent::default(),
+        errors: Vec::new(),
+    };
     render_form(
         &state,
         lang,
@@ -188,6 +333,7 @@ pub async fn new_entry_form(
         None,
         &action,
         Some(random_token()),
+        blank,
     )
     .await
 }
@@ -211,26 +357,45 @@ pub async fn create_entry(
     let goals = programme_goals(&state, &competition)
         .await
         .map_err(internal)?;
-    let content = content_from(&form, &goals);
-    if !content_ok(&content) {
-        return refused(&state, lang, ServiceError::invalid("title", "missing"));
-    }
+    let entry_form = competitions::form_of(&competition).map_err(internal)?;
+    let content = content_from(&form, &goals, &entry_form);
     let key = field(&form, "form_token").filter(|t| t.len() <= 100);
-    match entries::create(
-        &state.db,
-        state.now(),
-        &current.user,
-        competition.id,
-        content,
-        key,
-    )
-    .await
-    {
+    let problems = content_problems(&content);
+    let outcome = if problems.is_empty() {
+        entries::create(
+            &state.db,
+            state.now(),
+            &current.user,
+            competition.id,
+            content.clone(),
+            key,
+        )
+        .await
+    } else {
+        Err(ServiceError::Fields(problems))
+    };
+    match outcome {
         Ok(created) => Ok(see_other(&format!(
             "/konto/ideen/{}?lang={}",
             created.id,
             lang.code()
         ))),
+        Err(ServiceError::Fields(errors)) => {
+            // Show the form again with everything entered and what to fix.
+            let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
+            let values = FormValues { content, errors };
+            render_form(
+                &state,
+                lang,
+                &current,
+                &competition,
+                None,
+                &action,
+                key.map(str::to_owned),
+                values,
+            )
+            .await
+        }
         Err(err) => refused(&state, lang, err),
     }
 }
@@ -266,6 +431,35 @@ pub async fn my_entries(
     ))
 }
 
+/// The entry page, with `values` (stored ones when `None`).
+async fn show_entry(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    found: &entry::Model,
+    values: Option<FormValues>,
+) -> poem::Result<Response> {
+    let competition = competitions::find(&state.db, found.competition_id)
+        .await
+        .map_err(internal)?;
+    let values = match values {
+        Some(values) => values,
+        None => stored_values(state, found).await?,
+    };
+    let action = format!("/konto/ideen/{}", found.id);
+    render_form(
+        state,
+        lang,
+        current,
+        &competition,
+        Some(found),
+        &action,
+        None,
+        values,
+    )
+    .await
+}
+
 #[handler]
 pub async fn entry_page(
     req: &Request,
@@ -278,24 +472,10 @@ pub async fn entry_page(
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
-    let found = match entries::find_own(&state.db, &current.user, id.0).await {
-        Ok(found) => found,
-        Err(err) => return refused(&state, lang, err),
-    };
-    let competition = competitions::find(&state.db, found.competition_id)
-        .await
-        .map_err(internal)?;
-    let action = format!("/konto/ideen/{}", found.id);
-    render_form(
-        &state,
-        lang,
-        &current,
-        &competition,
-        Some(&found),
-        &action,
-        None,
-    )
-    .await
+    match entries::find_own(&state.db, &current.user, id.0).await {
+        Ok(found) => show_entry(&state, lang, &current, &found, None).await,
+        Err(err) => refused(&state, lang, err),
+    }
 }
 
 /// Saves changes (`step` absent), submits or withdraws.
@@ -311,28 +491,33 @@ async fn act(
         Ok(current) => current,
         Err(response) => return Ok(response),
     };
+    let found = match entries::find_own(&state.db, &current.user, id).await {
+        Ok(found) => found,
+        Err(err) => return refused(state, lang, err),
+    };
     let public_url = &state.settings.server.public_url;
+    let mut sent = None;
     let outcome = match step {
         Some("submit") => {
             entries::submit(&state.db, state.now(), &current.user, id, public_url).await
         }
         Some(_) => entries::withdraw(&state.db, state.now(), &current.user, id, public_url).await,
         None => {
-            let found = match entries::find_own(&state.db, &current.user, id).await {
-                Ok(found) => found,
-                Err(err) => return refused(state, lang, err),
-            };
             let competition = competitions::find(&state.db, found.competition_id)
                 .await
                 .map_err(internal)?;
             let goals = programme_goals(state, &competition)
                 .await
                 .map_err(internal)?;
-            let content = content_from(fields, &goals);
-            if !content_ok(&content) {
-                return refused(state, lang, ServiceError::invalid("title", "missing"));
+            let form = competitions::form_of(&competition).map_err(internal)?;
+            let content = content_from(fields, &goals, &form);
+            sent = Some(content.clone());
+            let problems = content_problems(&content);
+            if problems.is_empty() {
+                entries::update(&state.db, state.now(), &current.user, id, content).await
+            } else {
+                Err(ServiceError::Fields(problems))
             }
-            entries::update(&state.db, state.now(), &current.user, id, content).await
         }
     };
     match outcome {
@@ -342,6 +527,15 @@ async fn act(
                 "/konto/ideen/{id}?lang={}",
                 lang.code()
             )))
+        }
+        Err(ServiceError::Fields(errors)) => {
+            // What was sent (or, when submitting, what is stored) with what to fix.
+            let content = match sent {
+                Some(content) => content,
+                None => stored_values(state, &found).await?.content,
+            };
+            let values = FormValues { content, errors };
+            show_entry(state, lang, &current, &found, Some(values)).await
         }
         Err(err) => refused(state, lang, err),
     }
