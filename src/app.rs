@@ -34,6 +34,8 @@ pub struct StateInner {
     pub mailer: Mailer,
     pub catalogue: CatalogueCache,
     pub limiter: crate::http::rate_limit::RateLimiter,
+    /// Where attachment files are kept.
+    pub files: crate::services::attachments::FileStore,
     /// Wakes the email worker when this process queued something.
     pub wake: Notify,
     pub settings: Settings,
@@ -80,6 +82,7 @@ impl AppState {
             mailer,
             catalogue: CatalogueCache::new(CATALOGUE_TTL),
             limiter: Default::default(),
+            files: crate::services::attachments::FileStore::new(&settings.attachments.dir),
             wake: Notify::new(),
             settings,
         })))

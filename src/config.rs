@@ -22,6 +22,18 @@ pub struct Settings {
     pub mail: MailSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub attachments: AttachmentSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSettings {
+    /// A folder outside the web root; files get random names.
+    pub dir: String,
+    /// The largest file, in bytes.
+    pub max_bytes: usize,
+    /// The most files per entry.
+    pub max_files: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

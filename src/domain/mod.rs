@@ -1,5 +1,6 @@
 //! The rules of an idea competition, free of HTTP and storage.
 
+pub mod attachments;
 pub mod edit;
 pub mod entries;
 pub mod entry_form;

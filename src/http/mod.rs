@@ -48,8 +48,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service(state.clone());
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
+    let max_file = state.settings.attachments.max_bytes;
     let api = api
-        .around(body_limit::limit_body)
+        .around(move |ep, req| body_limit::limit_body(ep, req, max_file))
         .catch_all_error(problem::from_poem_error);
 
     let page_state = state.clone();
@@ -105,6 +106,18 @@ pub fn routes(state: AppState) -> impl Endpoint {
             poem::post(pages::withdraw_entry),
         )
         .at(
+            "/konto/ideen/:id/anhaenge",
+            poem::post(pages::upload_attachment),
+        )
+        .at(
+            "/konto/ideen/:id/anhaenge/:attachment_id",
+            get(pages::download_attachment),
+        )
+        .at(
+            "/konto/ideen/:id/anhaenge/:attachment_id/loeschen",
+            poem::post(pages::remove_attachment),
+        )
+        .at(
             "/konto/benachrichtigungen/:id/abbestellen",
             poem::post(pages::unsubscribe_own),
         )
@@ -118,7 +131,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/admin/emails/:id/retry", poem::post(pages::retry_email))
         .at("/admin/emails/:id/resend", poem::post(pages::resend_email))
         .around(pages::session::same_origin)
-        .around(body_limit::limit_body)
+        .around(move |ep, req| body_limit::limit_body(ep, req, max_file))
         .catch_all_error(move |err: poem::Error| {
             let state = page_state.clone();
             async move {

@@ -96,6 +96,12 @@ pub enum ApiProblem {
     /// The request conflicts with the current state (e.g. an illegal lifecycle move).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The upload is larger than allowed.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The file is not of an accepted type (judged by its content).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// The request is well-formed but breaks a rule (dates, budget, reasons).
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -116,6 +122,8 @@ impl From<Problem> for ApiProblem {
             403 => Self::Forbidden(Json(problem)),
             404 => Self::NotFound(Json(problem)),
             409 => Self::Conflict(Json(problem)),
+            413 => Self::PayloadTooLarge(Json(problem)),
+            415 => Self::UnsupportedMediaType(Json(problem)),
             422 => Self::Unprocessable(Json(problem)),
             429 => Self::TooManyRequests(Json(problem), 60),
             _ => Self::Internal(Json(problem)),
@@ -181,6 +189,18 @@ impl From<ServiceError> for ApiProblem {
                 ..Problem::new(StatusCode::CONFLICT, "duplicate", detail)
             },
             ServiceError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            ServiceError::Attachment(refused) => {
+                use crate::domain::attachments::AttachmentError as A;
+                let (status, kind) = match refused {
+                    A::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "file-too-large"),
+                    A::UnsupportedType { .. } => {
+                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-file-type")
+                    }
+                    A::TooMany { .. } => (StatusCode::CONFLICT, "too-many-files"),
+                    A::Empty => (StatusCode::UNPROCESSABLE_ENTITY, "empty-file"),
+                };
+                Problem::new(status, kind, detail)
+            }
             ServiceError::Entry(_) => Problem::new(StatusCode::CONFLICT, "entry-locked", detail),
             ServiceError::RateLimited {
                 retry_after_seconds,
@@ -235,7 +255,7 @@ pub async fn from_poem_error(err: poem::Error) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
             status,
             "payload-too-large",
-            "the request body is larger than 1 MiB",
+            format!("the request is too large: {err}"),
         ),
         status if status.is_server_error() => {
             tracing::error!(error = %err, "request failed");

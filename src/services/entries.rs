@@ -165,6 +165,24 @@ async fn check(
     )?)
 }
 
+/// Whether the entry may still change now (open competition, before the deadline,
+/// not withdrawn).
+pub(crate) async fn check_editable(
+    conn: &impl ConnectionTrait,
+    entry: &entry::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    check(
+        conn,
+        entry.competition_id,
+        EntryAction::Edit,
+        Some(status_of(entry)?),
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Creates a draft. With an idempotency key, a repeated request returns the entry
 /// the first one created instead of a second one.
 pub async fn create(

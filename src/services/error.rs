@@ -20,6 +20,8 @@ pub enum ServiceError {
     Entry(#[from] crate::domain::entries::EntryError),
     #[error(transparent)]
     OverBudget(#[from] OverBudget),
+    #[error(transparent)]
+    Attachment(crate::domain::attachments::AttachmentError),
     #[error("`{field}`: {message}")]
     Invalid {
         field: &'static str,

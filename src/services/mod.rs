@@ -2,6 +2,7 @@
 //! write, an audit row and, where people must hear of it, an outbox event.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod catalogue;
 pub mod competitions;

@@ -64,6 +64,18 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/entries/{id}/submit", Access::AnyUser),
     ("POST", "/entries/{id}/withdraw", Access::AnyUser),
     ("GET", "/competitions/{id}/entries/export", Access::Admin),
+    ("POST", "/entries/{id}/attachments", Access::AnyUser),
+    ("GET", "/entries/{id}/attachments", Access::AnyUser),
+    (
+        "GET",
+        "/entries/{id}/attachments/{attachment_id}",
+        Access::AnyUser,
+    ),
+    (
+        "DELETE",
+        "/entries/{id}/attachments/{attachment_id}",
+        Access::AnyUser,
+    ),
     (
         "POST",
         "/competitions/{id}/entries/on-behalf",
@@ -127,7 +139,9 @@ async fn every_operation_checks_every_role() {
         };
         let url = format!(
             "/api{}",
-            path.replace("{id}", id).replace("{user_id}", "999")
+            path.replace("{id}", id)
+                .replace("{user_id}", "999")
+                .replace("{attachment_id}", "1")
         );
         for (who, token) in &callers {
             let method = Method::from_bytes(method.as_bytes()).unwrap();

@@ -83,6 +83,34 @@ impl<'a> Browser<'a> {
             .await
     }
 
+    /// A file upload form (multipart) with `fields` and one `file`.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        content: Vec<u8>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(content).file_name(file_name.to_owned()),
+        );
+        let response = self
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .header("origin", self.app.address.clone())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
     /// A form POST whose page was served by `origin`.
     pub async fn post_from(&mut self, path: &str, fields: &[(&str, &str)], origin: &str) -> Page {
         let response = self

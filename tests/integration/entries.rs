@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, berlin};
 
-async fn entrant(app: &TestApp, email: &str) -> String {
+pub(crate) async fn entrant(app: &TestApp, email: &str) -> String {
     let (_, account) = app
         .admin_post(
             "/api/admin/users",
@@ -27,7 +27,7 @@ async fn entrant(app: &TestApp, email: &str) -> String {
         .1
 }
 
-fn idea(title: &str) -> Value {
+pub(crate) fn idea(title: &str) -> Value {
     json!({
         "title": title,
         "summary": "Sitzbänke, an denen man Fahrräder und Telefone mit Sonnenstrom lädt.",

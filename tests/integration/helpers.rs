@@ -134,6 +134,7 @@ impl TestAppBuilder {
         settings.mail.retry_base_seconds = 1;
         let outbox = Arc::new(TempDir::new().expect("outbox dir"));
         settings.mail.outbox_dir = outbox.path().display().to_string();
+        settings.attachments.dir = outbox.path().join("attachments").display().to_string();
         if let Some(smtp) = &self.smtp {
             settings.mail.smtp_url = smtp.clone();
         }

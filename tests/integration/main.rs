@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api;
+mod attachments;
 mod bad_input;
 mod browser;
 mod browser_session;

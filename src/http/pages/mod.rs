@@ -23,8 +23,8 @@ pub use account::{
 pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;
 pub use entries::{
-    create_entry, entry_page, my_entries, new_entry_form, submit_entry, update_entry,
-    withdraw_entry,
+    create_entry, download_attachment, entry_page, my_entries, new_entry_form, remove_attachment,
+    submit_entry, update_entry, upload_attachment, withdraw_entry,
 };
 pub use home::home_page;
 use i18n::Lang;
@@ -139,6 +139,9 @@ pub async fn page_error(pages: &Pages, req_lang: Lang, err: poem::Error) -> Resp
     let status = err.status();
     if status.is_server_error() {
         tracing::error!(error = %err, "page failed");
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return pages.notice(req_lang, status, "too_large_title", "too_large_text");
     }
     let status = if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
         StatusCode::NOT_FOUND
