@@ -106,6 +106,18 @@ pub fn routes(state: AppState) -> impl Endpoint {
             poem::post(pages::withdraw_entry),
         )
         .at(
+            "/konto/ideen/:id/mitautoren",
+            poem::post(pages::invite_coauthor),
+        )
+        .at(
+            "/konto/ideen/:id/mitautoren/:coauthor_id/entfernen",
+            poem::post(pages::remove_coauthor),
+        )
+        .at(
+            "/einladung",
+            get(pages::invitation_page).post(pages::accept_invitation),
+        )
+        .at(
             "/konto/ideen/:id/anhaenge",
             poem::post(pages::upload_attachment),
         )

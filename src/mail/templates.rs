@@ -52,6 +52,7 @@ catalogue!(
     deadline_reminder,
     submission_received,
     submission_withdrawn,
+    coauthor_invitation,
     competition_closed,
     jury_invitation,
     jury_reminder,
@@ -207,7 +208,24 @@ pub fn sample_context(name: &str) -> Value {
             "entry_title": "Sitzbänke mit Solarladern",
             "entry_url": "https://ideen.example/meine-ideen/1",
         })),
-        "submission_received" | "submission_withdrawn" => entry(json!({
+        "submission_received" => entry(json!({
+            "entry_title": "Sitzbänke mit Solarladern",
+            "receipt_number": "GERA-2020-000123",
+            "entry_url": "https://ideen.example/meine-ideen/1",
+            "entry_summary": "Bänke, an denen man Fahrräder und Telefone lädt.",
+            "entry_description": "Auf dem Markt und am Hofwiesenpark.",
+            "entry_goals": ["Nachhaltigkeit", "Multimodale Mobilität"],
+            "entry_details": [{ "label": "Postleitzahl", "value": "07545" }],
+            "entry_attachments": ["Skizze.pdf"],
+        })),
+        "coauthor_invitation" => entry(json!({
+            "inviter_name": "Frau Lehmann",
+            "invitee_name": "Herr Schulze",
+            "entry_title": "Sitzbänke mit Solarladern",
+            "accept_url": "https://ideen.example/einladung?token=t",
+            "expires_days": 14,
+        })),
+        "submission_withdrawn" => entry(json!({
             "entry_title": "Sitzbänke mit Solarladern",
             "receipt_number": "GERA-2020-000123",
             "entry_url": "https://ideen.example/meine-ideen/1",
@@ -247,7 +265,7 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         let templates = EmailTemplates::load().expect("templates load");
-        assert_eq!(TEMPLATE_NAMES.len(), 16);
+        assert_eq!(TEMPLATE_NAMES.len(), 17);
         for name in TEMPLATE_NAMES {
             let envelope = Envelope {
                 locale: "en",

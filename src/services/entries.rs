@@ -646,6 +646,23 @@ async fn notify(
     let competition = competitions::find(txn, entry.competition_id).await?;
     let programme = programmes::find(txn, competition.programme_id).await?;
     let locale = person.locale.as_str();
+    // A copy of the entry as it stands, answers labelled in the reader's language.
+    let form = competitions::form_of(&competition)?;
+    let answers = answers_of(txn, entry).await?;
+    let details: Vec<Value> = form
+        .fields
+        .iter()
+        .filter_map(|f| {
+            answers
+                .get(&f.key)
+                .map(|value| json!({ "label": f.label.get(locale), "value": value }))
+        })
+        .collect();
+    let files: Vec<String> = super::attachments::of_entry(txn, entry.id)
+        .await?
+        .into_iter()
+        .map(|a| a.file_name)
+        .collect();
     outbox::enqueue(
         txn,
         now,
@@ -659,6 +676,11 @@ async fn notify(
             "context": {
                 "competition": competition_facts(&competition, &programme, locale, public_url),
                 "entry_title": entry.title,
+                "entry_summary": entry.summary,
+                "entry_description": entry.description,
+                "entry_goals": serde_json::from_str::<Vec<String>>(&entry.goals).unwrap_or_default(),
+                "entry_details": details,
+                "entry_attachments": files,
                 "receipt_number": entry.receipt_number,
                 "entry_url": format!("{}/konto", public_url.trim_end_matches('/')),
             },

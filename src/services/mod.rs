@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod catalogue;
+pub mod coauthors;
 pub mod competitions;
 pub mod coordinators;
 pub mod credentials;

@@ -40,6 +40,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("entry.withdrawn", "the entrant", "submission_withdrawn"),
     (
+        "entry.coauthor_invited",
+        "the invited co-author",
+        "coauthor_invitation",
+    ),
+    (
         "competition.scheduled",
         "confirmed subscribers of the programme or competition",
         "competition_scheduled",
@@ -159,6 +164,7 @@ async fn messages_for(
             | "user.invited"
             | "entry.submitted"
             | "entry.withdrawn"
+            | "entry.coauthor_invited"
     ) {
         let recipient = payload["email"].as_str().unwrap_or_default().to_owned();
         let locale = payload["locale"].as_str().unwrap_or("de").to_owned();

@@ -65,6 +65,14 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/entries/{id}/withdraw", Access::AnyUser),
     ("GET", "/competitions/{id}/entries/export", Access::Admin),
     ("POST", "/entries/{id}/attachments", Access::AnyUser),
+    ("POST", "/entries/{id}/coauthors", Access::AnyUser),
+    ("GET", "/entries/{id}/coauthors", Access::AnyUser),
+    (
+        "DELETE",
+        "/entries/{id}/coauthors/{coauthor_id}",
+        Access::AnyUser,
+    ),
+    ("POST", "/coauthor-invitations/accept", Access::AnyUser),
     ("GET", "/entries/{id}/attachments", Access::AnyUser),
     (
         "GET",
@@ -142,6 +150,7 @@ async fn every_operation_checks_every_role() {
             path.replace("{id}", id)
                 .replace("{user_id}", "999")
                 .replace("{attachment_id}", "1")
+                .replace("{coauthor_id}", "1")
         );
         for (who, token) in &callers {
             let method = Method::from_bytes(method.as_bytes()).unwrap();

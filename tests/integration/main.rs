@@ -6,6 +6,7 @@ mod attachments;
 mod bad_input;
 mod browser;
 mod browser_session;
+mod coauthors;
 mod credentials;
 mod email;
 mod entries;

@@ -23,8 +23,9 @@ pub use account::{
 pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
 pub use competition::competition_page;
 pub use entries::{
-    create_entry, download_attachment, entry_page, my_entries, new_entry_form, remove_attachment,
-    submit_entry, update_entry, upload_attachment, withdraw_entry,
+    accept_invitation, create_entry, download_attachment, entry_page, invitation_page,
+    invite_coauthor, my_entries, new_entry_form, remove_attachment, remove_coauthor, submit_entry,
+    update_entry, upload_attachment, withdraw_entry,
 };
 pub use home::home_page;
 use i18n::Lang;
@@ -61,6 +62,7 @@ impl Pages {
             "two_factor.html",
             "entry_form.html",
             "my_entries.html",
+            "invitation.html",
         ))?;
         Ok(Self { tera })
     }

@@ -1,0 +1,281 @@
+//! Co-authors: the person who started an entry invites others by email; whoever
+//! signs in with that address and accepts may read and edit the entry and its
+//! attachments. Submitting, withdrawing and inviting stay with the lead author.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, AuditRecord};
+use super::error::duplicate_or;
+use super::notifications::competition_facts;
+use super::sessions::{hash, random_token};
+use super::{Actor, ServiceError, competitions, entries, outbox, programmes};
+use crate::entities::{entry, entry_coauthor, user};
+
+/// How long an invitation can be accepted.
+pub const INVITATION_DAYS: i64 = 14;
+/// The most co-authors (invited or accepted) per entry.
+pub const MAX_COAUTHORS: u64 = 10;
+
+fn coauthor_audit<'a>(
+    actor: Actor,
+    action: &'a str,
+    entry: &entry::Model,
+    details: serde_json::Value,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "entry",
+        subject_id: entry.id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details,
+    }
+}
+
+/// The co-authors of an entry, for its authors.
+pub async fn list(
+    db: &DatabaseConnection,
+    person: &user::Model,
+    entry_id: i64,
+) -> Result<Vec<entry_coauthor::Model>, ServiceError> {
+    entries::find_own(db, person, entry_id).await?;
+    of_entry(db, entry_id).await
+}
+
+pub async fn of_entry(
+    conn: &impl ConnectionTrait,
+    entry_id: i64,
+) -> Result<Vec<entry_coauthor::Model>, ServiceError> {
+    Ok(entry_coauthor::Entity::find()
+        .filter(entry_coauthor::Column::EntryId.eq(entry_id))
+        .order_by_asc(entry_coauthor::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Invites `email` to co-author the lead's entry, with an email in the same
+/// transaction. Only while the entry may still change.
+pub async fn invite(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    lead: &user::Model,
+    entry_id: i64,
+    email: &str,
+    name: &str,
+    public_url: &str,
+) -> Result<entry_coauthor::Model, ServiceError> {
+    let current = entries::find_led(db, lead, entry_id, "invite co-authors").await?;
+    entries::check_editable(db, &current, now).await?;
+    let email = super::subscriptions::parse_email(email)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            "name",
+            "give the co-author's name (at most 200 characters)",
+        ));
+    }
+    if email.eq_ignore_ascii_case(&lead.email) {
+        return Err(ServiceError::invalid(
+            "email",
+            "you already are the author; invite someone else",
+        ));
+    }
+    let token = random_token();
+    let txn = db.begin().await?;
+    let existing = entry_coauthor::Entity::find()
+        .filter(entry_coauthor::Column::EntryId.eq(entry_id))
+        .count(&txn)
+        .await?;
+    if existing >= MAX_COAUTHORS {
+        return Err(ServiceError::invalid(
+            "email",
+            format!("an entry can have at most {MAX_COAUTHORS} co-authors"),
+        ));
+    }
+    let invited = entry_coauthor::ActiveModel {
+        entry_id: Set(entry_id),
+        email: Set(email.clone()),
+        name: Set(name.to_owned()),
+        user_id: Set(None),
+        token_hash: Set(hash(&token)),
+        invited_by: Set(lead.id),
+        invited_at: Set(now),
+        expires_at: Set(now + Duration::days(INVITATION_DAYS)),
+        accepted_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| duplicate_or(err, "co-author", "email", &email))?;
+    audit::record(
+        &txn,
+        now,
+        coauthor_audit(
+            Actor::User(lead.id),
+            "entry.coauthor_invited",
+            &current,
+            json!({ "coauthor": invited.id }),
+        ),
+    )
+    .await?;
+    let competition = competitions::find(&txn, current.competition_id).await?;
+    let programme = programmes::find(&txn, competition.programme_id).await?;
+    let locale = lead.locale.as_str();
+    let base = public_url.trim_end_matches('/');
+    outbox::enqueue(
+        &txn,
+        now,
+        "entry.coauthor_invited",
+        "entry",
+        current.id,
+        json!({
+            "email": email,
+            "locale": locale,
+            "competition_id": competition.id,
+            "context": {
+                "competition": competition_facts(&competition, &programme, locale, public_url),
+                "inviter_name": lead.display_name,
+                "invitee_name": name,
+                "entry_title": current.title,
+                "accept_url": format!("{base}/einladung?token={token}"),
+                "expires_days": INVITATION_DAYS,
+            },
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(invited)
+}
+
+/// The invitation behind `token`, if it exists (for the page that shows it).
+pub async fn find_invitation(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<(entry_coauthor::Model, entry::Model), ServiceError> {
+    let invitation = entry_coauthor::Entity::find()
+        .filter(entry_coauthor::Column::TokenHash.eq(hash(token)))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("invitation", "with this link"))?;
+    let found = entry::Entity::find_by_id(invitation.entry_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", invitation.entry_id))?;
+    Ok((invitation, found))
+}
+
+/// Accepts an invitation for the signed-in `person`, who must use the invited
+/// address. Accepting again is harmless.
+pub async fn accept(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    token: &str,
+) -> Result<entry::Model, ServiceError> {
+    let (invitation, found) = find_invitation(db, token).await?;
+    if invitation.user_id == Some(person.id) {
+        return Ok(found);
+    }
+    if invitation.user_id.is_some() {
+        return Err(ServiceError::Forbidden(
+            "this invitation has already been accepted".into(),
+        ));
+    }
+    if !invitation.email.eq_ignore_ascii_case(&person.email) {
+        return Err(ServiceError::Forbidden(format!(
+            "this invitation is for another email address; sign in with the address it was sent to ({})",
+            mask(&invitation.email)
+        )));
+    }
+    if invitation.expires_at <= now {
+        return Err(ServiceError::invalid(
+            "token",
+            "this invitation has expired; ask for a new one",
+        ));
+    }
+    let txn = db.begin().await?;
+    let written = entry_coauthor::Entity::update_many()
+        .set(entry_coauthor::ActiveModel {
+            user_id: Set(Some(person.id)),
+            accepted_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(entry_coauthor::Column::Id.eq(invitation.id))
+        .filter(entry_coauthor::Column::UserId.is_null())
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Err(ServiceError::Concurrent("the invitation"));
+    }
+    audit::record(
+        &txn,
+        now,
+        coauthor_audit(
+            Actor::User(person.id),
+            "entry.coauthor_accepted",
+            &found,
+            json!({ "coauthor": invitation.id }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(found)
+}
+
+/// `anna@example.de` → `a…@example.de`: enough to recognise, not to harvest.
+fn mask(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            format!("{}…@{domain}", local.chars().next().unwrap_or('?'))
+        }
+        None => "…".into(),
+    }
+}
+
+/// Removes a co-author (or an open invitation); the lead author only.
+pub async fn remove(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    lead: &user::Model,
+    entry_id: i64,
+    coauthor_id: i64,
+) -> Result<(), ServiceError> {
+    let current = entries::find_led(db, lead, entry_id, "remove co-authors").await?;
+    let txn = db.begin().await?;
+    let removed = entry_coauthor::Entity::delete_many()
+        .filter(entry_coauthor::Column::Id.eq(coauthor_id))
+        .filter(entry_coauthor::Column::EntryId.eq(entry_id))
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Err(ServiceError::not_found("co-author", coauthor_id));
+    }
+    audit::record(
+        &txn,
+        now,
+        coauthor_audit(
+            Actor::User(lead.id),
+            "entry.coauthor_removed",
+            &current,
+            json!({ "coauthor": coauthor_id }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_masked_in_messages() {
+        assert_eq!(super::mask("anna@example.de"), "a…@example.de");
+    }
+}
