@@ -137,6 +137,16 @@ pub fn routes(state: AppState) -> impl Endpoint {
             "/konto/2fa/einschalten",
             poem::post(pages::enable_two_factor),
         )
+        .at("/verwaltung", get(pages::dashboard))
+        .at(
+            "/verwaltung/wettbewerbe/:id",
+            get(pages::competition_entries),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/:format",
+            get(pages::export_entries),
+        )
+        .at("/verwaltung/einreichungen/:id", get(pages::entry_detail))
         .at("/admin/emails", get(pages::outbox_page))
         .at("/admin/emails/:id", get(pages::email_page))
         .at("/admin/emails/:id/html", get(pages::email_html))

@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod programmes;
 pub mod seed;
 pub mod sessions;
+pub mod staff_entries;
 pub mod subscriptions;
 pub mod users;
 

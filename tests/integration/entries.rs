@@ -414,7 +414,14 @@ async fn staff_list_and_export_the_entries_of_a_competition() {
         lines
             .next()
             .unwrap()
-            .starts_with("Nr.;Status;Eingangsnummer;Kennzahl;Titel")
+            .starts_with("Nr.;Status;Herkunft;Eingangsnummer;Kennzahl;Titel")
+    );
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with(";Postleitzahl (freiwillig)"),
+        "the competition's own questions are columns"
     );
     assert!(
         text.contains("\"Grüne Dächer; für alle\""),
@@ -425,6 +432,63 @@ async fn staff_list_and_export_the_entries_of_a_competition() {
         "no formula runs in a spreadsheet"
     );
     assert!(text.contains("anna@example.de"));
+
+    // The same as an Excel workbook, with text cells only.
+    let response = app
+        .client
+        .get(app.url(&format!(
+            "/api/competitions/{open}/entries/export?format=xlsx"
+        )))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let workbook = response.bytes().await.unwrap();
+    let strings = xlsx_strings(&workbook);
+    assert!(strings.contains("Grüne Dächer; für alle"), "{strings}");
+    assert!(
+        strings.contains("<t>=HYPERLINK(\"http://evil\")</t>"),
+        "kept as text: a string cell is never evaluated: {strings}"
+    );
+    assert!(strings.contains("Postleitzahl (freiwillig)"));
+    let sheet = xlsx_part(&workbook, "xl/worksheets/sheet1.xml");
+    assert!(!sheet.contains("<f>"), "no formulas");
+
+    // Filter and search on the API.
+    let (_, found) = app
+        .admin_get(&format!("/api/competitions/{open}/entries?q=gr%C3%BCNE"))
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let (_, found) = app
+        .admin_get(&format!("/api/competitions/{open}/entries?status=draft"))
+        .await;
+    assert_eq!(found, json!([]));
+    let (_, found) = app
+        .admin_get(&format!("/api/competitions/{open}/entries?q=ANNA@example"))
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 2);
+    let (status, _) = app
+        .admin_get(&format!("/api/competitions/{open}/entries?status=bogus"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+fn xlsx_part(workbook: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(workbook)).unwrap();
+    let mut part = archive.by_name(name).unwrap();
+    let mut text = String::new();
+    part.read_to_string(&mut text).unwrap();
+    text
+}
+
+fn xlsx_strings(workbook: &[u8]) -> String {
+    xlsx_part(workbook, "xl/sharedStrings.xml")
 }
 
 #[tokio::test]

@@ -208,3 +208,88 @@ async fn the_entry_form_refuses_empty_ideas_and_closed_competitions() {
         "signing in comes first"
     );
 }
+
+#[tokio::test]
+async fn staff_see_counts_search_entries_and_download_exports() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let open = app.competition("senioren-unabhaengigkeit").await["id"]
+        .as_i64()
+        .unwrap();
+    for (email, title, source) in [
+        ("erna@example.de", "Einkaufshilfe per Telefon", "walk_in"),
+        ("otto@example.de", "Tablet-Kurse im Stadtteil", "paper"),
+    ] {
+        let (status, body) = app
+            .admin_post(
+                &format!("/api/competitions/{open}/entries/on-behalf"),
+                serde_json::json!({
+                    "email": email, "name": "Erna Schulze", "source": source,
+                    "entry": { "title": title, "summary": "Hilfe im Alltag.",
+                               "details": { "postcode": "07548" } }
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    // Entrants and jurors are kept out; an administrator sees everything.
+    let mut entrant = signed_in_browser(&app, &smtp, "erna@example.de").await;
+    assert_eq!(
+        entrant.get("/verwaltung").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        entrant
+            .get(&format!("/verwaltung/wettbewerbe/{open}/einreichungen.csv"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut admin = signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let dashboard = admin.get("/verwaltung").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(
+        dashboard.body.contains("Staffel 2")
+            && dashboard.body.contains("Smarte Unabhängigkeit im Alter")
+    );
+    assert!(
+        dashboard.body.contains(r#"<td class="num">2</td>"#),
+        "two submitted in the competition and its phase"
+    );
+
+    let list = admin
+        .get(&format!("/verwaltung/wettbewerbe/{open}?q=tablet"))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Tablet-Kurse") && !list.body.contains("Einkaufshilfe"));
+    let list = admin
+        .get(&format!("/verwaltung/wettbewerbe/{open}?source=walk_in"))
+        .await;
+    assert!(list.body.contains("Einkaufshilfe") && list.body.contains("im Ladenlokal"));
+    let csv = admin
+        .get(&format!(
+            "/verwaltung/wettbewerbe/{open}/einreichungen.csv?source=paper"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("Tablet-Kurse") && !csv.body.contains("Einkaufshilfe"));
+    let xlsx = admin
+        .get(&format!(
+            "/verwaltung/wettbewerbe/{open}/einreichungen.xlsx"
+        ))
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with("PK"), "a zip container");
+
+    let detail = admin.get("/verwaltung/einreichungen/1").await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains("erna@example.de") && detail.body.contains("07548"));
+    assert_eq!(
+        admin.get("/verwaltung/einreichungen/999").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

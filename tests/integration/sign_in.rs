@@ -424,8 +424,15 @@ async fn every_page_checks_every_role() {
             .unwrap();
         cookies.push((role, Some(session)));
     }
-    // (path, who gets it: "all", "signed-in", "admin")
+    // (path, who gets it: "all", "signed-in", "staff" (administrators and
+    // coordinators; this coordinator is assigned nothing), "admin")
     let pages = [
+        ("/verwaltung", "staff"),
+        ("/verwaltung/wettbewerbe/1", "admin"),
+        ("/verwaltung/wettbewerbe/1/einreichungen.csv", "admin"),
+        ("/verwaltung/wettbewerbe/1/einreichungen.xlsx", "admin"),
+        ("/wettbewerbe/wir-lieben-gera/einreichen", "signed-in"),
+        ("/konto/ideen", "signed-in"),
         ("/", "all"),
         ("/wettbewerbe/wir-lieben-gera", "all"),
         ("/anmelden", "all"),
@@ -450,6 +457,7 @@ async fn every_page_checks_every_role() {
                 ("all", _, _) => StatusCode::OK,
                 (_, _, false) => StatusCode::SEE_OTHER,
                 ("signed-in", _, true) => StatusCode::OK,
+                ("staff", "admin" | "coordinator", _) => StatusCode::OK,
                 ("admin", "admin", _) => StatusCode::OK,
                 _ => StatusCode::FORBIDDEN,
             };

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Attachment, Json};
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
@@ -14,7 +14,8 @@ use crate::app::AppState;
 use crate::entities::{entry, entry_attachment, entry_coauthor};
 use crate::http::problem::ApiProblem;
 use crate::services::entries::{self, EntryContent};
-use crate::services::{ServiceError, attachments, coauthors, coordinators};
+use crate::services::staff_entries::{self, EntryFilter};
+use crate::services::{ServiceError, attachments, coauthors, competitions, coordinators};
 
 pub struct EntriesApi {
     pub state: AppState,
@@ -146,7 +147,13 @@ pub enum StaffEntriesResponse {
 pub enum ExportResponse {
     /// CSV for spreadsheets (UTF-8 with BOM, semicolon-separated).
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Ok(Attachment<Vec<u8>>),
+    Csv(Attachment<Vec<u8>>),
+    /// An Excel workbook.
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Xlsx(Attachment<Vec<u8>>),
 }
 
 /// An idea that arrived by email, on paper or in the walk-in shop.
@@ -459,16 +466,30 @@ impl EntriesApi {
         Ok(RemovedResponse::Removed)
     }
 
-    /// All entries of a competition with their authors (administrators and the
-    /// competition's coordinators; never the jury).
+    /// The entries of a competition with their authors, oldest first, optionally
+    /// filtered (administrators and the competition's coordinators; never the jury).
     #[oai(path = "/competitions/:id/entries", method = "get")]
     async fn of_competition(
         &self,
         auth: StaffAuth,
         id: Path<i64>,
+        /// `draft`, `submitted` or `withdrawn`.
+        #[oai(validator(pattern = "^(draft|submitted|withdrawn)$"))]
+        status: Query<Option<String>>,
+        /// `online`, `email`, `paper` or `walk_in`.
+        #[oai(validator(pattern = "^(online|email|paper|walk_in)$"))]
+        source: Query<Option<String>>,
+        /// Words in the title, summary, receipt number, Kennzahl, author name or email.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
     ) -> Result<StaffEntriesResponse, ApiProblem> {
         coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
-        let all = entries::of_competition(&self.state.db, id.0).await?;
+        let filter = EntryFilter {
+            status: status.0,
+            source: source.0,
+            query: q.0,
+        };
+        let all = staff_entries::all(&self.state.db, id.0, &filter).await?;
         Ok(StaffEntriesResponse::Ok(Json(
             all.into_iter()
                 .map(|s| StaffEntry {
@@ -513,15 +534,31 @@ impl EntriesApi {
         )))
     }
 
-    /// The same as a CSV download for German spreadsheet programs.
+    /// All entries of a competition as a download: `csv` (UTF-8 with BOM, semicolons,
+    /// for German Excel) or `xlsx`, with the competition's own questions as columns.
     #[oai(path = "/competitions/:id/entries/export", method = "get")]
-    async fn export(&self, auth: StaffAuth, id: Path<i64>) -> Result<ExportResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
-        let all = entries::of_competition(&self.state.db, id.0).await?;
-        let csv = entries::to_csv(&all)?;
-        Ok(ExportResponse::Ok(
-            Attachment::new(csv).filename(format!("einreichungen-{}.csv", id.0)),
-        ))
+    async fn export(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        /// `csv` (the default) or `xlsx`.
+        #[oai(validator(pattern = "^(csv|xlsx)$"))]
+        format: Query<Option<String>>,
+    ) -> Result<ExportResponse, ApiProblem> {
+        let db = &self.state.db;
+        coordinators::may_manage(db, &auth.0, id.0).await?;
+        let all = staff_entries::all(db, id.0, &EntryFilter::default()).await?;
+        let form = competitions::form_of(&competitions::find(db, id.0).await?)?;
+        Ok(match format.0.as_deref() {
+            Some("xlsx") => ExportResponse::Xlsx(
+                Attachment::new(staff_entries::to_xlsx(&all, &form)?)
+                    .filename(format!("einreichungen-{}.xlsx", id.0)),
+            ),
+            _ => ExportResponse::Csv(
+                Attachment::new(staff_entries::to_csv(&all, &form)?)
+                    .filename(format!("einreichungen-{}.csv", id.0)),
+            ),
+        })
     }
 
     /// Start an entry as a draft. Send an `Idempotency-Key` so that a retried

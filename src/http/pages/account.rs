@@ -455,6 +455,7 @@ async fn render_account(
     context.insert("role", &current.user.role);
     context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
     context.insert("is_staff", &(current.user.role != sessions::ROLE_ENTRANT));
+    context.insert("is_juror", &(current.user.role == "juror"));
     context.insert("two_factor", &current.user.totp_enabled_at.is_some());
     context.insert("csrf", &current.session.csrf_token);
     context.insert("tokens", &rows);

@@ -7,6 +7,7 @@ mod entries;
 mod home;
 pub mod i18n;
 pub mod session;
+mod staff;
 mod subscriptions;
 mod view;
 
@@ -29,6 +30,7 @@ pub use entries::{
 };
 pub use home::home_page;
 use i18n::Lang;
+pub use staff::{competition_entries, dashboard, entry_detail, export_entries};
 pub use subscriptions::{
     confirm_form, confirm_subscription, subscribe, unsubscribe, unsubscribe_form,
 };
@@ -63,6 +65,9 @@ impl Pages {
             "entry_form.html",
             "my_entries.html",
             "invitation.html",
+            "staff_dashboard.html",
+            "staff_entries.html",
+            "staff_entry.html",
         ))?;
         Ok(Self { tera })
     }

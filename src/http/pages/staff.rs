@@ -1,0 +1,430 @@
+//! Staff pages: the dashboard with counts per competition and phase, the entries of
+//! a competition (filter, search, pages, CSV and XLSX), and one entry with its
+//! authors. For administrators and the competition's coordinators.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{Request, Response, handler};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::account::chosen_lang;
+use super::entries::download;
+use super::i18n::Lang;
+use super::session::{SignedIn, internal, see_other, signed_in};
+use crate::app::AppState;
+use crate::domain::roles::Role;
+use crate::domain::time;
+use crate::entities::competition;
+use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
+use crate::services::{
+    ServiceError, attachments, coauthors, competitions, coordinators, programmes,
+};
+
+/// The signed-in administrator or coordinator, or the response for everyone else.
+async fn staff(
+    req: &Request,
+    state: &AppState,
+    lang: Lang,
+) -> poem::Result<Result<SignedIn, Response>> {
+    let Some(current) = signed_in(req, state).await? else {
+        return Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code()))));
+    };
+    let role = current.user.role.parse::<Role>();
+    if !matches!(role, Ok(Role::Admin | Role::Coordinator)) {
+        return Ok(Err(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "forbidden_title",
+            "forbidden_text",
+        )));
+    }
+    if state.settings.auth.require_two_factor_for_staff && current.user.totp_enabled_at.is_none() {
+        return Ok(Err(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "two_factor_required_title",
+            "two_factor_required_text",
+        )));
+    }
+    Ok(Ok(current))
+}
+
+/// The competition if `current` manages it; a page saying no otherwise.
+async fn managed(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    id: i64,
+) -> poem::Result<Result<competition::Model, Response>> {
+    let competition = match competitions::find(&state.db, id).await {
+        Ok(found) => found,
+        Err(ServiceError::NotFound { .. }) => {
+            return Ok(Err(state.pages.message(lang, StatusCode::NOT_FOUND)));
+        }
+        Err(err) => return Err(internal(err)),
+    };
+    match coordinators::may_manage(&state.db, &current.user, id).await {
+        Ok(()) => Ok(Ok(competition)),
+        Err(ServiceError::Forbidden(_)) => Ok(Err(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "forbidden_title",
+            "forbidden_text",
+        ))),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[derive(Serialize)]
+struct CountsView {
+    draft: i64,
+    submitted: i64,
+    withdrawn: i64,
+}
+
+impl From<&staff_entries::Counts> for CountsView {
+    fn from(c: &staff_entries::Counts) -> Self {
+        Self {
+            draft: c.draft,
+            submitted: c.submitted,
+            withdrawn: c.withdrawn,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DashboardLine {
+    id: i64,
+    headline: String,
+    target_group: String,
+    state_label: &'static str,
+    counts: CountsView,
+}
+
+#[derive(Serialize)]
+struct PhaseView {
+    name: String,
+    lines: Vec<DashboardLine>,
+    total: CountsView,
+}
+
+#[derive(Deserialize)]
+pub struct LangOnly {
+    lang: Option<String>,
+}
+
+#[handler]
+pub async fn dashboard(
+    req: &Request,
+    params: Query<LangOnly>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match staff(req, &state, lang).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let (lines, per_phase) = staff_entries::dashboard(&state.db, &current.user)
+        .await
+        .map_err(internal)?;
+    let mut phases: Vec<PhaseView> = Vec::new();
+    let mut names = std::collections::HashMap::new();
+    for programme in programmes::list(&state.db).await.map_err(internal)? {
+        for phase in programmes::list_phases(&state.db, programme.id)
+            .await
+            .map_err(internal)?
+        {
+            names.insert(phase.id, format!("{}: {}", programme.name, phase.name));
+        }
+    }
+    for line in lines {
+        let phase_id = line.competition.phase_id;
+        let name = names.get(&phase_id).cloned().unwrap_or_default();
+        let view = DashboardLine {
+            id: line.competition.id,
+            headline: line.competition.headline.clone(),
+            target_group: line.competition.target_group.clone(),
+            state_label: lang.text(&format!("state_{}", line.competition.state)),
+            counts: (&line.counts).into(),
+        };
+        match phases.last_mut() {
+            Some(last) if last.name == name => last.lines.push(view),
+            _ => phases.push(PhaseView {
+                total: per_phase
+                    .get(&phase_id)
+                    .map(Into::into)
+                    .unwrap_or(CountsView {
+                        draft: 0,
+                        submitted: 0,
+                        withdrawn: 0,
+                    }),
+                name,
+                lines: vec![view],
+            }),
+        }
+    }
+    let mut context = Context::new();
+    context.insert("phases", &phases);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("staff_dashboard.html", lang, "/verwaltung", context),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    status: Option<String>,
+    source: Option<String>,
+    q: Option<String>,
+    page: Option<u64>,
+    lang: Option<String>,
+}
+
+impl ListParams {
+    fn filter(&self) -> EntryFilter {
+        let keep = |value: &Option<String>, allowed: &[&str]| {
+            value
+                .as_deref()
+                .filter(|v| allowed.contains(v))
+                .map(str::to_owned)
+        };
+        EntryFilter {
+            status: keep(&self.status, &["draft", "submitted", "withdrawn"]),
+            source: keep(&self.source, &["online", "email", "paper", "walk_in"]),
+            query: self
+                .q
+                .as_deref()
+                .map(|q| q.trim().chars().take(200).collect::<String>())
+                .filter(|q| !q.is_empty()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    status_label: &'static str,
+    source_label: &'static str,
+    receipt_number: String,
+    kennzahl: String,
+    title: String,
+    author_name: String,
+    author_email: String,
+    submitted: String,
+}
+
+fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
+    match lang {
+        Lang::De => time::format_de(at),
+        Lang::En => time::format_en(at),
+    }
+}
+
+fn row(lang: Lang, s: &StaffEntry) -> Row {
+    let e = &s.entry;
+    Row {
+        id: e.id,
+        status_label: lang.text(&format!("entry_status_{}", e.status)),
+        source_label: lang.text(&format!("source_{}", e.source)),
+        receipt_number: e.receipt_number.clone().unwrap_or_default(),
+        kennzahl: e.kennzahl.clone().unwrap_or_default(),
+        title: e.title.clone(),
+        author_name: s.author_name.clone(),
+        author_email: s.author_email.clone(),
+        submitted: e.submitted_at.map(|at| when(lang, at)).unwrap_or_default(),
+    }
+}
+
+#[handler]
+pub async fn competition_entries(
+    req: &Request,
+    id: Path<i64>,
+    params: Query<ListParams>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match staff(req, &state, lang).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let competition = match managed(&state, lang, &current, id.0).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let filter = params.filter();
+    let page = staff_entries::search(&state.db, competition.id, &filter, params.page.unwrap_or(1))
+        .await
+        .map_err(internal)?;
+    let rows: Vec<Row> = page.entries.iter().map(|s| row(lang, s)).collect();
+    // The filter as a query string, for the page links and the exports.
+    let mut query: Vec<(&str, String)> = vec![("lang", lang.code().to_owned())];
+    if let Some(status) = &filter.status {
+        query.push(("status", status.clone()));
+    }
+    if let Some(source) = &filter.source {
+        query.push(("source", source.clone()));
+    }
+    if let Some(q) = &filter.query {
+        query.push(("q", q.clone()));
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    let mut context = Context::new();
+    context.insert("competition_id", &competition.id);
+    context.insert("headline", &competition.headline);
+    context.insert("rows", &rows);
+    context.insert("total", &page.total);
+    context.insert("page", &page.page);
+    context.insert("pages", &page.pages);
+    context.insert("status", &filter.status.unwrap_or_default());
+    context.insert("source", &filter.source.unwrap_or_default());
+    context.insert("q", &filter.query.unwrap_or_default());
+    context.insert("query", &query);
+    let options = |prefix: &str, keys: &[&'static str]| -> Vec<(&'static str, &'static str)> {
+        keys.iter()
+            .map(|k| (*k, lang.text(&format!("{prefix}{k}"))))
+            .collect()
+    };
+    context.insert(
+        "status_options",
+        &options("entry_status_", &["submitted", "draft", "withdrawn"]),
+    );
+    context.insert(
+        "source_options",
+        &options("source_", &["online", "email", "paper", "walk_in"]),
+    );
+    let path = format!("/verwaltung/wettbewerbe/{}", competition.id);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("staff_entries.html", lang, &path, context),
+    ))
+}
+
+#[handler]
+pub async fn export_entries(
+    req: &Request,
+    Path((id, format)): Path<(i64, String)>,
+    params: Query<ListParams>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match staff(req, &state, lang).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let competition = match managed(&state, lang, &current, id).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let all = staff_entries::all(&state.db, competition.id, &params.filter())
+        .await
+        .map_err(internal)?;
+    let form = competitions::form_of(&competition).map_err(internal)?;
+    let name = format!("einreichungen-{}", competition.slug);
+    let (bytes, content_type, file) = match format.as_str() {
+        "einreichungen.csv" => (
+            staff_entries::to_csv(&all, &form).map_err(internal)?,
+            "text/csv; charset=utf-8",
+            format!("{name}.csv"),
+        ),
+        "einreichungen.xlsx" => (
+            staff_entries::to_xlsx(&all, &form).map_err(internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("{name}.xlsx"),
+        ),
+        _ => return Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
+    };
+    let mut response = download(&file, bytes);
+    response.headers_mut().insert(
+        poem::http::header::CONTENT_TYPE,
+        poem::http::HeaderValue::from_static(content_type),
+    );
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct Answer {
+    label: String,
+    value: String,
+}
+
+#[handler]
+pub async fn entry_detail(
+    req: &Request,
+    id: Path<i64>,
+    params: Query<LangOnly>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match staff(req, &state, lang).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let with_author = match staff_entries::one(&state.db, id.0).await {
+        Ok(found) => found,
+        Err(ServiceError::NotFound { .. }) => {
+            return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
+        }
+        Err(err) => return Err(internal(err)),
+    };
+    let found = with_author.entry.clone();
+    let competition = match managed(&state, lang, &current, found.competition_id).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let form = competitions::form_of(&competition).map_err(internal)?;
+    let answers: Vec<Answer> = form
+        .fields
+        .iter()
+        .filter_map(|f| {
+            with_author.details.get(&f.key).map(|value| Answer {
+                label: f.label.get(lang.code()).to_owned(),
+                value: value.clone(),
+            })
+        })
+        .collect();
+    let files = attachments::of_entry(&state.db, found.id)
+        .await
+        .map_err(internal)?;
+    let team = coauthors::of_entry(&state.db, found.id)
+        .await
+        .map_err(internal)?;
+    let goals: Vec<String> = serde_json::from_str(&found.goals).unwrap_or_default();
+    let mut context = Context::new();
+    context.insert("entry", &row(lang, &with_author));
+    context.insert("competition_id", &competition.id);
+    context.insert("headline", &competition.headline);
+    context.insert("summary", &found.summary);
+    context.insert("description", &found.description);
+    context.insert("goals", &goals);
+    context.insert("answers", &answers);
+    context.insert("for_minors", &form.for_minors);
+    context.insert("guardian_consent", &found.guardian_consent_at.is_some());
+    context.insert(
+        "attachments",
+        &files
+            .iter()
+            .map(|f| (f.id, f.file_name.clone()))
+            .collect::<Vec<_>>(),
+    );
+    context.insert(
+        "coauthors",
+        &team
+            .iter()
+            .map(|c| (c.name.clone(), c.email.clone(), c.accepted_at.is_some()))
+            .collect::<Vec<_>>(),
+    );
+    let path = format!("/verwaltung/einreichungen/{}", found.id);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("staff_entry.html", lang, &path, context),
+    ))
+}

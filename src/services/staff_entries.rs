@@ -1,0 +1,437 @@
+//! What staff see of the entries: the list per competition with filters and search
+//! (paged, filtered in the database, so it stays fast as entries grow), counts per
+//! competition and phase for the dashboard, and exports as CSV and XLSX. Staff see
+//! the authors; the jury never reads from here.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+};
+
+use super::{ServiceError, competitions};
+use crate::domain::entry_form::EntryForm;
+use crate::domain::roles::Role;
+use crate::entities::{competition, competition_coordinator, entry, entry_author, user};
+
+/// An entry with its author, for staff (never for the jury).
+pub struct StaffEntry {
+    pub entry: entry::Model,
+    pub author_name: String,
+    pub author_email: String,
+    /// All answers to the entry form.
+    pub details: BTreeMap<String, String>,
+}
+
+/// Which entries of a competition to show.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    /// `draft`, `submitted` or `withdrawn`; none: all.
+    pub status: Option<String>,
+    /// `online`, `email`, `paper` or `walk_in`; none: all.
+    pub source: Option<String>,
+    /// Words in the title, summary, receipt number, Kennzahl, author name or email.
+    pub query: Option<String>,
+}
+
+/// One page of a filtered list.
+pub struct EntryPage {
+    pub entries: Vec<StaffEntry>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+}
+
+pub const PAGE_SIZE: u64 = 50;
+
+fn map_of(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// `LOWER(column) LIKE '%needle%'`, the same on SQLite and PostgreSQL.
+fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Expr {
+    let escaped = needle
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_orm::sea_query::ExprTrait::like(
+        Expr::expr(Func::lower(Expr::col(column))),
+        sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
+    )
+}
+
+fn filtered(
+    competition_id: i64,
+    filter: &EntryFilter,
+    matching_authors: Option<Vec<i64>>,
+) -> sea_orm::Select<entry::Entity> {
+    let mut query = entry::Entity::find().filter(entry::Column::CompetitionId.eq(competition_id));
+    if let Some(status) = &filter.status {
+        query = query.filter(entry::Column::Status.eq(status.as_str()));
+    }
+    if let Some(source) = &filter.source {
+        query = query.filter(entry::Column::Source.eq(source.as_str()));
+    }
+    if let Some(needle) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        let mut any = Condition::any()
+            .add(contains((entry::Entity, entry::Column::Title), needle))
+            .add(contains((entry::Entity, entry::Column::Summary), needle))
+            .add(contains(
+                (entry::Entity, entry::Column::ReceiptNumber),
+                needle,
+            ))
+            .add(entry::Column::Kennzahl.eq(needle));
+        if let Some(ids) = matching_authors {
+            any = any.add(entry::Column::Id.is_in(ids));
+        }
+        query = query.filter(any);
+    }
+    query
+}
+
+/// Entries whose author's name or email contains the search words.
+async fn entries_by_author(
+    db: &DatabaseConnection,
+    competition_id: i64,
+    needle: &str,
+) -> Result<Vec<i64>, ServiceError> {
+    let people: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(contains((user::Entity, user::Column::Email), needle))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let of_competition = entry::Entity::find()
+        .select_only()
+        .column(entry::Column::Id)
+        .filter(entry::Column::CompetitionId.eq(competition_id))
+        .into_query();
+    Ok(entry_author::Entity::find()
+        .select_only()
+        .column(entry_author::Column::EntryId)
+        .filter(entry_author::Column::EntryId.in_subquery(of_competition))
+        .filter(
+            Condition::any()
+                .add(contains(
+                    (entry_author::Entity, entry_author::Column::ContactName),
+                    needle,
+                ))
+                .add(entry_author::Column::UserId.is_in(people)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+async fn with_authors(
+    db: &DatabaseConnection,
+    found: Vec<entry::Model>,
+) -> Result<Vec<StaffEntry>, ServiceError> {
+    let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
+    let authors: HashMap<i64, entry_author::Model> = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.entry_id, a))
+        .collect();
+    let user_ids: Vec<i64> = authors.values().map(|a| a.user_id).collect();
+    let emails: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.email))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|entry| {
+            let author = authors.get(&entry.id);
+            let mut details = map_of(&entry.details);
+            if let Some(author) = author {
+                details.extend(map_of(&author.details));
+            }
+            StaffEntry {
+                details,
+                author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
+                author_email: author
+                    .and_then(|a| emails.get(&a.user_id).cloned())
+                    .unwrap_or_default(),
+                entry,
+            }
+        })
+        .collect())
+}
+
+/// One page (from 1) of a competition's entries matching `filter`, oldest first.
+pub async fn search(
+    db: &DatabaseConnection,
+    competition_id: i64,
+    filter: &EntryFilter,
+    page: u64,
+) -> Result<EntryPage, ServiceError> {
+    competitions::find(db, competition_id).await?;
+    let authors = match filter.query.as_deref().map(str::trim) {
+        Some(needle) if !needle.is_empty() => {
+            Some(entries_by_author(db, competition_id, needle).await?)
+        }
+        _ => None,
+    };
+    let paginator = filtered(competition_id, filter, authors)
+        .order_by_asc(entry::Column::Id)
+        .paginate(db, PAGE_SIZE);
+    let counts = paginator.num_items_and_pages().await?;
+    let page = page.clamp(1, counts.number_of_pages.max(1));
+    let found = paginator.fetch_page(page - 1).await?;
+    Ok(EntryPage {
+        entries: with_authors(db, found).await?,
+        total: counts.number_of_items,
+        page,
+        pages: counts.number_of_pages.max(1),
+    })
+}
+
+/// One entry with its author (the caller checks that staff may see it).
+pub async fn one(db: &DatabaseConnection, entry_id: i64) -> Result<StaffEntry, ServiceError> {
+    let found = entry::Entity::find_by_id(entry_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", entry_id))?;
+    with_authors(db, vec![found])
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found("entry", entry_id))
+}
+
+/// Every entry of a competition matching `filter`, oldest first (for exports).
+pub async fn all(
+    db: &DatabaseConnection,
+    competition_id: i64,
+    filter: &EntryFilter,
+) -> Result<Vec<StaffEntry>, ServiceError> {
+    competitions::find(db, competition_id).await?;
+    let authors = match filter.query.as_deref().map(str::trim) {
+        Some(needle) if !needle.is_empty() => {
+            Some(entries_by_author(db, competition_id, needle).await?)
+        }
+        _ => None,
+    };
+    let found = filtered(competition_id, filter, authors)
+        .order_by_asc(entry::Column::Id)
+        .all(db)
+        .await?;
+    with_authors(db, found).await
+}
+
+/// Entries of one competition by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub draft: i64,
+    pub submitted: i64,
+    pub withdrawn: i64,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.draft += other.draft;
+        self.submitted += other.submitted;
+        self.withdrawn += other.withdrawn;
+    }
+}
+
+/// A line of the dashboard.
+pub struct CompetitionCounts {
+    pub competition: competition::Model,
+    pub counts: Counts,
+}
+
+/// Counts per competition the staff member manages (all for administrators), in
+/// programme order, and totals per phase id. One grouped query, however many entries.
+pub async fn dashboard(
+    db: &DatabaseConnection,
+    staff: &user::Model,
+) -> Result<(Vec<CompetitionCounts>, BTreeMap<i64, Counts>), ServiceError> {
+    let mut visible = competitions::list(db, true).await?;
+    if staff.role.parse::<Role>() != Ok(Role::Admin) {
+        let assigned: Vec<i64> = competition_coordinator::Entity::find()
+            .filter(competition_coordinator::Column::UserId.eq(staff.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.competition_id)
+            .collect();
+        visible.retain(|c| assigned.contains(&c.id));
+    }
+    let rows: Vec<(i64, String, i64)> = entry::Entity::find()
+        .select_only()
+        .column(entry::Column::CompetitionId)
+        .column(entry::Column::Status)
+        .column_as(entry::Column::Id.count(), "n")
+        .group_by(entry::Column::CompetitionId)
+        .group_by(entry::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut per_phase: BTreeMap<i64, Counts> = BTreeMap::new();
+    let lines = visible
+        .into_iter()
+        .map(|competition| {
+            let mut counts = Counts::default();
+            for (_, status, n) in rows.iter().filter(|(id, _, _)| *id == competition.id) {
+                match status.as_str() {
+                    "draft" => counts.draft = *n,
+                    "submitted" => counts.submitted = *n,
+                    _ => counts.withdrawn = *n,
+                }
+            }
+            per_phase
+                .entry(competition.phase_id)
+                .or_default()
+                .add(&counts);
+            CompetitionCounts {
+                competition,
+                counts,
+            }
+        })
+        .collect();
+    Ok((lines, per_phase))
+}
+
+/// The columns of an export: fixed ones, then the competition's own questions.
+fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header: Vec<String> = [
+        "Nr.",
+        "Status",
+        "Herkunft",
+        "Eingangsnummer",
+        "Kennzahl",
+        "Titel",
+        "Kurzbeschreibung",
+        "Beschreibung",
+        "Ziele",
+        "Eingereicht",
+        "Name",
+        "E-Mail",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(form.fields.iter().map(|f| f.label.de.clone()));
+    if form.for_minors {
+        header.push("Einwilligung Erziehungsberechtigte".into());
+    }
+    let rows = entries
+        .iter()
+        .map(|s| {
+            let e = &s.entry;
+            let goals: Vec<String> = serde_json::from_str(&e.goals).unwrap_or_default();
+            let mut row = vec![
+                e.id.to_string(),
+                e.status.clone(),
+                e.source.clone(),
+                e.receipt_number.clone().unwrap_or_default(),
+                e.kennzahl.clone().unwrap_or_default(),
+                e.title.clone(),
+                e.summary.clone(),
+                e.description.clone(),
+                goals.join(", "),
+                e.submitted_at
+                    .map(crate::domain::time::format_de)
+                    .unwrap_or_default(),
+                s.author_name.clone(),
+                s.author_email.clone(),
+            ];
+            row.extend(
+                form.fields
+                    .iter()
+                    .map(|f| s.details.get(&f.key).cloned().unwrap_or_default()),
+            );
+            if form.for_minors {
+                row.push(
+                    if e.guardian_consent_at.is_some() {
+                        "ja"
+                    } else {
+                        "nein"
+                    }
+                    .into(),
+                );
+            }
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// A cell a spreadsheet will not run as a formula.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The entries as CSV for German spreadsheet programs: UTF-8 with a byte order
+/// mark, semicolons, and no cell that a spreadsheet would run as a formula.
+pub fn to_csv(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
+    let (header, rows) = table(entries, form);
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        writer.write_record(&header).map_err(io)?;
+        for row in rows {
+            writer
+                .write_record(row.iter().map(|cell| inert(cell)))
+                .map_err(io)?;
+        }
+        writer
+            .flush()
+            .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// The entries as an Excel workbook: text cells only (nothing is evaluated), a
+/// bold, frozen header row and a filter on every column.
+pub fn to_xlsx(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
+    let (header, rows) = table(entries, form);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Einreichungen").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    for (col, title) in header.iter().enumerate() {
+        let col = col as u16;
+        sheet
+            .write_string_with_format(0, col, title, &bold)
+            .map_err(failed)?;
+        sheet.set_column_width(col, 18).map_err(failed)?;
+    }
+    for (row, cells) in rows.iter().enumerate() {
+        for (col, cell) in cells.iter().enumerate() {
+            // At most 32,767 characters fit in a cell.
+            let cell: String = cell.chars().take(32_767).collect();
+            sheet
+                .write_string(row as u32 + 1, col as u16, &cell)
+                .map_err(failed)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    let last_col = header.len().saturating_sub(1) as u16;
+    sheet
+        .autofilter(0, 0, rows.len() as u32, last_col)
+        .map_err(failed)?;
+    workbook.save_to_buffer().map_err(failed)
+}
