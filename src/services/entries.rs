@@ -18,7 +18,9 @@ use super::notifications::competition_facts;
 use super::{Actor, ServiceError, competitions, outbox, programmes};
 use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
 use crate::domain::entry_form::{Answers, Completeness};
-use crate::entities::{entry, entry_author, entry_coauthor, entry_version, idempotency_key, user};
+use crate::entities::{
+    competition, entry, entry_author, entry_coauthor, entry_version, idempotency_key, user,
+};
 
 /// What an entrant writes.
 #[derive(Debug, Clone, Default)]
@@ -57,15 +59,13 @@ pub enum Membership {
 
 /// Checks the answers against the competition's form; `Submit` also demands the
 /// required fields, the eligibility rules and (for children) guardian consent.
-async fn check_answers(
-    conn: &impl ConnectionTrait,
-    competition_id: i64,
+fn check_answers(
+    competition: &competition::Model,
     details: &BTreeMap<String, String>,
     guardian_consent: bool,
     completeness: Completeness,
 ) -> Result<Answers, ServiceError> {
-    let competition = competitions::find(conn, competition_id).await?;
-    let form = competitions::form_of(&competition)?;
+    let form = competitions::form_of(competition)?;
     form.check(details, guardian_consent, completeness)
         .map_err(ServiceError::Fields)
 }
@@ -121,10 +121,12 @@ fn status_of(model: &entry::Model) -> Result<EntryStatus, ServiceError> {
 /// Goals must be among the programme's (when it names any).
 async fn check_goals(
     conn: &impl ConnectionTrait,
-    competition_id: i64,
+    competition: &competition::Model,
     goals: &[String],
 ) -> Result<(), ServiceError> {
-    let competition = competitions::find(conn, competition_id).await?;
+    if goals.is_empty() {
+        return Ok(());
+    }
     let programme = programmes::find(conn, competition.programme_id).await?;
     let allowed: Vec<String> = serde_json::from_str(&programme.goals).unwrap_or_default();
     if let Some(unknown) = goals
@@ -143,26 +145,28 @@ async fn check_goals(
     Ok(())
 }
 
-/// Checks the rule for `action` against the competition at `now`.
+/// Checks the rule for `action` against the competition at `now`; returns the
+/// competition and the entry's status afterwards.
 async fn check(
     conn: &impl ConnectionTrait,
     competition_id: i64,
     action: EntryAction,
     status: Option<EntryStatus>,
     now: DateTime<Utc>,
-) -> Result<EntryStatus, ServiceError> {
+) -> Result<(competition::Model, EntryStatus), ServiceError> {
     let competition = competitions::find(conn, competition_id).await?;
     let state = competitions::state_of(&competition)?;
     if !state.is_public() {
         return Err(ServiceError::not_found("competition", competition_id));
     }
-    Ok(rules::decide(
+    let next = rules::decide(
         action,
         status,
         state,
         competitions::window_of(&competition),
         now,
-    )?)
+    )?;
+    Ok((competition, next))
 }
 
 /// Whether the entry may still change now (open competition, before the deadline,
@@ -198,16 +202,14 @@ pub async fn create(
     {
         return find_own(db, author, done).await;
     }
-    check(db, competition_id, EntryAction::Create, None, now).await?;
-    check_goals(db, competition_id, &content.goals).await?;
+    let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
+    check_goals(db, &competition, &content.goals).await?;
     let answers = check_answers(
-        db,
-        competition_id,
+        &competition,
         &content.details,
         content.guardian_consent,
         Completeness::Draft,
-    )
-    .await?;
+    )?;
     let txn = db.begin().await?;
     let created = entry::ActiveModel {
         competition_id: Set(competition_id),
@@ -408,7 +410,7 @@ pub async fn update(
     content: EntryContent,
 ) -> Result<entry::Model, ServiceError> {
     let current = find_own(db, person, id).await?;
-    let status = check(
+    let (competition, status) = check(
         db,
         current.competition_id,
         EntryAction::Edit,
@@ -416,20 +418,18 @@ pub async fn update(
         now,
     )
     .await?;
-    check_goals(db, current.competition_id, &content.goals).await?;
+    check_goals(db, &competition, &content.goals).await?;
     let completeness = if status == EntryStatus::Submitted {
         Completeness::Submit
     } else {
         Completeness::Draft
     };
     let answers = check_answers(
-        db,
-        current.competition_id,
+        &competition,
         &content.details,
         content.guardian_consent,
         completeness,
-    )
-    .await?;
+    )?;
     let consent_at = match (content.guardian_consent, current.guardian_consent_at) {
         (false, _) => None,
         (true, Some(earlier)) => Some(earlier),
@@ -501,7 +501,7 @@ pub async fn submit(
     if status_of(&current)? == EntryStatus::Submitted {
         return Ok(current);
     }
-    check(
+    let (competition, _) = check(
         db,
         current.competition_id,
         EntryAction::Submit,
@@ -510,13 +510,11 @@ pub async fn submit(
     )
     .await?;
     check_answers(
-        db,
-        current.competition_id,
+        &competition,
         &answers_of(db, &current).await?,
         current.guardian_consent_at.is_some(),
         Completeness::Submit,
-    )
-    .await?;
+    )?;
     for _ in 0..10 {
         let kennzahl = rules::kennzahl(rand::rng().random());
         match try_submit(db, now, person, &current, &kennzahl, public_url).await {
@@ -693,6 +691,153 @@ async fn notify(
 /// How an idea that staff record reached the city.
 pub const STAFF_SOURCES: [&str; 3] = ["email", "paper", "walk_in"];
 
+/// A new entry that is submitted at once (online in one request, or by staff).
+struct NewSubmission<'a> {
+    competition: &'a competition::Model,
+    content: &'a EntryContent,
+    answers: &'a Answers,
+    /// `online`, `email`, `paper` or `walk_in`.
+    source: &'a str,
+    contact_name: &'a str,
+}
+
+/// Inserts the entry as submitted with a fresh Kennzahl and its receipt number, its
+/// author and first kept version, inside the caller's transaction.
+async fn insert_submitted(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    entrant: &user::Model,
+    new: &NewSubmission<'_>,
+) -> Result<entry::Model, ServiceError> {
+    let content = new.content;
+    let kennzahl = rules::kennzahl(rand::rng().random());
+    let created = entry::ActiveModel {
+        competition_id: Set(new.competition.id),
+        status: Set(EntryStatus::Submitted.as_str().to_owned()),
+        title: Set(content.title.clone()),
+        summary: Set(content.summary.clone()),
+        description: Set(content.description.clone()),
+        goals: Set(json!(content.goals).to_string()),
+        kennzahl: Set(Some(kennzahl)),
+        receipt_number: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(Some(now)),
+        withdrawn_at: Set(None),
+        source: Set(new.source.to_owned()),
+        details: Set(json_of(&new.answers.jury)),
+        guardian_consent_at: Set(content.guardian_consent.then_some(now)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let receipt = format!("{}-{:02}-{:05}", now.year(), new.competition.id, created.id);
+    let mut numbered: entry::ActiveModel = created.into();
+    numbered.receipt_number = Set(Some(receipt));
+    let submitted = numbered.update(txn).await?;
+    entry_author::ActiveModel {
+        entry_id: Set(submitted.id),
+        user_id: Set(entrant.id),
+        contact_name: Set(new.contact_name.trim().to_owned()),
+        details: Set(json_of(&new.answers.identity)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    save_version(txn, now, submitted.id, 1, content, &new.answers.jury).await?;
+    Ok(submitted)
+}
+
+/// Runs `attempt` again when it failed on a unique index: a Kennzahl that another
+/// entry drew at the same moment (one in a million per entry).
+async fn retrying_collisions<F, Fut>(mut attempt: F) -> Result<entry::Model, ServiceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<entry::Model, ServiceError>>,
+{
+    for _ in 0..10 {
+        match attempt().await {
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
+            outcome => return outcome,
+        }
+    }
+    Err(ServiceError::Concurrent("the Kennzahl"))
+}
+
+/// Creates and submits an entry in one request, in one transaction: receipt number,
+/// Kennzahl, first version, audit row and receipt email. With an idempotency key, a
+/// repeated request answers with the entry the first one created.
+pub async fn submit_new(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    author: &user::Model,
+    competition_id: i64,
+    content: EntryContent,
+    idempotency: Option<&str>,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    if let Some(key) = idempotency
+        && let Some(done) = earlier(db, author.id, key).await?
+    {
+        return find_own(db, author, done).await;
+    }
+    let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
+    check_goals(db, &competition, &content.goals).await?;
+    let answers = check_answers(
+        &competition,
+        &content.details,
+        content.guardian_consent,
+        Completeness::Submit,
+    )?;
+    let new = NewSubmission {
+        competition: &competition,
+        content: &content,
+        answers: &answers,
+        source: "online",
+        contact_name: &author.display_name,
+    };
+    let outcome = retrying_collisions(|| async {
+        let txn = db.begin().await?;
+        let submitted = insert_submitted(&txn, now, author, &new).await?;
+        if let Some(key) = idempotency {
+            idempotency_key::ActiveModel {
+                user_id: Set(author.id),
+                key: Set(key.to_owned()),
+                operation: Set("entry.submit_new".to_owned()),
+                result_id: Set(submitted.id),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let details = json!({ "receipt_number": submitted.receipt_number });
+        audit::record(
+            &txn,
+            now,
+            entry_audit(
+                Actor::User(author.id),
+                "entry.submitted",
+                &submitted,
+                details,
+            ),
+        )
+        .await?;
+        notify(&txn, now, author, &submitted, "entry.submitted", public_url).await?;
+        txn.commit().await?;
+        Ok(submitted)
+    })
+    .await;
+    // The same request raced us and won: answer with its entry.
+    if let (Err(_), Some(key)) = (&outcome, idempotency)
+        && let Some(done) = earlier(db, author.id, key).await?
+    {
+        return find_own(db, author, done).await;
+    }
+    outcome
+}
+
 /// Records and submits an idea that arrived by email, on paper or in the walk-in
 /// shop, in one transaction. The entrant's account is found or created by email
 /// address and gets the same receipt as online; the audit names the staff member.
@@ -715,105 +860,66 @@ pub async fn enter_on_behalf(
         ));
     }
     let email = super::subscriptions::parse_email(email)?;
-    check(db, competition_id, EntryAction::Create, None, now).await?;
-    check_goals(db, competition_id, &content.goals).await?;
+    let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
+    check_goals(db, &competition, &content.goals).await?;
     let answers = check_answers(
-        db,
-        competition_id,
+        &competition,
         &content.details,
         content.guardian_consent,
         Completeness::Submit,
-    )
-    .await?;
-    // A Kennzahl no entry of the competition has yet.
-    let taken: Vec<Option<String>> = entry::Entity::find()
-        .filter(entry::Column::CompetitionId.eq(competition_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.kennzahl)
-        .collect();
-    let kennzahl = loop {
-        let candidate = rules::kennzahl(rand::rng().random());
-        if !taken.contains(&Some(candidate.clone())) {
-            break candidate;
-        }
+    )?;
+    let new = NewSubmission {
+        competition: &competition,
+        content: &content,
+        answers: &answers,
+        source,
+        contact_name: name,
     };
-
-    let txn = db.begin().await?;
-    let entrant = match user::Entity::find()
-        .filter(user::Column::Email.eq(&email))
-        .one(&txn)
-        .await?
-    {
-        Some(existing) => existing,
-        None => user::ActiveModel {
-            email: Set(email.clone()),
-            display_name: Set(name.trim().to_owned()),
-            role: Set(super::sessions::ROLE_ENTRANT.to_owned()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|err| super::error::duplicate_or(err, "user", "email", &email))?,
-    };
-    let created = entry::ActiveModel {
-        competition_id: Set(competition_id),
-        status: Set(EntryStatus::Submitted.as_str().to_owned()),
-        title: Set(content.title.clone()),
-        summary: Set(content.summary.clone()),
-        description: Set(content.description.clone()),
-        goals: Set(json!(content.goals).to_string()),
-        kennzahl: Set(Some(kennzahl)),
-        receipt_number: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        submitted_at: Set(Some(now)),
-        withdrawn_at: Set(None),
-        source: Set(source.to_owned()),
-        details: Set(json_of(&answers.jury)),
-        guardian_consent_at: Set(content.guardian_consent.then_some(now)),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let receipt = format!("{}-{:02}-{:05}", now.year(), competition_id, created.id);
-    let mut numbered: entry::ActiveModel = created.into();
-    numbered.receipt_number = Set(Some(receipt.clone()));
-    let submitted = numbered.update(&txn).await?;
-    entry_author::ActiveModel {
-        entry_id: Set(submitted.id),
-        user_id: Set(entrant.id),
-        contact_name: Set(name.trim().to_owned()),
-        details: Set(json_of(&answers.identity)),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    save_version(&txn, now, submitted.id, 1, &content, &answers.jury).await?;
-    let details = json!({ "source": source, "entrant": entrant.id, "receipt_number": receipt });
-    audit::record(
-        &txn,
-        now,
-        entry_audit(
-            Actor::User(staff.id),
-            "entry.entered_on_behalf",
+    retrying_collisions(|| async {
+        let txn = db.begin().await?;
+        let entrant = match user::Entity::find()
+            .filter(user::Column::Email.eq(&email))
+            .one(&txn)
+            .await?
+        {
+            Some(existing) => existing,
+            None => user::ActiveModel {
+                email: Set(email.clone()),
+                display_name: Set(name.trim().to_owned()),
+                role: Set(super::sessions::ROLE_ENTRANT.to_owned()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|err| super::error::duplicate_or(err, "user", "email", &email))?,
+        };
+        let submitted = insert_submitted(&txn, now, &entrant, &new).await?;
+        let details = json!({
+            "source": source, "entrant": entrant.id, "receipt_number": submitted.receipt_number,
+        });
+        audit::record(
+            &txn,
+            now,
+            entry_audit(
+                Actor::User(staff.id),
+                "entry.entered_on_behalf",
+                &submitted,
+                details,
+            ),
+        )
+        .await?;
+        notify(
+            &txn,
+            now,
+            &entrant,
             &submitted,
-            details,
-        ),
-    )
-    .await?;
-    notify(
-        &txn,
-        now,
-        &entrant,
-        &submitted,
-        "entry.submitted",
-        public_url,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(submitted)
+            "entry.submitted",
+            public_url,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(submitted)
+    })
+    .await
 }

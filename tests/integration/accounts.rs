@@ -57,6 +57,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/admin/users", Access::Admin),
     ("PATCH", "/admin/users/{id}", Access::Admin),
     ("POST", "/competitions/{id}/entries", Access::AnyUser),
+    ("POST", "/competitions/{id}/submissions", Access::AnyUser),
     ("GET", "/competitions/{id}/entries", Access::Admin),
     ("GET", "/me/entries", Access::AnyUser),
     ("GET", "/entries/{id}", Access::AnyUser),

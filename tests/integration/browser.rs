@@ -240,18 +240,9 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     type_text(&client, "Alle Ladesäulen der Stadt auf einer Karte.").await;
     tab_to(&client, "goal-1").await;
     press(&client, ' ').await;
-    let button = "document.activeElement.tagName === 'BUTTON'";
-    for _ in 0..10 {
-        if client
-            .execute(&format!("return {button}"), vec![])
-            .await
-            .unwrap()
-            == json!(true)
-        {
-            break;
-        }
-        press(&client, '\u{E004}').await;
-    }
+    tab_to(&client, "detail_organisation").await;
+    type_text(&client, "Stadtwerke-Start-up GmbH").await;
+    tab_to_button(&client, "Entwurf speichern").await;
     press(&client, '\u{E007}').await;
     // Wait for the browser to arrive on the draft's page.
     for _ in 0..100 {
@@ -274,6 +265,45 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     assert!(violations.is_empty(), "entry page: {violations:#?}");
     assert_eq!(app.count("entries").await, 1);
 
+    // Submitting without the postcode: the summary of what to fix, accessible too.
+    tab_to_button(&client, "Jetzt verbindlich einreichen").await;
+    press(&client, '\u{E007}').await;
+    let summary = client
+        .wait()
+        .for_element(Locator::Css(".error-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Postleitzahl"), "{summary}");
+    let violations = axe_violations(&client).await;
+    assert!(
+        violations.is_empty(),
+        "entry page with errors: {violations:#?}"
+    );
+    // The link in the summary leads the keyboard to the field.
+    client
+        .find(Locator::Css(".error-summary a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let focused = client
+        .execute("return location.hash", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, json!("#detail_postcode"));
+    assert_eq!(app.count("entries WHERE status = 'draft'").await, 1);
+
+    // The staff pages pass too.
+    for page in ["/verwaltung?lang=de", "/verwaltung/wettbewerbe/1?lang=de"] {
+        client.goto(&app.url(page)).await.unwrap();
+        let violations = axe_violations(&client).await;
+        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    }
+
     client.close().await.unwrap();
 }
 
@@ -292,6 +322,18 @@ async fn type_text(client: &Client, text: &str) {
             .then(KeyAction::Up { value: c });
     }
     client.perform_actions(keys).await.unwrap();
+}
+
+/// Presses Tab until the button labelled `label` has the focus.
+async fn tab_to_button(client: &Client, label: &str) {
+    let script = "return document.activeElement.tagName === 'BUTTON' ? document.activeElement.textContent.trim() : ''";
+    for _ in 0..60 {
+        if client.execute(script, vec![]).await.unwrap() == json!(label) {
+            return;
+        }
+        press(client, '\u{E004}').await;
+    }
+    panic!("Tab never reached the button {label}");
 }
 
 /// Presses Tab until the element with `id` has the focus.

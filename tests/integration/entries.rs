@@ -665,3 +665,74 @@ async fn school_classes_answer_their_fields_and_childrens_names_stay_private() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_idea_is_submitted_in_one_request_exactly_once() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let families = app.competition("familien-familienfreundlichkeit").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    let path = format!("/api/competitions/{families}/submissions");
+
+    // Not eligible yet: nothing is stored.
+    let (status, problem, _) = app
+        .request(Method::POST, &path, Some(idea("Wickeltische")), Some(&anna))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "postcode");
+    assert_eq!(app.count("entries").await, 0);
+
+    let mut body = idea("Wickeltische in allen Ämtern");
+    body["details"] = json!({ "postcode": "07551" });
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&anna)
+            .header("Idempotency-Key", "wickeltische-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        answers.push(response.json::<Value>().await.unwrap());
+    }
+    assert_eq!(
+        answers[0]["id"], answers[1]["id"],
+        "a retry submits nothing twice"
+    );
+    assert_eq!(answers[0]["status"], "submitted");
+    assert_eq!(answers[0]["details"]["postcode"], "07551");
+    let receipt = answers[0]["receipt_number"].as_str().unwrap().to_owned();
+    assert_eq!(app.count("entries").await, 1);
+    assert_eq!(app.count("entry_versions").await, 1);
+    app.deliver().await;
+    let mails = smtp.wait_for(2, std::time::Duration::from_secs(10)).await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| String::from_utf8_lossy(&m.data).contains(&receipt))
+            .count(),
+        1,
+        "one receipt"
+    );
+
+    // A closed competition takes nothing.
+    app.move_clock_to(berlin("2020-11-21T00:00")).await;
+    let response = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&anna)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(app.count("entries").await, 1);
+}

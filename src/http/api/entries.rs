@@ -588,6 +588,36 @@ impl EntriesApi {
         )))
     }
 
+    /// Create and submit an idea in one request: the answer carries the receipt
+    /// number and the Kennzahl, and a receipt email is sent. Send an
+    /// `Idempotency-Key` so that a retried request never submits twice.
+    #[oai(path = "/competitions/:id/submissions", method = "post")]
+    async fn submit_new(
+        &self,
+        auth: UserAuth,
+        id: Path<i64>,
+        /// Any unique value per intended entry, e.g. a UUID.
+        #[oai(name = "Idempotency-Key", validator(max_length = 100))]
+        idempotency_key: Header<Option<String>>,
+        body: Json<EntryBody>,
+    ) -> Result<CreateEntryResponse, ApiProblem> {
+        let state = &self.state;
+        let submitted = entries::submit_new(
+            &state.db,
+            state.now(),
+            &auth.0,
+            id.0,
+            body.0.content(),
+            idempotency_key.0.as_deref(),
+            &state.settings.server.public_url,
+        )
+        .await?;
+        state.changed();
+        Ok(CreateEntryResponse::Created(Json(
+            Entry::load(&state.db, submitted).await?,
+        )))
+    }
+
     /// The caller's entries.
     #[oai(path = "/me/entries", method = "get")]
     async fn mine(&self, auth: UserAuth) -> Result<EntriesResponse, ApiProblem> {
