@@ -34,6 +34,8 @@ pub struct StateInner {
     pub mailer: Mailer,
     pub catalogue: CatalogueCache,
     pub limiter: crate::http::rate_limit::RateLimiter,
+    /// Hot-path writes, with group commit on SQLite.
+    pub writes: crate::services::writes::Writes,
     /// Where attachment files are kept.
     pub files: crate::services::attachments::FileStore,
     /// Wakes the email worker when this process queued something.
@@ -74,6 +76,7 @@ impl AppState {
                 tracing::info!(folder = %dir.display(), "no SMTP server configured: email is written to files")
             }
         }
+        let writes = crate::services::writes::Writes::for_database(&db);
         Ok(Self(Arc::new(StateInner {
             db,
             clock,
@@ -83,6 +86,7 @@ impl AppState {
             catalogue: CatalogueCache::new(CATALOGUE_TTL),
             limiter: Default::default(),
             files: crate::services::attachments::FileStore::new(&settings.attachments.dir),
+            writes,
             wake: Notify::new(),
             settings,
         })))
@@ -90,6 +94,12 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Email was queued (an entry, an account, a subscription): the worker should
+    /// send it now. The public catalogue is not affected.
+    pub fn queued(&self) {
+        self.wake.notify_one();
     }
 
     /// Something changed: public reads must not serve what was cached before, and

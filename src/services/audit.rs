@@ -1,7 +1,7 @@
 //! The append-only audit log.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::Value;
 
 use super::Actor;
@@ -25,7 +25,7 @@ pub async fn record(
     at: DateTime<Utc>,
     entry: AuditRecord<'_>,
 ) -> Result<(), sea_orm::DbErr> {
-    audit_entry::ActiveModel {
+    let row = audit_entry::ActiveModel {
         occurred_at: Set(at),
         actor: Set(entry.actor.label()),
         actor_user_id: Set(entry.actor.user_id()),
@@ -37,8 +37,9 @@ pub async fn record(
         reason: Set(entry.reason.map(str::to_owned)),
         details: Set(entry.details.to_string()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map(drop)
+    };
+    audit_entry::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map(drop)
 }

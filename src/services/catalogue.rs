@@ -75,6 +75,11 @@ impl Catalogue {
         })
     }
 
+    pub fn by_id(&self, id: i64) -> Option<Placed<'_>> {
+        self.competitions()
+            .find(|placed| placed.competition.id == id)
+    }
+
     pub fn by_slug(&self, slug: &str) -> Option<Placed<'_>> {
         self.competitions()
             .find(|placed| placed.competition.slug == slug)

@@ -13,13 +13,16 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::audit::{self, AuditRecord};
+use super::catalogue::Catalogue;
 use super::error::is_unique_violation;
 use super::notifications::competition_facts;
+use super::writes::Writes;
 use super::{Actor, ServiceError, competitions, outbox, programmes};
 use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
 use crate::domain::entry_form::{Answers, Completeness};
 use crate::entities::{
-    competition, entry, entry_author, entry_coauthor, entry_version, idempotency_key, user,
+    competition, entry, entry_author, entry_coauthor, entry_version, idempotency_key, programme,
+    user,
 };
 
 /// What an entrant writes.
@@ -128,6 +131,11 @@ async fn check_goals(
         return Ok(());
     }
     let programme = programmes::find(conn, competition.programme_id).await?;
+    goals_of_programme(&programme, goals)
+}
+
+/// Goals must be among the programme's (when it names any).
+fn goals_of_programme(programme: &programme::Model, goals: &[String]) -> Result<(), ServiceError> {
     let allowed: Vec<String> = serde_json::from_str(&programme.goals).unwrap_or_default();
     if let Some(unknown) = goals
         .iter()
@@ -155,18 +163,28 @@ async fn check(
     now: DateTime<Utc>,
 ) -> Result<(competition::Model, EntryStatus), ServiceError> {
     let competition = competitions::find(conn, competition_id).await?;
-    let state = competitions::state_of(&competition)?;
+    let next = decide(&competition, action, status, now)?;
+    Ok((competition, next))
+}
+
+/// The entry rule for `action` in `competition` at `now`.
+fn decide(
+    competition: &competition::Model,
+    action: EntryAction,
+    status: Option<EntryStatus>,
+    now: DateTime<Utc>,
+) -> Result<EntryStatus, ServiceError> {
+    let state = competitions::state_of(competition)?;
     if !state.is_public() {
-        return Err(ServiceError::not_found("competition", competition_id));
+        return Err(ServiceError::not_found("competition", competition.id));
     }
-    let next = rules::decide(
+    Ok(rules::decide(
         action,
         status,
         state,
-        competitions::window_of(&competition),
+        competitions::window_of(competition),
         now,
-    )?;
-    Ok((competition, next))
+    )?)
 }
 
 /// Whether the entry may still change now (open competition, before the deadline,
@@ -378,15 +396,16 @@ async fn save_version(
     content: &EntryContent,
     jury: &BTreeMap<String, String>,
 ) -> Result<(), ServiceError> {
-    entry_version::ActiveModel {
+    let row = entry_version::ActiveModel {
         entry_id: Set(entry_id),
         version: Set(version),
         content: Set(content.version_json(jury).to_string()),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    };
+    entry_version::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 
@@ -643,10 +662,48 @@ async fn notify(
 ) -> Result<(), ServiceError> {
     let competition = competitions::find(txn, entry.competition_id).await?;
     let programme = programmes::find(txn, competition.programme_id).await?;
+    let answers = answers_of(txn, entry).await?;
+    let files: Vec<String> = super::attachments::of_entry(txn, entry.id)
+        .await?
+        .into_iter()
+        .map(|a| a.file_name)
+        .collect();
+    let about = About {
+        competition: &competition,
+        programme: &programme,
+        answers: &answers,
+        files,
+    };
+    notify_with(txn, now, person, entry, event, public_url, about).await
+}
+
+/// What a receipt says about the entry besides its own columns.
+struct About<'a> {
+    competition: &'a competition::Model,
+    programme: &'a programme::Model,
+    answers: &'a BTreeMap<String, String>,
+    files: Vec<String>,
+}
+
+/// [`notify`] with what the caller has already loaded.
+async fn notify_with(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    entry: &entry::Model,
+    event: &str,
+    public_url: &str,
+    about: About<'_>,
+) -> Result<(), ServiceError> {
+    let About {
+        competition,
+        programme,
+        answers,
+        files,
+    } = about;
     let locale = person.locale.as_str();
     // A copy of the entry as it stands, answers labelled in the reader's language.
-    let form = competitions::form_of(&competition)?;
-    let answers = answers_of(txn, entry).await?;
+    let form = competitions::form_of(competition)?;
     let details: Vec<Value> = form
         .fields
         .iter()
@@ -655,11 +712,6 @@ async fn notify(
                 .get(&f.key)
                 .map(|value| json!({ "label": f.label.get(locale), "value": value }))
         })
-        .collect();
-    let files: Vec<String> = super::attachments::of_entry(txn, entry.id)
-        .await?
-        .into_iter()
-        .map(|a| a.file_name)
         .collect();
     outbox::enqueue(
         txn,
@@ -672,7 +724,7 @@ async fn notify(
             "locale": locale,
             "competition_id": competition.id,
             "context": {
-                "competition": competition_facts(&competition, &programme, locale, public_url),
+                "competition": competition_facts(competition, programme, locale, public_url),
                 "entry_title": entry.title,
                 "entry_summary": entry.summary,
                 "entry_description": entry.description,
@@ -733,18 +785,28 @@ async fn insert_submitted(
     .insert(txn)
     .await?;
     let receipt = format!("{}-{:02}-{:05}", now.year(), new.competition.id, created.id);
-    let mut numbered: entry::ActiveModel = created.into();
-    numbered.receipt_number = Set(Some(receipt));
-    let submitted = numbered.update(txn).await?;
-    entry_author::ActiveModel {
+    entry::Entity::update_many()
+        .col_expr(
+            entry::Column::ReceiptNumber,
+            sea_orm::sea_query::Expr::value(receipt.clone()),
+        )
+        .filter(entry::Column::Id.eq(created.id))
+        .exec(txn)
+        .await?;
+    let submitted = entry::Model {
+        receipt_number: Some(receipt),
+        ..created
+    };
+    let author = entry_author::ActiveModel {
         entry_id: Set(submitted.id),
         user_id: Set(entrant.id),
         contact_name: Set(new.contact_name.trim().to_owned()),
         details: Set(json_of(&new.answers.identity)),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    };
+    entry_author::Entity::insert(author)
+        .exec_without_returning(txn)
+        .await?;
     save_version(txn, now, submitted.id, 1, content, &new.answers.jury).await?;
     Ok(submitted)
 }
@@ -765,77 +827,168 @@ where
     Err(ServiceError::Concurrent("the Kennzahl"))
 }
 
-/// Creates and submits an entry in one request, in one transaction: receipt number,
-/// Kennzahl, first version, audit row and receipt email. With an idempotency key, a
-/// repeated request answers with the entry the first one created.
+/// An entry created and submitted in one request.
+pub struct OneStepSubmission {
+    pub competition_id: i64,
+    pub content: EntryContent,
+    /// A repeated request with the same key answers with the first one's entry.
+    pub idempotency_key: Option<String>,
+}
+
+/// Creates and submits an entry in one request, in one transaction (a savepoint of
+/// a group commit on SQLite): receipt number, Kennzahl, first version, audit row and
+/// receipt email. Returns the entry and all its answers.
+///
+/// The competition comes from the public catalogue snapshot (`catalogue`); its
+/// deadline is checked against `now` here, so a stale snapshot cannot let a late
+/// entry in. A repeated request is recognised by its key when the insert meets the
+/// first one's, or when the competition has closed since.
 pub async fn submit_new(
     db: &DatabaseConnection,
+    writes: &Writes,
+    catalogue: &Catalogue,
     now: DateTime<Utc>,
     author: &user::Model,
-    competition_id: i64,
-    content: EntryContent,
-    idempotency: Option<&str>,
+    request: OneStepSubmission,
     public_url: &str,
-) -> Result<entry::Model, ServiceError> {
-    if let Some(key) = idempotency
-        && let Some(done) = earlier(db, author.id, key).await?
-    {
-        return find_own(db, author, done).await;
-    }
-    let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
-    check_goals(db, &competition, &content.goals).await?;
-    let answers = check_answers(
-        &competition,
-        &content.details,
-        content.guardian_consent,
-        Completeness::Submit,
-    )?;
-    let new = NewSubmission {
-        competition: &competition,
-        content: &content,
-        answers: &answers,
-        source: "online",
-        contact_name: &author.display_name,
-    };
-    let outcome = retrying_collisions(|| async {
-        let txn = db.begin().await?;
-        let submitted = insert_submitted(&txn, now, author, &new).await?;
-        if let Some(key) = idempotency {
-            idempotency_key::ActiveModel {
-                user_id: Set(author.id),
-                key: Set(key.to_owned()),
-                operation: Set("entry.submit_new".to_owned()),
-                result_id: Set(submitted.id),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+) -> Result<(entry::Model, BTreeMap<String, String>), ServiceError> {
+    let OneStepSubmission {
+        competition_id,
+        content,
+        idempotency_key,
+    } = request;
+    let key = idempotency_key.as_deref();
+    let (competition, programme) = match catalogue.by_id(competition_id) {
+        Some(placed) => (placed.competition.clone(), placed.programme.clone()),
+        None => {
+            let competition = competitions::find(db, competition_id).await?;
+            let programme = programmes::find(db, competition.programme_id).await?;
+            (competition, programme)
         }
-        let details = json!({ "receipt_number": submitted.receipt_number });
-        audit::record(
-            &txn,
-            now,
-            entry_audit(
-                Actor::User(author.id),
-                "entry.submitted",
-                &submitted,
-                details,
-            ),
-        )
-        .await?;
-        notify(&txn, now, author, &submitted, "entry.submitted", public_url).await?;
-        txn.commit().await?;
-        Ok(submitted)
-    })
-    .await;
-    // The same request raced us and won: answer with its entry.
-    if let (Err(_), Some(key)) = (&outcome, idempotency)
-        && let Some(done) = earlier(db, author.id, key).await?
-    {
-        return find_own(db, author, done).await;
+    };
+    let checked = decide(&competition, EntryAction::Create, None, now)
+        .and_then(|_| goals_of_programme(&programme, &content.goals))
+        .and_then(|_| {
+            check_answers(
+                &competition,
+                &content.details,
+                content.guardian_consent,
+                Completeness::Submit,
+            )
+        });
+    let answers = match checked {
+        Ok(answers) => answers,
+        Err(err) => return answer_repeated(db, author, key, err).await,
+    };
+    let mut all_answers = answers.jury.clone();
+    all_answers.extend(answers.identity.clone());
+    let attempt = || {
+        let (author, competition, programme) =
+            (author.clone(), competition.clone(), programme.clone());
+        let (content, answers, all_answers) =
+            (content.clone(), answers.clone(), all_answers.clone());
+        let (key, public_url) = (idempotency_key.clone(), public_url.to_owned());
+        // May run twice (see `writes`): each run works on its own copies.
+        writes.run(move |txn| {
+            let (author, competition, programme) =
+                (author.clone(), competition.clone(), programme.clone());
+            let (content, answers, all_answers) =
+                (content.clone(), answers.clone(), all_answers.clone());
+            let (key, public_url) = (key.clone(), public_url.clone());
+            Box::pin(async move {
+                let new = NewSubmission {
+                    competition: &competition,
+                    content: &content,
+                    answers: &answers,
+                    source: "online",
+                    contact_name: &author.display_name,
+                };
+                let submitted = insert_submitted(txn, now, &author, &new).await?;
+                if let Some(key) = key {
+                    let remembered = idempotency_key::ActiveModel {
+                        user_id: Set(author.id),
+                        key: Set(key),
+                        operation: Set("entry.submit_new".to_owned()),
+                        result_id: Set(submitted.id),
+                        created_at: Set(now),
+                        ..Default::default()
+                    };
+                    idempotency_key::Entity::insert(remembered)
+                        .exec_without_returning(txn)
+                        .await?;
+                }
+                let details = json!({ "receipt_number": submitted.receipt_number });
+                audit::record(
+                    txn,
+                    now,
+                    entry_audit(
+                        Actor::User(author.id),
+                        "entry.submitted",
+                        &submitted,
+                        details,
+                    ),
+                )
+                .await?;
+                let about = About {
+                    competition: &competition,
+                    programme: &programme,
+                    answers: &all_answers,
+                    files: Vec::new(),
+                };
+                notify_with(
+                    txn,
+                    now,
+                    &author,
+                    &submitted,
+                    "entry.submitted",
+                    &public_url,
+                    about,
+                )
+                .await?;
+                Ok(submitted)
+            })
+        })
+    };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt().await {
+            Ok(submitted) => return Ok((submitted, all_answers)),
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => {
+                // The key was used before (a retry), or the Kennzahl was taken.
+                if let Some(key) = key
+                    && earlier(db, author.id, key).await?.is_some()
+                {
+                    return answer_repeated(db, author, Some(key), err.into()).await;
+                }
+                if attempts == 10 {
+                    return Err(ServiceError::Concurrent("the Kennzahl"));
+                }
+            }
+            Err(err) => return Err(err),
+        }
     }
-    outcome
+}
+
+/// For a request whose key was seen before: the entry it created then. Otherwise
+/// `err`.
+async fn answer_repeated(
+    db: &DatabaseConnection,
+    author: &user::Model,
+    key: Option<&str>,
+    err: ServiceError,
+) -> Result<(entry::Model, BTreeMap<String, String>), ServiceError> {
+    let Some(key) = key else {
+        return Err(err);
+    };
+    match earlier(db, author.id, key).await? {
+        Some(done) => {
+            let found = find_own(db, author, done).await?;
+            let answers = answers_of(db, &found).await?;
+            Ok((found, answers))
+        }
+        None => Err(err),
+    }
 }
 
 /// Records and submits an idea that arrived by email, on paper or in the walk-in

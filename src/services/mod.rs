@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod staff_entries;
 pub mod subscriptions;
 pub mod users;
+pub mod writes;
 
 pub use error::ServiceError;
 

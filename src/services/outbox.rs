@@ -2,7 +2,7 @@
 //! pipeline turns them into emails; an event that did not commit does not exist.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::Value;
 
 use crate::entities::outbox_event;
@@ -16,7 +16,7 @@ pub async fn enqueue(
     aggregate_id: i64,
     payload: Value,
 ) -> Result<(), sea_orm::DbErr> {
-    outbox_event::ActiveModel {
+    let row = outbox_event::ActiveModel {
         occurred_at: Set(at),
         event_type: Set(event_type.to_owned()),
         aggregate_type: Set(aggregate_type.to_owned()),
@@ -24,8 +24,9 @@ pub async fn enqueue(
         payload: Set(payload.to_string()),
         processed_at: Set(None),
         ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map(drop)
+    };
+    outbox_event::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map(drop)
 }

@@ -736,3 +736,68 @@ async fn an_idea_is_submitted_in_one_request_exactly_once() {
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert_eq!(app.count("entries").await, 1);
 }
+
+#[tokio::test]
+async fn concurrent_submissions_and_retries_each_count_once() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let competition = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    let path = format!("/api/competitions/{competition}/submissions");
+    // 20 ideas, each sent twice at the same moment (a client retrying at once),
+    // and one that breaks a rule: committed together, they must not disturb
+    // each other.
+    let mut requests = Vec::new();
+    for i in 0..41 {
+        let (client, url, token) = (app.client.clone(), app.url(&path), anna.clone());
+        let mut body = idea(&format!("Idee {}", i % 20));
+        if i == 40 {
+            body["goals"] = json!(["Kein Ziel des Programms"]);
+        }
+        requests.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", format!("idee-{}", i % 20))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (i, status, response.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut ids = std::collections::HashMap::new();
+    for request in requests {
+        let (i, status, body) = request.await.unwrap();
+        if i == 40 {
+            // Its key matches idea 0's, which may or may not have committed yet.
+            assert!(
+                status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CREATED,
+                "{status} {body}"
+            );
+            continue;
+        }
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_i64().unwrap();
+        if let Some(other) = ids.insert(i % 20, id) {
+            assert_eq!(other, id, "both sends of idea {} give one entry", i % 20);
+        }
+    }
+    assert_eq!(app.count("entries").await, 20);
+    assert_eq!(app.count("entry_versions").await, 20);
+    assert_eq!(app.count("idempotency_keys").await, 20);
+    assert_eq!(
+        app.count("outbox_events WHERE event_type = 'entry.submitted'")
+            .await,
+        20,
+        "one receipt per idea"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'entry.submitted'")
+            .await,
+        20
+    );
+}

@@ -170,7 +170,7 @@ impl EmailsApi {
         id: Path<i64>,
     ) -> Result<RetryEmailResponse, ApiProblem> {
         let retried = emails::retry(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
-        self.state.changed();
+        self.state.queued();
         Ok(RetryEmailResponse::Ok(Json(retried.into())))
     }
 
@@ -182,7 +182,7 @@ impl EmailsApi {
         id: Path<i64>,
     ) -> Result<ResendEmailResponse, ApiProblem> {
         let copy = emails::resend(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
-        self.state.changed();
+        self.state.queued();
         Ok(ResendEmailResponse::Created(Json(copy.into())))
     }
 }

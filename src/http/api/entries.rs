@@ -340,7 +340,7 @@ impl EntriesApi {
             &state.settings.server.public_url,
         )
         .await?;
-        state.changed();
+        state.queued();
         Ok(CoauthorCreated::Created(Json(invited.into())))
     }
 
@@ -528,7 +528,7 @@ impl EntriesApi {
             &state.settings.server.public_url,
         )
         .await?;
-        state.changed();
+        state.queued();
         Ok(CreateEntryResponse::Created(Json(
             Entry::load(&self.state.db, entered).await?,
         )))
@@ -602,20 +602,27 @@ impl EntriesApi {
         body: Json<EntryBody>,
     ) -> Result<CreateEntryResponse, ApiProblem> {
         let state = &self.state;
-        let submitted = entries::submit_new(
+        let request = entries::OneStepSubmission {
+            competition_id: id.0,
+            content: body.0.content(),
+            idempotency_key: idempotency_key.0,
+        };
+        let catalogue = state.catalogue.get(&state.db).await?;
+        let (submitted, details) = entries::submit_new(
             &state.db,
+            &state.writes,
+            &catalogue,
             state.now(),
             &auth.0,
-            id.0,
-            body.0.content(),
-            idempotency_key.0.as_deref(),
+            request,
             &state.settings.server.public_url,
         )
         .await?;
-        state.changed();
-        Ok(CreateEntryResponse::Created(Json(
-            Entry::load(&state.db, submitted).await?,
-        )))
+        state.queued();
+        Ok(CreateEntryResponse::Created(Json(Entry {
+            details,
+            ..submitted.into()
+        })))
     }
 
     /// The caller's entries.
@@ -667,7 +674,7 @@ impl EntriesApi {
             &state.settings.server.public_url,
         )
         .await?;
-        state.changed();
+        state.queued();
         Ok(EntryResponse::Ok(Json(
             Entry::load(&self.state.db, submitted).await?,
         )))
@@ -685,7 +692,7 @@ impl EntriesApi {
             &state.settings.server.public_url,
         )
         .await?;
-        state.changed();
+        state.queued();
         Ok(EntryResponse::Ok(Json(
             Entry::load(&self.state.db, withdrawn).await?,
         )))

@@ -73,7 +73,7 @@ impl SubscriptionsApi {
             request,
         )
         .await?;
-        self.state.changed();
+        self.state.queued();
         Ok(SubscribeResponse::Accepted)
     }
 }

@@ -86,7 +86,7 @@ impl UsersApi {
             role,
         )
         .await?;
-        state.changed();
+        state.queued();
         Ok(InviteResponse::Created(Json(created.into())))
     }
 

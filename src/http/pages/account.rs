@@ -133,7 +133,7 @@ pub async fn request_sign_in(
     .await;
     let mut response = match outcome {
         Ok(()) => {
-            state.changed();
+            state.queued();
             state.pages.notice(
                 lang,
                 StatusCode::OK,

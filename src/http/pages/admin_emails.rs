@@ -243,7 +243,7 @@ async fn act(
     };
     match outcome {
         Ok(message) => {
-            state.changed();
+            state.queued();
             Ok(see_other(&format!(
                 "/admin/emails/{}?lang={}",
                 message.id,

@@ -610,7 +610,7 @@ async fn act(
     };
     match outcome {
         Ok(_) => {
-            state.changed();
+            state.queued();
             Ok(see_other(&format!(
                 "/konto/ideen/{id}?lang={}",
                 lang.code()
@@ -904,7 +904,7 @@ pub async fn invite_coauthor(
     .await;
     match invited {
         Ok(_) => {
-            state.changed();
+            state.queued();
             Ok(see_other(&format!(
                 "/konto/ideen/{}?lang={}#mitautoren",
                 found.id,

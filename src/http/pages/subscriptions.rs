@@ -67,7 +67,7 @@ pub async fn subscribe(
     .await
     {
         Ok(()) => {
-            state.changed();
+            state.queued();
             Ok(state.pages.notice(
                 lang,
                 StatusCode::OK,

@@ -1,0 +1,204 @@
+//! Writes on the hot path (submissions), with group commit on SQLite.
+//!
+//! SQLite has one writer at a time, and with `synchronous=FULL` every commit waits
+//! for the disk. Concurrent transactions would queue on the database lock (each
+//! polling with sleeps) and each pay a full sync. Here they queue in memory instead:
+//! one task takes whatever work is waiting, runs it in a single transaction,
+//! commits once, and only then answers each caller. Nobody is told "done" before
+//! the data is on disk; if the commit fails, every caller of the batch gets the
+//! error.
+//!
+//! A batch first runs optimistically, without savepoints. If any piece fails (a
+//! taken Kennzahl, a repeated idempotency key), the batch is rolled back and run
+//! again with each piece in its own savepoint, so that the failure undoes that
+//! piece alone. Work must therefore be safe to run twice: it may only write to the
+//! transaction it is given.
+//!
+//! PostgreSQL does group commit itself across connections: there each piece runs
+//! in its own transaction on the pool.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::ServiceError;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+type Value = Box<dyn Any + Send>;
+type Work = Box<
+    dyn for<'t> FnMut(&'t DatabaseTransaction) -> BoxFuture<'t, Result<Value, ServiceError>> + Send,
+>;
+
+struct Job {
+    work: Work,
+    answer: oneshot::Sender<Result<Value, ServiceError>>,
+}
+
+/// The most pieces of work committed together.
+const MAX_BATCH: usize = 256;
+
+/// Where hot-path writes go; see the module documentation.
+#[derive(Clone)]
+pub struct Writes(Mode);
+
+#[derive(Clone)]
+enum Mode {
+    /// Each piece in its own transaction (PostgreSQL).
+    Direct(DatabaseConnection),
+    /// Pieces funnelled through one task and committed together (SQLite).
+    Batched(mpsc::Sender<Job>),
+}
+
+impl Writes {
+    /// Group commit for SQLite, direct transactions for PostgreSQL. Must be called
+    /// inside a Tokio runtime (SQLite starts its writer task).
+    pub fn for_database(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+                tokio::spawn(write_batches(db.clone(), receiver));
+                Self(Mode::Batched(sender))
+            }
+            _ => Self(Mode::Direct(db.clone())),
+        }
+    }
+
+    /// Runs `work` in a transaction (shared with other work on SQLite) and returns
+    /// its result once it is durable. An error from `work` undoes only its writes.
+    pub async fn run<T, F>(&self, mut work: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: for<'t> FnMut(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, ServiceError>>
+            + Send
+            + 'static,
+    {
+        match &self.0 {
+            Mode::Direct(db) => {
+                let txn = db.begin().await?;
+                let value = work(&txn).await?;
+                txn.commit().await?;
+                Ok(value)
+            }
+            Mode::Batched(queue) => {
+                let stopped = || ServiceError::Corrupt("the database writer has stopped".into());
+                let (answer, answered) = oneshot::channel();
+                let work: Work = Box::new(move |txn| {
+                    let running = work(txn);
+                    Box::pin(async move { running.await.map(|value| Box::new(value) as Value) })
+                });
+                queue
+                    .send(Job { work, answer })
+                    .await
+                    .map_err(|_| stopped())?;
+                let value = answered.await.map_err(|_| stopped())??;
+                value
+                    .downcast::<T>()
+                    .map(|value| *value)
+                    .map_err(|_| ServiceError::Corrupt("a write answered the wrong type".into()))
+            }
+        }
+    }
+}
+
+/// The writer task: one transaction per batch of whatever work is waiting.
+async fn write_batches(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(batch) = optimistic(&db, batch).await {
+            careful(&db, batch).await;
+        }
+    }
+}
+
+/// All pieces in one transaction, no savepoints. Gives the batch back, untouched
+/// in the database, if a piece failed.
+async fn optimistic(db: &DatabaseConnection, mut batch: Vec<Job>) -> Result<(), Vec<Job>> {
+    let Ok(txn) = db.begin().await else {
+        return Err(batch);
+    };
+    let mut values = Vec::with_capacity(batch.len());
+    for job in &mut batch {
+        match (job.work)(&txn).await {
+            Ok(value) => values.push(value),
+            Err(_) => {
+                let _ = txn.rollback().await;
+                return Err(batch);
+            }
+        }
+    }
+    match txn.commit().await {
+        Ok(()) => {
+            for (job, value) in batch.into_iter().zip(values) {
+                let _ = job.answer.send(Ok(value));
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "a write batch did not commit");
+            for job in batch {
+                let _ = job
+                    .answer
+                    .send(Err(ServiceError::Database(sea_orm::DbErr::Custom(
+                        format!("the write did not commit: {err}"),
+                    ))));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each piece in its own savepoint, so that a failing one undoes only itself.
+async fn careful(db: &DatabaseConnection, batch: Vec<Job>) {
+    let txn = match db.begin().await {
+        Ok(txn) => txn,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot start a write batch");
+            for job in batch {
+                let _ = job
+                    .answer
+                    .send(Err(ServiceError::Database(sea_orm::DbErr::Custom(
+                        format!("cannot start a transaction: {err}"),
+                    ))));
+            }
+            return;
+        }
+    };
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for mut job in batch {
+        let outcome = in_savepoint(&txn, &mut job.work).await;
+        outcomes.push((job.answer, outcome));
+    }
+    let committed = txn.commit().await;
+    for (answer, outcome) in outcomes {
+        let _ = answer.send(match (&committed, outcome) {
+            (_, Err(err)) => Err(err),
+            (Ok(()), Ok(value)) => Ok(value),
+            (Err(err), Ok(_)) => Err(ServiceError::Database(sea_orm::DbErr::Custom(format!(
+                "the write did not commit: {err}"
+            )))),
+        });
+    }
+}
+
+async fn in_savepoint(txn: &DatabaseTransaction, work: &mut Work) -> Result<Value, ServiceError> {
+    let savepoint = txn.begin().await?;
+    match work(&savepoint).await {
+        Ok(value) => {
+            savepoint.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            savepoint.rollback().await?;
+            Err(err)
+        }
+    }
+}
