@@ -1,7 +1,8 @@
 //! What the rest of entering ideas needs: the entry form per competition (target
 //! group fields and eligibility rules, as data), the answers to it (what the jury may
 //! see on the entry; what identifies the entrant beside the author), guardian
-//! consent for entries by children, co-authors invited by email, and attachments.
+//! consent for entries by children, the entrant's phone number, co-authors invited
+//! by email, and attachments.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -28,6 +29,10 @@ impl MigrationTrait for Migration {
             (
                 EntryAuthors::Table.into_iden(),
                 text(EntryAuthors::Details).default("{}").to_owned(),
+            ),
+            (
+                EntryAuthors::Table.into_iden(),
+                string_len_null(EntryAuthors::ContactPhone, 40).to_owned(),
             ),
         ];
         for (table, column) in columns {
@@ -150,6 +155,10 @@ impl MigrationTrait for Migration {
         for (table, column) in [
             (
                 EntryAuthors::Table.into_iden(),
+                EntryAuthors::ContactPhone.into_iden(),
+            ),
+            (
+                EntryAuthors::Table.into_iden(),
                 EntryAuthors::Details.into_iden(),
             ),
             (
@@ -197,6 +206,7 @@ enum EntryAuthors {
     Table,
     UserId,
     Details,
+    ContactPhone,
 }
 
 #[derive(DeriveIden)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub contact_name: String,
     /// JSON object of the target-group answers that identify the entrant.
     pub details: String,
+    /// Optional, for questions about the entry.
+    pub contact_phone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,7 +19,7 @@ use super::notifications::competition_facts;
 use super::writes::Writes;
 use super::{Actor, ServiceError, competitions, outbox, programmes};
 use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
-use crate::domain::entry_form::{Answers, Completeness};
+use crate::domain::entry_form::{Answers, Completeness, FieldProblem, Localized};
 use crate::entities::{
     competition, entry, entry_author, entry_coauthor, entry_version, idempotency_key, programme,
     user,
@@ -36,6 +36,58 @@ pub struct EntryContent {
     pub details: BTreeMap<String, String>,
     /// For children's entries: the adult confirms the guardians' consent.
     pub guardian_consent: bool,
+    /// The name to contact about the entry; none: the account's name (or, when
+    /// changing an entry, the name given before).
+    pub contact_name: Option<String>,
+    /// An optional phone number for questions about the entry.
+    pub contact_phone: Option<String>,
+}
+
+/// Contact details must be short and a phone number must look like one.
+fn check_contact(content: &EntryContent) -> Result<(), ServiceError> {
+    let mut problems = Vec::new();
+    if let Some(name) = &content.contact_name
+        && (name.trim().is_empty() || name.chars().count() > 200)
+    {
+        problems.push(FieldProblem {
+            field: "contact_name".into(),
+            message: Localized::new(
+                "Bitte geben Sie einen Namen an (höchstens 200 Zeichen).",
+                "Please give a name (at most 200 characters).",
+            ),
+        });
+    }
+    if let Some(phone) = &content.contact_phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +()/-".contains(c));
+        if !allowed || !(5..=20).contains(&digits) || phone.chars().count() > 40 {
+            problems.push(FieldProblem {
+                field: "contact_phone".into(),
+                message: Localized::new(
+                    "Bitte geben Sie eine Telefonnummer nur mit Ziffern, Leerzeichen und + ( ) / - an, zum Beispiel 0365 838-0.",
+                    "Please give a phone number using only digits, spaces and + ( ) / -, for example +49 365 838-0.",
+                ),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Fields(problems))
+    }
+}
+
+/// The author row of an entry: contact details and the answers that identify them.
+pub async fn author_of(
+    conn: &impl ConnectionTrait,
+    entry_id: i64,
+) -> Result<Option<entry_author::Model>, ServiceError> {
+    Ok(entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(entry_id))
+        .one(conn)
+        .await?)
 }
 
 impl EntryContent {
@@ -222,6 +274,7 @@ pub async fn create(
     }
     let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
     check_goals(db, &competition, &content.goals).await?;
+    check_contact(&content)?;
     let answers = check_answers(
         &competition,
         &content.details,
@@ -252,7 +305,13 @@ pub async fn create(
     entry_author::ActiveModel {
         entry_id: Set(created.id),
         user_id: Set(author.id),
-        contact_name: Set(author.display_name.clone()),
+        contact_name: Set(content
+            .contact_name
+            .clone()
+            .unwrap_or_else(|| author.display_name.clone())
+            .trim()
+            .to_owned()),
+        contact_phone: Set(content.contact_phone.clone()),
         details: Set(json_of(&answers.identity)),
         ..Default::default()
     }
@@ -417,6 +476,8 @@ fn content_of(model: &entry::Model) -> EntryContent {
         goals: serde_json::from_str(&model.goals).unwrap_or_default(),
         details: map_of(&model.details),
         guardian_consent: model.guardian_consent_at.is_some(),
+        contact_name: None,
+        contact_phone: None,
     }
 }
 
@@ -438,6 +499,7 @@ pub async fn update(
     )
     .await?;
     check_goals(db, &competition, &content.goals).await?;
+    check_contact(&content)?;
     let completeness = if status == EntryStatus::Submitted {
         Completeness::Submit
     } else {
@@ -480,11 +542,22 @@ pub async fn update(
     if written.rows_affected != 1 {
         return Err(ServiceError::Concurrent("the entry"));
     }
-    entry_author::Entity::update_many()
+    let mut author = entry_author::Entity::update_many()
         .col_expr(
             entry_author::Column::Details,
             sea_orm::sea_query::Expr::value(json_of(&answers.identity)),
         )
+        .col_expr(
+            entry_author::Column::ContactPhone,
+            sea_orm::sea_query::Expr::value(content.contact_phone.clone()),
+        );
+    if let Some(name) = &content.contact_name {
+        author = author.col_expr(
+            entry_author::Column::ContactName,
+            sea_orm::sea_query::Expr::value(name.trim().to_owned()),
+        );
+    }
+    author
         .filter(entry_author::Column::EntryId.eq(id))
         .exec(&txn)
         .await?;
@@ -801,6 +874,7 @@ async fn insert_submitted(
         entry_id: Set(submitted.id),
         user_id: Set(entrant.id),
         contact_name: Set(new.contact_name.trim().to_owned()),
+        contact_phone: Set(content.contact_phone.clone()),
         details: Set(json_of(&new.answers.identity)),
         ..Default::default()
     };
@@ -851,7 +925,7 @@ pub async fn submit_new(
     author: &user::Model,
     request: OneStepSubmission,
     public_url: &str,
-) -> Result<(entry::Model, BTreeMap<String, String>), ServiceError> {
+) -> Result<Authored, ServiceError> {
     let OneStepSubmission {
         competition_id,
         content,
@@ -868,6 +942,7 @@ pub async fn submit_new(
     };
     let checked = decide(&competition, EntryAction::Create, None, now)
         .and_then(|_| goals_of_programme(&programme, &content.goals))
+        .and_then(|_| check_contact(&content))
         .and_then(|_| {
             check_answers(
                 &competition,
@@ -896,12 +971,16 @@ pub async fn submit_new(
                 (content.clone(), answers.clone(), all_answers.clone());
             let (key, public_url) = (key.clone(), public_url.clone());
             Box::pin(async move {
+                let contact = content
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| author.display_name.clone());
                 let new = NewSubmission {
                     competition: &competition,
                     content: &content,
                     answers: &answers,
                     source: "online",
-                    contact_name: &author.display_name,
+                    contact_name: &contact,
                 };
                 let submitted = insert_submitted(txn, now, &author, &new).await?;
                 if let Some(key) = key {
@@ -953,7 +1032,17 @@ pub async fn submit_new(
     loop {
         attempts += 1;
         match attempt().await {
-            Ok(submitted) => return Ok((submitted, all_answers)),
+            Ok(submitted) => {
+                return Ok(Authored {
+                    entry: submitted,
+                    answers: all_answers,
+                    contact_name: content
+                        .contact_name
+                        .clone()
+                        .unwrap_or_else(|| author.display_name.clone()),
+                    contact_phone: content.contact_phone.clone(),
+                });
+            }
             Err(ServiceError::Database(err)) if is_unique_violation(&err) => {
                 // The key was used before (a retry), or the Kennzahl was taken.
                 if let Some(key) = key
@@ -977,7 +1066,7 @@ async fn answer_repeated(
     author: &user::Model,
     key: Option<&str>,
     err: ServiceError,
-) -> Result<(entry::Model, BTreeMap<String, String>), ServiceError> {
+) -> Result<Authored, ServiceError> {
     let Some(key) = key else {
         return Err(err);
     };
@@ -985,10 +1074,28 @@ async fn answer_repeated(
         Some(done) => {
             let found = find_own(db, author, done).await?;
             let answers = answers_of(db, &found).await?;
-            Ok((found, answers))
+            let contact = author_of(db, found.id).await?;
+            Ok(Authored {
+                entry: found,
+                answers,
+                contact_name: contact
+                    .as_ref()
+                    .map(|a| a.contact_name.clone())
+                    .unwrap_or_default(),
+                contact_phone: contact.and_then(|a| a.contact_phone),
+            })
         }
         None => Err(err),
     }
+}
+
+/// An entry with everything its authors see.
+pub struct Authored {
+    pub entry: entry::Model,
+    /// All answers to the entry form.
+    pub answers: BTreeMap<String, String>,
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
 }
 
 /// Records and submits an idea that arrived by email, on paper or in the walk-in
@@ -1015,6 +1122,7 @@ pub async fn enter_on_behalf(
     let email = super::subscriptions::parse_email(email)?;
     let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
     check_goals(db, &competition, &content.goals).await?;
+    check_contact(&content)?;
     let answers = check_answers(
         &competition,
         &content.details,

@@ -21,6 +21,7 @@ pub struct StaffEntry {
     pub entry: entry::Model,
     pub author_name: String,
     pub author_email: String,
+    pub author_phone: Option<String>,
     /// All answers to the entry form.
     pub details: BTreeMap<String, String>,
 }
@@ -163,6 +164,7 @@ async fn with_authors(
             StaffEntry {
                 details,
                 author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
+                author_phone: author.and_then(|a| a.contact_phone.clone()),
                 author_email: author
                     .and_then(|a| emails.get(&a.user_id).cloned())
                     .unwrap_or_default(),
@@ -321,6 +323,7 @@ fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<Stri
         "Eingereicht",
         "Name",
         "E-Mail",
+        "Telefon",
     ]
     .map(String::from)
     .to_vec();
@@ -348,6 +351,7 @@ fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<Stri
                     .unwrap_or_default(),
                 s.author_name.clone(),
                 s.author_email.clone(),
+                s.author_phone.clone().unwrap_or_default(),
             ];
             row.extend(
                 form.fields

@@ -14,7 +14,10 @@ use super::error::duplicate_or;
 use super::subscriptions::{UNSUBSCRIBED, parse_email};
 use super::{Actor, ServiceError, outbox};
 use crate::domain::roles::Role;
-use crate::entities::{api_token, audit_entry, entry, entry_author, session, subscription, user};
+use crate::entities::{
+    api_token, audit_entry, entry, entry_attachment, entry_author, entry_coauthor, session,
+    subscription, user,
+};
 
 fn user_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> AuditRecord<'a> {
     AuditRecord {
@@ -256,6 +259,22 @@ pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, Serv
         .filter(entry::Column::Id.is_in(entry_ids))
         .all(db)
         .await?;
+    let authorships = entry_author::Entity::find()
+        .filter(entry_author::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let coauthorships = entry_coauthor::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(entry_coauthor::Column::UserId.eq(user_id))
+                .add(entry_coauthor::Column::Email.eq(&person.email)),
+        )
+        .all(db)
+        .await?;
+    let uploads = entry_attachment::Entity::find()
+        .filter(entry_attachment::Column::UploadedBy.eq(user_id))
+        .all(db)
+        .await?;
     let actions = audit_entry::Entity::find()
         .filter(audit_entry::Column::ActorUserId.eq(user_id))
         .order_by_asc(audit_entry::Column::Id)
@@ -269,6 +288,9 @@ pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, Serv
         "api_tokens": tokens.iter().map(|t| json!({ "id": t.id, "name": t.name, "created_at": t.created_at, "revoked_at": t.revoked_at })).collect::<Vec<_>>(),
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "expires_at": s.expires_at, "revoked_at": s.revoked_at })).collect::<Vec<_>>(),
         "entries": entries.iter().map(|e| json!({ "id": e.id, "competition_id": e.competition_id, "status": e.status, "title": e.title, "summary": e.summary, "description": e.description, "receipt_number": e.receipt_number, "submitted_at": e.submitted_at })).collect::<Vec<_>>(),
+        "entry_contacts": authorships.iter().map(|a| json!({ "entry_id": a.entry_id, "contact_name": a.contact_name, "contact_phone": a.contact_phone, "answers": serde_json::from_str::<Value>(&a.details).unwrap_or(Value::Null) })).collect::<Vec<_>>(),
+        "coauthorships": coauthorships.iter().map(|c| json!({ "entry_id": c.entry_id, "name": c.name, "email": c.email, "invited_at": c.invited_at, "accepted_at": c.accepted_at })).collect::<Vec<_>>(),
+        "attachments": uploads.iter().map(|f| json!({ "entry_id": f.entry_id, "file_name": f.file_name, "media_type": f.media_type, "size_bytes": f.size_bytes, "created_at": f.created_at })).collect::<Vec<_>>(),
         "subscriptions": subscriptions.iter().map(|s| json!({ "programme_id": s.programme_id, "competition_id": s.competition_id, "status": s.status, "locale": s.locale, "created_at": s.created_at })).collect::<Vec<_>>(),
         "actions": actions.iter().map(|a| json!({ "occurred_at": a.occurred_at, "action": a.action, "subject_type": a.subject_type, "subject_id": a.subject_id })).collect::<Vec<_>>(),
     }))
@@ -320,12 +342,24 @@ pub async fn delete(
         .await?;
     // Entries stay in their competitions (the jury's work depends on them); the
     // author's name on them goes.
+    // With the name go the phone number and the answers that identify the author
+    // (school, company, children's names); co-authorships and invitations end.
     entry_author::Entity::update_many()
         .set(entry_author::ActiveModel {
             contact_name: Set("(gelöscht)".to_owned()),
+            contact_phone: Set(None),
+            details: Set("{}".to_owned()),
             ..Default::default()
         })
         .filter(entry_author::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    entry_coauthor::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(entry_coauthor::Column::UserId.eq(user_id))
+                .add(entry_coauthor::Column::Email.eq(&person.email)),
+        )
         .exec(&txn)
         .await?;
     let mut model: user::ActiveModel = person.into();

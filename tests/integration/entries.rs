@@ -306,15 +306,38 @@ async fn deleting_an_account_keeps_its_entries_without_the_name() {
         .as_i64()
         .unwrap();
     let anna = entrant(&app, "anna@example.de").await;
+    let mut body = idea("Bleibt");
+    body["details"] = json!({ "postcode": "07545" });
+    body["contact_phone"] = json!("0365 838-0");
+    // A phone number must look like one.
+    let mut wrong = body.clone();
+    wrong["contact_phone"] = json!("ruf mich an");
+    let (status, problem, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/competitions/{open}/entries"),
+            Some(wrong),
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "contact_phone");
     let (_, created, _) = app
         .request(
             Method::POST,
             &format!("/api/competitions/{open}/entries"),
-            Some(idea("Bleibt")),
+            Some(body),
             Some(&anna),
         )
         .await;
     let id = created["id"].as_i64().unwrap();
+    assert_eq!(
+        (
+            created["contact_name"].as_str(),
+            created["contact_phone"].as_str()
+        ),
+        (Some("Schulklasse 7b"), Some("0365 838-0"))
+    );
     app.request(
         Method::POST,
         &format!("/api/entries/{id}/submit"),
@@ -326,6 +349,8 @@ async fn deleting_an_account_keeps_its_entries_without_the_name() {
         .request(Method::GET, "/api/me/export", None, Some(&anna))
         .await;
     assert_eq!(export["entries"][0]["title"], "Bleibt");
+    assert_eq!(export["entry_contacts"][0]["contact_phone"], "0365 838-0");
+    assert_eq!(export["entry_contacts"][0]["answers"]["postcode"], "07545");
 
     let (status, _, _) = app
         .request(Method::DELETE, "/api/me", None, Some(&anna))
@@ -342,6 +367,12 @@ async fn deleting_an_account_keeps_its_entries_without_the_name() {
             .await,
         0,
         "the name goes"
+    );
+    assert_eq!(
+        app.count("entry_authors WHERE contact_phone IS NOT NULL OR details <> '{}'")
+            .await,
+        0,
+        "so do the phone number and the answers that identify the author"
     );
 }
 

@@ -82,6 +82,28 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
             && incomplete.body.contains("Spielplatz-Karte"),
         "says what to fix, next to the idea as entered"
     );
+    assert!(
+        page.body.contains(r#"id="contact_name""#)
+            && !page.body.contains(r#"autocomplete="name" value="""#),
+        "the contact name is filled in from the account"
+    );
+    let bad_phone = browser
+        .post(
+            &entry,
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Spielplatz-Karte"),
+                ("summary", "Eine Karte."),
+                ("contact_phone", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_phone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_phone
+            .body
+            .contains("Bitte geben Sie eine Telefonnummer")
+    );
     let mut answers = vec![
         ("csrf", csrf.as_str()),
         ("title", "Spielplatz-Karte"),

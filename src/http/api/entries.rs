@@ -47,17 +47,32 @@ pub struct Entry {
     pub details: BTreeMap<String, String>,
     /// For children's entries: the guardians' consent was confirmed.
     pub guardian_consent: bool,
+    /// Whom to contact about the entry (its authors and staff see it).
+    #[oai(skip_serializing_if_is_none)]
+    pub contact_name: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub contact_phone: Option<String>,
 }
 
 impl Entry {
-    /// The entry with all its answers (for its authors and staff).
+    /// The entry with all its answers and contact details (for its authors and staff).
     pub async fn load(
         conn: &impl sea_orm::ConnectionTrait,
         m: entry::Model,
     ) -> Result<Self, ApiProblem> {
-        let details = entries::answers_of(conn, &m).await?;
+        let mut details: BTreeMap<String, String> =
+            serde_json::from_str(&m.details).unwrap_or_default();
+        let author = entries::author_of(conn, m.id).await?;
+        if let Some(author) = &author {
+            details.extend(
+                serde_json::from_str::<BTreeMap<String, String>>(&author.details)
+                    .unwrap_or_default(),
+            );
+        }
         Ok(Self {
             details,
+            contact_name: author.as_ref().map(|a| a.contact_name.clone()),
+            contact_phone: author.and_then(|a| a.contact_phone),
             ..m.into()
         })
     }
@@ -68,6 +83,8 @@ impl From<entry::Model> for Entry {
         Self {
             details: serde_json::from_str(&m.details).unwrap_or_default(),
             guardian_consent: m.guardian_consent_at.is_some(),
+            contact_name: None,
+            contact_phone: None,
             id: m.id,
             competition_id: m.competition_id,
             status: m.status,
@@ -109,6 +126,13 @@ pub struct EntryBody {
     /// the guardians consent to publication. Needed to submit.
     #[oai(default)]
     pub guardian_consent: bool,
+    /// Whom to contact about the idea; absent: your account's name (when changing:
+    /// the name given before).
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub contact_name: Option<String>,
+    /// A phone number for questions (digits, spaces, `+ ( ) / -`); absent: none.
+    #[oai(validator(max_length = 40))]
+    pub contact_phone: Option<String>,
 }
 
 impl EntryBody {
@@ -124,6 +148,11 @@ impl EntryBody {
                 .collect(),
             details: self.details,
             guardian_consent: self.guardian_consent,
+            contact_name: self.contact_name.map(|n| n.trim().to_owned()),
+            contact_phone: self
+                .contact_phone
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty()),
         }
     }
 }
@@ -608,7 +637,7 @@ impl EntriesApi {
             idempotency_key: idempotency_key.0,
         };
         let catalogue = state.catalogue.get(&state.db).await?;
-        let (submitted, details) = entries::submit_new(
+        let submitted = entries::submit_new(
             &state.db,
             &state.writes,
             &catalogue,
@@ -620,8 +649,10 @@ impl EntriesApi {
         .await?;
         state.queued();
         Ok(CreateEntryResponse::Created(Json(Entry {
-            details,
-            ..submitted.into()
+            details: submitted.answers,
+            contact_name: Some(submitted.contact_name),
+            contact_phone: submitted.contact_phone,
+            ..submitted.entry.into()
         })))
     }
 

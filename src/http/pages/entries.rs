@@ -47,9 +47,11 @@ struct EntryView {
     receipt_number: Option<String>,
     kennzahl: Option<String>,
     competition: String,
+    /// Where the competition stands (open, jury at work, decided, ...).
+    competition_state: &'static str,
 }
 
-fn entry_view(lang: Lang, model: &entry::Model, competition: &str) -> EntryView {
+fn entry_view(lang: Lang, model: &entry::Model, competition: &competition::Model) -> EntryView {
     EntryView {
         id: model.id,
         title: model.title.clone(),
@@ -59,7 +61,8 @@ fn entry_view(lang: Lang, model: &entry::Model, competition: &str) -> EntryView 
         status: model.status.clone(),
         receipt_number: model.receipt_number.clone(),
         kennzahl: model.kennzahl.clone(),
-        competition: competition.to_owned(),
+        competition: competition.headline.clone(),
+        competition_state: lang.text(&format!("state_{}", competition.state)),
     }
 }
 
@@ -161,6 +164,14 @@ fn content_from(fields: &Fields, goals: &[String], form: &EntryForm) -> EntryCon
             })
             .collect(),
         guardian_consent: field(fields, GUARDIAN_CONSENT).is_some(),
+        contact_name: field(fields, "contact_name")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+        contact_phone: field(fields, "contact_phone")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
     }
 }
 
@@ -254,10 +265,7 @@ async fn render_form(
         .collect();
     let mut context = Context::new();
     context.insert("competition", &view);
-    context.insert(
-        "entry",
-        &entry.map(|e| entry_view(lang, e, &competition.headline)),
-    );
+    context.insert("entry", &entry.map(|e| entry_view(lang, e, competition)));
     context.insert("editable", &editable);
     context.insert("action", action);
     context.insert("form_token", &form_token);
@@ -271,6 +279,11 @@ async fn render_form(
     context.insert("summary_error", &error_of("summary"));
     context.insert("description_error", &error_of("description"));
     context.insert("for_minors", &form.for_minors);
+    context.insert("contact_name", &content.contact_name);
+    context.insert("contact_phone", &content.contact_phone);
+    context.insert("contact_name_error", &error_of("contact_name"));
+    context.insert("contact_phone_error", &error_of("contact_phone"));
+    context.insert("account_email", &current.user.email);
     context.insert("guardian_consent", &content.guardian_consent);
     context.insert("consent_error", &error_of(GUARDIAN_CONSENT));
     let choices: Vec<_> = goals
@@ -342,6 +355,9 @@ async fn render_form(
 
 /// The stored entry as form values.
 async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<FormValues> {
+    let author = entries::author_of(&state.db, model.id)
+        .await
+        .map_err(internal)?;
     Ok(FormValues {
         content: EntryContent {
             title: model.title.clone(),
@@ -352,6 +368,8 @@ async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<F
                 .await
                 .map_err(internal)?,
             guardian_consent: model.guardian_consent_at.is_some(),
+            contact_name: author.as_ref().map(|a| a.contact_name.clone()),
+            contact_phone: author.and_then(|a| a.contact_phone),
         },
         errors: Vec::new(),
         invite: Default::default(),
@@ -408,7 +426,8 @@ pub async fn new_entry_form(
     };
     let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
     // One token per form: sending the same form twice creates one draft.
-    let blank = FormValues::default();
+    let mut blank = FormValues::default();
+    blank.content.contact_name = Some(current.user.display_name.clone());
     render_form(
         &state,
         lang,
@@ -507,7 +526,7 @@ pub async fn my_entries(
         let competition = competitions::find(&state.db, model.competition_id)
             .await
             .map_err(internal)?;
-        views.push(entry_view(lang, model, &competition.headline));
+        views.push(entry_view(lang, model, &competition));
     }
     let mut context = Context::new();
     context.insert("entries", &views);

@@ -213,6 +213,7 @@ struct Row {
     title: String,
     author_name: String,
     author_email: String,
+    author_phone: String,
     submitted: String,
 }
 
@@ -234,6 +235,7 @@ fn row(lang: Lang, s: &StaffEntry) -> Row {
         title: e.title.clone(),
         author_name: s.author_name.clone(),
         author_email: s.author_email.clone(),
+        author_phone: s.author_phone.clone().unwrap_or_default(),
         submitted: e.submitted_at.map(|at| when(lang, at)).unwrap_or_default(),
     }
 }
