@@ -14,7 +14,7 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::audit::{self, AuditRecord};
+use super::audit;
 use super::{Actor, ServiceError, coordinators, entries};
 use crate::config::AttachmentSettings;
 use crate::domain::attachments::{self as rules, AttachmentError};
@@ -68,24 +68,6 @@ impl FileStore {
 
 fn io(err: std::io::Error) -> ServiceError {
     ServiceError::Corrupt(format!("attachment store: {err}"))
-}
-
-fn attachment_audit<'a>(
-    actor: Actor,
-    action: &'a str,
-    entry: &entry::Model,
-    details: serde_json::Value,
-) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "entry",
-        subject_id: entry.id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details,
-    }
 }
 
 /// The attachments of an entry, oldest first.
@@ -157,7 +139,7 @@ pub async fn add(
         audit::record(
             &txn,
             now,
-            attachment_audit(
+            entries::entry_audit(
                 Actor::User(person.id),
                 "entry.attachment_added",
                 &current,
@@ -255,7 +237,7 @@ pub async fn remove(
     audit::record(
         &txn,
         now,
-        attachment_audit(
+        entries::entry_audit(
             Actor::User(person.id),
             "entry.attachment_removed",
             &current,

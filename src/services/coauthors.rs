@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::audit::{self, AuditRecord};
+use super::audit;
 use super::error::duplicate_or;
 use super::notifications::competition_facts;
 use super::sessions::{hash, random_token};
@@ -20,24 +20,6 @@ use crate::entities::{entry, entry_coauthor, user};
 pub const INVITATION_DAYS: i64 = 14;
 /// The most co-authors (invited or accepted) per entry.
 pub const MAX_COAUTHORS: u64 = 10;
-
-fn coauthor_audit<'a>(
-    actor: Actor,
-    action: &'a str,
-    entry: &entry::Model,
-    details: serde_json::Value,
-) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "entry",
-        subject_id: entry.id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details,
-    }
-}
 
 /// The co-authors of an entry, for its authors.
 pub async fn list(
@@ -117,7 +99,7 @@ pub async fn invite(
     audit::record(
         &txn,
         now,
-        coauthor_audit(
+        entries::entry_audit(
             Actor::User(lead.id),
             "entry.coauthor_invited",
             &current,
@@ -217,7 +199,7 @@ pub async fn accept(
     audit::record(
         &txn,
         now,
-        coauthor_audit(
+        entries::entry_audit(
             Actor::User(person.id),
             "entry.coauthor_accepted",
             &found,
@@ -260,7 +242,7 @@ pub async fn remove(
     audit::record(
         &txn,
         now,
-        coauthor_audit(
+        entries::entry_audit(
             Actor::User(lead.id),
             "entry.coauthor_removed",
             &current,

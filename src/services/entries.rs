@@ -149,7 +149,8 @@ pub async fn answers_of(
     Ok(all)
 }
 
-fn entry_audit<'a>(
+/// An audit row about an entry (its content, files or co-authors).
+pub(crate) fn entry_audit<'a>(
     actor: Actor,
     action: &'a str,
     entry: &entry::Model,

@@ -5,9 +5,9 @@ use ideenwettbewerb::mail::sink::SmtpSink;
 use reqwest::{Method, StatusCode, multipart};
 use serde_json::{Value, json};
 
-use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
 use crate::entries::{entrant, idea};
+use crate::entry_pages::draft_on_the_web;
 use crate::helpers::{TestApp, berlin};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n";
@@ -200,21 +200,12 @@ async fn files_are_attached_on_the_entry_page() {
     let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
     app.move_clock_to(berlin("2020-08-01T10:00")).await;
     let mut browser = signed_in_browser(&app, &smtp, "familie@example.de").await;
-    let form = browser.get("/wettbewerbe/wir-lieben-gera/einreichen").await;
-    let (csrf, token) = (hidden(&form.body, "csrf"), hidden(&form.body, "form_token"));
-    let created = browser
-        .post(
-            "/wettbewerbe/wir-lieben-gera/einreichen",
-            &[
-                ("csrf", csrf.as_str()),
-                ("form_token", token.as_str()),
-                ("title", "Trinkbrunnen"),
-                ("summary", "Trinkbrunnen in der Innenstadt."),
-            ],
-        )
-        .await;
-    let entry = created.location.unwrap();
-    let entry = entry.split('?').next().unwrap().to_owned();
+    let (entry, csrf) = draft_on_the_web(
+        &mut browser,
+        "Trinkbrunnen",
+        "Trinkbrunnen in der Innenstadt.",
+    )
+    .await;
     let page = browser.get(&entry).await;
     assert!(page.body.contains(r#"enctype="multipart/form-data""#));
 

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
 use crate::entries::{entrant, idea};
+use crate::entry_pages::draft_on_the_web;
 use crate::helpers::{TestApp, berlin};
 
 fn text_of(mail: &ReceivedMail) -> String {
@@ -234,21 +235,7 @@ async fn an_invitation_is_accepted_on_the_web() {
     let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
     app.move_clock_to(berlin("2020-08-01T10:00")).await;
     let mut lead = signed_in_browser(&app, &smtp, "lehrerin@example.de").await;
-    let form = lead.get("/wettbewerbe/wir-lieben-gera/einreichen").await;
-    let (csrf, token) = (hidden(&form.body, "csrf"), hidden(&form.body, "form_token"));
-    let created = lead
-        .post(
-            "/wettbewerbe/wir-lieben-gera/einreichen",
-            &[
-                ("csrf", csrf.as_str()),
-                ("form_token", token.as_str()),
-                ("title", "Schulgarten-App"),
-                ("summary", "Wer gießt wann?"),
-            ],
-        )
-        .await;
-    let entry = created.location.unwrap();
-    let entry = entry.split('?').next().unwrap().to_owned();
+    let (entry, csrf) = draft_on_the_web(&mut lead, "Schulgarten-App", "Wer gießt wann?").await;
     let invite = format!("{entry}/mitautoren");
     let wrong = lead
         .post(

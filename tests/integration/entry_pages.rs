@@ -7,6 +7,32 @@ use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
 use crate::helpers::{TestApp, berlin};
 
+/// Saves a draft for "Wir lieben Gera" through the web form; returns the entry's
+/// page path and the session's form token.
+pub(crate) async fn draft_on_the_web(
+    browser: &mut crate::browser_session::Browser<'_>,
+    title: &str,
+    summary: &str,
+) -> (String, String) {
+    let path = "/wettbewerbe/wir-lieben-gera/einreichen";
+    let form = browser.get(path).await;
+    let (csrf, token) = (hidden(&form.body, "csrf"), hidden(&form.body, "form_token"));
+    let created = browser
+        .post(
+            path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("form_token", token.as_str()),
+                ("title", title),
+                ("summary", summary),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let entry = created.location.unwrap();
+    (entry.split('?').next().unwrap().to_owned(), csrf)
+}
+
 #[tokio::test]
 async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
     let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
