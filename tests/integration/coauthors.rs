@@ -1,47 +1,18 @@
 //! Teams: co-authors invited by email, and the receipt's copy of the entry.
 
-use std::time::Duration;
-
-use ideenwettbewerb::mail::sink::{ReceivedMail, SmtpSink};
-use mail_parser::MessageParser;
+use ideenwettbewerb::mail::sink::SmtpSink;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
 use crate::entries::{entrant, idea};
-use crate::entry_pages::draft_on_the_web;
+use crate::entry_pages::{draft_on_the_web, wait_for_mail};
 use crate::helpers::{TestApp, berlin};
-
-fn text_of(mail: &ReceivedMail) -> String {
-    MessageParser::default()
-        .parse(&mail.data)
-        .unwrap()
-        .body_text(0)
-        .unwrap()
-        .into_owned()
-}
-
-/// The text of the first email to `to` that contains `marker`, waiting for it.
-async fn mail_to(smtp: &SmtpSink, to: &str, marker: &str) -> String {
-    for _ in 0..200 {
-        if let Some(text) = smtp
-            .received()
-            .iter()
-            .filter(|m| m.to[0] == to)
-            .map(text_of)
-            .find(|text| text.contains(marker))
-        {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no email to {to} with {marker}");
-}
 
 /// The invitation token from the invitation email to `to`.
 async fn invitation_token(smtp: &SmtpSink, to: &str) -> String {
-    let text = mail_to(smtp, to, "/einladung?token=").await;
+    let text = wait_for_mail(smtp, to, "/einladung?token=").await;
     let start = text.find("token=").expect("a link") + "token=".len();
     text[start..]
         .chars()
@@ -126,7 +97,7 @@ async fn co_authors_are_invited_by_email_and_may_edit_but_not_submit() {
     assert_eq!(status, StatusCode::CONFLICT, "invited once");
     app.deliver().await;
     let token = invitation_token(&smtp, "ben@example.de").await;
-    let invitation = mail_to(&smtp, "ben@example.de", "„Solarbänke“").await;
+    let invitation = wait_for_mail(&smtp, "ben@example.de", "„Solarbänke“").await;
     assert!(
         invitation.contains("Guten Tag Ben Berger")
             && invitation.contains("Schulklasse 7b hat Sie eingeladen"),
@@ -199,7 +170,7 @@ async fn co_authors_are_invited_by_email_and_may_edit_but_not_submit() {
         .await;
     assert_eq!(status, StatusCode::OK, "{submitted}");
     app.deliver().await;
-    let receipt = mail_to(&smtp, "anna@example.de", "Eingangsnummer").await;
+    let receipt = wait_for_mail(&smtp, "anna@example.de", "Eingangsnummer").await;
     for part in [
         "Ihre Einreichung im Wortlaut",
         "Titel: Solarbänke mit Ladekabeln",

@@ -235,6 +235,23 @@ async fn bad_entries_are_refused_and_nothing_is_stored() {
     let scheduled = app.competition("kindergaerten-smarties").await["id"]
         .as_i64()
         .unwrap();
+    // A competition still in preparation (draft), with a form of its own: its
+    // definition is checked, and nobody can enter it.
+    let mut new_competition = json!({
+        "phase_id": 1, "slug": "in-vorbereitung", "target_group": "Alle",
+        "headline": "Noch geheim", "prize_money_cents": 0,
+        "entry_form": { "fields": [{ "key": "Klasse!", "label": { "de": "K", "en": "C" }, "kind": "text" }] }
+    });
+    let (status, problem) = app
+        .admin_post("/api/competitions", new_competition.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("lower-case"));
+    new_competition["entry_form"]["fields"][0]["key"] = json!("klasse");
+    let (status, draft) = app.admin_post("/api/competitions", new_competition).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["entry_form"]["fields"][0]["key"], "klasse");
+    let in_preparation = draft["id"].as_i64().unwrap();
     let cases = [
         (
             open,
@@ -277,6 +294,12 @@ async fn bad_entries_are_refused_and_nothing_is_stored() {
             idea("nirgends"),
             StatusCode::NOT_FOUND,
             "competition 999",
+        ),
+        (
+            in_preparation,
+            idea("zu geheim"),
+            StatusCode::NOT_FOUND,
+            "does not exist",
         ),
     ];
     for (competition, body, expected, mentions) in cases {

@@ -7,6 +7,27 @@ use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
 use crate::helpers::{TestApp, berlin};
 
+/// The text of the first email to `to` containing `marker`, waiting for it.
+pub(crate) async fn wait_for_mail(smtp: &SmtpSink, to: &str, marker: &str) -> String {
+    for _ in 0..200 {
+        if let Some(text) = smtp
+            .received()
+            .iter()
+            .filter(|m| m.to[0] == to)
+            .filter_map(|m| {
+                mail_parser::MessageParser::default()
+                    .parse(&m.data)
+                    .and_then(|mail| mail.body_text(0).map(|t| t.into_owned()))
+            })
+            .find(|text| text.contains(marker))
+        {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no email to {to} with {marker}");
+}
+
 /// Saves a draft for "Wir lieben Gera" through the web form; returns the entry's
 /// page path and the session's form token.
 pub(crate) async fn draft_on_the_web(
@@ -158,12 +179,32 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         browser.post(&entry, &answers).await.status,
         StatusCode::SEE_OTHER
     );
+    // A sketch attached to the draft.
+    let attached = browser
+        .upload(
+            &format!("{entry}/anhaenge"),
+            &[("csrf", csrf.as_str())],
+            "Skizze.pdf",
+            b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec(),
+        )
+        .await;
+    assert_eq!(attached.status, StatusCode::SEE_OTHER);
     let submitted = browser
         .post(&format!("{entry}/einreichen"), &[("csrf", csrf.as_str())])
         .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER);
     let page = browser.get(&entry).await;
     assert!(page.body.contains("Eingangsnummer") && page.body.contains("Kennzahl"));
+    // The receipt arrives over SMTP with a copy of the entry.
+    app.deliver().await;
+    let receipt = wait_for_mail(&smtp, "familie@example.de", "Eingangsnummer").await;
+    for part in [
+        "Titel: Spielplatz-Karte",
+        "Postleitzahl Ihres Wohnorts: 07545",
+        "Anhänge: Skizze.pdf",
+    ] {
+        assert!(receipt.contains(part), "{part} in {receipt}");
+    }
 
     let edited = browser
         .post(
@@ -188,6 +229,23 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         .post(&format!("{entry}/zurueckziehen"), &[("csrf", "nein")])
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // A second idea is submitted and withdrawn again; the entrant hears of both.
+    let (second, _) = draft_on_the_web(&mut browser, "Zweite Idee", "Doch nicht.").await;
+    let page = browser.get(&second).await;
+    assert!(page.body.contains("Jetzt verbindlich einreichen"));
+    let wir_lieben_gera = [("csrf", csrf.as_str())];
+    let done = browser
+        .post(&format!("{second}/einreichen"), &wir_lieben_gera)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let withdrawn = browser
+        .post(&format!("{second}/zurueckziehen"), &wir_lieben_gera)
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    assert!(browser.get(&second).await.body.contains("Zurückgezogen"));
+    app.deliver().await;
+    wait_for_mail(&smtp, "familie@example.de", "zurückgezogen").await;
 
     // After the deadline the idea is locked.
     app.move_clock_to(berlin("2020-11-21T00:00")).await;
