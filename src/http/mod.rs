@@ -154,11 +154,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/admin/emails/:id/resend", poem::post(pages::resend_email))
         .around(pages::session::same_origin)
         .around(move |ep, req| body_limit::limit_body(ep, req, max_file))
-        .catch_all_error(move |err: poem::Error| {
+        // Errors (an unknown path, a refused body) as a page in the visitor's language.
+        .around(move |ep, req| {
             let state = page_state.clone();
             async move {
-                let lang = pages::i18n::Lang::De;
-                pages::page_error(&state.pages, lang, err).await
+                let lang = pages::i18n::Lang::of(&req);
+                match ep.call(req).await {
+                    Ok(response) => Ok(response.into_response()),
+                    Err(err) => Ok(pages::page_error(&state.pages, lang, err).await),
+                }
             }
         })
         // Outermost, so error pages carry the policy too.

@@ -45,6 +45,16 @@ async fn english_comes_second() {
     assert!(html.contains("Starting soon"));
     assert!(html.contains("€6,750"));
     assert!(html.contains("2 Jun 2020, 00:00"));
+    // The programme's own texts stay German, and say so to screen readers.
+    assert!(html.contains(r#"<h1 id="programme-1" lang="de">SMARTCity Gera</h1>"#));
+    let (_, page) = app.page("/wettbewerbe/wir-lieben-gera?lang=en").await;
+    assert!(page.contains(r#"<h1 lang="de">Smarte Projekte für Gera</h1>"#));
+    let (_, german) = app.page("/wettbewerbe/wir-lieben-gera?lang=de").await;
+    assert!(german.contains("<h1>Smarte Projekte für Gera</h1>"));
+    // Even an unknown address answers in the visitor's language.
+    let (status, missing) = app.page("/gibt-es-nicht?lang=en").await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    assert!(missing.contains(r#"<html lang="en">"#), "{missing}");
     let response = app
         .client
         .get(app.url("/"))

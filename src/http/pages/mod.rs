@@ -88,6 +88,16 @@ impl Pages {
             &format!("{path}?lang={}", lang.other().code()),
         );
         context.insert("lang_query", &format!("?lang={}", lang.code()));
+        // Programme data (names, headlines, goals) is German: on pages in another
+        // language its elements say so, for screen readers (WCAG 3.1.2).
+        context.insert(
+            "dl",
+            if lang == Lang::De {
+                ""
+            } else {
+                r#" lang="de""#
+            },
+        );
         self.tera.render(template, &context)
     }
 
