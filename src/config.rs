@@ -58,6 +58,8 @@ pub struct DatabaseSettings {
 pub struct SchedulerSettings {
     pub enabled: bool,
     pub interval_seconds: u64,
+    /// Drafts' authors are reminded this many hours before the deadline; 0: never.
+    pub reminder_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

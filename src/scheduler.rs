@@ -1,4 +1,5 @@
-//! The clock's side of the lifecycle: opens and closes competitions on time.
+//! The clock's side of the lifecycle: opens and closes competitions on time, and
+//! reminds the authors of drafts before the deadline.
 
 use std::time::Duration;
 
@@ -6,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::app::AppState;
 use crate::domain::LifecycleEvent;
-use crate::services::lifecycle;
+use crate::services::{entries, lifecycle};
 
 /// Looks for due transitions every `interval` until `stop` turns true.
 pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<bool>) {
@@ -24,9 +25,31 @@ pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<
     tracing::debug!("scheduler stopped");
 }
 
-/// One pass at the clock's time; failures are logged and retried on the next pass.
-/// Returns what this pass applied.
+/// One pass at the clock's time: due lifecycle moves, then deadline reminders for
+/// drafts. Failures are logged and retried on the next pass. Returns the moves this
+/// pass applied.
 pub async fn tick(state: &AppState) -> Vec<(i64, LifecycleEvent)> {
+    let applied = move_competitions(state).await;
+    let settings = &state.settings;
+    match entries::remind_drafts(
+        &state.db,
+        state.now(),
+        settings.scheduler.reminder_hours,
+        &settings.server.public_url,
+    )
+    .await
+    {
+        Ok(0) => {}
+        Ok(sent) => {
+            tracing::info!(reminders = sent, "deadline reminders queued");
+            state.queued();
+        }
+        Err(err) => tracing::error!(error = %err, "deadline reminders failed"),
+    }
+    applied
+}
+
+async fn move_competitions(state: &AppState) -> Vec<(i64, LifecycleEvent)> {
     match lifecycle::apply_due(&state.db, state.now()).await {
         Ok(applied) => {
             if !applied.is_empty() {

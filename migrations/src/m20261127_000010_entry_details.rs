@@ -1,8 +1,8 @@
 //! What the rest of entering ideas needs: the entry form per competition (target
 //! group fields and eligibility rules, as data), the answers to it (what the jury may
 //! see on the entry; what identifies the entrant beside the author), guardian
-//! consent for entries by children, the entrant's phone number, co-authors invited
-//! by email, and attachments.
+//! consent for entries by children, the entrant's phone number, when a draft's
+//! author was reminded of the deadline, co-authors invited by email, and attachments.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -25,6 +25,10 @@ impl MigrationTrait for Migration {
             (
                 Entries::Table.into_iden(),
                 timestamp_with_time_zone_null(Entries::GuardianConsentAt),
+            ),
+            (
+                Entries::Table.into_iden(),
+                timestamp_with_time_zone_null(Entries::RemindedAt),
             ),
             (
                 EntryAuthors::Table.into_iden(),
@@ -161,6 +165,7 @@ impl MigrationTrait for Migration {
                 EntryAuthors::Table.into_iden(),
                 EntryAuthors::Details.into_iden(),
             ),
+            (Entries::Table.into_iden(), Entries::RemindedAt.into_iden()),
             (
                 Entries::Table.into_iden(),
                 Entries::GuardianConsentAt.into_iden(),
@@ -199,6 +204,7 @@ enum Entries {
     Status,
     Details,
     GuardianConsentAt,
+    RemindedAt,
 }
 
 #[derive(DeriveIden)]

@@ -29,6 +29,8 @@ pub struct Model {
     pub details: String,
     /// When the adult submitting for children confirmed the guardians' consent.
     pub guardian_consent_at: Option<DateTimeUtc>,
+    /// When the author of this draft was reminded of the deadline (once).
+    pub reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -40,6 +40,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("entry.withdrawn", "the entrant", "submission_withdrawn"),
     (
+        "entry.deadline_reminder",
+        "the author of a draft not yet submitted",
+        "deadline_reminder",
+    ),
+    (
         "entry.coauthor_invited",
         "the invited co-author",
         "coauthor_invitation",
@@ -165,6 +170,7 @@ async fn messages_for(
             | "entry.submitted"
             | "entry.withdrawn"
             | "entry.coauthor_invited"
+            | "entry.deadline_reminder"
     ) {
         let recipient = payload["email"].as_str().unwrap_or_default().to_owned();
         let locale = payload["locale"].as_str().unwrap_or("de").to_owned();

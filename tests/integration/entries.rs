@@ -855,3 +855,55 @@ async fn concurrent_submissions_and_retries_each_count_once() {
         20
     );
 }
+
+#[tokio::test]
+async fn authors_of_drafts_are_reminded_once_before_the_deadline() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let competition = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    let ben = entrant(&app, "ben@example.de").await;
+    let path = format!("/api/competitions/{competition}/entries");
+    let (_, draft, _) = app
+        .request(Method::POST, &path, Some(idea("Noch offen")), Some(&anna))
+        .await;
+    let (_, done, _) = app
+        .request(Method::POST, &path, Some(idea("Schon fertig")), Some(&ben))
+        .await;
+    app.request(
+        Method::POST,
+        &format!("/api/entries/{}/submit", done["id"]),
+        None,
+        Some(&ben),
+    )
+    .await;
+
+    // Three days before: nothing yet. Within 48 hours: one reminder, once.
+    app.move_clock_to(berlin("2020-11-17T12:00")).await;
+    assert_eq!(app.count("entries WHERE reminded_at IS NOT NULL").await, 0);
+    app.move_clock_to(berlin("2020-11-19T12:00")).await;
+    app.move_clock_to(berlin("2020-11-20T12:00")).await;
+    assert_eq!(
+        app.count("outbox_events WHERE event_type = 'entry.deadline_reminder'")
+            .await,
+        1,
+        "one reminder, for the draft only"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'entry.reminded'").await,
+        1
+    );
+    app.deliver().await;
+    let reminder =
+        crate::entry_pages::wait_for_mail(&smtp, "anna@example.de", "noch nicht eingereicht").await;
+    assert!(
+        reminder.contains("„Noch offen“")
+            && reminder.contains(&format!("/konto/ideen/{}", draft["id"])),
+        "{reminder}"
+    );
+}
