@@ -153,6 +153,12 @@ impl Application {
         if settings.scheduler.enabled {
             lifecycle::apply_due(db, now).await?;
         }
+        // Files a crash left without their row (not fatal: logged).
+        let grace = Duration::from_secs(3600);
+        if let Err(err) = crate::services::attachments::sweep_orphans(db, &state.files, grace).await
+        {
+            tracing::warn!(error = %err, "attachment folder not swept");
+        }
         let bind = settings.server.bind;
         let acceptor = TcpListener::bind(bind)
             .into_acceptor()

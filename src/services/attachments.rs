@@ -250,6 +250,46 @@ pub async fn remove(
     Ok(())
 }
 
+/// Removes files that no attachment row names and that are older than `grace`:
+/// what a crash between writing a file and committing its row left behind (or a
+/// partial write). The grace period spares uploads in flight on other instances
+/// sharing the folder. Returns how many files went.
+pub async fn sweep_orphans(
+    db: &DatabaseConnection,
+    store: &FileStore,
+    grace: std::time::Duration,
+) -> Result<usize, ServiceError> {
+    let mut listing = match tokio::fs::read_dir(store.dir()).await {
+        Ok(listing) => listing,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(err) => return Err(io(err)),
+    };
+    let mut removed = 0;
+    while let Some(file) = listing.next_entry().await.map_err(io)? {
+        let name = file.file_name().to_string_lossy().into_owned();
+        let metadata = file.metadata().await.map_err(io)?;
+        let old = metadata
+            .modified()
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > grace);
+        if !metadata.is_file() || !old {
+            continue;
+        }
+        let known = entry_attachment::Entity::find()
+            .filter(entry_attachment::Column::StoredName.eq(&name))
+            .count(db)
+            .await?
+            > 0;
+        if !known {
+            store.remove(&name).await;
+            tracing::info!(file = %name, "orphaned attachment file removed");
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 impl From<AttachmentError> for ServiceError {
     fn from(err: AttachmentError) -> Self {
         ServiceError::Attachment(err)

@@ -2,6 +2,7 @@
 //! for those allowed, nothing stored half-way.
 
 use ideenwettbewerb::mail::sink::SmtpSink;
+use ideenwettbewerb::services::attachments;
 use reqwest::{Method, StatusCode, multipart};
 use serde_json::{Value, json};
 
@@ -190,6 +191,45 @@ async fn attachments_are_checked_by_content_and_served_only_to_those_allowed() {
         .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["file_name"], json!("foto.pdf"));
+
+    // A crash between writing a file and committing its row leaves a file behind;
+    // the sweep at start removes it once it is old, and nothing else.
+    let dir = std::path::PathBuf::from(&app.state.settings.attachments.dir);
+    let stray = dir.join("0123456789abcdef0123456789abcdef");
+    std::fs::write(&stray, PDF).unwrap();
+    let fresh = dir.join("fedcba9876543210fedcba9876543210");
+    std::fs::write(&fresh, PDF).unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stray)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    for stored in std::fs::read_dir(&dir).unwrap() {
+        let path = stored.unwrap().path();
+        if path != stray && path != fresh {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+    }
+    let removed = attachments::sweep_orphans(
+        &app.state.db,
+        &app.state.files,
+        std::time::Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
+    assert_eq!(removed, 1);
+    assert!(
+        !stray.exists() && fresh.exists(),
+        "young files may be in flight"
+    );
+    assert_eq!(stored_files(&app), 2, "the attached file stays");
 }
 
 #[tokio::test]
