@@ -1,0 +1,249 @@
+//! The entry form: starting an idea, the person's ideas, editing, submitting and
+//! withdrawing.
+
+use super::*;
+
+#[handler]
+pub async fn new_entry_form(
+    req: &Request,
+    slug: Path<String>,
+    params: Query<LangParam>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match require_person(req, &state, lang, None).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let competition = match public_competition(&state, &slug).await {
+        Ok(competition) => competition,
+        Err(err) => return refused(&state, lang, err),
+    };
+    let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
+    // One token per form: sending the same form twice creates one draft.
+    let mut blank = FormValues::default();
+    blank.content.contact_name = Some(current.user.display_name.clone());
+    render_form(
+        &state,
+        lang,
+        &current,
+        &competition,
+        None,
+        &action,
+        Some(random_token()),
+        blank,
+    )
+    .await
+}
+
+#[handler]
+pub async fn create_entry(
+    req: &Request,
+    slug: Path<String>,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, field(&form, "lang"));
+    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let competition = match public_competition(&state, &slug).await {
+        Ok(competition) => competition,
+        Err(err) => return refused(&state, lang, err),
+    };
+    let goals = programme_goals(&state, &competition)
+        .await
+        .map_err(internal)?;
+    let entry_form = competitions::form_of(&competition).map_err(internal)?;
+    let content = content_from(&form, &goals, &entry_form);
+    let key = field(&form, "form_token").filter(|t| t.len() <= 100);
+    let problems = content_problems(&content);
+    let outcome = if problems.is_empty() {
+        entries::create(
+            &state.db,
+            state.now(),
+            &current.user,
+            competition.id,
+            content.clone(),
+            key,
+        )
+        .await
+    } else {
+        Err(ServiceError::Fields(problems))
+    };
+    match outcome {
+        Ok(created) => Ok(see_other(&format!(
+            "/konto/ideen/{}?lang={}",
+            created.id,
+            lang.code()
+        ))),
+        Err(ServiceError::Fields(errors)) => {
+            // Show the form again with everything entered and what to fix.
+            let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
+            let values = FormValues {
+                content,
+                errors,
+                invite: Default::default(),
+            };
+            render_form(
+                &state,
+                lang,
+                &current,
+                &competition,
+                None,
+                &action,
+                key.map(str::to_owned),
+                values,
+            )
+            .await
+        }
+        Err(err) => refused(&state, lang, err),
+    }
+}
+
+#[handler]
+pub async fn my_entries(
+    req: &Request,
+    params: Query<LangParam>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match require_person(req, &state, lang, None).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let mine = entries::mine(&state.db, &current.user)
+        .await
+        .map_err(internal)?;
+    let mut views = Vec::with_capacity(mine.len());
+    for model in &mine {
+        let competition = competitions::find(&state.db, model.competition_id)
+            .await
+            .map_err(internal)?;
+        views.push(entry_view(lang, model, &competition));
+    }
+    let mut context = Context::new();
+    context.insert("entries", &views);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("my_entries.html", lang, "/konto/ideen", context),
+    ))
+}
+
+#[handler]
+pub async fn entry_page(
+    req: &Request,
+    id: Path<i64>,
+    params: Query<LangParam>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let current = match require_person(req, &state, lang, None).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    match entries::find_own(&state.db, &current.user, id.0).await {
+        Ok(found) => show_entry(&state, lang, &current, &found, None).await,
+        Err(err) => refused(&state, lang, err),
+    }
+}
+
+/// Saves changes (`step` absent), submits or withdraws.
+async fn act(
+    req: &Request,
+    id: i64,
+    fields: &Fields,
+    state: &AppState,
+    step: Option<&str>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, field(fields, "lang"));
+    let current = match require_person(req, state, lang, field(fields, "csrf")).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let found = match entries::find_own(&state.db, &current.user, id).await {
+        Ok(found) => found,
+        Err(err) => return refused(state, lang, err),
+    };
+    let public_url = &state.settings.server.public_url;
+    let mut sent = None;
+    let outcome = match step {
+        Some("submit") => {
+            entries::submit(&state.db, state.now(), &current.user, id, public_url).await
+        }
+        Some(_) => entries::withdraw(&state.db, state.now(), &current.user, id, public_url).await,
+        None => {
+            let competition = competitions::find(&state.db, found.competition_id)
+                .await
+                .map_err(internal)?;
+            let goals = programme_goals(state, &competition)
+                .await
+                .map_err(internal)?;
+            let form = competitions::form_of(&competition).map_err(internal)?;
+            let content = content_from(fields, &goals, &form);
+            sent = Some(content.clone());
+            let problems = content_problems(&content);
+            if problems.is_empty() {
+                entries::update(&state.db, state.now(), &current.user, id, content).await
+            } else {
+                Err(ServiceError::Fields(problems))
+            }
+        }
+    };
+    match outcome {
+        Ok(_) => {
+            state.queued();
+            Ok(see_other(&format!(
+                "/konto/ideen/{id}?lang={}",
+                lang.code()
+            )))
+        }
+        Err(ServiceError::Fields(errors)) => {
+            // What was sent (or, when submitting, what is stored) with what to fix.
+            let content = match sent {
+                Some(content) => content,
+                None => stored_values(state, &found).await?.content,
+            };
+            let values = FormValues {
+                content,
+                errors,
+                invite: Default::default(),
+            };
+            show_entry(state, lang, &current, &found, Some(values)).await
+        }
+        Err(err) => refused(state, lang, err),
+    }
+}
+
+#[handler]
+pub async fn update_entry(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    act(req, id.0, &form, &state, None).await
+}
+
+#[handler]
+pub async fn submit_entry(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    act(req, id.0, &form, &state, Some("submit")).await
+}
+
+#[handler]
+pub async fn withdraw_entry(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    act(req, id.0, &form, &state, Some("withdraw")).await
+}

@@ -1,0 +1,377 @@
+//! Entering ideas on the web, without JavaScript: the form and the person's ideas
+//! (`form`), attachments (`files`), co-authors (`team`). This module renders the
+//! entry page they share, with what was entered and what to fix.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Multipart, Path, Query};
+use poem::{Request, Response, handler};
+use serde::Serialize;
+use tera::Context;
+
+use super::account::{LangParam, chosen_lang};
+use super::i18n::Lang;
+use super::session::{SignedIn, internal, require_person, see_other};
+use super::view::CompetitionView;
+use crate::app::AppState;
+use crate::domain::attachments as rules;
+use crate::domain::entry_form::{EntryForm, FieldKind, FieldProblem, GUARDIAN_CONSENT, Localized};
+use crate::entities::{competition, entry};
+use crate::services::attachments;
+use crate::services::coauthors;
+use crate::services::entries::{self, EntryContent, Membership};
+use crate::services::sessions::random_token;
+use crate::services::{ServiceError, competitions, programmes};
+
+mod files;
+mod form;
+mod team;
+
+pub use files::{download, download_attachment, remove_attachment, upload_attachment};
+pub use form::{
+    create_entry, entry_page, my_entries, new_entry_form, submit_entry, update_entry,
+    withdraw_entry,
+};
+pub use team::{accept_invitation, invitation_page, invite_coauthor, remove_coauthor};
+
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+#[derive(Serialize)]
+struct GoalChoice {
+    name: String,
+    chosen: bool,
+}
+
+#[derive(Serialize)]
+struct EntryView {
+    id: i64,
+    title: String,
+    summary: String,
+    description: String,
+    status: String,
+    status_label: &'static str,
+    receipt_number: Option<String>,
+    kennzahl: Option<String>,
+    competition: String,
+    /// Where the competition stands (open, jury at work, decided, ...).
+    competition_state: &'static str,
+}
+
+fn entry_view(lang: Lang, model: &entry::Model, competition: &competition::Model) -> EntryView {
+    EntryView {
+        id: model.id,
+        title: model.title.clone(),
+        summary: model.summary.clone(),
+        description: model.description.clone(),
+        status_label: lang.text(&format!("entry_status_{}", model.status)),
+        status: model.status.clone(),
+        receipt_number: model.receipt_number.clone(),
+        kennzahl: model.kennzahl.clone(),
+        competition: competition.headline.clone(),
+        competition_state: lang.text(&format!("state_{}", competition.state)),
+    }
+}
+
+/// One question of the competition's form, ready for the template.
+#[derive(Serialize)]
+struct FieldView {
+    key: String,
+    name: String,
+    label: String,
+    help: Option<String>,
+    kind: FieldKind,
+    required: bool,
+    choices: Vec<String>,
+    value: String,
+    error: Option<String>,
+}
+
+/// A message about one field, linked from the summary at the top of the form.
+#[derive(Serialize)]
+struct ErrorView {
+    field: String,
+    message: String,
+}
+
+/// What the form shows: the stored entry, or what was just sent with its problems.
+#[derive(Default)]
+struct FormValues {
+    content: EntryContent,
+    errors: Vec<FieldProblem>,
+    /// Name and address typed into the invitation form.
+    invite: (String, String),
+}
+
+async fn programme_goals(
+    state: &AppState,
+    competition: &competition::Model,
+) -> Result<Vec<String>, ServiceError> {
+    let programme = programmes::find(&state.db, competition.programme_id).await?;
+    Ok(serde_json::from_str(&programme.goals).unwrap_or_default())
+}
+
+/// Form field name of an entry-form answer.
+fn detail_name(key: &str) -> String {
+    format!("detail_{key}")
+}
+
+fn content_from(fields: &Fields, goals: &[String], form: &EntryForm) -> EntryContent {
+    EntryContent {
+        title: field(fields, "title").unwrap_or_default().trim().to_owned(),
+        summary: field(fields, "summary")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        description: field(fields, "description").unwrap_or_default().to_owned(),
+        goals: goals
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| field(fields, &format!("goal_{i}")).is_some())
+            .map(|(_, goal)| goal.clone())
+            .collect(),
+        details: form
+            .fields
+            .iter()
+            .filter_map(|f| {
+                field(fields, &detail_name(&f.key))
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (f.key.clone(), v.to_owned()))
+            })
+            .collect(),
+        guardian_consent: field(fields, GUARDIAN_CONSENT).is_some(),
+        contact_name: field(fields, "contact_name")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+        contact_phone: field(fields, "contact_phone")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+    }
+}
+
+/// The limits of the fixed fields, as messages in both languages.
+fn content_problems(content: &EntryContent) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    let title = content.title.chars().count();
+    if !(1..=200).contains(&title) {
+        problems.push(FieldProblem {
+            field: "title".into(),
+            message: Localized::new(
+                "Bitte geben Sie einen Titel an (höchstens 200 Zeichen).",
+                "Please give a title (at most 200 characters).",
+            ),
+        });
+    }
+    let summary = content.summary.chars().count();
+    if !(1..=1000).contains(&summary) {
+        problems.push(FieldProblem {
+            field: "summary".into(),
+            message: Localized::new(
+                "Bitte beschreiben Sie Ihre Idee kurz (höchstens 1.000 Zeichen).",
+                "Please describe your idea briefly (at most 1,000 characters).",
+            ),
+        });
+    }
+    if content.description.chars().count() > 20_000 {
+        problems.push(FieldProblem {
+            field: "description".into(),
+            message: Localized::new(
+                "Die ausführliche Beschreibung darf höchstens 20.000 Zeichen lang sein.",
+                "The full description may have at most 20,000 characters.",
+            ),
+        });
+    }
+    problems
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_form(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    competition: &competition::Model,
+    entry: Option<&entry::Model>,
+    action: &str,
+    form_token: Option<String>,
+    values: FormValues,
+) -> poem::Result<Response> {
+    let goals = programme_goals(state, competition)
+        .await
+        .map_err(internal)?;
+    let form = competitions::form_of(competition).map_err(internal)?;
+    let view = CompetitionView::new(competition, lang, state.now());
+    let editable = view.accepting_entries && entry.is_none_or(|e| e.status != "withdrawn");
+    let code = lang.code();
+    let error_of = |key: &str| {
+        values
+            .errors
+            .iter()
+            .find(|p| p.field == key)
+            .map(|p| p.message.get(code).to_owned())
+    };
+    let content = &values.content;
+    let fields: Vec<FieldView> = form
+        .fields
+        .iter()
+        .map(|f| FieldView {
+            key: f.key.clone(),
+            name: detail_name(&f.key),
+            label: f.label.get(code).to_owned(),
+            help: f.help.as_ref().map(|h| h.get(code).to_owned()),
+            kind: f.kind,
+            required: f.required,
+            choices: f.choices.clone(),
+            value: content.details.get(&f.key).cloned().unwrap_or_default(),
+            error: error_of(&f.key),
+        })
+        .collect();
+    let errors: Vec<ErrorView> = values
+        .errors
+        .iter()
+        .map(|p| ErrorView {
+            field: if form.field(&p.field).is_some() {
+                detail_name(&p.field)
+            } else {
+                p.field.clone()
+            },
+            message: p.message.get(code).to_owned(),
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("competition", &view);
+    context.insert("entry", &entry.map(|e| entry_view(lang, e, competition)));
+    context.insert("editable", &editable);
+    context.insert("action", action);
+    context.insert("form_token", &form_token);
+    context.insert("csrf", &current.session.csrf_token);
+    context.insert("title", &content.title);
+    context.insert("summary", &content.summary);
+    context.insert("description", &content.description);
+    context.insert("fields", &fields);
+    context.insert("errors", &errors);
+    context.insert("title_error", &error_of("title"));
+    context.insert("summary_error", &error_of("summary"));
+    context.insert("description_error", &error_of("description"));
+    context.insert("for_minors", &form.for_minors);
+    context.insert("contact_name", &content.contact_name);
+    context.insert("contact_phone", &content.contact_phone);
+    context.insert("contact_name_error", &error_of("contact_name"));
+    context.insert("contact_phone_error", &error_of("contact_phone"));
+    context.insert("account_email", &current.user.email);
+    context.insert("guardian_consent", &content.guardian_consent);
+    context.insert("consent_error", &error_of(GUARDIAN_CONSENT));
+    let choices: Vec<_> = goals
+        .into_iter()
+        .map(|name| GoalChoice {
+            chosen: content.goals.contains(&name),
+            name,
+        })
+        .collect();
+    context.insert("goals", &choices);
+    if let Some(entry) = entry {
+        let file_error = error_of("file");
+        files::describe(state, lang, entry, editable, file_error, &mut context).await?;
+        let invite_error = error_of("coauthor_email");
+        let invite = (&values.invite, invite_error);
+        team::describe(state, current, entry, invite, &mut context).await?;
+    }
+    let html = state
+        .pages
+        .render_html("entry_form.html", lang, action, context);
+    let mut response = state.pages.respond(lang, html);
+    if !values.errors.is_empty() {
+        response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    Ok(response)
+}
+
+/// The stored entry as form values.
+async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<FormValues> {
+    let author = entries::author_of(&state.db, model.id)
+        .await
+        .map_err(internal)?;
+    Ok(FormValues {
+        content: EntryContent {
+            title: model.title.clone(),
+            summary: model.summary.clone(),
+            description: model.description.clone(),
+            goals: serde_json::from_str(&model.goals).unwrap_or_default(),
+            details: entries::answers_of(&state.db, model)
+                .await
+                .map_err(internal)?,
+            guardian_consent: model.guardian_consent_at.is_some(),
+            contact_name: author.as_ref().map(|a| a.contact_name.clone()),
+            contact_phone: author.and_then(|a| a.contact_phone),
+        },
+        errors: Vec::new(),
+        invite: Default::default(),
+    })
+}
+
+fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Result<Response> {
+    match err {
+        ServiceError::Entry(_) => Ok(state.pages.notice(
+            lang,
+            StatusCode::CONFLICT,
+            "entry_locked_title",
+            "entry_locked_text",
+        )),
+        ServiceError::Invalid { .. } | ServiceError::Fields(_) => Ok(state.pages.notice(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "entry_invalid_title",
+            "entry_invalid_text",
+        )),
+        ServiceError::Forbidden(_) => Ok(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "entry_lead_only_title",
+            "entry_lead_only_text",
+        )),
+        ServiceError::NotFound { .. } => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
+        err => Err(internal(err)),
+    }
+}
+
+async fn public_competition(
+    state: &AppState,
+    slug: &str,
+) -> Result<competition::Model, ServiceError> {
+    competitions::find_public_by_slug(&state.db, slug).await
+}
+
+/// The entry page, with `values` (stored ones when `None`).
+async fn show_entry(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    found: &entry::Model,
+    values: Option<FormValues>,
+) -> poem::Result<Response> {
+    let competition = competitions::find(&state.db, found.competition_id)
+        .await
+        .map_err(internal)?;
+    let values = match values {
+        Some(values) => values,
+        None => stored_values(state, found).await?,
+    };
+    let action = format!("/konto/ideen/{}", found.id);
+    render_form(
+        state,
+        lang,
+        current,
+        &competition,
+        Some(found),
+        &action,
+        None,
+        values,
+    )
+    .await
+}

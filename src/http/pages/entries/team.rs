@@ -1,0 +1,231 @@
+//! Co-authors on the entry page: inviting, removing, and accepting an invitation
+//! from its email link.
+
+use super::*;
+
+/// The entry page's part about the team: the co-authors, and for the lead the
+/// invitation form with what was typed and what to fix.
+pub(super) async fn describe(
+    state: &AppState,
+    current: &SignedIn,
+    entry: &entry::Model,
+    (typed, error): (&(String, String), Option<String>),
+    context: &mut Context,
+) -> poem::Result<()> {
+    let (_, membership) = entries::find_member(&state.db, &current.user, entry.id)
+        .await
+        .map_err(internal)?;
+    let coauthors: Vec<CoauthorView> = coauthors::of_entry(&state.db, entry.id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|c| CoauthorView {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            accepted: c.accepted_at.is_some(),
+        })
+        .collect();
+    context.insert("coauthors", &coauthors);
+    context.insert("is_lead", &(membership == Membership::Lead));
+    context.insert("coauthor_error", &error);
+    context.insert("invite_name", &typed.0);
+    context.insert("invite_email", &typed.1);
+    Ok(())
+}
+
+/// A co-author, ready for the template.
+#[derive(Serialize)]
+struct CoauthorView {
+    id: i64,
+    name: String,
+    email: String,
+    accepted: bool,
+}
+
+/// What to fix in the invitation form, in the page's language.
+fn invitation_problem(err: &ServiceError) -> Option<Localized> {
+    Some(match err {
+        ServiceError::Duplicate { .. } => Localized::new(
+            "Diese Person ist bereits eingeladen.",
+            "This person has already been invited.",
+        ),
+        ServiceError::Invalid { field: "name", .. } => Localized::new(
+            "Bitte geben Sie den Namen der Person an (höchstens 200 Zeichen).",
+            "Please give the person's name (at most 200 characters).",
+        ),
+        ServiceError::Invalid { message, .. } if message.contains("already are the author") => {
+            Localized::new(
+                "Sie sind bereits Autorin oder Autor dieser Idee. Laden Sie eine andere Person ein.",
+                "You already are the author of this idea. Invite someone else.",
+            )
+        }
+        ServiceError::Invalid { message, .. } if message.contains("at most") => Localized::new(
+            format!(
+                "Eine Idee kann höchstens {} Mitautorinnen und Mitautoren haben.",
+                coauthors::MAX_COAUTHORS
+            ),
+            format!(
+                "An idea can have at most {} co-authors.",
+                coauthors::MAX_COAUTHORS
+            ),
+        ),
+        ServiceError::Invalid { .. } => Localized::new(
+            "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.de.",
+            "Please give a valid email address, for example name@example.com.",
+        ),
+        _ => return None,
+    })
+}
+
+#[handler]
+pub async fn invite_coauthor(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, field(&form, "lang"));
+    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let found = match entries::find_own(&state.db, &current.user, id.0).await {
+        Ok(found) => found,
+        Err(err) => return refused(&state, lang, err),
+    };
+    let name = field(&form, "coauthor_name").unwrap_or_default();
+    let email = field(&form, "coauthor_email").unwrap_or_default();
+    let invited = coauthors::invite(
+        &state.db,
+        state.now(),
+        &current.user,
+        found.id,
+        email,
+        name,
+        &state.settings.server.public_url,
+    )
+    .await;
+    match invited {
+        Ok(_) => {
+            state.queued();
+            Ok(see_other(&format!(
+                "/konto/ideen/{}?lang={}#mitautoren",
+                found.id,
+                lang.code()
+            )))
+        }
+        Err(err) => match invitation_problem(&err) {
+            Some(message) => {
+                let mut values = stored_values(&state, &found).await?;
+                values.errors = vec![FieldProblem {
+                    field: "coauthor_email".into(),
+                    message,
+                }];
+                values.invite = (name.to_owned(), email.to_owned());
+                show_entry(&state, lang, &current, &found, Some(values)).await
+            }
+            None => refused(&state, lang, err),
+        },
+    }
+}
+
+#[handler]
+pub async fn remove_coauthor(
+    req: &Request,
+    Path((id, coauthor_id)): Path<(i64, i64)>,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, field(&form, "lang"));
+    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    match coauthors::remove(&state.db, state.now(), &current.user, id, coauthor_id).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/konto/ideen/{id}?lang={}#mitautoren",
+            lang.code()
+        ))),
+        Err(err) => refused(&state, lang, err),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct InvitationParams {
+    token: Option<String>,
+    lang: Option<String>,
+}
+
+/// The invitation link from the email: says what accepting means, and accepts
+/// only with a button (mail scanners that follow links accept nothing).
+#[handler]
+pub async fn invitation_page(
+    req: &Request,
+    params: Query<InvitationParams>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let token = params.token.clone().unwrap_or_default();
+    let (invitation, found) = match coauthors::find_invitation(&state.db, &token).await {
+        Ok(found) => found,
+        Err(_) => {
+            return Ok(state.pages.notice(
+                lang,
+                StatusCode::NOT_FOUND,
+                "invitation_unknown_title",
+                "invitation_unknown_text",
+            ));
+        }
+    };
+    let current = crate::http::pages::session::signed_in(req, &state).await?;
+    let mut context = Context::new();
+    context.insert("entry_title", &found.title);
+    context.insert("invitee", &invitation.name);
+    context.insert("token", &token);
+    context.insert("signed_in", &current.is_some());
+    context.insert(
+        "csrf",
+        &current.as_ref().map(|c| c.session.csrf_token.clone()),
+    );
+    let html = state
+        .pages
+        .render_html("invitation.html", lang, "/einladung", context);
+    Ok(state.pages.respond(lang, html))
+}
+
+#[handler]
+pub async fn accept_invitation(
+    req: &Request,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, field(&form, "lang"));
+    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let token = field(&form, "token").unwrap_or_default();
+    match coauthors::accept(&state.db, state.now(), &current.user, token).await {
+        Ok(joined) => Ok(see_other(&format!(
+            "/konto/ideen/{}?lang={}",
+            joined.id,
+            lang.code()
+        ))),
+        Err(ServiceError::Forbidden(_)) => Ok(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            "invitation_other_title",
+            "invitation_other_text",
+        )),
+        Err(ServiceError::Invalid { .. } | ServiceError::NotFound { .. }) => {
+            Ok(state.pages.notice(
+                lang,
+                StatusCode::GONE,
+                "invitation_unknown_title",
+                "invitation_unknown_text",
+            ))
+        }
+        Err(err) => refused(&state, lang, err),
+    }
+}

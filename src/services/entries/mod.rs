@@ -1,0 +1,404 @@
+//! Entering ideas: drafts (`drafts`), submission with receipt and Kennzahl and
+//! withdrawal (`submission`), entries submitted as they are created, online or by
+//! staff (`one_step`), and deadline reminders (`reminders`). This module holds what
+//! they share: the content, the checks, who may see an entry.
+//!
+//! Only an entry's authors see it here; the author's identity (and the answers that
+//! identify them) is stored apart from the content the jury will read.
+
+use chrono::{DateTime, Datelike, Utc};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::audit::{self, AuditRecord};
+use super::catalogue::Catalogue;
+use super::error::is_unique_violation;
+use super::notifications::competition_facts;
+use super::writes::Writes;
+use super::{Actor, ServiceError, competitions, outbox, programmes};
+use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
+use crate::domain::entry_form::{Answers, Completeness, FieldProblem, Localized};
+use crate::entities::{
+    competition, entry, entry_author, entry_coauthor, entry_version, idempotency_key, programme,
+    user,
+};
+
+mod drafts;
+mod one_step;
+mod reminders;
+mod submission;
+
+pub use drafts::{create, update};
+pub use one_step::{Authored, OneStepSubmission, STAFF_SOURCES, enter_on_behalf, submit_new};
+pub use reminders::remind_drafts;
+pub use submission::{submit, withdraw};
+
+/// What an entrant writes.
+#[derive(Debug, Clone, Default)]
+pub struct EntryContent {
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub goals: Vec<String>,
+    /// Answers to the competition's entry form, by field key.
+    pub details: BTreeMap<String, String>,
+    /// For children's entries: the adult confirms the guardians' consent.
+    pub guardian_consent: bool,
+    /// The name to contact about the entry; none: the account's name (or, when
+    /// changing an entry, the name given before).
+    pub contact_name: Option<String>,
+    /// An optional phone number for questions about the entry.
+    pub contact_phone: Option<String>,
+}
+
+/// Contact details must be short and a phone number must look like one.
+fn check_contact(content: &EntryContent) -> Result<(), ServiceError> {
+    let mut problems = Vec::new();
+    if let Some(name) = &content.contact_name
+        && (name.trim().is_empty() || name.chars().count() > 200)
+    {
+        problems.push(FieldProblem {
+            field: "contact_name".into(),
+            message: Localized::new(
+                "Bitte geben Sie einen Namen an (höchstens 200 Zeichen).",
+                "Please give a name (at most 200 characters).",
+            ),
+        });
+    }
+    if let Some(phone) = &content.contact_phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +()/-".contains(c));
+        if !allowed || !(5..=20).contains(&digits) || phone.chars().count() > 40 {
+            problems.push(FieldProblem {
+                field: "contact_phone".into(),
+                message: Localized::new(
+                    "Bitte geben Sie eine Telefonnummer nur mit Ziffern, Leerzeichen und + ( ) / - an, zum Beispiel 0365 838-0.",
+                    "Please give a phone number using only digits, spaces and + ( ) / -, for example +49 365 838-0.",
+                ),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Fields(problems))
+    }
+}
+
+/// The author row of an entry: contact details and the answers that identify them.
+pub async fn author_of(
+    conn: &impl ConnectionTrait,
+    entry_id: i64,
+) -> Result<Option<entry_author::Model>, ServiceError> {
+    Ok(entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(entry_id))
+        .one(conn)
+        .await?)
+}
+
+impl EntryContent {
+    /// What a kept version holds: the content and what the jury may see.
+    fn version_json(&self, jury: &BTreeMap<String, String>) -> Value {
+        json!({
+            "title": self.title,
+            "summary": self.summary,
+            "description": self.description,
+            "goals": self.goals,
+            "details": jury,
+        })
+    }
+}
+
+/// How someone belongs to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// Started it; submits, withdraws and invites co-authors.
+    Lead,
+    /// Invited and accepted; reads and edits the content and attachments.
+    Coauthor,
+}
+
+/// Checks the answers against the competition's form; `Submit` also demands the
+/// required fields, the eligibility rules and (for children) guardian consent.
+fn check_answers(
+    competition: &competition::Model,
+    details: &BTreeMap<String, String>,
+    guardian_consent: bool,
+    completeness: Completeness,
+) -> Result<Answers, ServiceError> {
+    let form = competitions::form_of(competition)?;
+    form.check(details, guardian_consent, completeness)
+        .map_err(ServiceError::Fields)
+}
+
+fn map_of(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn json_of(map: &BTreeMap<String, String>) -> String {
+    json!(map).to_string()
+}
+
+/// All answers of an entry: those the jury sees and those kept with the author.
+pub async fn answers_of(
+    conn: &impl ConnectionTrait,
+    entry: &entry::Model,
+) -> Result<BTreeMap<String, String>, ServiceError> {
+    let mut all = map_of(&entry.details);
+    if let Some(author) = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(entry.id))
+        .one(conn)
+        .await?
+    {
+        all.extend(map_of(&author.details));
+    }
+    Ok(all)
+}
+
+/// An audit row about an entry (its content, files or co-authors).
+pub(crate) fn entry_audit<'a>(
+    actor: Actor,
+    action: &'a str,
+    entry: &entry::Model,
+    details: Value,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        actor,
+        action,
+        subject_type: "entry",
+        subject_id: entry.id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+        details,
+    }
+}
+
+fn status_of(model: &entry::Model) -> Result<EntryStatus, ServiceError> {
+    EntryStatus::parse(&model.status).ok_or_else(|| {
+        ServiceError::Corrupt(format!("entry {}: status {}", model.id, model.status))
+    })
+}
+
+/// Goals must be among the programme's (when it names any).
+async fn check_goals(
+    conn: &impl ConnectionTrait,
+    competition: &competition::Model,
+    goals: &[String],
+) -> Result<(), ServiceError> {
+    if goals.is_empty() {
+        return Ok(());
+    }
+    let programme = programmes::find(conn, competition.programme_id).await?;
+    goals_of_programme(&programme, goals)
+}
+
+/// Goals must be among the programme's (when it names any).
+fn goals_of_programme(programme: &programme::Model, goals: &[String]) -> Result<(), ServiceError> {
+    let allowed: Vec<String> = serde_json::from_str(&programme.goals).unwrap_or_default();
+    if let Some(unknown) = goals
+        .iter()
+        .find(|g| !allowed.is_empty() && !allowed.contains(g))
+    {
+        return Err(ServiceError::invalid(
+            "goals",
+            format!(
+                "`{unknown}` is not a goal of {}; choose among: {}",
+                programme.name,
+                allowed.join("; ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the rule for `action` against the competition at `now`; returns the
+/// competition and the entry's status afterwards.
+async fn check(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+    action: EntryAction,
+    status: Option<EntryStatus>,
+    now: DateTime<Utc>,
+) -> Result<(competition::Model, EntryStatus), ServiceError> {
+    let competition = competitions::find(conn, competition_id).await?;
+    let next = decide(&competition, action, status, now)?;
+    Ok((competition, next))
+}
+
+/// The entry rule for `action` in `competition` at `now`.
+fn decide(
+    competition: &competition::Model,
+    action: EntryAction,
+    status: Option<EntryStatus>,
+    now: DateTime<Utc>,
+) -> Result<EntryStatus, ServiceError> {
+    let state = competitions::state_of(competition)?;
+    if !state.is_public() {
+        return Err(ServiceError::not_found("competition", competition.id));
+    }
+    Ok(rules::decide(
+        action,
+        status,
+        state,
+        competitions::window_of(competition),
+        now,
+    )?)
+}
+
+/// Whether the entry may still change now (open competition, before the deadline,
+/// not withdrawn).
+pub(crate) async fn check_editable(
+    conn: &impl ConnectionTrait,
+    entry: &entry::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    check(
+        conn,
+        entry.competition_id,
+        EntryAction::Edit,
+        Some(status_of(entry)?),
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn earlier(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: &str,
+) -> Result<Option<i64>, ServiceError> {
+    Ok(idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .map(|k| k.result_id))
+}
+
+/// The entry and how `person` belongs to it; "not found" for anyone else (nobody
+/// learns it exists).
+pub async fn find_member(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+) -> Result<(entry::Model, Membership), ServiceError> {
+    let lead = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(id))
+        .filter(entry_author::Column::UserId.eq(person.id))
+        .one(conn)
+        .await?
+        .is_some();
+    let membership = if lead {
+        Membership::Lead
+    } else {
+        let coauthor = entry_coauthor::Entity::find()
+            .filter(entry_coauthor::Column::EntryId.eq(id))
+            .filter(entry_coauthor::Column::UserId.eq(person.id))
+            .one(conn)
+            .await?;
+        if coauthor.is_none() {
+            return Err(ServiceError::not_found("entry", id));
+        }
+        Membership::Coauthor
+    };
+    let found = entry::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", id))?;
+    Ok((found, membership))
+}
+
+/// The entry if `person` wrote it or co-authors it; otherwise "not found".
+pub async fn find_own(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+) -> Result<entry::Model, ServiceError> {
+    Ok(find_member(conn, person, id).await?.0)
+}
+
+/// The entry if `person` started it. A co-author learns that only the lead may `what`.
+pub async fn find_led(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+    what: &str,
+) -> Result<entry::Model, ServiceError> {
+    match find_member(conn, person, id).await? {
+        (found, Membership::Lead) => Ok(found),
+        (_, Membership::Coauthor) => Err(ServiceError::Forbidden(format!(
+            "only the person who started this entry can {what}"
+        ))),
+    }
+}
+
+/// The person's entries (their own and those they co-author), newest first.
+pub async fn mine(
+    db: &DatabaseConnection,
+    person: &user::Model,
+) -> Result<Vec<entry::Model>, ServiceError> {
+    let mut ids: Vec<i64> = entry_author::Entity::find()
+        .filter(entry_author::Column::UserId.eq(person.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.entry_id)
+        .collect();
+    ids.extend(
+        entry_coauthor::Entity::find()
+            .filter(entry_coauthor::Column::UserId.eq(person.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.entry_id),
+    );
+    Ok(entry::Entity::find()
+        .filter(entry::Column::Id.is_in(ids))
+        .order_by_desc(entry::Column::Id)
+        .all(db)
+        .await?)
+}
+
+async fn save_version(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    entry_id: i64,
+    version: i32,
+    content: &EntryContent,
+    jury: &BTreeMap<String, String>,
+) -> Result<(), ServiceError> {
+    let row = entry_version::ActiveModel {
+        entry_id: Set(entry_id),
+        version: Set(version),
+        content: Set(content.version_json(jury).to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    entry_version::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+fn content_of(model: &entry::Model) -> EntryContent {
+    EntryContent {
+        title: model.title.clone(),
+        summary: model.summary.clone(),
+        description: model.description.clone(),
+        goals: serde_json::from_str(&model.goals).unwrap_or_default(),
+        details: map_of(&model.details),
+        guardian_consent: model.guardian_consent_at.is_some(),
+        contact_name: None,
+        contact_phone: None,
+    }
+}

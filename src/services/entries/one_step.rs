@@ -1,0 +1,377 @@
+//! Entries that are submitted as they are created: online in one request (through
+//! the group-committing writer) and by staff on someone's behalf.
+
+use super::submission::{About, notify, notify_with};
+use super::*;
+
+/// How an idea that staff record reached the city.
+pub const STAFF_SOURCES: [&str; 3] = ["email", "paper", "walk_in"];
+
+/// A new entry that is submitted at once (online in one request, or by staff).
+struct NewSubmission<'a> {
+    competition: &'a competition::Model,
+    content: &'a EntryContent,
+    answers: &'a Answers,
+    /// `online`, `email`, `paper` or `walk_in`.
+    source: &'a str,
+    contact_name: &'a str,
+}
+
+/// Inserts the entry as submitted with a fresh Kennzahl and its receipt number, its
+/// author and first kept version, inside the caller's transaction.
+async fn insert_submitted(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    entrant: &user::Model,
+    new: &NewSubmission<'_>,
+) -> Result<entry::Model, ServiceError> {
+    let content = new.content;
+    let kennzahl = rules::kennzahl(rand::rng().random());
+    let created = entry::ActiveModel {
+        competition_id: Set(new.competition.id),
+        status: Set(EntryStatus::Submitted.as_str().to_owned()),
+        title: Set(content.title.clone()),
+        summary: Set(content.summary.clone()),
+        description: Set(content.description.clone()),
+        goals: Set(json!(content.goals).to_string()),
+        kennzahl: Set(Some(kennzahl)),
+        receipt_number: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(Some(now)),
+        withdrawn_at: Set(None),
+        source: Set(new.source.to_owned()),
+        details: Set(json_of(&new.answers.jury)),
+        guardian_consent_at: Set(content.guardian_consent.then_some(now)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let receipt = format!("{}-{:02}-{:05}", now.year(), new.competition.id, created.id);
+    entry::Entity::update_many()
+        .col_expr(
+            entry::Column::ReceiptNumber,
+            sea_orm::sea_query::Expr::value(receipt.clone()),
+        )
+        .filter(entry::Column::Id.eq(created.id))
+        .exec(txn)
+        .await?;
+    let submitted = entry::Model {
+        receipt_number: Some(receipt),
+        ..created
+    };
+    let author = entry_author::ActiveModel {
+        entry_id: Set(submitted.id),
+        user_id: Set(entrant.id),
+        contact_name: Set(new.contact_name.trim().to_owned()),
+        contact_phone: Set(content.contact_phone.clone()),
+        details: Set(json_of(&new.answers.identity)),
+        ..Default::default()
+    };
+    entry_author::Entity::insert(author)
+        .exec_without_returning(txn)
+        .await?;
+    save_version(txn, now, submitted.id, 1, content, &new.answers.jury).await?;
+    Ok(submitted)
+}
+
+/// Runs `attempt` again when it failed on a unique index: a Kennzahl that another
+/// entry drew at the same moment (one in a million per entry).
+async fn retrying_collisions<F, Fut>(mut attempt: F) -> Result<entry::Model, ServiceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<entry::Model, ServiceError>>,
+{
+    for _ in 0..10 {
+        match attempt().await {
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
+            outcome => return outcome,
+        }
+    }
+    Err(ServiceError::Concurrent("the Kennzahl"))
+}
+
+/// An entry created and submitted in one request.
+pub struct OneStepSubmission {
+    pub competition_id: i64,
+    pub content: EntryContent,
+    /// A repeated request with the same key answers with the first one's entry.
+    pub idempotency_key: Option<String>,
+}
+
+/// Creates and submits an entry in one request, in one transaction (a savepoint of
+/// a group commit on SQLite): receipt number, Kennzahl, first version, audit row and
+/// receipt email. Returns the entry and all its answers.
+///
+/// The competition comes from the public catalogue snapshot (`catalogue`); its
+/// deadline is checked against `now` here, so a stale snapshot cannot let a late
+/// entry in. A repeated request is recognised by its key when the insert meets the
+/// first one's, or when the competition has closed since.
+pub async fn submit_new(
+    db: &DatabaseConnection,
+    writes: &Writes,
+    catalogue: &Catalogue,
+    now: DateTime<Utc>,
+    author: &user::Model,
+    request: OneStepSubmission,
+    public_url: &str,
+) -> Result<Authored, ServiceError> {
+    let OneStepSubmission {
+        competition_id,
+        content,
+        idempotency_key,
+    } = request;
+    let key = idempotency_key.as_deref();
+    let (competition, programme) = match catalogue.by_id(competition_id) {
+        Some(placed) => (placed.competition.clone(), placed.programme.clone()),
+        None => {
+            let competition = competitions::find(db, competition_id).await?;
+            let programme = programmes::find(db, competition.programme_id).await?;
+            (competition, programme)
+        }
+    };
+    let checked = decide(&competition, EntryAction::Create, None, now)
+        .and_then(|_| goals_of_programme(&programme, &content.goals))
+        .and_then(|_| check_contact(&content))
+        .and_then(|_| {
+            check_answers(
+                &competition,
+                &content.details,
+                content.guardian_consent,
+                Completeness::Submit,
+            )
+        });
+    let answers = match checked {
+        Ok(answers) => answers,
+        Err(err) => return answer_repeated(db, author, key, err).await,
+    };
+    let mut all_answers = answers.jury.clone();
+    all_answers.extend(answers.identity.clone());
+    let attempt = || {
+        let (author, competition, programme) =
+            (author.clone(), competition.clone(), programme.clone());
+        let (content, answers, all_answers) =
+            (content.clone(), answers.clone(), all_answers.clone());
+        let (key, public_url) = (idempotency_key.clone(), public_url.to_owned());
+        // May run twice (see `writes`): each run works on its own copies.
+        writes.run(move |txn| {
+            let (author, competition, programme) =
+                (author.clone(), competition.clone(), programme.clone());
+            let (content, answers, all_answers) =
+                (content.clone(), answers.clone(), all_answers.clone());
+            let (key, public_url) = (key.clone(), public_url.clone());
+            Box::pin(async move {
+                let contact = content
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| author.display_name.clone());
+                let new = NewSubmission {
+                    competition: &competition,
+                    content: &content,
+                    answers: &answers,
+                    source: "online",
+                    contact_name: &contact,
+                };
+                let submitted = insert_submitted(txn, now, &author, &new).await?;
+                if let Some(key) = key {
+                    let remembered = idempotency_key::ActiveModel {
+                        user_id: Set(author.id),
+                        key: Set(key),
+                        operation: Set("entry.submit_new".to_owned()),
+                        result_id: Set(submitted.id),
+                        created_at: Set(now),
+                        ..Default::default()
+                    };
+                    idempotency_key::Entity::insert(remembered)
+                        .exec_without_returning(txn)
+                        .await?;
+                }
+                let details = json!({ "receipt_number": submitted.receipt_number });
+                audit::record(
+                    txn,
+                    now,
+                    entry_audit(
+                        Actor::User(author.id),
+                        "entry.submitted",
+                        &submitted,
+                        details,
+                    ),
+                )
+                .await?;
+                let about = About {
+                    competition: &competition,
+                    programme: &programme,
+                    answers: &all_answers,
+                    files: Vec::new(),
+                };
+                notify_with(
+                    txn,
+                    now,
+                    &author,
+                    &submitted,
+                    "entry.submitted",
+                    &public_url,
+                    about,
+                )
+                .await?;
+                Ok(submitted)
+            })
+        })
+    };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt().await {
+            Ok(submitted) => {
+                return Ok(Authored {
+                    entry: submitted,
+                    answers: all_answers,
+                    contact_name: content
+                        .contact_name
+                        .clone()
+                        .unwrap_or_else(|| author.display_name.clone()),
+                    contact_phone: content.contact_phone.clone(),
+                });
+            }
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => {
+                // The key was used before (a retry), or the Kennzahl was taken.
+                if let Some(key) = key
+                    && earlier(db, author.id, key).await?.is_some()
+                {
+                    return answer_repeated(db, author, Some(key), err.into()).await;
+                }
+                if attempts == 10 {
+                    return Err(ServiceError::Concurrent("the Kennzahl"));
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// For a request whose key was seen before: the entry it created then. Otherwise
+/// `err`.
+async fn answer_repeated(
+    db: &DatabaseConnection,
+    author: &user::Model,
+    key: Option<&str>,
+    err: ServiceError,
+) -> Result<Authored, ServiceError> {
+    let Some(key) = key else {
+        return Err(err);
+    };
+    match earlier(db, author.id, key).await? {
+        Some(done) => {
+            let found = find_own(db, author, done).await?;
+            let answers = answers_of(db, &found).await?;
+            let contact = author_of(db, found.id).await?;
+            Ok(Authored {
+                entry: found,
+                answers,
+                contact_name: contact
+                    .as_ref()
+                    .map(|a| a.contact_name.clone())
+                    .unwrap_or_default(),
+                contact_phone: contact.and_then(|a| a.contact_phone),
+            })
+        }
+        None => Err(err),
+    }
+}
+
+/// An entry with everything its authors see.
+pub struct Authored {
+    pub entry: entry::Model,
+    /// All answers to the entry form.
+    pub answers: BTreeMap<String, String>,
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
+}
+
+/// Records and submits an idea that arrived by email, on paper or in the walk-in
+/// shop, in one transaction. The entrant's account is found or created by email
+/// address and gets the same receipt as online; the audit names the staff member.
+#[allow(clippy::too_many_arguments)]
+pub async fn enter_on_behalf(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    staff: &user::Model,
+    competition_id: i64,
+    email: &str,
+    name: &str,
+    source: &str,
+    content: EntryContent,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    if !STAFF_SOURCES.contains(&source) {
+        return Err(ServiceError::invalid(
+            "source",
+            "say where the idea came from: email, paper or walk_in",
+        ));
+    }
+    let email = crate::services::subscriptions::parse_email(email)?;
+    let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
+    check_goals(db, &competition, &content.goals).await?;
+    check_contact(&content)?;
+    let answers = check_answers(
+        &competition,
+        &content.details,
+        content.guardian_consent,
+        Completeness::Submit,
+    )?;
+    let new = NewSubmission {
+        competition: &competition,
+        content: &content,
+        answers: &answers,
+        source,
+        contact_name: name,
+    };
+    retrying_collisions(|| async {
+        let txn = db.begin().await?;
+        let entrant = match user::Entity::find()
+            .filter(user::Column::Email.eq(&email))
+            .one(&txn)
+            .await?
+        {
+            Some(existing) => existing,
+            None => user::ActiveModel {
+                email: Set(email.clone()),
+                display_name: Set(name.trim().to_owned()),
+                role: Set(crate::services::sessions::ROLE_ENTRANT.to_owned()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|err| crate::services::error::duplicate_or(err, "user", "email", &email))?,
+        };
+        let submitted = insert_submitted(&txn, now, &entrant, &new).await?;
+        let details = json!({
+            "source": source, "entrant": entrant.id, "receipt_number": submitted.receipt_number,
+        });
+        audit::record(
+            &txn,
+            now,
+            entry_audit(
+                Actor::User(staff.id),
+                "entry.entered_on_behalf",
+                &submitted,
+                details,
+            ),
+        )
+        .await?;
+        notify(
+            &txn,
+            now,
+            &entrant,
+            &submitted,
+            "entry.submitted",
+            public_url,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(submitted)
+    })
+    .await
+}

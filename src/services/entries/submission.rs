@@ -1,0 +1,237 @@
+//! Submitting a draft (receipt number, Kennzahl, receipt email) and withdrawing it,
+//! and the emails both send.
+
+use super::*;
+
+/// Submits: a receipt number and a Kennzahl, a first kept version, and a receipt
+/// email. Submitting again answers with the same receipt.
+pub async fn submit(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    id: i64,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    let current = find_led(db, person, id, "submit it").await?;
+    if status_of(&current)? == EntryStatus::Submitted {
+        return Ok(current);
+    }
+    let (competition, _) = check(
+        db,
+        current.competition_id,
+        EntryAction::Submit,
+        Some(status_of(&current)?),
+        now,
+    )
+    .await?;
+    check_answers(
+        &competition,
+        &answers_of(db, &current).await?,
+        current.guardian_consent_at.is_some(),
+        Completeness::Submit,
+    )?;
+    for _ in 0..10 {
+        let kennzahl = rules::kennzahl(rand::rng().random());
+        match try_submit(db, now, person, &current, &kennzahl, public_url).await {
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
+            outcome => return outcome,
+        }
+    }
+    Err(ServiceError::Concurrent("the Kennzahl"))
+}
+
+async fn try_submit(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    current: &entry::Model,
+    kennzahl: &str,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    let txn = db.begin().await?;
+    let receipt = format!(
+        "{}-{:02}-{:05}",
+        now.year(),
+        current.competition_id,
+        current.id
+    );
+    let written = entry::Entity::update_many()
+        .set(entry::ActiveModel {
+            status: Set(EntryStatus::Submitted.as_str().to_owned()),
+            kennzahl: Set(Some(kennzahl.to_owned())),
+            receipt_number: Set(Some(receipt.clone())),
+            version: Set(1),
+            submitted_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(entry::Column::Id.eq(current.id))
+        .filter(entry::Column::Status.eq(EntryStatus::Draft.as_str()))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Err(ServiceError::Concurrent("the entry"));
+    }
+    save_version(
+        &txn,
+        now,
+        current.id,
+        1,
+        &content_of(current),
+        &map_of(&current.details),
+    )
+    .await?;
+    let submitted = find_own(&txn, person, current.id).await?;
+    audit::record(
+        &txn,
+        now,
+        entry_audit(
+            Actor::User(person.id),
+            "entry.submitted",
+            &submitted,
+            json!({ "receipt_number": receipt }),
+        ),
+    )
+    .await?;
+    notify(&txn, now, person, &submitted, "entry.submitted", public_url).await?;
+    txn.commit().await?;
+    Ok(submitted)
+}
+
+/// Withdraws a submitted entry: it no longer takes part.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    id: i64,
+    public_url: &str,
+) -> Result<entry::Model, ServiceError> {
+    let current = find_led(db, person, id, "withdraw it").await?;
+    check(
+        db,
+        current.competition_id,
+        EntryAction::Withdraw,
+        Some(status_of(&current)?),
+        now,
+    )
+    .await?;
+    let txn = db.begin().await?;
+    let written = entry::Entity::update_many()
+        .set(entry::ActiveModel {
+            status: Set(EntryStatus::Withdrawn.as_str().to_owned()),
+            withdrawn_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(entry::Column::Id.eq(id))
+        .filter(entry::Column::Status.eq(EntryStatus::Submitted.as_str()))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Err(ServiceError::Concurrent("the entry"));
+    }
+    let withdrawn = find_own(&txn, person, id).await?;
+    audit::record(
+        &txn,
+        now,
+        entry_audit(
+            Actor::User(person.id),
+            "entry.withdrawn",
+            &withdrawn,
+            json!({}),
+        ),
+    )
+    .await?;
+    notify(&txn, now, person, &withdrawn, "entry.withdrawn", public_url).await?;
+    txn.commit().await?;
+    Ok(withdrawn)
+}
+
+/// The receipt or withdrawal email, as an event in the same transaction.
+pub(super) async fn notify(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    entry: &entry::Model,
+    event: &str,
+    public_url: &str,
+) -> Result<(), ServiceError> {
+    let competition = competitions::find(txn, entry.competition_id).await?;
+    let programme = programmes::find(txn, competition.programme_id).await?;
+    let answers = answers_of(txn, entry).await?;
+    let files: Vec<String> = crate::services::attachments::of_entry(txn, entry.id)
+        .await?
+        .into_iter()
+        .map(|a| a.file_name)
+        .collect();
+    let about = About {
+        competition: &competition,
+        programme: &programme,
+        answers: &answers,
+        files,
+    };
+    notify_with(txn, now, person, entry, event, public_url, about).await
+}
+
+/// What a receipt says about the entry besides its own columns.
+pub(super) struct About<'a> {
+    pub(super) competition: &'a competition::Model,
+    pub(super) programme: &'a programme::Model,
+    pub(super) answers: &'a BTreeMap<String, String>,
+    pub(super) files: Vec<String>,
+}
+
+/// [`notify`] with what the caller has already loaded.
+pub(super) async fn notify_with(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    entry: &entry::Model,
+    event: &str,
+    public_url: &str,
+    about: About<'_>,
+) -> Result<(), ServiceError> {
+    let About {
+        competition,
+        programme,
+        answers,
+        files,
+    } = about;
+    let locale = person.locale.as_str();
+    // A copy of the entry as it stands, answers labelled in the reader's language.
+    let form = competitions::form_of(competition)?;
+    let details: Vec<Value> = form
+        .fields
+        .iter()
+        .filter_map(|f| {
+            answers
+                .get(&f.key)
+                .map(|value| json!({ "label": f.label.get(locale), "value": value }))
+        })
+        .collect();
+    outbox::enqueue(
+        txn,
+        now,
+        event,
+        "entry",
+        entry.id,
+        json!({
+            "email": person.email,
+            "locale": locale,
+            "competition_id": competition.id,
+            "context": {
+                "competition": competition_facts(competition, programme, locale, public_url),
+                "entry_title": entry.title,
+                "entry_summary": entry.summary,
+                "entry_description": entry.description,
+                "entry_goals": serde_json::from_str::<Vec<String>>(&entry.goals).unwrap_or_default(),
+                "entry_details": details,
+                "entry_attachments": files,
+                "receipt_number": entry.receipt_number,
+                "entry_url": format!("{}/konto", public_url.trim_end_matches('/')),
+            },
+        }),
+    )
+    .await?;
+    Ok(())
+}
