@@ -1,21 +1,23 @@
-//! Entering ideas through the API: drafts, submission, edits, withdrawal.
+//! Entering ideas through the API: drafts, submission (also in one request), edits,
+//! withdrawal, the caller's entries. Files, co-authors and the staff's side are in
+//! `entry_files`, `entry_team` and `staff_entries`.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::{Attachment, Json};
-use poem_openapi::types::multipart::Upload;
-use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::{StaffAuth, UserAuth};
+use super::staff_entries::{StaffEntriesResponse, StaffEntry};
 use crate::app::AppState;
-use crate::entities::{entry, entry_attachment, entry_coauthor};
+use crate::entities::entry;
 use crate::http::problem::ApiProblem;
+use crate::services::coordinators;
 use crate::services::entries::{self, EntryContent};
 use crate::services::staff_entries::{self, EntryFilter};
-use crate::services::{ServiceError, attachments, coauthors, competitions, coordinators};
 
 pub struct EntriesApi {
     pub state: AppState,
@@ -136,7 +138,7 @@ pub struct EntryBody {
 }
 
 impl EntryBody {
-    fn content(self) -> EntryContent {
+    pub(super) fn content(self) -> EntryContent {
         EntryContent {
             title: self.title.trim().to_owned(),
             summary: self.summary.trim().to_owned(),
@@ -155,49 +157,6 @@ impl EntryBody {
                 .filter(|p| !p.is_empty()),
         }
     }
-}
-
-/// An entry with its author, as staff see it.
-#[derive(Debug, Object)]
-pub struct StaffEntry {
-    pub entry: Entry,
-    pub author_name: String,
-    pub author_email: String,
-}
-
-#[derive(ApiResponse)]
-pub enum StaffEntriesResponse {
-    /// The competition's entries, oldest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<StaffEntry>>),
-}
-
-#[derive(ApiResponse)]
-pub enum ExportResponse {
-    /// CSV for spreadsheets (UTF-8 with BOM, semicolon-separated).
-    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Csv(Attachment<Vec<u8>>),
-    /// An Excel workbook.
-    #[oai(
-        status = 200,
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )]
-    Xlsx(Attachment<Vec<u8>>),
-}
-
-/// An idea that arrived by email, on paper or in the walk-in shop.
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct OnBehalfBody {
-    /// The entrant's email address (their account is created if needed).
-    #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: String,
-    #[oai(validator(min_length = 1, max_length = 200))]
-    pub name: String,
-    /// `email`, `paper` or `walk_in`.
-    #[oai(validator(pattern = "^(email|paper|walk_in)$"))]
-    pub source: String,
-    pub entry: EntryBody,
 }
 
 #[derive(ApiResponse)]
@@ -221,66 +180,6 @@ pub enum EntriesResponse {
     Ok(Json<Vec<Entry>>),
 }
 
-/// A file attached to an idea.
-#[derive(Debug, Object)]
-pub struct AttachmentInfo {
-    pub id: i64,
-    pub entry_id: i64,
-    /// The uploader's file name, cleaned, with the extension of the real type.
-    pub file_name: String,
-    /// Recognised from the content.
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub created_at: DateTime<Utc>,
-    /// Where to download it.
-    pub download_path: String,
-}
-
-impl From<entry_attachment::Model> for AttachmentInfo {
-    fn from(m: entry_attachment::Model) -> Self {
-        Self {
-            download_path: format!("/api/entries/{}/attachments/{}", m.entry_id, m.id),
-            id: m.id,
-            entry_id: m.entry_id,
-            file_name: m.file_name,
-            media_type: m.media_type,
-            size_bytes: m.size_bytes,
-            sha256: m.sha256,
-            created_at: m.created_at,
-        }
-    }
-}
-
-/// An upload: one file in the multipart field `file`.
-#[derive(Debug, Multipart)]
-pub struct UploadBody {
-    /// PDF, PNG, JPEG, GIF, WebP, Word, Excel, PowerPoint or OpenDocument; the
-    /// content decides, not the name.
-    pub file: Upload,
-}
-
-#[derive(ApiResponse)]
-pub enum AttachmentCreated {
-    /// The file is stored.
-    #[oai(status = 201)]
-    Created(Json<AttachmentInfo>),
-}
-
-#[derive(ApiResponse)]
-pub enum AttachmentsResponse {
-    /// The entry's files, oldest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<AttachmentInfo>>),
-}
-
-#[derive(ApiResponse)]
-pub enum DownloadResponse {
-    /// The file, always as a download (never shown inline by the browser).
-    #[oai(status = 200, content_type = "application/octet-stream")]
-    Ok(Attachment<Vec<u8>>),
-}
-
 #[derive(ApiResponse)]
 pub enum RemovedResponse {
     /// The file is gone.
@@ -288,213 +187,10 @@ pub enum RemovedResponse {
     Removed,
 }
 
-/// A co-author of an idea, invited by email.
-#[derive(Debug, Object)]
-pub struct Coauthor {
-    pub id: i64,
-    pub entry_id: i64,
-    pub email: String,
-    pub name: String,
-    /// Whether they accepted (and can now read and edit the idea).
-    pub accepted: bool,
-    pub invited_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-}
-
-impl From<entry_coauthor::Model> for Coauthor {
-    fn from(m: entry_coauthor::Model) -> Self {
-        Self {
-            id: m.id,
-            entry_id: m.entry_id,
-            email: m.email,
-            name: m.name,
-            accepted: m.accepted_at.is_some(),
-            invited_at: m.invited_at,
-            expires_at: m.expires_at,
-        }
-    }
-}
-
-/// Whom to invite.
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct InviteBody {
-    #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: String,
-    #[oai(validator(min_length = 1, max_length = 200))]
-    pub name: String,
-}
-
-/// The token from the invitation email.
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct AcceptBody {
-    #[oai(validator(min_length = 1, max_length = 200))]
-    pub token: String,
-}
-
-#[derive(ApiResponse)]
-pub enum CoauthorCreated {
-    /// Invited; the email is on its way.
-    #[oai(status = 201)]
-    Created(Json<Coauthor>),
-}
-
-#[derive(ApiResponse)]
-pub enum CoauthorsResponse {
-    /// The co-authors, in the order they were invited.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Coauthor>>),
-}
-
 #[OpenApi(tag = "ApiTags::Entries")]
 impl EntriesApi {
-    /// Invite a co-author by email (the person who started the idea, until the
-    /// deadline).
-    #[oai(path = "/entries/:id/coauthors", method = "post")]
-    async fn invite(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-        body: Json<InviteBody>,
-    ) -> Result<CoauthorCreated, ApiProblem> {
-        let state = &self.state;
-        let invited = coauthors::invite(
-            &state.db,
-            state.now(),
-            &auth.0,
-            id.0,
-            &body.0.email,
-            &body.0.name,
-            &state.settings.server.public_url,
-        )
-        .await?;
-        state.queued();
-        Ok(CoauthorCreated::Created(Json(invited.into())))
-    }
-
-    /// The co-authors of an idea (for its authors).
-    #[oai(path = "/entries/:id/coauthors", method = "get")]
-    async fn coauthors(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-    ) -> Result<CoauthorsResponse, ApiProblem> {
-        let all = coauthors::list(&self.state.db, &auth.0, id.0).await?;
-        Ok(CoauthorsResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
-        )))
-    }
-
-    /// Remove a co-author or withdraw an invitation (the person who started the idea).
-    #[oai(path = "/entries/:id/coauthors/:coauthor_id", method = "delete")]
-    async fn remove_coauthor(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-        coauthor_id: Path<i64>,
-    ) -> Result<RemovedResponse, ApiProblem> {
-        let state = &self.state;
-        coauthors::remove(&state.db, state.now(), &auth.0, id.0, coauthor_id.0).await?;
-        Ok(RemovedResponse::Removed)
-    }
-
-    /// Accept an invitation to co-author an idea, signed in with the invited address.
-    #[oai(path = "/coauthor-invitations/accept", method = "post")]
-    async fn accept_invitation(
-        &self,
-        auth: UserAuth,
-        body: Json<AcceptBody>,
-    ) -> Result<EntryResponse, ApiProblem> {
-        let state = &self.state;
-        let joined = coauthors::accept(&state.db, state.now(), &auth.0, &body.0.token).await?;
-        Ok(EntryResponse::Ok(Json(
-            Entry::load(&state.db, joined).await?,
-        )))
-    }
-
-    /// Attach a file to an idea until the deadline (its author and co-authors). At
-    /// most `attachments.max_files` files of `attachments.max_bytes` each.
-    #[oai(path = "/entries/:id/attachments", method = "post")]
-    async fn attach(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-        body: UploadBody,
-    ) -> Result<AttachmentCreated, ApiProblem> {
-        let state = &self.state;
-        let name = body.file.file_name().unwrap_or_default().to_owned();
-        let content = body.file.into_vec().await.map_err(|err| {
-            ServiceError::invalid("file", format!("the upload could not be read: {err}"))
-        })?;
-        let created = attachments::add(
-            &state.db,
-            &state.files,
-            &state.settings.attachments,
-            state.now(),
-            &auth.0,
-            id.0,
-            attachments::Upload {
-                file_name: &name,
-                content: &content,
-            },
-        )
-        .await?;
-        Ok(AttachmentCreated::Created(Json(created.into())))
-    }
-
-    /// The files of an idea (its authors, administrators and the competition's
-    /// coordinators).
-    #[oai(path = "/entries/:id/attachments", method = "get")]
-    async fn attachments(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-    ) -> Result<AttachmentsResponse, ApiProblem> {
-        let all = attachments::list(&self.state.db, &auth.0, id.0).await?;
-        Ok(AttachmentsResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
-        )))
-    }
-
-    /// Download one file (its authors, administrators and the competition's
-    /// coordinators).
-    #[oai(path = "/entries/:id/attachments/:attachment_id", method = "get")]
-    async fn download(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-        attachment_id: Path<i64>,
-    ) -> Result<DownloadResponse, ApiProblem> {
-        let state = &self.state;
-        let (found, content) =
-            attachments::download(&state.db, &state.files, &auth.0, id.0, attachment_id.0).await?;
-        Ok(DownloadResponse::Ok(
-            Attachment::new(content).filename(found.file_name),
-        ))
-    }
-
-    /// Remove a file until the deadline (its author and co-authors).
-    #[oai(path = "/entries/:id/attachments/:attachment_id", method = "delete")]
-    async fn remove_attachment(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-        attachment_id: Path<i64>,
-    ) -> Result<RemovedResponse, ApiProblem> {
-        let state = &self.state;
-        attachments::remove(
-            &state.db,
-            &state.files,
-            state.now(),
-            &auth.0,
-            id.0,
-            attachment_id.0,
-        )
-        .await?;
-        Ok(RemovedResponse::Removed)
-    }
-
+    // Listed here rather than with the other staff operations: poem-openapi
+    // documents a path from one API struct only, and this path also takes the POST.
     /// The entries of a competition with their authors, oldest first, optionally
     /// filtered (administrators and the competition's coordinators; never the jury).
     #[oai(path = "/competitions/:id/entries", method = "get")]
@@ -531,63 +227,6 @@ impl EntriesApi {
                 })
                 .collect(),
         )))
-    }
-
-    /// Record and submit an idea on someone's behalf (administrators and the
-    /// competition's coordinators); the entrant gets the usual receipt.
-    #[oai(path = "/competitions/:id/entries/on-behalf", method = "post")]
-    async fn on_behalf(
-        &self,
-        auth: StaffAuth,
-        id: Path<i64>,
-        body: Json<OnBehalfBody>,
-    ) -> Result<CreateEntryResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
-        let body = body.0;
-        let state = &self.state;
-        let entered = entries::enter_on_behalf(
-            &state.db,
-            state.now(),
-            &auth.0,
-            id.0,
-            &body.email,
-            &body.name,
-            &body.source,
-            body.entry.content(),
-            &state.settings.server.public_url,
-        )
-        .await?;
-        state.queued();
-        Ok(CreateEntryResponse::Created(Json(
-            Entry::load(&self.state.db, entered).await?,
-        )))
-    }
-
-    /// All entries of a competition as a download: `csv` (UTF-8 with BOM, semicolons,
-    /// for German Excel) or `xlsx`, with the competition's own questions as columns.
-    #[oai(path = "/competitions/:id/entries/export", method = "get")]
-    async fn export(
-        &self,
-        auth: StaffAuth,
-        id: Path<i64>,
-        /// `csv` (the default) or `xlsx`.
-        #[oai(validator(pattern = "^(csv|xlsx)$"))]
-        format: Query<Option<String>>,
-    ) -> Result<ExportResponse, ApiProblem> {
-        let db = &self.state.db;
-        coordinators::may_manage(db, &auth.0, id.0).await?;
-        let all = staff_entries::all(db, id.0, &EntryFilter::default()).await?;
-        let form = competitions::form_of(&competitions::find(db, id.0).await?)?;
-        Ok(match format.0.as_deref() {
-            Some("xlsx") => ExportResponse::Xlsx(
-                Attachment::new(staff_entries::to_xlsx(&all, &form)?)
-                    .filename(format!("einreichungen-{}.xlsx", id.0)),
-            ),
-            _ => ExportResponse::Csv(
-                Attachment::new(staff_entries::to_csv(&all, &form)?)
-                    .filename(format!("einreichungen-{}.csv", id.0)),
-            ),
-        })
     }
 
     /// Start an entry as a draft. Send an `Idempotency-Key` so that a retried

@@ -5,9 +5,12 @@ mod auth;
 mod competitions;
 mod emails;
 mod entries;
+mod entry_files;
+mod entry_team;
 pub mod models;
 mod prepared;
 mod programmes;
+mod staff_entries;
 mod subscriptions;
 mod users;
 
@@ -41,6 +44,9 @@ pub type Api = (
     account::AccountApi,
     users::UsersApi,
     entries::EntriesApi,
+    entry_files::EntryFilesApi,
+    entry_team::EntryTeamApi,
+    staff_entries::StaffEntriesApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -64,7 +70,16 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         users::UsersApi {
             state: state.clone(),
         },
-        entries::EntriesApi { state },
+        entries::EntriesApi {
+            state: state.clone(),
+        },
+        entry_files::EntryFilesApi {
+            state: state.clone(),
+        },
+        entry_team::EntryTeamApi {
+            state: state.clone(),
+        },
+        staff_entries::StaffEntriesApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -1,0 +1,121 @@
+//! The entries of a competition for staff: list with filters, exports, and ideas
+//! recorded on someone's behalf.
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Attachment, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::StaffAuth;
+use super::entries::{CreateEntryResponse, Entry, EntryBody};
+use crate::app::AppState;
+use crate::http::problem::ApiProblem;
+use crate::services::staff_entries::{self, EntryFilter};
+use crate::services::{competitions, coordinators, entries};
+
+pub struct StaffEntriesApi {
+    pub state: AppState,
+}
+
+/// An entry with its author, as staff see it.
+#[derive(Debug, Object)]
+pub struct StaffEntry {
+    pub entry: Entry,
+    pub author_name: String,
+    pub author_email: String,
+}
+
+#[derive(ApiResponse)]
+pub enum StaffEntriesResponse {
+    /// The competition's entries, oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<StaffEntry>>),
+}
+
+#[derive(ApiResponse)]
+pub enum ExportResponse {
+    /// CSV for spreadsheets (UTF-8 with BOM, semicolon-separated).
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(Attachment<Vec<u8>>),
+    /// An Excel workbook.
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Xlsx(Attachment<Vec<u8>>),
+}
+
+/// An idea that arrived by email, on paper or in the walk-in shop.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct OnBehalfBody {
+    /// The entrant's email address (their account is created if needed).
+    #[oai(validator(min_length = 3, max_length = 254))]
+    pub email: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    /// `email`, `paper` or `walk_in`.
+    #[oai(validator(pattern = "^(email|paper|walk_in)$"))]
+    pub source: String,
+    pub entry: EntryBody,
+}
+
+#[OpenApi(tag = "ApiTags::Entries")]
+impl StaffEntriesApi {
+    /// Record and submit an idea on someone's behalf (administrators and the
+    /// competition's coordinators); the entrant gets the usual receipt.
+    #[oai(path = "/competitions/:id/entries/on-behalf", method = "post")]
+    async fn on_behalf(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<OnBehalfBody>,
+    ) -> Result<CreateEntryResponse, ApiProblem> {
+        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let body = body.0;
+        let state = &self.state;
+        let entered = entries::enter_on_behalf(
+            &state.db,
+            state.now(),
+            &auth.0,
+            id.0,
+            &body.email,
+            &body.name,
+            &body.source,
+            body.entry.content(),
+            &state.settings.server.public_url,
+        )
+        .await?;
+        state.queued();
+        Ok(CreateEntryResponse::Created(Json(
+            Entry::load(&self.state.db, entered).await?,
+        )))
+    }
+
+    /// All entries of a competition as a download: `csv` (UTF-8 with BOM, semicolons,
+    /// for German Excel) or `xlsx`, with the competition's own questions as columns.
+    #[oai(path = "/competitions/:id/entries/export", method = "get")]
+    async fn export(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        /// `csv` (the default) or `xlsx`.
+        #[oai(validator(pattern = "^(csv|xlsx)$"))]
+        format: Query<Option<String>>,
+    ) -> Result<ExportResponse, ApiProblem> {
+        let db = &self.state.db;
+        coordinators::may_manage(db, &auth.0, id.0).await?;
+        let all = staff_entries::all(db, id.0, &EntryFilter::default()).await?;
+        let form = competitions::form_of(&competitions::find(db, id.0).await?)?;
+        Ok(match format.0.as_deref() {
+            Some("xlsx") => ExportResponse::Xlsx(
+                Attachment::new(staff_entries::to_xlsx(&all, &form)?)
+                    .filename(format!("einreichungen-{}.xlsx", id.0)),
+            ),
+            _ => ExportResponse::Csv(
+                Attachment::new(staff_entries::to_csv(&all, &form)?)
+                    .filename(format!("einreichungen-{}.csv", id.0)),
+            ),
+        })
+    }
+}
