@@ -114,8 +114,16 @@ async fn write_batches(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        if let Err(batch) = optimistic(&db, batch).await {
-            careful(&db, batch).await;
+        // In a task of its own, so that a panicking piece fails its batch (its
+        // callers get an error) but not the writer.
+        let db = db.clone();
+        let written = tokio::spawn(async move {
+            if let Err(batch) = optimistic(&db, batch).await {
+                careful(&db, batch).await;
+            }
+        });
+        if let Err(err) = written.await {
+            tracing::error!(error = %err, "a write batch failed");
         }
     }
 }
@@ -200,5 +208,79 @@ async fn in_savepoint(txn: &DatabaseTransaction, work: &mut Work) -> Result<Valu
             savepoint.rollback().await?;
             Err(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+
+    async fn sqlite() -> (DatabaseConnection, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/writes.db?mode=rwc", dir.path().display());
+        let db = Database::connect(url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .await
+            .unwrap();
+        (db, dir)
+    }
+
+    async fn insert(writes: &Writes, key: String) -> Result<(), ServiceError> {
+        writes
+            .run(move |txn| {
+                let sql = format!("INSERT INTO t (k) VALUES ('{key}')");
+                Box::pin(async move {
+                    txn.execute_unprepared(&sql).await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    async fn count(db: &DatabaseConnection) -> i64 {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM t",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failing_piece_does_not_undo_the_others_in_its_batch() {
+        let (db, _dir) = sqlite().await;
+        let writes = Writes::for_database(&db);
+        let mut pieces = Vec::new();
+        for key in (0..20).map(|i| format!("k{i}")).chain(["k5".to_owned()]) {
+            let writes = writes.clone();
+            pieces.push(tokio::spawn(async move { insert(&writes, key).await }));
+        }
+        let mut failed = 0;
+        for piece in pieces {
+            if piece.await.unwrap().is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 1, "only the duplicate fails");
+        assert_eq!(count(&db).await, 20);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_piece_fails_alone_and_the_writer_goes_on() {
+        let (db, _dir) = sqlite().await;
+        let writes = Writes::for_database(&db);
+        let panicked = writes
+            .run(|_txn| -> BoxFuture<'_, Result<(), ServiceError>> {
+                Box::pin(async { panic!("a bug in a piece of work") })
+            })
+            .await;
+        assert!(panicked.is_err());
+        insert(&writes, "after".into()).await.unwrap();
+        assert_eq!(count(&db).await, 1);
     }
 }
