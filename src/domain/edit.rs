@@ -13,6 +13,8 @@ pub struct CompetitionEdit {
     pub closes_at: Option<DateTime<Utc>>,
     pub prize_money: Option<Money>,
     pub texts: bool,
+    /// The entry form (fields and eligibility rules) changes.
+    pub entry_form: bool,
 }
 
 /// What an accepted edit means beyond the new values.
@@ -43,6 +45,10 @@ pub enum EditError {
     WindowOrder,
     #[error("the prize money is fixed once the jury has decided (state `{state}`)")]
     PrizeMoneyFixed { state: CompetitionState },
+    #[error(
+        "the entry form can only change before the competition opens (it is `{state}`): entries already made were checked against it"
+    )]
+    FormFixed { state: CompetitionState },
 }
 
 /// Checks an edit against the lifecycle state and returns the resulting window.
@@ -59,6 +65,9 @@ pub fn check_edit(
     let before_opening = matches!(state, S::Draft | S::Scheduled);
     if edit.opens_at.is_some_and(|at| Some(at) != current.opens_at) && !before_opening {
         return Err(EditError::OpeningFixed { state });
+    }
+    if edit.entry_form && !before_opening {
+        return Err(EditError::FormFixed { state });
     }
     let mut deadline_extended = false;
     if let Some(closes) = edit.closes_at.filter(|at| Some(*at) != current.closes_at) {
@@ -182,6 +191,15 @@ mod tests {
         assert_eq!(
             check_edit(S::Scheduled, w, &closes(3), at(4)),
             Err(EditError::DeadlineInPast)
+        );
+        let form = CompetitionEdit {
+            entry_form: true,
+            ..Default::default()
+        };
+        assert!(check_edit(S::Scheduled, w, &form, at(1)).is_ok());
+        assert_eq!(
+            check_edit(S::Open, w, &form, at(6)),
+            Err(EditError::FormFixed { state: S::Open })
         );
     }
 

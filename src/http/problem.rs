@@ -156,7 +156,8 @@ impl From<ServiceError> for ApiProblem {
                     EditError::Frozen { .. }
                     | EditError::OpeningFixed { .. }
                     | EditError::DeadlineFixed { .. }
-                    | EditError::PrizeMoneyFixed { .. } => StatusCode::CONFLICT,
+                    | EditError::PrizeMoneyFixed { .. }
+                    | EditError::FormFixed { .. } => StatusCode::CONFLICT,
                     EditError::DeadlineShortened { .. }
                     | EditError::DeadlineInPast
                     | EditError::WindowOrder => StatusCode::UNPROCESSABLE_ENTITY,

@@ -39,6 +39,7 @@ pub struct CompetitionChanges {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub prize_money: Option<Money>,
+    pub entry_form: Option<EntryForm>,
 }
 
 /// The state column as a domain value.
@@ -158,11 +159,16 @@ pub async fn update(
         || changes.aim.is_some()
         || changes.description.is_some()
         || changes.eligibility_note.is_some();
+    if let Some(form) = &changes.entry_form {
+        form.validate_definition()
+            .map_err(|err| ServiceError::invalid("entry_form", err))?;
+    }
     let edit = CompetitionEdit {
         opens_at: changes.opens_at,
         closes_at: changes.closes_at,
         prize_money: changes.prize_money,
         texts,
+        entry_form: changes.entry_form.is_some(),
     };
     let outcome = check_edit(state, window_of(&current), &edit, now)?;
 
@@ -201,6 +207,14 @@ pub async fn update(
     apply!(opens_at, changes.opens_at.map(Some));
     apply!(closes_at, changes.closes_at.map(Some));
     apply!(prize_money_cents, changes.prize_money.map(Money::cents));
+    let form_json = changes
+        .entry_form
+        .as_ref()
+        .map(|form| {
+            serde_json::to_string(form).map_err(|err| ServiceError::Corrupt(err.to_string()))
+        })
+        .transpose()?;
+    apply!(entry_form, form_json);
 
     let written = competition::Entity::update_many()
         .set(model)

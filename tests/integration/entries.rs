@@ -907,3 +907,41 @@ async fn authors_of_drafts_are_reminded_once_before_the_deadline() {
         "{reminder}"
     );
 }
+
+#[tokio::test]
+async fn an_entry_form_changes_only_before_the_competition_opens() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let scheduled = app.competition("kindergaerten-smarties").await;
+    let open = app.competition("wir-lieben-gera").await;
+    let mut form = scheduled["entry_form"].clone();
+    form["fields"][0]["label"]["de"] = json!("Name der Kita");
+    let (status, changed) = app
+        .admin_patch(
+            &format!("/api/competitions/{}", scheduled["id"]),
+            json!({ "entry_form": form }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        changed["entry_form"]["fields"][0]["label"]["de"],
+        "Name der Kita"
+    );
+    let (status, problem) = app
+        .admin_patch(
+            &format!("/api/competitions/{}", open["id"]),
+            json!({ "entry_form": { "fields": [] } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only change before the competition opens")
+    );
+    assert_eq!(
+        app.competition("wir-lieben-gera").await["entry_form"],
+        open["entry_form"]
+    );
+}

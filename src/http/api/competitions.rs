@@ -191,12 +191,11 @@ impl CompetitionsApi {
             opens_at: second(body.opens_at),
             closes_at: second(body.closes_at),
             prize_money: money(body.prize_money_cents)?,
-            entry_form: match body.entry_form {
-                None => Default::default(),
-                Some(form) => serde_json::from_value(form).map_err(|err| {
-                    ServiceError::invalid("entry_form", format!("not a valid entry form: {err}"))
-                })?,
-            },
+            entry_form: body
+                .entry_form
+                .map(entry_form)
+                .transpose()?
+                .unwrap_or_default(),
         };
         let created =
             competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
@@ -226,6 +225,7 @@ impl CompetitionsApi {
             opens_at: second(body.opens_at),
             closes_at: second(body.closes_at),
             prize_money: body.prize_money_cents.map(money).transpose()?,
+            entry_form: body.entry_form.map(entry_form).transpose()?,
         };
         let updated = competitions::update(
             &self.state.db,
@@ -277,4 +277,13 @@ impl CompetitionsApi {
             entries.into_iter().map(Into::into).collect(),
         )))
     }
+}
+
+/// An entry form from the request body, or what is wrong with it.
+fn entry_form(
+    value: serde_json::Value,
+) -> Result<crate::domain::entry_form::EntryForm, ServiceError> {
+    serde_json::from_value(value).map_err(|err| {
+        ServiceError::invalid("entry_form", format!("not a valid entry form: {err}"))
+    })
 }

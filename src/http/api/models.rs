@@ -194,6 +194,8 @@ pub struct UpdateCompetition {
     pub closes_at: Option<DateTime<Utc>>,
     #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
     pub prize_money_cents: Option<i64>,
+    /// A new entry form (shaped as in `Competition.entry_form`); only before opening.
+    pub entry_form: Option<serde_json::Value>,
 }
 
 /// A lifecycle move.
