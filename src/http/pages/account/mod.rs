@@ -1,0 +1,318 @@
+//! Accounts on the web: signing in (`sign_in`), passwords, two-factor sign-in and
+//! API tokens (`access`), and here the account page, language, notifications,
+//! data export, deletion and signing out.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Path, Query};
+use poem::{Request, Response, handler};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::i18n::Lang;
+use super::session::too_many;
+use super::session::{
+    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, csrf_ok, internal,
+    require_person, see_other, set_cookie, signed_in,
+};
+use crate::app::AppState;
+use crate::domain::time;
+use crate::http::rate_limit;
+use crate::services::ServiceError;
+use crate::services::accounts::ROLE_ADMIN;
+use crate::services::credentials;
+use crate::services::sessions::{self, SignInError};
+use crate::services::{subscriptions, users};
+
+mod access;
+mod sign_in;
+
+pub use access::{create_token, enable_two_factor, revoke_token, set_password, start_two_factor};
+pub use sign_in::{complete_sign_in, link_page, password_sign_in, request_sign_in, sign_in_page};
+
+#[derive(Deserialize)]
+pub struct LangParam {
+    pub lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    token: Option<String>,
+    code: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordSignInForm {
+    email: String,
+    password: String,
+    code: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CredentialForm {
+    csrf: Option<String>,
+    password: Option<String>,
+    code: Option<String>,
+    lang: Option<String>,
+}
+
+/// After a successful sign-in: the session cookie, and on to the right page.
+fn signed_in_response(state: &AppState, lang: Lang, role: &str, session: &str) -> Response {
+    let target = if role == ROLE_ADMIN {
+        "/admin/emails"
+    } else {
+        "/konto"
+    };
+    let mut response = see_other(&format!("{target}?lang={}", lang.code()));
+    let max_age = state.settings.auth.session_absolute_hours * 3600;
+    // A new session value at every sign-in: a value planted before is never adopted.
+    add_cookie(
+        &mut response,
+        &set_cookie(state, SESSION_COOKIE, session, max_age),
+    );
+    add_cookie(&mut response, &set_cookie(state, BROWSER_COOKIE, "", 0));
+    response
+}
+
+fn code_of(code: &Option<String>) -> Option<&str> {
+    code.as_deref().map(str::trim).filter(|c| !c.is_empty())
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    csrf: Option<String>,
+    everywhere: Option<String>,
+    lang: Option<String>,
+}
+
+pub fn chosen_lang(req: &Request, chosen: Option<&str>) -> Lang {
+    match chosen {
+        Some("en") => Lang::En,
+        Some("de") => Lang::De,
+        _ => Lang::of(req),
+    }
+}
+
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    revoked: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LocaleForm {
+    csrf: Option<String>,
+    locale: Option<String>,
+    lang: Option<String>,
+}
+
+#[handler]
+pub async fn set_locale(
+    req: &Request,
+    form: Form<LocaleForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let locale = form.locale.as_deref().unwrap_or_default();
+    match users::set_locale(&state.db, state.now(), current.user.id, locale).await {
+        Ok(()) | Err(ServiceError::Invalid { .. }) => {
+            Ok(see_other(&format!("/konto?lang={}", lang.code())))
+        }
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn unsubscribe_own(
+    req: &Request,
+    id: Path<i64>,
+    form: Form<TokenForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    match subscriptions::unsubscribe_own(&state.db, state.now(), &current.user.email, id.0).await {
+        Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
+        Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: Option<String>,
+    confirm: Option<String>,
+    lang: Option<String>,
+}
+
+/// The account page, with a just-created token's value when there is one.
+async fn render_account(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    new_token: Option<String>,
+) -> poem::Result<Response> {
+    let tokens = users::tokens(&state.db, current.user.id)
+        .await
+        .map_err(internal)?;
+    let rows: Vec<_> = tokens
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: if lang == Lang::En {
+                time::format_en(t.created_at)
+            } else {
+                time::format_de(t.created_at)
+            },
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("email", &current.user.email);
+    context.insert("role", &current.user.role);
+    context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
+    context.insert("is_staff", &(current.user.role != sessions::ROLE_ENTRANT));
+    context.insert("is_juror", &(current.user.role == "juror"));
+    context.insert("two_factor", &current.user.totp_enabled_at.is_some());
+    context.insert("csrf", &current.session.csrf_token);
+    context.insert("tokens", &rows);
+    context.insert("locale", &current.user.locale);
+    let own = subscriptions::of_email(&state.db, &current.user.email)
+        .await
+        .map_err(internal)?;
+    let own: Vec<_> = own
+        .into_iter()
+        .map(|s| serde_json::json!({ "id": s.id, "scope_name": s.scope_name, "status": s.status }))
+        .collect();
+    context.insert("subscriptions", &own);
+    context.insert("new_token", &new_token);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("account.html", lang, "/konto", context),
+    ))
+}
+
+#[handler]
+pub async fn account_page(
+    req: &Request,
+    params: Query<LangParam>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    match require_person(req, &state, lang, None).await? {
+        Ok(current) => render_account(&state, lang, &current, None).await,
+        Err(response) => Ok(response),
+    }
+}
+
+/// All personal data as a JSON download.
+#[handler]
+pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
+    let lang = Lang::of(req);
+    let current = match require_person(req, &state, lang, None).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let data = users::export(&state.db, current.user.id)
+        .await
+        .map_err(internal)?;
+    let body = serde_json::to_string_pretty(&data)
+        .map_err(|err| internal(ServiceError::Corrupt(err.to_string())))?;
+    Ok(Response::builder()
+        .content_type("application/json; charset=utf-8")
+        .header(
+            "content-disposition",
+            "attachment; filename=\"meine-daten.json\"",
+        )
+        .header("cache-control", "no-store")
+        .body(body))
+}
+
+#[handler]
+pub async fn delete_account(
+    req: &Request,
+    form: Form<DeleteForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let refused = || {
+        state.pages.notice(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "delete_refused_title",
+            "delete_refused_text",
+        )
+    };
+    if form.confirm.as_deref() != Some("yes") {
+        return Ok(refused());
+    }
+    match users::delete(&state.db, state.now(), current.user.id).await {
+        Ok(()) => {
+            let mut response =
+                state
+                    .pages
+                    .notice(lang, StatusCode::OK, "deleted_title", "deleted_text");
+            add_cookie(&mut response, &set_cookie(&state, SESSION_COOKIE, "", 0));
+            Ok(response)
+        }
+        Err(ServiceError::Invalid { .. }) => Ok(refused()),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn sign_out(
+    req: &Request,
+    form: Form<SignOutForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let Some(current) = signed_in(req, &state).await? else {
+        return Ok(see_other(&format!("/anmelden?lang={}", lang.code())));
+    };
+    if !csrf_ok(&current, form.csrf.as_deref()) {
+        return Ok(state
+            .pages
+            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
+    }
+    let everywhere = form.everywhere.is_some();
+    sessions::sign_out(&state.db, state.now(), &current.session, everywhere)
+        .await
+        .map_err(internal)?;
+    let mut response =
+        state
+            .pages
+            .notice(lang, StatusCode::OK, "signed_out_title", "signed_out_text");
+    add_cookie(&mut response, &set_cookie(&state, SESSION_COOKIE, "", 0));
+    Ok(response)
+}

@@ -1,0 +1,169 @@
+//! Signing in: the emailed link (bound to the asking browser, confirmed with a
+//! button) and, for staff, a password with an optional second factor.
+
+use super::*;
+
+#[handler]
+pub fn sign_in_page(req: &Request, params: Query<LangParam>, state: Data<&AppState>) -> Response {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("sign_in.html", lang, "/anmelden", Context::new()),
+    )
+}
+
+#[handler]
+pub async fn request_sign_in(
+    req: &Request,
+    form: Form<SignInForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    if let Err(wait) =
+        state
+            .limiter
+            .check(rate_limit::SIGN_IN, rate_limit::client_ip(req), state.now())
+    {
+        return Ok(too_many(&state, lang, wait));
+    }
+    // The link will only work in the browser that holds this cookie.
+    let browser = cookie(req, BROWSER_COOKIE)
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(sessions::random_token);
+    let outcome = sessions::request_link(
+        &state.db,
+        state.now(),
+        &state.settings.auth,
+        &state.settings.server.public_url,
+        &form.email,
+        lang.code(),
+        &browser,
+    )
+    .await;
+    let mut response = match outcome {
+        Ok(()) => {
+            state.queued();
+            state.pages.notice(
+                lang,
+                StatusCode::OK,
+                "sign_in_sent_title",
+                "sign_in_sent_text",
+            )
+        }
+        Err(ServiceError::RateLimited {
+            retry_after_seconds,
+        }) => {
+            return Ok(too_many(&state, lang, retry_after_seconds));
+        }
+        Err(ServiceError::Invalid { .. }) => state.pages.notice(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subscribe_invalid_title",
+            "subscribe_invalid_text",
+        ),
+        Err(err) => return Err(internal(err)),
+    };
+    let max_age = state.settings.auth.sign_in_link_minutes * 60;
+    add_cookie(
+        &mut response,
+        &set_cookie(&state, BROWSER_COOKIE, &browser, max_age),
+    );
+    Ok(response)
+}
+
+#[handler]
+pub fn link_page(req: &Request, params: Query<LinkForm>, state: Data<&AppState>) -> Response {
+    let lang = chosen_lang(req, params.lang.as_deref());
+    let keys = ["link_title", "link_text", "link_button"];
+    state.pages.action(
+        lang,
+        keys,
+        "/anmelden/link",
+        params.token.as_deref().unwrap_or_default(),
+    )
+}
+
+#[handler]
+pub async fn complete_sign_in(
+    req: &Request,
+    form: Form<LinkForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    let browser = cookie(req, BROWSER_COOKIE);
+    let token = form.token.as_deref().unwrap_or_default();
+    let code = code_of(&form.code);
+    match sessions::complete(
+        &state.db,
+        state.now(),
+        &state.settings.auth,
+        token,
+        browser.as_deref(),
+        code,
+    )
+    .await
+    {
+        Ok((user, session)) => Ok(signed_in_response(&state, lang, &user.role, &session)),
+        Err(SignInError::Invalid | SignInError::WrongCredentials) => Ok(state.pages.notice(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "sign_in_invalid_title",
+            "sign_in_invalid_text",
+        )),
+        Err(SignInError::OtherBrowser) => Ok(state.pages.notice(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "sign_in_other_browser_title",
+            "sign_in_other_browser_text",
+        )),
+        Err(SignInError::CodeRequired) => {
+            let mut context = Context::new();
+            context.insert("token", token);
+            context.insert("wrong", &code.is_some());
+            Ok(state.pages.respond(
+                lang,
+                state
+                    .pages
+                    .render_html("code.html", lang, "/anmelden/link", context),
+            ))
+        }
+        Err(SignInError::Service(err)) => Err(internal(err)),
+    }
+}
+
+#[handler]
+pub async fn password_sign_in(
+    req: &Request,
+    form: Form<PasswordSignInForm>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let lang = chosen_lang(req, form.lang.as_deref());
+    if let Err(wait) = state.limiter.check(
+        rate_limit::PASSWORD,
+        rate_limit::client_ip(req),
+        state.now(),
+    ) {
+        return Ok(too_many(&state, lang, wait));
+    }
+    let outcome = credentials::sign_in_with_password(
+        &state.db,
+        state.now(),
+        &state.settings.auth,
+        &form.email,
+        &form.password,
+        code_of(&form.code),
+    )
+    .await;
+    match outcome {
+        Ok((user, session)) => Ok(signed_in_response(&state, lang, &user.role, &session)),
+        Err(SignInError::Service(err)) => Err(internal(err)),
+        Err(_) => Ok(state.pages.notice(
+            lang,
+            StatusCode::UNAUTHORIZED,
+            "password_wrong_title",
+            "password_wrong_text",
+        )),
+    }
+}
