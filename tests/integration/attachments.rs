@@ -268,6 +268,13 @@ async fn files_are_attached_on_the_entry_page() {
             && disguised.body.contains(r##"href="#file""##),
         "the page says what is wrong"
     );
+    let nothing = browser.upload(&uploads, &fields, "", Vec::new()).await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nothing
+            .body
+            .contains("Bitte wählen Sie zuerst eine Datei aus.")
+    );
     let forged = browser
         .upload(&uploads, &[("csrf", "nein")], "x.pdf", PDF.to_vec())
         .await;

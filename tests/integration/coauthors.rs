@@ -271,3 +271,51 @@ async fn an_invitation_is_accepted_on_the_web() {
             .contains("Herr Kaya (kaya@example.de) – dabei")
     );
 }
+
+#[tokio::test]
+async fn an_invitation_expires_after_two_weeks() {
+    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let competition = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    let ben = entrant(&app, "ben@example.de").await;
+    let (_, draft, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/competitions/{competition}/entries"),
+            Some(idea("Später")),
+            Some(&anna),
+        )
+        .await;
+    app.request(
+        Method::POST,
+        &format!("/api/entries/{}/coauthors", draft["id"]),
+        Some(json!({ "email": "ben@example.de", "name": "Ben" })),
+        Some(&anna),
+    )
+    .await;
+    app.deliver().await;
+    let token = invitation_token(&smtp, "ben@example.de").await;
+
+    app.move_clock_to(berlin("2020-08-16T10:00")).await;
+    let (status, problem, _) = app
+        .request(
+            Method::POST,
+            "/api/coauthor-invitations/accept",
+            Some(json!({ "token": token })),
+            Some(&ben),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["detail"].as_str().unwrap().contains("expired"));
+    assert_eq!(
+        app.count("entry_coauthors WHERE accepted_at IS NOT NULL")
+            .await,
+        0
+    );
+}
