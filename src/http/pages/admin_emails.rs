@@ -9,11 +9,11 @@ use tera::Context;
 
 use super::account::chosen_lang;
 use super::i18n::Lang;
-use super::session::{SignedIn, csrf_ok, internal, see_other, signed_in};
+use super::session::{SignedIn, csrf_ok, internal, require_role, see_other};
 use crate::app::AppState;
+use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::email_message;
-use crate::services::accounts::ROLE_ADMIN;
 use crate::services::{ServiceError, emails};
 
 #[derive(Deserialize)]
@@ -77,34 +77,9 @@ fn row(lang: Lang, m: email_message::Model) -> EmailRow {
     }
 }
 
-/// The signed-in administrator, or the response for everyone else.
-async fn admin(
-    req: &Request,
-    state: &AppState,
-    lang: Lang,
-) -> poem::Result<Result<SignedIn, Response>> {
-    match signed_in(req, state).await? {
-        None => Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code())))),
-        Some(current)
-            if current.user.role == ROLE_ADMIN
-                && state.settings.auth.require_two_factor_for_staff
-                && current.user.totp_enabled_at.is_none() =>
-        {
-            Ok(Err(state.pages.notice(
-                lang,
-                StatusCode::FORBIDDEN,
-                "two_factor_required_title",
-                "two_factor_required_text",
-            )))
-        }
-        Some(current) if current.user.role == ROLE_ADMIN => Ok(Ok(current)),
-        Some(_) => Ok(Err(state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            "forbidden_title",
-            "forbidden_text",
-        ))),
-    }
+/// The signed-in administrator.
+async fn admin(req: &Request, state: &AppState, lang: Lang) -> poem::Result<SignedIn> {
+    require_role(req, state, lang, &[Role::Admin]).await
 }
 
 #[handler]
@@ -114,9 +89,7 @@ pub async fn outbox_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    if let Err(response) = admin(req, &state, lang).await? {
-        return Ok(response);
-    }
+    admin(req, &state, lang).await?;
     let status = params
         .status
         .clone()
@@ -162,10 +135,7 @@ pub async fn email_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match admin(req, &state, lang).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = admin(req, &state, lang).await?;
     let message = match emails::find(&state.db, id.0).await {
         Ok(message) => message,
         Err(ServiceError::NotFound { .. }) => {
@@ -197,9 +167,7 @@ pub async fn email_html(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = Lang::of(req);
-    if let Err(response) = admin(req, &state, lang).await? {
-        return Ok(response);
-    }
+    admin(req, &state, lang).await?;
     let message = match emails::find(&state.db, id.0).await {
         Ok(message) => message,
         Err(ServiceError::NotFound { .. }) => {
@@ -226,10 +194,7 @@ async fn act(
     resend: bool,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match admin(req, state, lang).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = admin(req, state, lang).await?;
     if !csrf_ok(&current, form.csrf.as_deref()) {
         return Ok(state
             .pages

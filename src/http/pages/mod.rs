@@ -153,6 +153,10 @@ impl Pages {
 
 /// Pages answer errors with a page in the visitor's language, never JSON.
 pub async fn page_error(pages: &Pages, req_lang: Lang, err: poem::Error) -> Response {
+    // A page a handler chose to answer with (see `session::answer_with`).
+    if err.is_from_response() {
+        return err.into_response();
+    }
     let status = err.status();
     if status.is_server_error() {
         tracing::error!(error = %err, "page failed");

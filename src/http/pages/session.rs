@@ -7,6 +7,7 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::i18n::Lang;
 use crate::app::AppState;
+use crate::domain::roles::Role;
 use crate::entities::{session, user};
 use crate::services::{ServiceError, sessions};
 
@@ -135,24 +136,69 @@ fn from_our_pages(req: &Request) -> bool {
     }
 }
 
-/// The signed-in person, a redirect to the sign-in page, or a refusal of a form
-/// POSTed without the session's token.
+/// A page to answer with instead of what was asked (a redirect, a refusal), as an
+/// error that handlers pass on with `?`; the pages' error handling sends it as is.
+pub fn answer_with(response: Response) -> poem::Error {
+    poem::Error::from_response(response)
+}
+
+/// The signed-in person; otherwise a redirect to the sign-in page, or a refusal of
+/// a form POSTed without the session's token (see [`answer_with`]).
 pub async fn require_person(
     req: &Request,
     state: &AppState,
     lang: Lang,
     csrf: Option<&str>,
-) -> poem::Result<Result<SignedIn, Response>> {
+) -> poem::Result<SignedIn> {
     let Some(current) = signed_in(req, state).await? else {
-        return Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code()))));
+        return Err(answer_with(see_other(&format!(
+            "/anmelden?lang={}",
+            lang.code()
+        ))));
     };
     if req.method() == poem::http::Method::POST && !csrf_ok(&current, csrf) {
-        return Ok(Err(state.pages.notice(
+        return Err(answer_with(state.pages.notice(
             lang,
             StatusCode::FORBIDDEN,
             "csrf_title",
             "csrf_text",
         )));
     }
-    Ok(Ok(current))
+    Ok(current)
+}
+
+/// The signed-in person if their role is one of `roles` (and, where staff pages
+/// require it, two-factor sign-in is on); otherwise the page that says what to do.
+pub async fn require_role(
+    req: &Request,
+    state: &AppState,
+    lang: Lang,
+    roles: &[Role],
+) -> poem::Result<SignedIn> {
+    let Some(current) = signed_in(req, state).await? else {
+        return Err(answer_with(see_other(&format!(
+            "/anmelden?lang={}",
+            lang.code()
+        ))));
+    };
+    let refuse = |title, text| {
+        Err(answer_with(state.pages.notice(
+            lang,
+            StatusCode::FORBIDDEN,
+            title,
+            text,
+        )))
+    };
+    if !current
+        .user
+        .role
+        .parse::<Role>()
+        .is_ok_and(|role| roles.contains(&role))
+    {
+        return refuse("forbidden_title", "forbidden_text");
+    }
+    if state.settings.auth.require_two_factor_for_staff && current.user.totp_enabled_at.is_none() {
+        return refuse("two_factor_required_title", "two_factor_required_text");
+    }
+    Ok(current)
 }

@@ -11,7 +11,7 @@ use tera::Context;
 use super::account::chosen_lang;
 use super::entries::download;
 use super::i18n::Lang;
-use super::session::{SignedIn, internal, see_other, signed_in};
+use super::session::{SignedIn, answer_with, internal, require_role};
 use crate::app::AppState;
 use crate::domain::roles::Role;
 use crate::domain::time;
@@ -21,33 +21,9 @@ use crate::services::{
     ServiceError, attachments, coauthors, competitions, coordinators, programmes,
 };
 
-/// The signed-in administrator or coordinator, or the response for everyone else.
-async fn staff(
-    req: &Request,
-    state: &AppState,
-    lang: Lang,
-) -> poem::Result<Result<SignedIn, Response>> {
-    let Some(current) = signed_in(req, state).await? else {
-        return Ok(Err(see_other(&format!("/anmelden?lang={}", lang.code()))));
-    };
-    let role = current.user.role.parse::<Role>();
-    if !matches!(role, Ok(Role::Admin | Role::Coordinator)) {
-        return Ok(Err(state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            "forbidden_title",
-            "forbidden_text",
-        )));
-    }
-    if state.settings.auth.require_two_factor_for_staff && current.user.totp_enabled_at.is_none() {
-        return Ok(Err(state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            "two_factor_required_title",
-            "two_factor_required_text",
-        )));
-    }
-    Ok(Ok(current))
+/// The signed-in administrator or coordinator.
+async fn staff(req: &Request, state: &AppState, lang: Lang) -> poem::Result<SignedIn> {
+    require_role(req, state, lang, &[Role::Admin, Role::Coordinator]).await
 }
 
 /// The competition if `current` manages it; a page saying no otherwise.
@@ -56,17 +32,19 @@ async fn managed(
     lang: Lang,
     current: &SignedIn,
     id: i64,
-) -> poem::Result<Result<competition::Model, Response>> {
+) -> poem::Result<competition::Model> {
     let competition = match competitions::find(&state.db, id).await {
         Ok(found) => found,
         Err(ServiceError::NotFound { .. }) => {
-            return Ok(Err(state.pages.message(lang, StatusCode::NOT_FOUND)));
+            return Err(answer_with(
+                state.pages.message(lang, StatusCode::NOT_FOUND),
+            ));
         }
         Err(err) => return Err(internal(err)),
     };
     match coordinators::may_manage(&state.db, &current.user, id).await {
-        Ok(()) => Ok(Ok(competition)),
-        Err(ServiceError::Forbidden(_)) => Ok(Err(state.pages.notice(
+        Ok(()) => Ok(competition),
+        Err(ServiceError::Forbidden(_)) => Err(answer_with(state.pages.notice(
             lang,
             StatusCode::FORBIDDEN,
             "forbidden_title",
@@ -121,10 +99,7 @@ pub async fn dashboard(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match staff(req, &state, lang).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = staff(req, &state, lang).await?;
     let (lines, per_phase) = staff_entries::dashboard(&state.db, &current.user)
         .await
         .map_err(internal)?;
@@ -248,14 +223,8 @@ pub async fn competition_entries(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match staff(req, &state, lang).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let competition = match managed(&state, lang, &current, id.0).await? {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let current = staff(req, &state, lang).await?;
+    let competition = managed(&state, lang, &current, id.0).await?;
     let filter = params.filter();
     let page = staff_entries::search(&state.db, competition.id, &filter, params.page.unwrap_or(1))
         .await
@@ -316,14 +285,8 @@ pub async fn export_entries(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match staff(req, &state, lang).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let competition = match managed(&state, lang, &current, id).await? {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let current = staff(req, &state, lang).await?;
+    let competition = managed(&state, lang, &current, id).await?;
     let all = staff_entries::all(&state.db, competition.id, &params.filter())
         .await
         .map_err(internal)?;
@@ -364,10 +327,7 @@ pub async fn entry_detail(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match staff(req, &state, lang).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = staff(req, &state, lang).await?;
     let with_author = match staff_entries::one(&state.db, id.0).await {
         Ok(found) => found,
         Err(ServiceError::NotFound { .. }) => {
@@ -376,10 +336,7 @@ pub async fn entry_detail(
         Err(err) => return Err(internal(err)),
     };
     let found = with_author.entry.clone();
-    let competition = match managed(&state, lang, &current, found.competition_id).await? {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let competition = managed(&state, lang, &current, found.competition_id).await?;
     let form = competitions::form_of(&competition).map_err(internal)?;
     let answers: Vec<Answer> = form
         .fields

@@ -10,10 +10,7 @@ pub async fn set_password(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let password = form.password.as_deref().unwrap_or_default();
     match credentials::set_password(&state.db, state.now(), current.user.id, password).await {
         Ok(()) => Ok(state.pages.notice(
@@ -60,10 +57,7 @@ pub async fn start_two_factor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     match credentials::start_two_factor(&state.db, current.user.id).await {
         Ok(setup) => Ok(two_factor_page(
             &state,
@@ -85,10 +79,7 @@ pub async fn enable_two_factor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let code = form.code.as_deref().unwrap_or_default();
     match credentials::enable_two_factor(&state.db, state.now(), current.user.id, code).await {
         Ok(()) => Ok(state.pages.notice(
@@ -112,10 +103,7 @@ pub async fn create_token(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let name = form.name.as_deref().unwrap_or_default();
     match users::create_token(&state.db, current.user.id, state.now(), name).await {
         Ok((_, value)) => render_account(&state, lang, &current, Some(value)).await,
@@ -132,10 +120,7 @@ pub async fn revoke_token(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     match users::revoke_token(&state.db, current.user.id, state.now(), id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
         Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),

@@ -129,10 +129,7 @@ pub async fn set_locale(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let locale = form.locale.as_deref().unwrap_or_default();
     match users::set_locale(&state.db, state.now(), current.user.id, locale).await {
         Ok(()) | Err(ServiceError::Invalid { .. }) => {
@@ -150,10 +147,7 @@ pub async fn unsubscribe_own(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     match subscriptions::unsubscribe_own(&state.db, state.now(), &current.user.email, id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
         Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
@@ -225,20 +219,15 @@ pub async fn account_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    match require_person(req, &state, lang, None).await? {
-        Ok(current) => render_account(&state, lang, &current, None).await,
-        Err(response) => Ok(response),
-    }
+    let current = require_person(req, &state, lang, None).await?;
+    render_account(&state, lang, &current, None).await
 }
 
 /// All personal data as a JSON download.
 #[handler]
 pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
     let lang = Lang::of(req);
-    let current = match require_person(req, &state, lang, None).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, None).await?;
     let data = users::export(&state.db, current.user.id)
         .await
         .map_err(internal)?;
@@ -261,10 +250,7 @@ pub async fn delete_account(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = match require_person(req, &state, lang, form.csrf.as_deref()).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let refused = || {
         state.pages.notice(
             lang,

@@ -118,14 +118,10 @@ pub async fn upload_attachment(
 ) -> poem::Result<Response> {
     let (fields, file) = read_upload(multipart).await?;
     let lang = chosen_lang(req, field(&fields, "lang"));
-    let current = match require_person(req, &state, lang, field(&fields, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let found = match entries::find_own(&state.db, &current.user, id.0).await {
-        Ok(found) => found,
-        Err(err) => return refused(&state, lang, err),
-    };
+    let current = require_person(req, &state, lang, field(&fields, "csrf")).await?;
+    let found = entries::find_own(&state.db, &current.user, id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
     let Some((file_name, content)) = file else {
         let message = Localized::new(
             "Bitte wählen Sie zuerst eine Datei aus.",
@@ -177,10 +173,7 @@ pub async fn download_attachment(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match require_person(req, &state, lang, None).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, None).await?;
     match attachments::download(&state.db, &state.files, &current.user, id, attachment_id).await {
         Ok((found, content)) => Ok(download(&found.file_name, content)),
         Err(err) => refused(&state, lang, err),
@@ -220,10 +213,7 @@ pub async fn remove_attachment(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(&form, "lang"));
-    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     let removed = attachments::remove(
         &state.db,
         &state.files,

@@ -11,14 +11,10 @@ pub async fn new_entry_form(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match require_person(req, &state, lang, None).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let competition = match public_competition(&state, &slug).await {
-        Ok(competition) => competition,
-        Err(err) => return refused(&state, lang, err),
-    };
+    let current = require_person(req, &state, lang, None).await?;
+    let competition = public_competition(&state, &slug)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
     let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
     // One token per form: sending the same form twice creates one draft.
     let mut blank = FormValues::default();
@@ -44,14 +40,10 @@ pub async fn create_entry(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(&form, "lang"));
-    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let competition = match public_competition(&state, &slug).await {
-        Ok(competition) => competition,
-        Err(err) => return refused(&state, lang, err),
-    };
+    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let competition = public_competition(&state, &slug)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
     let goals = programme_goals(&state, &competition)
         .await
         .map_err(internal)?;
@@ -109,10 +101,7 @@ pub async fn my_entries(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match require_person(req, &state, lang, None).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, None).await?;
     let mine = entries::mine(&state.db, &current.user)
         .await
         .map_err(internal)?;
@@ -141,10 +130,7 @@ pub async fn entry_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = match require_person(req, &state, lang, None).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, None).await?;
     match entries::find_own(&state.db, &current.user, id.0).await {
         Ok(found) => show_entry(&state, lang, &current, &found, None).await,
         Err(err) => refused(&state, lang, err),
@@ -160,14 +146,10 @@ async fn act(
     step: Option<&str>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(fields, "lang"));
-    let current = match require_person(req, state, lang, field(fields, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let found = match entries::find_own(&state.db, &current.user, id).await {
-        Ok(found) => found,
-        Err(err) => return refused(state, lang, err),
-    };
+    let current = require_person(req, state, lang, field(fields, "csrf")).await?;
+    let found = entries::find_own(&state.db, &current.user, id)
+        .await
+        .map_err(|err| refusal(state, lang, err))?;
     let public_url = &state.settings.server.public_url;
     let mut sent = None;
     let outcome = match step {

@@ -86,14 +86,10 @@ pub async fn invite_coauthor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(&form, "lang"));
-    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
-    let found = match entries::find_own(&state.db, &current.user, id.0).await {
-        Ok(found) => found,
-        Err(err) => return refused(&state, lang, err),
-    };
+    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let found = entries::find_own(&state.db, &current.user, id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
     let name = field(&form, "coauthor_name").unwrap_or_default();
     let email = field(&form, "coauthor_email").unwrap_or_default();
     let invited = coauthors::invite(
@@ -138,10 +134,7 @@ pub async fn remove_coauthor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(&form, "lang"));
-    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     match coauthors::remove(&state.db, state.now(), &current.user, id, coauthor_id).await {
         Ok(()) => Ok(see_other(&format!(
             "/konto/ideen/{id}?lang={}#mitautoren",
@@ -201,10 +194,7 @@ pub async fn accept_invitation(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, field(&form, "lang"));
-    let current = match require_person(req, &state, lang, field(&form, "csrf")).await? {
-        Ok(current) => current,
-        Err(response) => return Ok(response),
-    };
+    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     let token = field(&form, "token").unwrap_or_default();
     match coauthors::accept(&state.db, state.now(), &current.user, token).await {
         Ok(joined) => Ok(see_other(&format!(
