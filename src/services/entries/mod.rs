@@ -402,3 +402,19 @@ fn content_of(model: &entry::Model) -> EntryContent {
         contact_phone: None,
     }
 }
+
+/// Runs `attempt` again when it failed on a unique index: a Kennzahl that another
+/// entry drew at the same moment (one in a million per entry).
+async fn retrying_collisions<F, Fut>(mut attempt: F) -> Result<entry::Model, ServiceError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<entry::Model, ServiceError>>,
+{
+    for _ in 0..10 {
+        match attempt().await {
+            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
+            outcome => return outcome,
+        }
+    }
+    Err(ServiceError::Concurrent("the Kennzahl"))
+}

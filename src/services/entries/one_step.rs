@@ -76,22 +76,6 @@ async fn insert_submitted(
     Ok(submitted)
 }
 
-/// Runs `attempt` again when it failed on a unique index: a Kennzahl that another
-/// entry drew at the same moment (one in a million per entry).
-async fn retrying_collisions<F, Fut>(mut attempt: F) -> Result<entry::Model, ServiceError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<entry::Model, ServiceError>>,
-{
-    for _ in 0..10 {
-        match attempt().await {
-            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
-            outcome => return outcome,
-        }
-    }
-    Err(ServiceError::Concurrent("the Kennzahl"))
-}
-
 /// An entry created and submitted in one request.
 pub struct OneStepSubmission {
     pub competition_id: i64,
@@ -212,7 +196,7 @@ pub async fn submit_new(
                     &submitted,
                     "entry.submitted",
                     &public_url,
-                    about,
+                    &about,
                 )
                 .await?;
                 Ok(submitted)

@@ -24,20 +24,22 @@ pub async fn submit(
         now,
     )
     .await?;
+    let answers = answers_of(db, &current).await?;
     check_answers(
         &competition,
-        &answers_of(db, &current).await?,
+        &answers,
         current.guardian_consent_at.is_some(),
         Completeness::Submit,
     )?;
-    for _ in 0..10 {
-        let kennzahl = rules::kennzahl(rand::rng().random());
-        match try_submit(db, now, person, &current, &kennzahl, public_url).await {
-            Err(ServiceError::Database(err)) if is_unique_violation(&err) => continue,
-            outcome => return outcome,
-        }
-    }
-    Err(ServiceError::Concurrent("the Kennzahl"))
+    // What the receipt copies, read once for every attempt.
+    let programme = programmes::find(db, competition.programme_id).await?;
+    let about = About {
+        competition: &competition,
+        programme: &programme,
+        answers: &answers,
+        files: attachment_names(db, current.id).await?,
+    };
+    retrying_collisions(|| try_submit(db, now, person, &current, &about, public_url)).await
 }
 
 async fn try_submit(
@@ -45,9 +47,10 @@ async fn try_submit(
     now: DateTime<Utc>,
     person: &user::Model,
     current: &entry::Model,
-    kennzahl: &str,
+    about: &About<'_>,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
+    let kennzahl = rules::kennzahl(rand::rng().random());
     let txn = db.begin().await?;
     let receipt = format!(
         "{}-{:02}-{:05}",
@@ -58,7 +61,7 @@ async fn try_submit(
     let written = entry::Entity::update_many()
         .set(entry::ActiveModel {
             status: Set(EntryStatus::Submitted.as_str().to_owned()),
-            kennzahl: Set(Some(kennzahl.to_owned())),
+            kennzahl: Set(Some(kennzahl.clone())),
             receipt_number: Set(Some(receipt.clone())),
             version: Set(1),
             submitted_at: Set(Some(now)),
@@ -81,7 +84,15 @@ async fn try_submit(
         &map_of(&current.details),
     )
     .await?;
-    let submitted = find_own(&txn, person, current.id).await?;
+    let submitted = entry::Model {
+        status: EntryStatus::Submitted.as_str().to_owned(),
+        kennzahl: Some(kennzahl),
+        receipt_number: Some(receipt.clone()),
+        version: 1,
+        submitted_at: Some(now),
+        updated_at: now,
+        ..current.clone()
+    };
     audit::record(
         &txn,
         now,
@@ -93,7 +104,16 @@ async fn try_submit(
         ),
     )
     .await?;
-    notify(&txn, now, person, &submitted, "entry.submitted", public_url).await?;
+    notify_with(
+        &txn,
+        now,
+        person,
+        &submitted,
+        "entry.submitted",
+        public_url,
+        about,
+    )
+    .await?;
     txn.commit().await?;
     Ok(submitted)
 }
@@ -130,7 +150,12 @@ pub async fn withdraw(
     if written.rows_affected != 1 {
         return Err(ServiceError::Concurrent("the entry"));
     }
-    let withdrawn = find_own(&txn, person, id).await?;
+    let withdrawn = entry::Model {
+        status: EntryStatus::Withdrawn.as_str().to_owned(),
+        withdrawn_at: Some(now),
+        updated_at: now,
+        ..current
+    };
     audit::record(
         &txn,
         now,
@@ -159,18 +184,25 @@ pub(super) async fn notify(
     let competition = competitions::find(txn, entry.competition_id).await?;
     let programme = programmes::find(txn, competition.programme_id).await?;
     let answers = answers_of(txn, entry).await?;
-    let files: Vec<String> = crate::services::attachments::of_entry(txn, entry.id)
-        .await?
-        .into_iter()
-        .map(|a| a.file_name)
-        .collect();
     let about = About {
         competition: &competition,
         programme: &programme,
         answers: &answers,
-        files,
+        files: attachment_names(txn, entry.id).await?,
     };
-    notify_with(txn, now, person, entry, event, public_url, about).await
+    notify_with(txn, now, person, entry, event, public_url, &about).await
+}
+
+/// The names of an entry's files, for the receipt's copy.
+async fn attachment_names(
+    conn: &impl ConnectionTrait,
+    entry_id: i64,
+) -> Result<Vec<String>, ServiceError> {
+    Ok(crate::services::attachments::of_entry(conn, entry_id)
+        .await?
+        .into_iter()
+        .map(|a| a.file_name)
+        .collect())
 }
 
 /// What a receipt says about the entry besides its own columns.
@@ -189,7 +221,7 @@ pub(super) async fn notify_with(
     entry: &entry::Model,
     event: &str,
     public_url: &str,
-    about: About<'_>,
+    about: &About<'_>,
 ) -> Result<(), ServiceError> {
     let About {
         competition,
@@ -197,6 +229,7 @@ pub(super) async fn notify_with(
         answers,
         files,
     } = about;
+    let (competition, programme) = (*competition, *programme);
     let locale = person.locale.as_str();
     // A copy of the entry as it stands, answers labelled in the reader's language.
     let form = competitions::form_of(competition)?;
