@@ -18,14 +18,7 @@ pub async fn create(
         return find_own(db, author, done).await;
     }
     let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
-    check_goals(db, &competition, &content.goals).await?;
-    check_contact(&content)?;
-    let answers = check_answers(
-        &competition,
-        &content.details,
-        content.guardian_consent,
-        Completeness::Draft,
-    )?;
+    let answers = checked_content(db, &competition, &content, Completeness::Draft).await?;
     let txn = db.begin().await?;
     let created = entry::ActiveModel {
         competition_id: Set(competition_id),
@@ -112,19 +105,12 @@ pub async fn update(
         now,
     )
     .await?;
-    check_goals(db, &competition, &content.goals).await?;
-    check_contact(&content)?;
     let completeness = if status == EntryStatus::Submitted {
         Completeness::Submit
     } else {
         Completeness::Draft
     };
-    let answers = check_answers(
-        &competition,
-        &content.details,
-        content.guardian_consent,
-        completeness,
-    )?;
+    let answers = checked_content(db, &competition, &content, completeness).await?;
     let consent_at = match (content.guardian_consent, current.guardian_consent_at) {
         (false, _) => None,
         (true, Some(earlier)) => Some(earlier),

@@ -139,6 +139,34 @@ fn check_answers(
         .map_err(ServiceError::Fields)
 }
 
+/// What an entrant wrote, checked against the competition (the goals apart, see
+/// [`checked_content`]): contact details and the form's answers.
+fn content_rules(
+    competition: &competition::Model,
+    content: &EntryContent,
+    completeness: Completeness,
+) -> Result<Answers, ServiceError> {
+    check_contact(content)?;
+    check_answers(
+        competition,
+        &content.details,
+        content.guardian_consent,
+        completeness,
+    )
+}
+
+/// Every check on what an entrant wrote; returns the answers, split by who may see
+/// them.
+async fn checked_content(
+    conn: &impl ConnectionTrait,
+    competition: &competition::Model,
+    content: &EntryContent,
+    completeness: Completeness,
+) -> Result<Answers, ServiceError> {
+    check_goals(conn, competition, &content.goals).await?;
+    content_rules(competition, content, completeness)
+}
+
 fn map_of(json: &str) -> BTreeMap<String, String> {
     serde_json::from_str(json).unwrap_or_default()
 }

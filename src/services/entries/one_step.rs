@@ -117,15 +117,7 @@ pub async fn submit_new(
     };
     let checked = decide(&competition, EntryAction::Create, None, now)
         .and_then(|_| goals_of_programme(&programme, &content.goals))
-        .and_then(|_| check_contact(&content))
-        .and_then(|_| {
-            check_answers(
-                &competition,
-                &content.details,
-                content.guardian_consent,
-                Completeness::Submit,
-            )
-        });
+        .and_then(|_| content_rules(&competition, &content, Completeness::Submit));
     let answers = match checked {
         Ok(answers) => answers,
         Err(err) => return answer_repeated(db, author, key, err).await,
@@ -296,14 +288,7 @@ pub async fn enter_on_behalf(
     }
     let email = crate::services::subscriptions::parse_email(email)?;
     let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
-    check_goals(db, &competition, &content.goals).await?;
-    check_contact(&content)?;
-    let answers = check_answers(
-        &competition,
-        &content.details,
-        content.guardian_consent,
-        Completeness::Submit,
-    )?;
+    let answers = checked_content(db, &competition, &content, Completeness::Submit).await?;
     let new = NewSubmission {
         competition: &competition,
         content: &content,
