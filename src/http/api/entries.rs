@@ -62,21 +62,18 @@ impl Entry {
         conn: &impl sea_orm::ConnectionTrait,
         m: entry::Model,
     ) -> Result<Self, ApiProblem> {
-        let mut details: BTreeMap<String, String> =
-            serde_json::from_str(&m.details).unwrap_or_default();
-        let author = entries::author_of(conn, m.id).await?;
-        if let Some(author) = &author {
-            details.extend(
-                serde_json::from_str::<BTreeMap<String, String>>(&author.details)
-                    .unwrap_or_default(),
-            );
+        Ok(entries::authored(conn, m).await?.into())
+    }
+}
+
+impl From<entries::Authored> for Entry {
+    fn from(a: entries::Authored) -> Self {
+        Self {
+            details: a.answers,
+            contact_name: Some(a.contact_name),
+            contact_phone: a.contact_phone,
+            ..a.entry.into()
         }
-        Ok(Self {
-            details,
-            contact_name: author.as_ref().map(|a| a.contact_name.clone()),
-            contact_phone: author.and_then(|a| a.contact_phone),
-            ..m.into()
-        })
     }
 }
 
@@ -287,12 +284,7 @@ impl EntriesApi {
         )
         .await?;
         state.queued();
-        Ok(CreateEntryResponse::Created(Json(Entry {
-            details: submitted.answers,
-            contact_name: Some(submitted.contact_name),
-            contact_phone: submitted.contact_phone,
-            ..submitted.entry.into()
-        })))
+        Ok(CreateEntryResponse::Created(Json(submitted.into())))
     }
 
     /// The caller's entries.

@@ -35,7 +35,7 @@ mod reminders;
 mod submission;
 
 pub use drafts::{create, update};
-pub use one_step::{Authored, OneStepSubmission, STAFF_SOURCES, enter_on_behalf, submit_new};
+pub use one_step::{OneStepSubmission, STAFF_SOURCES, enter_on_behalf, submit_new};
 pub use reminders::remind_drafts;
 pub use submission::{submit, withdraw};
 
@@ -180,15 +180,57 @@ pub async fn answers_of(
     conn: &impl ConnectionTrait,
     entry: &entry::Model,
 ) -> Result<BTreeMap<String, String>, ServiceError> {
+    let author = author_of(conn, entry.id).await?;
+    Ok(all_answers(entry, author.as_ref()))
+}
+
+fn all_answers(
+    entry: &entry::Model,
+    author: Option<&entry_author::Model>,
+) -> BTreeMap<String, String> {
     let mut all = map_of(&entry.details);
-    if let Some(author) = entry_author::Entity::find()
-        .filter(entry_author::Column::EntryId.eq(entry.id))
-        .one(conn)
-        .await?
-    {
+    if let Some(author) = author {
         all.extend(map_of(&author.details));
     }
-    Ok(all)
+    all
+}
+
+/// An entry with everything its authors see.
+pub struct Authored {
+    pub entry: entry::Model,
+    /// All answers to the entry form.
+    pub answers: BTreeMap<String, String>,
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
+}
+
+impl Authored {
+    /// What its authors wrote, as they would send it again.
+    pub fn content(&self) -> EntryContent {
+        EntryContent {
+            details: self.answers.clone(),
+            contact_name: Some(self.contact_name.clone()),
+            contact_phone: self.contact_phone.clone(),
+            ..content_of(&self.entry)
+        }
+    }
+}
+
+/// The entry with all its answers and contact details.
+pub async fn authored(
+    conn: &impl ConnectionTrait,
+    entry: entry::Model,
+) -> Result<Authored, ServiceError> {
+    let author = author_of(conn, entry.id).await?;
+    Ok(Authored {
+        answers: all_answers(&entry, author.as_ref()),
+        contact_name: author
+            .as_ref()
+            .map(|a| a.contact_name.clone())
+            .unwrap_or_default(),
+        contact_phone: author.and_then(|a| a.contact_phone),
+        entry,
+    })
 }
 
 /// An audit row about an entry (its content, files or co-authors).

@@ -238,31 +238,9 @@ async fn answer_repeated(
         return Err(err);
     };
     match earlier(db, author.id, key).await? {
-        Some(done) => {
-            let found = find_own(db, author, done).await?;
-            let answers = answers_of(db, &found).await?;
-            let contact = author_of(db, found.id).await?;
-            Ok(Authored {
-                entry: found,
-                answers,
-                contact_name: contact
-                    .as_ref()
-                    .map(|a| a.contact_name.clone())
-                    .unwrap_or_default(),
-                contact_phone: contact.and_then(|a| a.contact_phone),
-            })
-        }
+        Some(done) => authored(db, find_own(db, author, done).await?).await,
         None => Err(err),
     }
-}
-
-/// An entry with everything its authors see.
-pub struct Authored {
-    pub entry: entry::Model,
-    /// All answers to the entry form.
-    pub answers: BTreeMap<String, String>,
-    pub contact_name: String,
-    pub contact_phone: Option<String>,
 }
 
 /// Records and submits an idea that arrived by email, on paper or in the walk-in

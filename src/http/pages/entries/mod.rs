@@ -294,22 +294,11 @@ async fn render_form(
 
 /// The stored entry as form values.
 async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<FormValues> {
-    let author = entries::author_of(&state.db, model.id)
+    let authored = entries::authored(&state.db, model.clone())
         .await
         .map_err(internal)?;
     Ok(FormValues {
-        content: EntryContent {
-            title: model.title.clone(),
-            summary: model.summary.clone(),
-            description: model.description.clone(),
-            goals: serde_json::from_str(&model.goals).unwrap_or_default(),
-            details: entries::answers_of(&state.db, model)
-                .await
-                .map_err(internal)?,
-            guardian_consent: model.guardian_consent_at.is_some(),
-            contact_name: author.as_ref().map(|a| a.contact_name.clone()),
-            contact_phone: author.and_then(|a| a.contact_phone),
-        },
+        content: authored.content(),
         errors: Vec::new(),
         invite: Default::default(),
     })
