@@ -11,7 +11,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait,
 };
 
-use super::{ServiceError, competitions};
+use super::{ServiceError, competitions, entries};
 use crate::domain::entry_form::EntryForm;
 use crate::domain::roles::Role;
 use crate::entities::{competition, competition_coordinator, entry, entry_author, user};
@@ -46,10 +46,6 @@ pub struct EntryPage {
 }
 
 pub const PAGE_SIZE: u64 = 50;
-
-fn map_of(json: &str) -> BTreeMap<String, String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
 
 /// `LOWER(column) LIKE '%needle%'`, the same on SQLite and PostgreSQL.
 fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Expr {
@@ -157,12 +153,8 @@ async fn with_authors(
         .into_iter()
         .map(|entry| {
             let author = authors.get(&entry.id);
-            let mut details = map_of(&entry.details);
-            if let Some(author) = author {
-                details.extend(map_of(&author.details));
-            }
             StaffEntry {
-                details,
+                details: entries::all_answers(&entry, author),
                 author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
                 author_phone: author.and_then(|a| a.contact_phone.clone()),
                 author_email: author

@@ -184,7 +184,8 @@ pub async fn answers_of(
     Ok(all_answers(entry, author.as_ref()))
 }
 
-fn all_answers(
+/// An entry's answers: those on the entry and those kept with its author.
+pub(crate) fn all_answers(
     entry: &entry::Model,
     author: Option<&entry_author::Model>,
 ) -> BTreeMap<String, String> {

@@ -105,13 +105,22 @@ pub async fn my_entries(
     let mine = entries::mine(&state.db, &current.user)
         .await
         .map_err(internal)?;
-    let mut views = Vec::with_capacity(mine.len());
-    for model in &mine {
-        let competition = competitions::find(&state.db, model.competition_id)
+    // One read of the competitions, however many ideas.
+    let competitions: std::collections::HashMap<i64, competition::Model> =
+        competitions::list(&state.db, true)
             .await
-            .map_err(internal)?;
-        views.push(entry_view(lang, model, &competition));
-    }
+            .map_err(internal)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    let views: Vec<EntryView> = mine
+        .iter()
+        .filter_map(|model| {
+            competitions
+                .get(&model.competition_id)
+                .map(|competition| entry_view(lang, model, competition))
+        })
+        .collect();
     let mut context = Context::new();
     context.insert("entries", &views);
     Ok(state.pages.respond(
