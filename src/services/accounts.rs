@@ -1,5 +1,5 @@
-//! Staff accounts and API tokens. (Sign-in by email link and roles beyond `admin`
-//! come with the accounts feature.)
+//! Creating accounts (the first administrator, entrants) and checking API tokens.
+//! Signing in is in `sessions`, invitations and roles in `users`.
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -19,6 +19,43 @@ pub const ROLE_ADMIN: &str = "admin";
 
 /// Tokens start with this, so leaked ones are easy to recognise and scan for.
 const TOKEN_PREFIX: &str = "iw_";
+
+/// Creates an entrant's account (first sign-in, or an idea recorded on their
+/// behalf), with its audit row, inside the caller's transaction. `email` is
+/// already normalised.
+pub async fn create_entrant(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: Option<Actor>,
+    email: &str,
+    display_name: &str,
+) -> Result<user::Model, sea_orm::DbErr> {
+    let created = user::ActiveModel {
+        email: Set(email.to_owned()),
+        display_name: Set(display_name.trim().to_owned()),
+        role: Set(super::sessions::ROLE_ENTRANT.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        now,
+        AuditRecord {
+            actor: actor.unwrap_or(Actor::User(created.id)),
+            action: "user.created",
+            subject_type: "user",
+            subject_id: created.id,
+            from_state: None,
+            to_state: None,
+            reason: None,
+            details: json!({}),
+        },
+    )
+    .await?;
+    Ok(created)
+}
 
 /// The first administrator and a token, if no administrator exists yet.
 /// The token is returned once; only its hash is stored.

@@ -195,22 +195,8 @@ pub async fn complete(
     let user = match existing {
         Some(user) => user,
         None => {
-            let created = user::ActiveModel {
-                email: Set(link.email.clone()),
-                display_name: Set(link.email.split('@').next().unwrap_or_default().to_owned()),
-                role: Set(ROLE_ENTRANT.to_owned()),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            audit::record(
-                &txn,
-                now,
-                auth_audit("user.created", "user", created.id, Actor::User(created.id)),
-            )
-            .await?;
-            created
+            let name = link.email.split('@').next().unwrap_or_default();
+            super::accounts::create_entrant(&txn, now, None, &link.email, name).await?
         }
     };
     let cookie = open_session(&txn, now, settings, user.id).await?;

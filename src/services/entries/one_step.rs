@@ -282,14 +282,13 @@ pub async fn enter_on_behalf(
             .await?
         {
             Some(existing) => existing,
-            None => user::ActiveModel {
-                email: Set(email.clone()),
-                display_name: Set(name.trim().to_owned()),
-                role: Set(crate::services::sessions::ROLE_ENTRANT.to_owned()),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
+            None => crate::services::accounts::create_entrant(
+                &txn,
+                now,
+                Some(Actor::User(staff.id)),
+                &email,
+                name,
+            )
             .await
             .map_err(|err| crate::services::error::duplicate_or(err, "user", "email", &email))?,
         };
