@@ -1,7 +1,6 @@
 //! Attachments: type by content, limits, storage apart from the web, downloads only
 //! for those allowed, nothing stored half-way.
 
-use ideenwettbewerb::mail::sink::SmtpSink;
 use ideenwettbewerb::services::attachments;
 use reqwest::{Method, StatusCode, multipart};
 use serde_json::{Value, json};
@@ -234,11 +233,7 @@ async fn attachments_are_checked_by_content_and_served_only_to_those_allowed() {
 
 #[tokio::test]
 async fn files_are_attached_on_the_entry_page() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
     let mut browser = signed_in_browser(&app, &smtp, "familie@example.de").await;
     let (entry, csrf) = draft_on_the_web(
         &mut browser,

@@ -8,7 +8,7 @@ use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
 use crate::entries::{entrant, idea};
 use crate::entry_pages::{draft_on_the_web, wait_for_mail};
-use crate::helpers::{TestApp, berlin};
+use crate::helpers::{berlin, with_smtp_at};
 
 /// The invitation token from the invitation email to `to`.
 async fn invitation_token(smtp: &SmtpSink, to: &str) -> String {
@@ -22,11 +22,7 @@ async fn invitation_token(smtp: &SmtpSink, to: &str) -> String {
 
 #[tokio::test]
 async fn co_authors_are_invited_by_email_and_may_edit_but_not_submit() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
@@ -200,11 +196,7 @@ async fn co_authors_are_invited_by_email_and_may_edit_but_not_submit() {
 
 #[tokio::test]
 async fn an_invitation_is_accepted_on_the_web() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
     let mut lead = signed_in_browser(&app, &smtp, "lehrerin@example.de").await;
     let (entry, csrf) = draft_on_the_web(&mut lead, "Schulgarten-App", "Wer gießt wann?").await;
     let invite = format!("{entry}/mitautoren");
@@ -274,11 +266,7 @@ async fn an_invitation_is_accepted_on_the_web() {
 
 #[tokio::test]
 async fn an_invitation_expires_after_two_weeks() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();

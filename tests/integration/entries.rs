@@ -1,6 +1,5 @@
 //! Entering ideas through the API, with receipts over SMTP and the deadline.
 
-use ideenwettbewerb::mail::sink::SmtpSink;
 use ideenwettbewerb::services::users;
 use mail_parser::MessageParser;
 use reqwest::{Method, StatusCode};
@@ -38,11 +37,7 @@ pub(crate) fn idea(title: &str) -> Value {
 
 #[tokio::test]
 async fn an_idea_goes_from_draft_to_receipt_to_withdrawal_and_locks_at_the_deadline() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
@@ -547,11 +542,7 @@ fn xlsx_strings(workbook: &[u8]) -> String {
 
 #[tokio::test]
 async fn staff_record_ideas_that_arrived_on_paper_or_in_the_shop() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
     let open = app.competition("senioren-unabhaengigkeit").await["id"]
         .as_i64()
         .unwrap();
@@ -722,11 +713,7 @@ async fn school_classes_answer_their_fields_and_childrens_names_stay_private() {
 
 #[tokio::test]
 async fn an_idea_is_submitted_in_one_request_exactly_once() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
     let families = app.competition("familien-familienfreundlichkeit").await["id"]
         .as_i64()
         .unwrap();
@@ -858,11 +845,7 @@ async fn concurrent_submissions_and_retries_each_count_once() {
 
 #[tokio::test]
 async fn authors_of_drafts_are_reminded_once_before_the_deadline() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 
 use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
-use crate::helpers::{TestApp, berlin};
+use crate::helpers::{berlin, with_smtp_at};
 
 /// The text of the first email to `to` containing `marker`, waiting for it.
 pub(crate) async fn wait_for_mail(smtp: &SmtpSink, to: &str, marker: &str) -> String {
@@ -56,11 +56,7 @@ pub(crate) async fn draft_on_the_web(
 
 #[tokio::test]
 async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
     let mut browser = signed_in_browser(&app, &smtp, "familie@example.de").await;
 
     let page = browser
@@ -274,11 +270,7 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
 
 #[tokio::test]
 async fn the_entry_form_refuses_empty_ideas_and_closed_competitions() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
     let mut browser = signed_in_browser(&app, &smtp, "leer@example.de").await;
     let form = browser
         .get("/wettbewerbe/familien-familienfreundlichkeit/einreichen")
@@ -317,11 +309,7 @@ async fn the_entry_form_refuses_empty_ideas_and_closed_competitions() {
 
 #[tokio::test]
 async fn staff_see_counts_search_entries_and_download_exports() {
-    let smtp = SmtpSink::start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
     let open = app.competition("senioren-unabhaengigkeit").await["id"]
         .as_i64()
         .unwrap();

@@ -356,3 +356,14 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// A test app that sends email over SMTP to a sink of its own, its clock at `at`
+/// (Europe/Berlin wall-clock time).
+pub async fn with_smtp_at(at: &str) -> (TestApp, ideenwettbewerb::mail::sink::SmtpSink) {
+    let smtp = ideenwettbewerb::mail::sink::SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin(at)).await;
+    (app, smtp)
+}
