@@ -70,6 +70,8 @@ async fn try_submit(
         })
         .filter(entry::Column::Id.eq(current.id))
         .filter(entry::Column::Status.eq(EntryStatus::Draft.as_str()))
+        // The draft as read: an edit in between would not be in version 1.
+        .filter(entry::Column::UpdatedAt.eq(current.updated_at))
         .exec(&txn)
         .await?;
     if written.rows_affected != 1 {
