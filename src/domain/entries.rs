@@ -83,6 +83,18 @@ pub fn decide(
     }
 }
 
+/// The receipt number of a submitted entry: year of submission, competition and
+/// entry, e.g. `2020-05-00042`. It names the entry for good, so it never changes.
+pub fn receipt_number(submitted_at: DateTime<Utc>, competition_id: i64, entry_id: i64) -> String {
+    use chrono::Datelike;
+    format!(
+        "{}-{:02}-{:05}",
+        submitted_at.year(),
+        competition_id,
+        entry_id
+    )
+}
+
 /// A Kennzahl: six digits from a random number (leading zeros kept).
 pub fn kennzahl(random: u32) -> String {
     format!("{:06}", random % 1_000_000)
@@ -148,6 +160,12 @@ mod tests {
             })
         );
         assert!(decide(A::Submit, Some(S::Draft), C::Closed, window, at(25)).is_err());
+    }
+
+    #[test]
+    fn a_receipt_names_year_competition_and_entry() {
+        assert_eq!(receipt_number(at(10), 5, 42), "2020-05-00042");
+        assert_eq!(receipt_number(at(10), 12, 123_456), "2020-12-123456");
     }
 
     #[test]

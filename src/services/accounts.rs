@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -64,7 +64,7 @@ pub async fn bootstrap_admin(
     settings: &AdminSettings,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let existing = user::Entity::find()
         .filter(user::Column::Role.eq(ROLE_ADMIN))
         .one(&txn)
@@ -106,7 +106,7 @@ pub async fn issue_admin_token(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
 ) -> Result<String, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let admin = user::Entity::find()
         .filter(user::Column::Role.eq(ROLE_ADMIN))
         .one(&txn)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -112,7 +112,7 @@ pub async fn add(
     let stored_name = super::sessions::random_token()[..32].to_owned();
     store.put(&stored_name, content).await.map_err(io)?;
     let written = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         // Counted again under the transaction: two uploads at once cannot pass the limit.
         let existing = entry_attachment::Entity::find()
             .filter(entry_attachment::Column::EntryId.eq(entry_id))
@@ -228,7 +228,7 @@ pub async fn remove(
 ) -> Result<(), ServiceError> {
     let current = entries::find_own(db, person, entry_id).await?;
     entries::check_editable(db, &current, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let found = find(&txn, entry_id, attachment_id).await?;
     entry_attachment::Entity::delete_by_id(found.id)
         .exec(&txn)

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -70,7 +70,7 @@ pub async fn invite(
         ));
     }
     let token = random_token();
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let existing = entry_coauthor::Entity::find()
         .filter(entry_coauthor::Column::EntryId.eq(entry_id))
         .count(&txn)
@@ -182,7 +182,7 @@ pub async fn accept(
             "this invitation has expired; ask for a new one",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let written = entry_coauthor::Entity::update_many()
         .set(entry_coauthor::ActiveModel {
             user_id: Set(Some(person.id)),
@@ -230,7 +230,7 @@ pub async fn remove(
     coauthor_id: i64,
 ) -> Result<(), ServiceError> {
     let current = entries::find_led(db, lead, entry_id, "remove co-authors").await?;
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let removed = entry_coauthor::Entity::delete_many()
         .filter(entry_coauthor::Column::Id.eq(coauthor_id))
         .filter(entry_coauthor::Column::EntryId.eq(entry_id))

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 
@@ -71,7 +71,7 @@ pub async fn create(
     now: DateTime<Utc>,
     new: NewCompetition,
 ) -> Result<competition::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let created = insert(&txn, now, new, CompetitionState::Draft).await?;
     let record = AuditRecord {
         to_state: Some(&created.state),
@@ -172,7 +172,7 @@ pub async fn update(
     };
     let outcome = check_edit(state, window_of(&current), &edit, now)?;
 
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     if let Some(prize) = changes.prize_money {
         let programme = programmes::find(&txn, current.programme_id).await?;
         let mut promised = promised_prize_money(&txn, programme.id, Some(id)).await?;

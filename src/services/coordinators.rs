@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde_json::json;
 
@@ -66,7 +66,7 @@ pub async fn assign(
     competition_id: i64,
     user_id: i64,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     competitions::find(&txn, competition_id).await?;
     let person = users::find(&txn, user_id).await?;
     if person.role != Role::Coordinator.as_str() {
@@ -106,7 +106,7 @@ pub async fn unassign(
     competition_id: i64,
     user_id: i64,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let removed = competition_coordinator::Entity::delete_many()
         .filter(competition_coordinator::Column::CompetitionId.eq(competition_id))
         .filter(competition_coordinator::Column::UserId.eq(user_id))

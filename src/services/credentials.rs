@@ -4,10 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -75,7 +72,7 @@ pub async fn set_password(
     .await
     .map_err(|err| ServiceError::Corrupt(err.to_string()))?
     .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut model: user::ActiveModel = person.into();
     model.password_hash = Set(Some(hash));
     model.update(&txn).await?;
@@ -161,7 +158,7 @@ pub async fn enable_two_factor(
             "the code does not match; enter the current 6-digit code from your app",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut model: user::ActiveModel = person.into();
     model.totp_enabled_at = Set(Some(now));
     model.update(&txn).await?;
@@ -209,7 +206,7 @@ pub async fn sign_in_with_password(
         return Err(SignInError::WrongCredentials);
     }
     check_second_factor(&person, code, now)?;
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let cookie = open_session(&txn, now, settings, person.id).await?;
     audit::record(
         &txn,

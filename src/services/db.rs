@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::config::DatabaseSettings;
 
@@ -41,6 +44,26 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Starts a transaction that will write. This is the one way every write begins.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front, so a busy
+/// database makes the transaction wait (the pool's busy timeout) instead of failing.
+/// A deferred transaction that reads and then writes cannot wait: if another
+/// connection committed in between, SQLite refuses its upgrade at once with
+/// `SQLITE_BUSY_SNAPSHOT` ("database is locked", code 517). The group-commit writer
+/// of [`super::writes`] begins its batches here too, so the hot path and every other
+/// write share one rule instead of funnelling each service through the writer (which
+/// would make every use case a retry-able piece of work for a throughput only
+/// submissions need). PostgreSQL takes row locks as statements need them; there
+/// this is a plain `BEGIN` at READ COMMITTED, and limits lock what they protect.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// The file path of a SQLite URL, if it names a file.

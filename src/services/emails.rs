@@ -7,7 +7,6 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -242,7 +241,7 @@ pub async fn retry(
     now: DateTime<Utc>,
     id: i64,
 ) -> Result<email_message::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let message = find(&txn, id).await?;
     if message.status != FAILED {
         return Err(ServiceError::invalid(
@@ -287,7 +286,7 @@ pub async fn resend(
     now: DateTime<Utc>,
     id: i64,
 ) -> Result<email_message::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let original = find(&txn, id).await?;
     if original.status != SENT {
         return Err(ServiceError::invalid(

@@ -4,7 +4,7 @@
 //! the same move exactly one wins, and the loser changes nothing.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::audit::{self, AuditRecord};
@@ -109,7 +109,7 @@ async fn apply(
     decision: TransitionDecision,
     reason: Option<&str>,
 ) -> Result<bool, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut model = competition::ActiveModel {
         state: Set(decision.to.as_str().to_owned()),
         version: Set(current.version + 1),

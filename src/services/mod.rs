@@ -24,6 +24,7 @@ pub mod subscriptions;
 pub mod users;
 pub mod writes;
 
+pub use db::begin_write;
 pub use error::ServiceError;
 
 /// Who caused a change, for the audit log.

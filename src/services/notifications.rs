@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -93,7 +93,7 @@ pub async fn dispatch(
         .await?;
     let mut processed = 0;
     for event in events {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         let claimed = outbox_event::Entity::update_many()
             .set(outbox_event::ActiveModel {
                 processed_at: Set(Some(now)),

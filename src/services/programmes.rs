@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -52,7 +52,7 @@ pub async fn create(
     now: DateTime<Utc>,
     new: NewProgramme,
 ) -> Result<programme::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let created = insert(&txn, now, new).await?;
     audit::record(
         &txn,
@@ -93,7 +93,7 @@ pub async fn update(
     id: i64,
     changes: ProgrammeChanges,
 ) -> Result<programme::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if let Some(budget) = changes.budget {
         let promised = competitions::promised_prize_money(&txn, id, None).await?;
@@ -154,7 +154,7 @@ pub async fn create_phase(
     programme_id: i64,
     new: NewPhase,
 ) -> Result<phase::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     find(&txn, programme_id).await?;
     let created = insert_phase(&txn, now, programme_id, new).await?;
     audit::record(&txn, now, phase_audit(actor, "phase.created", &created)).await?;
@@ -189,7 +189,7 @@ pub async fn update_phase(
     id: i64,
     changes: PhaseChanges,
 ) -> Result<phase::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let current = phase::Entity::find_by_id(id)
         .one(&txn)
         .await?

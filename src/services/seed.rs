@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
@@ -128,7 +128,9 @@ pub async fn load_if_absent(
         return Ok(None);
     }
     let actor = Actor::System("seed");
-    let txn = db.begin().await.map_err(ServiceError::from)?;
+    let txn = crate::services::begin_write(db)
+        .await
+        .map_err(ServiceError::from)?;
     let budget =
         Money::from_euros(file.programme.budget_euros).map_err(|e| invalid(e.to_string()))?;
     let programme = programmes::insert(

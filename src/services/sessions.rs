@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -102,7 +101,7 @@ pub async fn request_link(
         });
     }
     let token = random_token();
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let saved = sign_in_token::ActiveModel {
         email: Set(email.clone()),
         token_hash: Set(hash(&token)),
@@ -160,7 +159,7 @@ pub async fn complete(
     browser: Option<&str>,
     code: Option<&str>,
 ) -> Result<(user::Model, String), SignInError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let link = sign_in_token::Entity::find()
         .filter(sign_in_token::Column::TokenHash.eq(hash(token.trim())))
         .one(&txn)
@@ -274,7 +273,7 @@ pub async fn sign_out(
     session: &session::Model,
     everywhere: bool,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut query = session::Entity::update_many()
         .set(session::ActiveModel {
             revoked_at: Set(Some(now)),

@@ -3,10 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use validator::ValidateEmail;
@@ -75,7 +72,7 @@ pub async fn request(
         }
         None => programme.name.clone(),
     };
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut existing = subscription::Entity::find()
         .filter(subscription::Column::Email.eq(&email))
         .filter(subscription::Column::ProgrammeId.eq(programme.id));
@@ -162,7 +159,7 @@ pub async fn confirm(
     now: DateTime<Utc>,
     token: &str,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let found = subscription::Entity::find()
         .filter(subscription::Column::ConfirmTokenHash.eq(hash(token.trim())))
         .filter(subscription::Column::Status.ne(UNSUBSCRIBED))
@@ -189,7 +186,7 @@ pub async fn unsubscribe(
     now: DateTime<Utc>,
     token: &str,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let found = subscription::Entity::find()
         .filter(subscription::Column::UnsubscribeToken.eq(token.trim()))
         .one(&txn)

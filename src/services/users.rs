@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
@@ -70,7 +70,7 @@ pub async fn invite(
             "entrants sign up themselves; invite admin, coordinator or juror",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let created = user::ActiveModel {
         email: Set(email.clone()),
         display_name: Set(display_name.trim().to_owned()),
@@ -121,7 +121,7 @@ pub async fn set_role(
     id: i64,
     role: Role,
 ) -> Result<user::Model, ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if current.role == ROLE_ADMIN && role != Role::Admin && admins(&txn).await? <= 1 {
         return Err(ServiceError::invalid(
@@ -180,7 +180,7 @@ pub async fn create_token(
             "give the token a name of 1 to 100 characters",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let token = insert_token(&txn, user_id, name, now).await?;
     let created = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
@@ -210,7 +210,7 @@ pub async fn revoke_token(
     now: DateTime<Utc>,
     id: i64,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let found = api_token::Entity::find_by_id(id)
         .filter(api_token::Column::UserId.eq(user_id))
         .one(&txn)
@@ -304,7 +304,7 @@ pub async fn delete(
     now: DateTime<Utc>,
     user_id: i64,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let person = find(&txn, user_id).await?;
     if person.role == ROLE_ADMIN && admins(&txn).await? <= 1 {
         return Err(ServiceError::invalid(
@@ -386,7 +386,7 @@ pub async fn set_locale(
     if !matches!(locale, "de" | "en") {
         return Err(ServiceError::invalid("locale", "choose de or en"));
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let mut model: user::ActiveModel = find(&txn, user_id).await?.into();
     model.locale = Set(locale.to_owned());
     model.update(&txn).await?;

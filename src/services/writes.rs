@@ -20,21 +20,60 @@
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::ServiceError;
+use super::{ServiceError, begin_write};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A piece of work for the writer: a value whose runs borrow it, so that running it
+/// again (see the module documentation) needs no copies of its inputs.
+pub trait Write: Send + Sync + 'static {
+    type Output: Send + 'static;
+
+    /// Does the work inside `txn`. May run more than once; it writes only to `txn`.
+    fn run(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> impl Future<Output = Result<Self::Output, ServiceError>> + Send;
+}
+
+/// Shared work, for callers that may hand the same work to the writer again.
+impl<W: Write> Write for Arc<W> {
+    type Output = W::Output;
+
+    fn run(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> impl Future<Output = Result<Self::Output, ServiceError>> + Send {
+        (**self).run(txn)
+    }
+}
+
 type Value = Box<dyn Any + Send>;
-type Work = Box<
-    dyn for<'t> FnMut(&'t DatabaseTransaction) -> BoxFuture<'t, Result<Value, ServiceError>> + Send,
->;
+
+/// A [`Write`] with its output type erased, so that different work shares a queue.
+trait Erased: Send + Sync {
+    fn run_erased<'t>(
+        &'t self,
+        txn: &'t DatabaseTransaction,
+    ) -> BoxFuture<'t, Result<Value, ServiceError>>;
+}
+
+impl<W: Write> Erased for W {
+    fn run_erased<'t>(
+        &'t self,
+        txn: &'t DatabaseTransaction,
+    ) -> BoxFuture<'t, Result<Value, ServiceError>> {
+        Box::pin(async move { self.run(txn).await.map(|value| Box::new(value) as Value) })
+    }
+}
 
 struct Job {
-    work: Work,
+    work: Box<dyn Erased>,
     answer: oneshot::Sender<Result<Value, ServiceError>>,
 }
 
@@ -69,34 +108,25 @@ impl Writes {
 
     /// Runs `work` in a transaction (shared with other work on SQLite) and returns
     /// its result once it is durable. An error from `work` undoes only its writes.
-    pub async fn run<T, F>(&self, mut work: F) -> Result<T, ServiceError>
-    where
-        T: Send + 'static,
-        F: for<'t> FnMut(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, ServiceError>>
-            + Send
-            + 'static,
-    {
+    pub async fn run<W: Write>(&self, work: W) -> Result<W::Output, ServiceError> {
         match &self.0 {
             Mode::Direct(db) => {
-                let txn = db.begin().await?;
-                let value = work(&txn).await?;
+                let txn = begin_write(db).await?;
+                let value = work.run(&txn).await?;
                 txn.commit().await?;
                 Ok(value)
             }
             Mode::Batched(queue) => {
                 let stopped = || ServiceError::Corrupt("the database writer has stopped".into());
                 let (answer, answered) = oneshot::channel();
-                let work: Work = Box::new(move |txn| {
-                    let running = work(txn);
-                    Box::pin(async move { running.await.map(|value| Box::new(value) as Value) })
-                });
+                let work: Box<dyn Erased> = Box::new(work);
                 queue
                     .send(Job { work, answer })
                     .await
                     .map_err(|_| stopped())?;
                 let value = answered.await.map_err(|_| stopped())??;
                 value
-                    .downcast::<T>()
+                    .downcast::<W::Output>()
                     .map(|value| *value)
                     .map_err(|_| ServiceError::Corrupt("a write answered the wrong type".into()))
             }
@@ -130,13 +160,13 @@ async fn write_batches(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
 
 /// All pieces in one transaction, no savepoints. Gives the batch back, untouched
 /// in the database, if a piece failed.
-async fn optimistic(db: &DatabaseConnection, mut batch: Vec<Job>) -> Result<(), Vec<Job>> {
-    let Ok(txn) = db.begin().await else {
+async fn optimistic(db: &DatabaseConnection, batch: Vec<Job>) -> Result<(), Vec<Job>> {
+    let Ok(txn) = begin_write(db).await else {
         return Err(batch);
     };
     let mut values = Vec::with_capacity(batch.len());
-    for job in &mut batch {
-        match (job.work)(&txn).await {
+    for job in &batch {
+        match job.work.run_erased(&txn).await {
             Ok(value) => values.push(value),
             Err(_) => {
                 let _ = txn.rollback().await;
@@ -166,7 +196,7 @@ async fn optimistic(db: &DatabaseConnection, mut batch: Vec<Job>) -> Result<(), 
 
 /// Each piece in its own savepoint, so that a failing one undoes only itself.
 async fn careful(db: &DatabaseConnection, batch: Vec<Job>) {
-    let txn = match db.begin().await {
+    let txn = match begin_write(db).await {
         Ok(txn) => txn,
         Err(err) => {
             tracing::error!(error = %err, "cannot start a write batch");
@@ -181,8 +211,8 @@ async fn careful(db: &DatabaseConnection, batch: Vec<Job>) {
         }
     };
     let mut outcomes = Vec::with_capacity(batch.len());
-    for mut job in batch {
-        let outcome = in_savepoint(&txn, &mut job.work).await;
+    for job in batch {
+        let outcome = in_savepoint(&txn, job.work.as_ref()).await;
         outcomes.push((job.answer, outcome));
     }
     let committed = txn.commit().await;
@@ -197,9 +227,9 @@ async fn careful(db: &DatabaseConnection, batch: Vec<Job>) {
     }
 }
 
-async fn in_savepoint(txn: &DatabaseTransaction, work: &mut Work) -> Result<Value, ServiceError> {
+async fn in_savepoint(txn: &DatabaseTransaction, work: &dyn Erased) -> Result<Value, ServiceError> {
     let savepoint = txn.begin().await?;
-    match work(&savepoint).await {
+    match work.run_erased(&savepoint).await {
         Ok(value) => {
             savepoint.commit().await?;
             Ok(value)
@@ -227,16 +257,30 @@ mod tests {
         (db, dir)
     }
 
+    struct Insert(String);
+
+    impl Write for Insert {
+        type Output = ();
+
+        async fn run(&self, txn: &DatabaseTransaction) -> Result<(), ServiceError> {
+            let sql = format!("INSERT INTO t (k) VALUES ('{}')", self.0);
+            txn.execute_unprepared(&sql).await?;
+            Ok(())
+        }
+    }
+
+    struct Panics;
+
+    impl Write for Panics {
+        type Output = ();
+
+        async fn run(&self, _txn: &DatabaseTransaction) -> Result<(), ServiceError> {
+            panic!("a bug in a piece of work")
+        }
+    }
+
     async fn insert(writes: &Writes, key: String) -> Result<(), ServiceError> {
-        writes
-            .run(move |txn| {
-                let sql = format!("INSERT INTO t (k) VALUES ('{key}')");
-                Box::pin(async move {
-                    txn.execute_unprepared(&sql).await?;
-                    Ok(())
-                })
-            })
-            .await
+        writes.run(Insert(key)).await
     }
 
     async fn count(db: &DatabaseConnection) -> i64 {
@@ -274,11 +318,7 @@ mod tests {
     async fn a_panicking_piece_fails_alone_and_the_writer_goes_on() {
         let (db, _dir) = sqlite().await;
         let writes = Writes::for_database(&db);
-        let panicked = writes
-            .run(|_txn| -> BoxFuture<'_, Result<(), ServiceError>> {
-                Box::pin(async { panic!("a bug in a piece of work") })
-            })
-            .await;
+        let panicked = writes.run(Panics).await;
         assert!(panicked.is_err());
         insert(&writes, "after".into()).await.unwrap();
         assert_eq!(count(&db).await, 1);

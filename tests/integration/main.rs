@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod browser_session;
 mod coauthors;
+mod concurrency;
 mod credentials;
 mod email;
 mod entries;

@@ -19,7 +19,7 @@ pub async fn create(
     }
     let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
     let answers = checked_content(db, &competition, &content, Completeness::Draft).await?;
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let created = entry::ActiveModel {
         competition_id: Set(competition_id),
         status: Set(EntryStatus::Draft.as_str().to_owned()),
@@ -116,7 +116,7 @@ pub async fn update(
         (true, Some(earlier)) => Some(earlier),
         (true, None) => Some(now),
     };
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let version = if status == EntryStatus::Submitted {
         current.version + 1
     } else {

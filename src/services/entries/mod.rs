@@ -6,11 +6,11 @@
 //! Only an entry's authors see it here; the author's identity (and the answers that
 //! identify them) is stored apart from the content the jury will read.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use std::collections::BTreeMap;
 
@@ -476,10 +476,10 @@ fn content_of(model: &entry::Model) -> EntryContent {
 
 /// Runs `attempt` again when it failed on a unique index: a Kennzahl that another
 /// entry drew at the same moment (one in a million per entry).
-async fn retrying_collisions<F, Fut>(mut attempt: F) -> Result<entry::Model, ServiceError>
+async fn retrying_collisions<T, F, Fut>(mut attempt: F) -> Result<T, ServiceError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<entry::Model, ServiceError>>,
+    Fut: std::future::Future<Output = Result<T, ServiceError>>,
 {
     for _ in 0..10 {
         match attempt().await {

@@ -1,8 +1,12 @@
 //! Entries that are submitted as they are created: online in one request (through
 //! the group-committing writer) and by staff on someone's behalf.
 
+use std::sync::Arc;
+
 use super::submission::{About, notify, notify_with};
 use super::*;
+use crate::services::error::duplicate_or;
+use crate::services::writes::Write;
 
 /// How an idea that staff record reached the city.
 pub const STAFF_SOURCES: [&str; 3] = ["email", "paper", "walk_in"];
@@ -48,7 +52,7 @@ async fn insert_submitted(
     }
     .insert(txn)
     .await?;
-    let receipt = format!("{}-{:02}-{:05}", now.year(), new.competition.id, created.id);
+    let receipt = rules::receipt_number(now, new.competition.id, created.id);
     entry::Entity::update_many()
         .col_expr(
             entry::Column::ReceiptNumber,
@@ -124,105 +128,108 @@ pub async fn submit_new(
     };
     let mut all_answers = answers.jury.clone();
     all_answers.extend(answers.identity.clone());
-    let attempt = || {
-        let (author, competition, programme) =
-            (author.clone(), competition.clone(), programme.clone());
-        let (content, answers, all_answers) =
-            (content.clone(), answers.clone(), all_answers.clone());
-        let (key, public_url) = (idempotency_key.clone(), public_url.to_owned());
-        // May run twice (see `writes`): each run works on its own copies.
-        writes.run(move |txn| {
-            let (author, competition, programme) =
-                (author.clone(), competition.clone(), programme.clone());
-            let (content, answers, all_answers) =
-                (content.clone(), answers.clone(), all_answers.clone());
-            let (key, public_url) = (key.clone(), public_url.clone());
-            Box::pin(async move {
-                let contact = content
-                    .contact_name
-                    .clone()
-                    .unwrap_or_else(|| author.display_name.clone());
-                let new = NewSubmission {
-                    competition: &competition,
-                    content: &content,
-                    answers: &answers,
-                    source: "online",
-                    contact_name: &contact,
-                };
-                let submitted = insert_submitted(txn, now, &author, &new).await?;
-                if let Some(key) = key {
-                    let remembered = idempotency_key::ActiveModel {
-                        user_id: Set(author.id),
-                        key: Set(key),
-                        operation: Set("entry.submit_new".to_owned()),
-                        result_id: Set(submitted.id),
-                        created_at: Set(now),
-                        ..Default::default()
-                    };
-                    idempotency_key::Entity::insert(remembered)
-                        .exec_without_returning(txn)
-                        .await?;
-                }
-                let details = json!({ "receipt_number": submitted.receipt_number });
-                audit::record(
-                    txn,
-                    now,
-                    entry_audit(
-                        Actor::User(author.id),
-                        "entry.submitted",
-                        &submitted,
-                        details,
-                    ),
-                )
-                .await?;
-                let about = About {
-                    competition: &competition,
-                    programme: &programme,
-                    answers: &all_answers,
-                    files: Vec::new(),
-                };
-                notify_with(
-                    txn,
-                    now,
-                    &author,
-                    &submitted,
-                    "entry.submitted",
-                    &public_url,
-                    &about,
-                )
-                .await?;
-                Ok(submitted)
-            })
-        })
-    };
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match attempt().await {
-            Ok(submitted) => {
-                return Ok(Authored {
-                    entry: submitted,
-                    answers: all_answers,
-                    contact_name: content
-                        .contact_name
-                        .clone()
-                        .unwrap_or_else(|| author.display_name.clone()),
-                    contact_phone: content.contact_phone.clone(),
-                });
-            }
-            Err(ServiceError::Database(err)) if is_unique_violation(&err) => {
-                // The key was used before (a retry), or the Kennzahl was taken.
-                if let Some(key) = key
-                    && earlier(db, author.id, key).await?.is_some()
-                {
-                    return answer_repeated(db, author, Some(key), err.into()).await;
-                }
-                if attempts == 10 {
-                    return Err(ServiceError::Concurrent("the Kennzahl"));
-                }
-            }
-            Err(err) => return Err(err),
+    let work = Arc::new(SubmitNew {
+        now,
+        author: author.clone(),
+        competition,
+        programme,
+        content,
+        answers,
+        all_answers,
+        idempotency_key: idempotency_key.clone(),
+        public_url: public_url.to_owned(),
+    });
+    match retrying_collisions(|| writes.run(work.clone())).await {
+        Ok(submitted) => Ok(Authored {
+            entry: submitted,
+            contact_name: work.contact_name().to_owned(),
+            contact_phone: work.content.contact_phone.clone(),
+            answers: work.all_answers.clone(),
+        }),
+        Err(err @ ServiceError::Duplicate { .. }) => answer_repeated(db, author, key, err).await,
+        Err(err) => Err(err),
+    }
+}
+
+/// The write of a one-step submission, handed to the group-committing writer.
+struct SubmitNew {
+    now: DateTime<Utc>,
+    author: user::Model,
+    competition: competition::Model,
+    programme: programme::Model,
+    content: EntryContent,
+    answers: Answers,
+    all_answers: BTreeMap<String, String>,
+    idempotency_key: Option<String>,
+    public_url: String,
+}
+
+impl SubmitNew {
+    fn contact_name(&self) -> &str {
+        self.content
+            .contact_name
+            .as_deref()
+            .unwrap_or(&self.author.display_name)
+    }
+}
+
+impl Write for SubmitNew {
+    type Output = entry::Model;
+
+    async fn run(&self, txn: &DatabaseTransaction) -> Result<entry::Model, ServiceError> {
+        let (now, author) = (self.now, &self.author);
+        let new = NewSubmission {
+            competition: &self.competition,
+            content: &self.content,
+            answers: &self.answers,
+            source: "online",
+            contact_name: self.contact_name(),
+        };
+        let submitted = insert_submitted(txn, now, author, &new).await?;
+        if let Some(key) = &self.idempotency_key {
+            let remembered = idempotency_key::ActiveModel {
+                user_id: Set(author.id),
+                key: Set(key.clone()),
+                operation: Set("entry.submit_new".to_owned()),
+                result_id: Set(submitted.id),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            // A repeated key is a retry of an earlier request, not a collision.
+            idempotency_key::Entity::insert(remembered)
+                .exec_without_returning(txn)
+                .await
+                .map_err(|err| duplicate_or(err, "request", "Idempotency-Key", key))?;
         }
+        let details = json!({ "receipt_number": submitted.receipt_number });
+        audit::record(
+            txn,
+            now,
+            entry_audit(
+                Actor::User(author.id),
+                "entry.submitted",
+                &submitted,
+                details,
+            ),
+        )
+        .await?;
+        let about = About {
+            competition: &self.competition,
+            programme: &self.programme,
+            answers: &self.all_answers,
+            files: Vec::new(),
+        };
+        notify_with(
+            txn,
+            now,
+            author,
+            &submitted,
+            "entry.submitted",
+            &self.public_url,
+            &about,
+        )
+        .await?;
+        Ok(submitted)
     }
 }
 
@@ -275,7 +282,7 @@ pub async fn enter_on_behalf(
         contact_name: name,
     };
     retrying_collisions(|| async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         let entrant = match user::Entity::find()
             .filter(user::Column::Email.eq(&email))
             .one(&txn)
@@ -290,7 +297,7 @@ pub async fn enter_on_behalf(
                 name,
             )
             .await
-            .map_err(|err| crate::services::error::duplicate_or(err, "user", "email", &email))?,
+            .map_err(|err| duplicate_or(err, "user", "email", &email))?,
         };
         let submitted = insert_submitted(&txn, now, &entrant, &new).await?;
         let details = json!({

@@ -37,7 +37,7 @@ pub async fn remind_drafts(
             let Some(person) = user::Entity::find_by_id(author.user_id).one(db).await? else {
                 continue;
             };
-            let txn = db.begin().await?;
+            let txn = crate::services::begin_write(db).await?;
             let marked = entry::Entity::update_many()
                 .col_expr(
                     entry::Column::RemindedAt,

@@ -51,13 +51,8 @@ async fn try_submit(
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
     let kennzahl = rules::kennzahl(rand::rng().random());
-    let txn = db.begin().await?;
-    let receipt = format!(
-        "{}-{:02}-{:05}",
-        now.year(),
-        current.competition_id,
-        current.id
-    );
+    let txn = crate::services::begin_write(db).await?;
+    let receipt = rules::receipt_number(now, current.competition_id, current.id);
     let written = entry::Entity::update_many()
         .set(entry::ActiveModel {
             status: Set(EntryStatus::Submitted.as_str().to_owned()),
@@ -137,7 +132,7 @@ pub async fn withdraw(
         now,
     )
     .await?;
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let written = entry::Entity::update_many()
         .set(entry::ActiveModel {
             status: Set(EntryStatus::Withdrawn.as_str().to_owned()),
