@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::entry_form::{FieldProblem, Localized};
 use super::guards::SubmissionWindow;
 use super::lifecycle::CompetitionState;
 
@@ -83,6 +84,58 @@ pub fn decide(
     }
 }
 
+/// The longest title, summary and description, in characters.
+pub const TITLE_MAX: usize = 200;
+pub const SUMMARY_MAX: usize = 1_000;
+pub const DESCRIPTION_MAX: usize = 20_000;
+
+/// Whether a text shows anything: not only spaces, line breaks or characters that
+/// take no room (zero-width spaces and joiners, soft hyphens, byte-order marks).
+pub fn is_visible(text: &str) -> bool {
+    text.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+            )
+    })
+}
+
+/// What is wrong with an entry's fixed texts, for every way an entry arrives (the
+/// API, the pages, staff on someone's behalf): a title and a summary that show
+/// something, and the length limits.
+pub fn text_problems(title: &str, summary: &str, description: &str) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    if !is_visible(title) || title.chars().count() > TITLE_MAX {
+        problems.push(FieldProblem {
+            field: "title".into(),
+            message: Localized::new(
+                "Bitte geben Sie einen Titel an (höchstens 200 Zeichen).",
+                "Please give a title (at most 200 characters).",
+            ),
+        });
+    }
+    if !is_visible(summary) || summary.chars().count() > SUMMARY_MAX {
+        problems.push(FieldProblem {
+            field: "summary".into(),
+            message: Localized::new(
+                "Bitte beschreiben Sie Ihre Idee kurz (höchstens 1.000 Zeichen).",
+                "Please describe your idea briefly (at most 1,000 characters).",
+            ),
+        });
+    }
+    if description.chars().count() > DESCRIPTION_MAX {
+        problems.push(FieldProblem {
+            field: "description".into(),
+            message: Localized::new(
+                "Die ausführliche Beschreibung darf höchstens 20.000 Zeichen lang sein.",
+                "The full description may have at most 20,000 characters.",
+            ),
+        });
+    }
+    problems
+}
+
 /// The receipt number of a submitted entry: year of submission, competition and
 /// entry, e.g. `2020-05-00042`. It names the entry for good, so it never changes.
 pub fn receipt_number(submitted_at: DateTime<Utc>, competition_id: i64, entry_id: i64) -> String {
@@ -160,6 +213,25 @@ mod tests {
             })
         );
         assert!(decide(A::Submit, Some(S::Draft), C::Closed, window, at(25)).is_err());
+    }
+
+    #[test]
+    fn titles_and_summaries_must_show_something() {
+        let fields = |title: &str, summary: &str| -> Vec<String> {
+            text_problems(title, summary, "")
+                .into_iter()
+                .map(|p| p.field)
+                .collect()
+        };
+        assert!(fields("Solarbänke", "Bänke mit Strom.").is_empty());
+        assert_eq!(fields("   ", "\u{200B}\u{FEFF} \n"), ["title", "summary"]);
+        assert_eq!(fields("\u{00AD}\u{2060}", "Gut"), ["title"]);
+        assert_eq!(fields(&"x".repeat(201), "Gut"), ["title"]);
+        assert!(fields(&"ü".repeat(200), "Gut").is_empty());
+        assert_eq!(
+            text_problems("T", "S", &"d".repeat(20_001))[0].field,
+            "description"
+        );
     }
 
     #[test]

@@ -928,3 +928,56 @@ async fn an_entry_form_changes_only_before_the_competition_opens() {
         open["entry_form"]
     );
 }
+
+#[tokio::test]
+async fn a_title_or_summary_of_only_spaces_is_refused_on_every_way_in() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let open = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let seniors = app.competition("senioren-unabhaengigkeit").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna@example.de").await;
+    let blank = json!({ "title": "   ", "summary": "\u{200B}\u{FEFF} ", "goals": [] });
+    for path in [
+        format!("/api/competitions/{open}/submissions"),
+        format!("/api/competitions/{open}/entries"),
+    ] {
+        let (status, problem, _) = app
+            .request(Method::POST, &path, Some(blank.clone()), Some(&anna))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["title", "summary"], "{path}");
+    }
+    let (status, problem) = app
+        .admin_post(
+            &format!("/api/competitions/{seniors}/entries/on-behalf"),
+            json!({
+                "email": "erna@example.de", "name": "Erna Schulze", "source": "paper",
+                "entry": { "title": "\u{2060}", "summary": "Ein Dienst.", "details": { "postcode": "07548" } }
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "title");
+    assert_eq!(app.count("entries").await, 0);
+    assert_eq!(
+        app.count("email_messages").await
+            + app
+                .count("outbox_events WHERE event_type = 'entry.submitted'")
+                .await,
+        0
+    );
+}

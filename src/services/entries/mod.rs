@@ -58,7 +58,7 @@ pub struct EntryContent {
 }
 
 /// Contact details must be short and a phone number must look like one.
-fn check_contact(content: &EntryContent) -> Result<(), ServiceError> {
+fn contact_problems(content: &EntryContent) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     if let Some(name) = &content.contact_name
         && (name.trim().is_empty() || name.chars().count() > 200)
@@ -86,11 +86,7 @@ fn check_contact(content: &EntryContent) -> Result<(), ServiceError> {
             });
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Fields(problems))
-    }
+    problems
 }
 
 /// The author row of an entry: contact details and the answers that identify them.
@@ -140,19 +136,30 @@ fn check_answers(
 }
 
 /// What an entrant wrote, checked against the competition (the goals apart, see
-/// [`checked_content`]): contact details and the form's answers.
+/// [`checked_content`]): the texts, contact details and the form's answers, every
+/// problem at once.
 fn content_rules(
     competition: &competition::Model,
     content: &EntryContent,
     completeness: Completeness,
 ) -> Result<Answers, ServiceError> {
-    check_contact(content)?;
-    check_answers(
+    let mut problems = rules::text_problems(&content.title, &content.summary, &content.description);
+    problems.extend(contact_problems(content));
+    let answers = check_answers(
         competition,
         &content.details,
         content.guardian_consent,
         completeness,
-    )
+    );
+    match answers {
+        Ok(answers) if problems.is_empty() => Ok(answers),
+        Ok(_) => Err(ServiceError::Fields(problems)),
+        Err(ServiceError::Fields(more)) => {
+            problems.extend(more);
+            Err(ServiceError::Fields(problems))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Every check on what an entrant wrote; returns the answers, split by who may see

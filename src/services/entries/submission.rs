@@ -25,12 +25,12 @@ pub async fn submit(
     )
     .await?;
     let answers = answers_of(db, &current).await?;
-    check_answers(
-        &competition,
-        &answers,
-        current.guardian_consent_at.is_some(),
-        Completeness::Submit,
-    )?;
+    let stored = EntryContent {
+        details: answers.clone(),
+        guardian_consent: current.guardian_consent_at.is_some(),
+        ..content_of(&current)
+    };
+    content_rules(&competition, &stored, Completeness::Submit)?;
     // What the receipt copies, read once for every attempt.
     let programme = programmes::find(db, competition.programme_id).await?;
     let about = About {

@@ -50,20 +50,15 @@ pub async fn create_entry(
     let entry_form = competitions::form_of(&competition).map_err(internal)?;
     let content = content_from(&form, &goals, &entry_form);
     let key = field(&form, "form_token").filter(|t| t.len() <= 100);
-    let problems = content_problems(&content);
-    let outcome = if problems.is_empty() {
-        entries::create(
-            &state.db,
-            state.now(),
-            &current.user,
-            competition.id,
-            content.clone(),
-            key,
-        )
-        .await
-    } else {
-        Err(ServiceError::Fields(problems))
-    };
+    let outcome = entries::create(
+        &state.db,
+        state.now(),
+        &current.user,
+        competition.id,
+        content.clone(),
+        key,
+    )
+    .await;
     match outcome {
         Ok(created) => Ok(see_other(&format!(
             "/konto/ideen/{}?lang={}",
@@ -176,12 +171,7 @@ async fn act(
             let form = competitions::form_of(&competition).map_err(internal)?;
             let content = content_from(fields, &goals, &form);
             sent = Some(content.clone());
-            let problems = content_problems(&content);
-            if problems.is_empty() {
-                entries::update(&state.db, state.now(), &current.user, id, content).await
-            } else {
-                Err(ServiceError::Fields(problems))
-            }
+            entries::update(&state.db, state.now(), &current.user, id, content).await
         }
     };
     match outcome {

@@ -156,41 +156,6 @@ fn content_from(fields: &Fields, goals: &[String], form: &EntryForm) -> EntryCon
     }
 }
 
-/// The limits of the fixed fields, as messages in both languages.
-fn content_problems(content: &EntryContent) -> Vec<FieldProblem> {
-    let mut problems = Vec::new();
-    let title = content.title.chars().count();
-    if !(1..=200).contains(&title) {
-        problems.push(FieldProblem {
-            field: "title".into(),
-            message: Localized::new(
-                "Bitte geben Sie einen Titel an (höchstens 200 Zeichen).",
-                "Please give a title (at most 200 characters).",
-            ),
-        });
-    }
-    let summary = content.summary.chars().count();
-    if !(1..=1000).contains(&summary) {
-        problems.push(FieldProblem {
-            field: "summary".into(),
-            message: Localized::new(
-                "Bitte beschreiben Sie Ihre Idee kurz (höchstens 1.000 Zeichen).",
-                "Please describe your idea briefly (at most 1,000 characters).",
-            ),
-        });
-    }
-    if content.description.chars().count() > 20_000 {
-        problems.push(FieldProblem {
-            field: "description".into(),
-            message: Localized::new(
-                "Die ausführliche Beschreibung darf höchstens 20.000 Zeichen lang sein.",
-                "The full description may have at most 20,000 characters.",
-            ),
-        });
-    }
-    problems
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn render_form(
     state: &AppState,
