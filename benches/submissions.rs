@@ -105,7 +105,7 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
         let person = user::ActiveModel {
             email: Set(format!("bench{i}@example.de")),
             display_name: Set(format!("Bench {i}")),
-            role: Set("entrant".into()),
+            role: Set(ideenwettbewerb::domain::roles::Role::Entrant),
             created_at: Set(state.now()),
             ..Default::default()
         }

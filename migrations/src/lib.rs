@@ -12,6 +12,7 @@ mod m20261127_000007_entries;
 mod m20261127_000008_programme_goals;
 mod m20261127_000009_entry_source;
 mod m20261127_000010_entry_details;
+mod m20261201_000011_known_values;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_programme_goals::Migration),
             Box::new(m20261127_000009_entry_source::Migration),
             Box::new(m20261127_000010_entry_details::Migration),
+            Box::new(m20261201_000011_known_values::Migration),
         ]
     }
 }

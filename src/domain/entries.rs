@@ -6,14 +6,21 @@ use super::entry_form::{FieldProblem, Localized};
 use super::guards::SubmissionWindow;
 use super::lifecycle::CompetitionState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EntryStatus {
+    /// Being written; only its authors see it.
     Draft,
+    /// Taking part, with a receipt number and a Kennzahl.
     Submitted,
+    /// Taken back by its authors; no longer taking part.
     Withdrawn,
 }
 
 impl EntryStatus {
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Submitted, Self::Withdrawn];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -21,13 +28,40 @@ impl EntryStatus {
             Self::Withdrawn => "withdrawn",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Submitted, Self::Withdrawn]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+named_values!(EntryStatus, "entry status");
+
+/// How an idea reached the city.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntrySource {
+    /// Entered by its author on the pages or through the API.
+    Online,
+    /// Recorded by staff from an email.
+    Email,
+    /// Recorded by staff from a paper form.
+    Paper,
+    /// Recorded by staff in the walk-in shop.
+    WalkIn,
+}
+
+impl EntrySource {
+    pub const ALL: [Self; 4] = [Self::Online, Self::Email, Self::Paper, Self::WalkIn];
+    /// The sources staff record ideas from.
+    pub const STAFF: [Self; 3] = [Self::Email, Self::Paper, Self::WalkIn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Email => "email",
+            Self::Paper => "paper",
+            Self::WalkIn => "walk_in",
+        }
     }
 }
+
+named_values!(EntrySource, "source");
 
 /// What someone wants to do with an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,8 @@
 //! Who someone is to the system. Permissions are checked on the server for every
 //! operation; this is the one list of roles.
 
-use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// City staff: everything.
     Admin,
@@ -33,20 +32,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`; use admin, coordinator, juror or entrant")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
-    }
-}
+named_values!(Role, "role");
 
 #[cfg(test)]
 mod tests {

@@ -17,8 +17,7 @@ pub struct Model {
     pub opens_at: Option<DateTimeUtc>,
     pub closes_at: Option<DateTimeUtc>,
     pub prize_money_cents: i64,
-    /// A [`crate::domain::CompetitionState`] name.
-    pub state: String,
+    pub state: crate::domain::CompetitionState,
     /// Incremented by every write; the compare-and-set token.
     pub version: i64,
     /// Order within the programme.

@@ -17,8 +17,7 @@ pub struct Model {
     pub competition_id: Option<i64>,
     pub event_id: Option<i64>,
     pub resent_from_id: Option<i64>,
-    /// `pending`, `sending`, `sent` or `failed`.
-    pub status: String,
+    pub status: crate::domain::delivery::EmailStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// While `sending`: the claim expires then (a crashed worker's claim is taken over).

@@ -8,8 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub competition_id: i64,
-    /// `draft`, `submitted` or `withdrawn`.
-    pub status: String,
+    pub status: crate::domain::entries::EntryStatus,
     pub title: String,
     pub summary: String,
     pub description: String,
@@ -23,8 +22,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
-    /// `online`, or what staff recorded it from: `email`, `paper`, `walk_in`.
-    pub source: String,
+    pub source: crate::domain::entries::EntrySource,
     /// JSON object of the target-group answers the jury may see (e.g. grade band).
     pub details: String,
     /// When the adult submitting for children confirmed the guardians' consent.

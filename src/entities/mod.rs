@@ -19,3 +19,4 @@ pub mod session;
 pub mod sign_in_token;
 pub mod subscription;
 pub mod user;
+mod values;

@@ -8,8 +8,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub display_name: String,
-    /// `admin`, `coordinator`, `juror` or `entrant`.
-    pub role: String,
+    pub role: crate::domain::roles::Role,
     pub created_at: DateTimeUtc,
     /// argon2id PHC string; staff and jurors may set a password.
     pub password_hash: Option<String>,

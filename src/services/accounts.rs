@@ -13,9 +13,8 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, AuditRecord};
 use super::{Actor, ServiceError};
 use crate::config::AdminSettings;
+use crate::domain::roles::Role;
 use crate::entities::{api_token, user};
-
-pub const ROLE_ADMIN: &str = "admin";
 
 /// Tokens start with this, so leaked ones are easy to recognise and scan for.
 const TOKEN_PREFIX: &str = "iw_";
@@ -33,7 +32,7 @@ pub async fn create_entrant(
     let created = user::ActiveModel {
         email: Set(email.to_owned()),
         display_name: Set(display_name.trim().to_owned()),
-        role: Set(super::sessions::ROLE_ENTRANT.to_owned()),
+        role: Set(Role::Entrant),
         created_at: Set(now),
         ..Default::default()
     }
@@ -66,7 +65,7 @@ pub async fn bootstrap_admin(
 ) -> Result<Option<String>, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let existing = user::Entity::find()
-        .filter(user::Column::Role.eq(ROLE_ADMIN))
+        .filter(user::Column::Role.eq(Role::Admin))
         .one(&txn)
         .await?;
     if existing.is_some() {
@@ -75,7 +74,7 @@ pub async fn bootstrap_admin(
     let admin = user::ActiveModel {
         email: Set(settings.email.trim().to_lowercase()),
         display_name: Set(settings.name.clone()),
-        role: Set(ROLE_ADMIN.to_owned()),
+        role: Set(Role::Admin),
         created_at: Set(now),
         ..Default::default()
     }
@@ -93,7 +92,7 @@ pub async fn bootstrap_admin(
             from_state: None,
             to_state: None,
             reason: Some("first start"),
-            details: json!({ "role": ROLE_ADMIN }),
+            details: json!({ "role": Role::Admin }),
         },
     )
     .await?;
@@ -108,7 +107,7 @@ pub async fn issue_admin_token(
 ) -> Result<String, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let admin = user::Entity::find()
-        .filter(user::Column::Role.eq(ROLE_ADMIN))
+        .filter(user::Column::Role.eq(Role::Admin))
         .one(&txn)
         .await?
         .ok_or_else(|| {

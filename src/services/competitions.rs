@@ -42,12 +42,9 @@ pub struct CompetitionChanges {
     pub entry_form: Option<EntryForm>,
 }
 
-/// The state column as a domain value.
+/// The competition's state.
 pub fn state_of(model: &competition::Model) -> Result<CompetitionState, ServiceError> {
-    model
-        .state
-        .parse()
-        .map_err(|err| ServiceError::Corrupt(format!("competition {}: {err}", model.id)))
+    Ok(model.state)
 }
 
 /// The competition's entry form (target-group fields and eligibility rules).
@@ -74,7 +71,7 @@ pub async fn create(
     let txn = crate::services::begin_write(db).await?;
     let created = insert(&txn, now, new, CompetitionState::Draft).await?;
     let record = AuditRecord {
-        to_state: Some(&created.state),
+        to_state: Some(created.state.as_str()),
         ..competition_audit(actor, "competition.created", &created, json!({}))
     };
     audit::record(&txn, now, record).await?;
@@ -129,7 +126,7 @@ pub(crate) async fn insert(
         opens_at: Set(new.opens_at),
         closes_at: Set(new.closes_at),
         prize_money_cents: Set(new.prize_money.cents()),
-        state: Set(state.as_str().to_owned()),
+        state: Set(state),
         version: Set(1),
         position: Set(position.map_or(1, |p| p + 1)),
         created_at: Set(now),

@@ -19,9 +19,9 @@ pub async fn may_manage(
     person: &user::Model,
     competition_id: i64,
 ) -> Result<(), ServiceError> {
-    match person.role.parse::<Role>() {
-        Ok(Role::Admin) => Ok(()),
-        Ok(Role::Coordinator) => {
+    match person.role {
+        Role::Admin => Ok(()),
+        Role::Coordinator => {
             let assigned = competition_coordinator::Entity::find()
                 .filter(competition_coordinator::Column::CompetitionId.eq(competition_id))
                 .filter(competition_coordinator::Column::UserId.eq(person.id))
@@ -69,7 +69,7 @@ pub async fn assign(
     let txn = crate::services::begin_write(db).await?;
     competitions::find(&txn, competition_id).await?;
     let person = users::find(&txn, user_id).await?;
-    if person.role != Role::Coordinator.as_str() {
+    if person.role != Role::Coordinator {
         return Err(ServiceError::invalid(
             "user_id",
             format!("user {user_id} is not a coordinator; change their role first"),

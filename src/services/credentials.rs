@@ -34,12 +34,12 @@ fn credential_audit(action: &str, user_id: i64) -> AuditRecord<'_> {
 }
 
 fn may_have_credentials(person: &user::Model) -> Result<(), ServiceError> {
-    match person.role.parse::<Role>() {
-        Ok(Role::Entrant) | Err(_) => Err(ServiceError::invalid(
+    match person.role {
+        Role::Entrant => Err(ServiceError::invalid(
             "role",
             "passwords and two-factor authentication are for staff and jurors; entrants sign in by email link",
         )),
-        Ok(_) => Ok(()),
+        Role::Admin | Role::Coordinator | Role::Juror => Ok(()),
     }
 }
 
@@ -202,7 +202,7 @@ pub async fn sign_in_with_password(
     let Some(person) = person.filter(|_| verified) else {
         return Err(SignInError::WrongCredentials);
     };
-    if person.role == Role::Entrant.as_str() {
+    if person.role == Role::Entrant {
         return Err(SignInError::WrongCredentials);
     }
     check_second_factor(&person, code, now)?;

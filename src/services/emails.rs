@@ -12,12 +12,8 @@ use serde_json::{Value, json};
 
 use super::audit::{self, AuditRecord};
 use super::{Actor, ServiceError};
+use crate::domain::delivery::EmailStatus;
 use crate::entities::email_message;
-
-pub const PENDING: &str = "pending";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
 
 /// A message to queue.
 pub struct NewEmail {
@@ -46,7 +42,7 @@ pub async fn enqueue(
         competition_id: Set(email.competition_id),
         event_id: Set(email.event_id),
         resent_from_id: Set(None),
-        status: Set(PENDING.to_owned()),
+        status: Set(EmailStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),
@@ -123,14 +119,14 @@ pub async fn mark_sent(
     }
     email_message::Entity::update_many()
         .set(email_message::ActiveModel {
-            status: Set(SENT.to_owned()),
+            status: Set(EmailStatus::Sent),
             sent_at: Set(Some(now)),
             locked_until: Set(None),
             last_error: Set(None),
             ..Default::default()
         })
         .filter(email_message::Column::Id.is_in(ids.iter().copied()))
-        .filter(email_message::Column::Status.eq(SENDING))
+        .filter(email_message::Column::Status.eq(EmailStatus::Sending))
         .exec(db)
         .await?;
     Ok(())
@@ -163,15 +159,15 @@ pub async fn mark_failed(
         ..Default::default()
     };
     if parked {
-        update.status = Set(FAILED.to_owned());
+        update.status = Set(EmailStatus::Failed);
     } else {
-        update.status = Set(PENDING.to_owned());
+        update.status = Set(EmailStatus::Pending);
         update.next_attempt_at = Set(now + retry_delay(message.attempts, retry_base_seconds));
     }
     email_message::Entity::update_many()
         .set(update)
         .filter(email_message::Column::Id.eq(message.id))
-        .filter(email_message::Column::Status.eq(SENDING))
+        .filter(email_message::Column::Status.eq(EmailStatus::Sending))
         .exec(db)
         .await?;
     Ok(())
@@ -180,7 +176,7 @@ pub async fn mark_failed(
 /// Filters for the admin list.
 #[derive(Default)]
 pub struct EmailFilter {
-    pub status: Option<String>,
+    pub status: Option<EmailStatus>,
     pub competition_id: Option<i64>,
     pub recipient: Option<String>,
     pub before_id: Option<i64>,
@@ -243,7 +239,7 @@ pub async fn retry(
 ) -> Result<email_message::Model, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let message = find(&txn, id).await?;
-    if message.status != FAILED {
+    if message.status != EmailStatus::Failed {
         return Err(ServiceError::invalid(
             "status",
             format!(
@@ -254,13 +250,13 @@ pub async fn retry(
     }
     email_message::Entity::update_many()
         .set(email_message::ActiveModel {
-            status: Set(PENDING.to_owned()),
+            status: Set(EmailStatus::Pending),
             attempts: Set(0),
             next_attempt_at: Set(now),
             ..Default::default()
         })
         .filter(email_message::Column::Id.eq(id))
-        .filter(email_message::Column::Status.eq(FAILED))
+        .filter(email_message::Column::Status.eq(EmailStatus::Failed))
         .exec(&txn)
         .await?;
     audit::record(
@@ -288,7 +284,7 @@ pub async fn resend(
 ) -> Result<email_message::Model, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let original = find(&txn, id).await?;
-    if original.status != SENT {
+    if original.status != EmailStatus::Sent {
         return Err(ServiceError::invalid(
             "status",
             format!(
@@ -310,7 +306,7 @@ pub async fn resend(
         competition_id: Set(original.competition_id),
         event_id: Set(original.event_id),
         resent_from_id: Set(Some(id)),
-        status: Set(PENDING.to_owned()),
+        status: Set(EmailStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),

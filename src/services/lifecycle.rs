@@ -111,7 +111,7 @@ async fn apply(
 ) -> Result<bool, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let mut model = competition::ActiveModel {
-        state: Set(decision.to.as_str().to_owned()),
+        state: Set(decision.to),
         version: Set(current.version + 1),
         updated_at: Set(now),
         ..Default::default()

@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 
 use super::ServiceError;
 use super::emails::{self, NewEmail};
+use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::{competition, outbox_event, programme, subscription, user};
-use crate::services::accounts::ROLE_ADMIN;
 
 /// Who receives what, for the README and the admin view.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
@@ -232,7 +232,7 @@ async fn messages_for(
 
     if event.event_type == "competition.closed" {
         let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(ROLE_ADMIN))
+            .filter(user::Column::Role.eq(Role::Admin))
             .all(conn)
             .await?;
         return Ok(admins

@@ -18,8 +18,6 @@ use super::{Actor, ServiceError, outbox};
 use crate::config::AuthSettings;
 use crate::entities::{session, sign_in_token, user};
 
-pub const ROLE_ENTRANT: &str = "entrant";
-
 /// A random value for cookies and links.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

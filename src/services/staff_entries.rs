@@ -255,7 +255,7 @@ pub async fn dashboard(
     staff: &user::Model,
 ) -> Result<(Vec<CompetitionCounts>, BTreeMap<i64, Counts>), ServiceError> {
     let mut visible = competitions::list(db, true).await?;
-    if staff.role.parse::<Role>() != Ok(Role::Admin) {
+    if staff.role != Role::Admin {
         let assigned: Vec<i64> = competition_coordinator::Entity::find()
             .filter(competition_coordinator::Column::UserId.eq(staff.id))
             .all(db)
@@ -330,8 +330,8 @@ fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<Stri
             let goals: Vec<String> = serde_json::from_str(&e.goals).unwrap_or_default();
             let mut row = vec![
                 e.id.to_string(),
-                e.status.clone(),
-                e.source.clone(),
+                e.status.to_string(),
+                e.source.to_string(),
                 e.receipt_number.clone().unwrap_or_default(),
                 e.kennzahl.clone().unwrap_or_default(),
                 e.title.clone(),

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::accounts::{ROLE_ADMIN, insert_token};
+use super::accounts::insert_token;
 use super::audit::{self, AuditRecord};
 use super::error::duplicate_or;
 use super::subscriptions::{UNSUBSCRIBED, parse_email};
@@ -34,9 +34,7 @@ fn user_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> Aud
 
 pub fn parse_role(role: &str) -> Result<Role, ServiceError> {
     role.parse()
-        .map_err(|err: crate::domain::roles::UnknownRole| {
-            ServiceError::invalid("role", err.to_string())
-        })
+        .map_err(|err: crate::domain::UnknownValue| ServiceError::invalid("role", err.to_string()))
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<user::Model, ServiceError> {
@@ -74,7 +72,7 @@ pub async fn invite(
     let created = user::ActiveModel {
         email: Set(email.clone()),
         display_name: Set(display_name.trim().to_owned()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         created_at: Set(now),
         ..Default::default()
     }
@@ -123,7 +121,7 @@ pub async fn set_role(
 ) -> Result<user::Model, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let current = find(&txn, id).await?;
-    if current.role == ROLE_ADMIN && role != Role::Admin && admins(&txn).await? <= 1 {
+    if current.role == Role::Admin && role != Role::Admin && admins(&txn).await? <= 1 {
         return Err(ServiceError::invalid(
             "role",
             "this is the last administrator; make someone else an administrator first",
@@ -131,7 +129,7 @@ pub async fn set_role(
     }
     let from = current.role.clone();
     let mut model: user::ActiveModel = current.into();
-    model.role = Set(role.as_str().to_owned());
+    model.role = Set(role);
     let updated = model.update(&txn).await?;
     audit::record(
         &txn,
@@ -150,7 +148,7 @@ pub async fn set_role(
 
 async fn admins(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
     Ok(user::Entity::find()
-        .filter(user::Column::Role.eq(ROLE_ADMIN))
+        .filter(user::Column::Role.eq(Role::Admin))
         .count(conn)
         .await?)
 }
@@ -306,7 +304,7 @@ pub async fn delete(
 ) -> Result<(), ServiceError> {
     let txn = crate::services::begin_write(db).await?;
     let person = find(&txn, user_id).await?;
-    if person.role == ROLE_ADMIN && admins(&txn).await? <= 1 {
+    if person.role == Role::Admin && admins(&txn).await? <= 1 {
         return Err(ServiceError::invalid(
             "account",
             "the last administrator cannot be deleted; make someone else an administrator first",

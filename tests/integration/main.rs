@@ -17,3 +17,4 @@ mod lifecycle;
 mod openapi;
 mod pages;
 mod sign_in;
+mod stored;

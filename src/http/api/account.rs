@@ -7,6 +7,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::UserAuth;
+use super::models::Role;
 use crate::app::AppState;
 use crate::entities::{api_token, user};
 use crate::http::problem::ApiProblem;
@@ -22,8 +23,7 @@ pub struct Account {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    /// `admin`, `coordinator`, `juror` or `entrant`.
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTime<Utc>,
 }
 
@@ -33,7 +33,7 @@ impl From<user::Model> for Account {
             id: m.id,
             email: m.email,
             display_name: m.display_name,
-            role: m.role,
+            role: m.role.into(),
             created_at: m.created_at,
         }
     }

@@ -5,9 +5,10 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
 use crate::app::AppState;
+use crate::domain::roles::Role;
 use crate::entities::user;
 use crate::services::Actor;
-use crate::services::accounts::{self, ROLE_ADMIN};
+use crate::services::accounts;
 
 /// An administrator's API token: `Authorization: Bearer iw_…`.
 #[derive(SecurityScheme)]
@@ -57,7 +58,7 @@ impl StaffAuth {
 
 async fn staff_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
     let user = user_from_token(req, bearer).await?;
-    if user.role == ROLE_ADMIN || user.role == crate::domain::roles::Role::Coordinator.as_str() {
+    if user.role == Role::Admin || user.role == crate::domain::roles::Role::Coordinator {
         Ok(user)
     } else {
         Err(poem::Error::from_string(
@@ -78,7 +79,7 @@ async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::M
             poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
         })?;
     match user {
-        Some(user) if user.role == ROLE_ADMIN => Ok(user),
+        Some(user) if user.role == Role::Admin => Ok(user),
         Some(_) => Err(poem::Error::from_string(
             "this operation needs an administrator",
             poem::http::StatusCode::FORBIDDEN,

@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use super::ApiTags;
 use super::auth::AdminAuth;
 use crate::app::AppState;
+use crate::domain::delivery::EmailStatus as DomainEmailStatus;
 use crate::entities::email_message;
 use crate::http::problem::ApiProblem;
 use crate::services::{ServiceError, emails};
@@ -16,25 +17,9 @@ pub struct EmailsApi {
     pub state: AppState,
 }
 
-/// Delivery state of a message.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum EmailStatus {
-    Pending,
-    Sending,
-    Sent,
-    Failed,
-}
-
-impl EmailStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => emails::PENDING,
-            Self::Sending => emails::SENDING,
-            Self::Sent => emails::SENT,
-            Self::Failed => emails::FAILED,
-        }
-    }
+super::models::api_enum! {
+    /// Delivery state of a message.
+    EmailStatus mirrors DomainEmailStatus { Pending, Sending, Sent, Failed }
 }
 
 /// One message of the email outbox.
@@ -44,7 +29,7 @@ pub struct Email {
     pub template: String,
     pub locale: String,
     pub recipient: String,
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -71,7 +56,7 @@ impl From<email_message::Model> for Email {
             template: m.template,
             locale: m.locale,
             recipient: m.recipient,
-            status: m.status,
+            status: m.status.into(),
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at,
             last_error: m.last_error,
@@ -132,7 +117,7 @@ impl EmailsApi {
         limit: Query<Option<u64>>,
     ) -> Result<ListEmailsResponse, ApiProblem> {
         let filter = emails::EmailFilter {
-            status: status.0.map(|s| s.as_str().to_owned()),
+            status: status.0.map(Into::into),
             competition_id: competition_id.0,
             recipient: recipient.0,
             before_id: before_id.0,

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::{StaffAuth, UserAuth};
+use super::models::{EntrySource, EntryStatus};
 use super::staff_entries::{StaffEntriesResponse, StaffEntry};
 use crate::app::AppState;
 use crate::entities::entry;
@@ -28,8 +29,7 @@ pub struct EntriesApi {
 pub struct Entry {
     pub id: i64,
     pub competition_id: i64,
-    /// `draft`, `submitted` or `withdrawn`.
-    pub status: String,
+    pub status: EntryStatus,
     pub title: String,
     pub summary: String,
     pub description: String,
@@ -39,8 +39,7 @@ pub struct Entry {
     pub receipt_number: Option<String>,
     /// Counts the kept versions of a submitted entry.
     pub version: i32,
-    /// `online`, or `email`, `paper`, `walk_in` when staff recorded it.
-    pub source: String,
+    pub source: EntrySource,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -86,7 +85,7 @@ impl From<entry::Model> for Entry {
             contact_phone: None,
             id: m.id,
             competition_id: m.competition_id,
-            status: m.status,
+            status: m.status.into(),
             title: m.title,
             summary: m.summary,
             description: m.description,
@@ -94,7 +93,7 @@ impl From<entry::Model> for Entry {
             kennzahl: m.kennzahl,
             receipt_number: m.receipt_number,
             version: m.version,
-            source: m.source,
+            source: m.source.into(),
             created_at: m.created_at,
             updated_at: m.updated_at,
             submitted_at: m.submitted_at,

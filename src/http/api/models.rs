@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 
+use crate::domain::entries::{EntrySource as DomainEntrySource, EntryStatus as DomainEntryStatus};
+use crate::domain::roles::Role as DomainRole;
 use crate::domain::{CompetitionState, LifecycleEvent};
 use crate::entities::{audit_entry, competition, phase, programme};
 use crate::services::competitions::{state_of, window_of};
@@ -79,34 +81,65 @@ pub struct UpdatePhase {
     pub name: Option<String>,
 }
 
-/// Lifecycle state of a competition.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum State {
-    Draft,
-    Scheduled,
-    Open,
-    Closed,
-    InReview,
-    Decided,
-    Announced,
-    Archived,
-    Cancelled,
+/// The API's face of a domain enum: the same values in snake case, converted both
+/// ways, so the OpenAPI document lists them and nothing else is accepted.
+macro_rules! api_enum {
+    ($(#[$meta:meta])* $name:ident mirrors $domain:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[oai(rename_all = "snake_case")]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $($domain::$variant => Self::$variant),+
+                }
+            }
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => Self::$variant),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use api_enum;
+
+api_enum! {
+    /// Lifecycle state of a competition.
+    State mirrors CompetitionState {
+        Draft, Scheduled, Open, Closed, InReview, Decided, Announced, Archived, Cancelled,
+    }
 }
 
-/// A lifecycle event staff can send.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum Event {
-    Schedule,
-    Open,
-    Close,
-    Reopen,
-    StartReview,
-    Decide,
-    Announce,
-    Archive,
-    Cancel,
+api_enum! {
+    /// A lifecycle event staff can send.
+    Event mirrors LifecycleEvent {
+        Schedule, Open, Close, Reopen, StartReview, Decide, Announce, Archive, Cancel,
+    }
+}
+
+api_enum! {
+    /// Who someone is to the system: `admin` (city staff), `coordinator` (staff of
+    /// given competitions), `juror` or `entrant`.
+    Role mirrors DomainRole { Admin, Coordinator, Juror, Entrant }
+}
+
+api_enum! {
+    /// Where an entry stands.
+    EntryStatus mirrors DomainEntryStatus { Draft, Submitted, Withdrawn }
+}
+
+api_enum! {
+    /// How an idea reached the city: `online`, or recorded by staff from an
+    /// `email`, on `paper` or in the walk-in shop (`walk_in`).
+    EntrySource mirrors DomainEntrySource { Online, Email, Paper, WalkIn }
 }
 
 /// A competition for one target group.
@@ -301,53 +334,5 @@ impl Competition {
             created_at: m.created_at,
             updated_at: m.updated_at,
         })
-    }
-}
-
-impl From<CompetitionState> for State {
-    fn from(s: CompetitionState) -> Self {
-        match s {
-            CompetitionState::Draft => Self::Draft,
-            CompetitionState::Scheduled => Self::Scheduled,
-            CompetitionState::Open => Self::Open,
-            CompetitionState::Closed => Self::Closed,
-            CompetitionState::InReview => Self::InReview,
-            CompetitionState::Decided => Self::Decided,
-            CompetitionState::Announced => Self::Announced,
-            CompetitionState::Archived => Self::Archived,
-            CompetitionState::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-impl From<LifecycleEvent> for Event {
-    fn from(e: LifecycleEvent) -> Self {
-        match e {
-            LifecycleEvent::Schedule => Self::Schedule,
-            LifecycleEvent::Open => Self::Open,
-            LifecycleEvent::Close => Self::Close,
-            LifecycleEvent::Reopen => Self::Reopen,
-            LifecycleEvent::StartReview => Self::StartReview,
-            LifecycleEvent::Decide => Self::Decide,
-            LifecycleEvent::Announce => Self::Announce,
-            LifecycleEvent::Archive => Self::Archive,
-            LifecycleEvent::Cancel => Self::Cancel,
-        }
-    }
-}
-
-impl From<Event> for LifecycleEvent {
-    fn from(e: Event) -> Self {
-        match e {
-            Event::Schedule => Self::Schedule,
-            Event::Open => Self::Open,
-            Event::Close => Self::Close,
-            Event::Reopen => Self::Reopen,
-            Event::StartReview => Self::StartReview,
-            Event::Decide => Self::Decide,
-            Event::Announce => Self::Announce,
-            Event::Archive => Self::Archive,
-            Event::Cancel => Self::Cancel,
-        }
     }
 }

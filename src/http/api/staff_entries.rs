@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::auth::StaffAuth;
 use super::entries::{CreateEntryResponse, Entry, EntryBody};
+use super::models::EntrySource;
 use crate::app::AppState;
 use crate::http::problem::ApiProblem;
 use crate::services::staff_entries::{self, EntryFilter};
@@ -54,9 +55,8 @@ pub struct OnBehalfBody {
     pub email: String,
     #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
-    /// `email`, `paper` or `walk_in`.
-    #[oai(validator(pattern = "^(email|paper|walk_in)$"))]
-    pub source: String,
+    /// `email`, `paper` or `walk_in` (`online` is for entrants themselves).
+    pub source: EntrySource,
     pub entry: EntryBody,
 }
 
@@ -81,7 +81,7 @@ impl StaffEntriesApi {
             id.0,
             &body.email,
             &body.name,
-            &body.source,
+            body.source.into(),
             body.entry.content(),
             &state.settings.server.public_url,
         )

@@ -11,6 +11,7 @@ use super::account::chosen_lang;
 use super::i18n::Lang;
 use super::session::{SignedIn, csrf_ok, internal, require_role, see_other};
 use crate::app::AppState;
+use crate::domain::delivery::EmailStatus;
 use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::email_message;
@@ -36,7 +37,7 @@ struct EmailRow {
     recipient: String,
     template: String,
     locale: String,
-    status: String,
+    status: EmailStatus,
     status_label: &'static str,
     attempts: i32,
     last_error: String,
@@ -48,18 +49,8 @@ struct StatusOption {
     label: &'static str,
 }
 
-const STATUSES: [&str; 4] = [
-    emails::PENDING,
-    emails::SENDING,
-    emails::SENT,
-    emails::FAILED,
-];
-
 fn row(lang: Lang, m: email_message::Model) -> EmailRow {
-    let status = STATUSES
-        .into_iter()
-        .find(|s| *s == m.status)
-        .unwrap_or(emails::PENDING);
+    let status = m.status;
     EmailRow {
         id: m.id,
         created: if lang == Lang::En {
@@ -92,8 +83,8 @@ pub async fn outbox_page(
     admin(req, &state, lang).await?;
     let status = params
         .status
-        .clone()
-        .filter(|s| STATUSES.contains(&s.as_str()));
+        .as_deref()
+        .and_then(|s| s.parse::<EmailStatus>().ok());
     let recipient = params
         .recipient
         .clone()
@@ -109,15 +100,18 @@ pub async fn outbox_page(
     let mut context = Context::new();
     let rows: Vec<_> = found.into_iter().map(|m| row(lang, m)).collect();
     context.insert("emails", &rows);
-    let options: Vec<_> = STATUSES
+    let options: Vec<_> = EmailStatus::ALL
         .into_iter()
-        .map(|key| StatusOption {
-            key,
-            label: lang.text(&format!("status_{key}")),
+        .map(|status| StatusOption {
+            key: status.as_str(),
+            label: lang.text(&format!("status_{status}")),
         })
         .collect();
     context.insert("statuses", &options);
-    context.insert("status", &status.unwrap_or_default());
+    context.insert(
+        "status",
+        &status.map(EmailStatus::as_str).unwrap_or_default(),
+    );
     context.insert("recipient", &recipient.unwrap_or_default());
     Ok(state.pages.respond(
         lang,

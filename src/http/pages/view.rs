@@ -43,7 +43,7 @@ fn when(lang: Lang, at: Option<DateTime<Utc>>) -> Option<String> {
 
 impl CompetitionView {
     pub fn new(model: &competition::Model, lang: Lang, now: DateTime<Utc>) -> Self {
-        let state: CompetitionState = model.state.parse().unwrap_or(CompetitionState::Draft);
+        let state = model.state;
         Self {
             slug: model.slug.clone(),
             target_group: model.target_group.clone(),

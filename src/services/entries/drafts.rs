@@ -22,7 +22,7 @@ pub async fn create(
     let txn = crate::services::begin_write(db).await?;
     let created = entry::ActiveModel {
         competition_id: Set(competition_id),
-        status: Set(EntryStatus::Draft.as_str().to_owned()),
+        status: Set(EntryStatus::Draft),
         title: Set(content.title.clone()),
         summary: Set(content.summary.clone()),
         description: Set(content.description.clone()),

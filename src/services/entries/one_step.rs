@@ -5,19 +5,16 @@ use std::sync::Arc;
 
 use super::submission::{About, notify, notify_with};
 use super::*;
+use crate::domain::entries::EntrySource;
 use crate::services::error::duplicate_or;
 use crate::services::writes::Write;
-
-/// How an idea that staff record reached the city.
-pub const STAFF_SOURCES: [&str; 3] = ["email", "paper", "walk_in"];
 
 /// A new entry that is submitted at once (online in one request, or by staff).
 struct NewSubmission<'a> {
     competition: &'a competition::Model,
     content: &'a EntryContent,
     answers: &'a Answers,
-    /// `online`, `email`, `paper` or `walk_in`.
-    source: &'a str,
+    source: EntrySource,
     contact_name: &'a str,
 }
 
@@ -33,7 +30,7 @@ async fn insert_submitted(
     let kennzahl = rules::kennzahl(rand::rng().random());
     let created = entry::ActiveModel {
         competition_id: Set(new.competition.id),
-        status: Set(EntryStatus::Submitted.as_str().to_owned()),
+        status: Set(EntryStatus::Submitted),
         title: Set(content.title.clone()),
         summary: Set(content.summary.clone()),
         description: Set(content.description.clone()),
@@ -45,7 +42,7 @@ async fn insert_submitted(
         updated_at: Set(now),
         submitted_at: Set(Some(now)),
         withdrawn_at: Set(None),
-        source: Set(new.source.to_owned()),
+        source: Set(new.source),
         details: Set(json_of(&new.answers.jury)),
         guardian_consent_at: Set(content.guardian_consent.then_some(now)),
         ..Default::default()
@@ -182,7 +179,7 @@ impl Write for SubmitNew {
             competition: &self.competition,
             content: &self.content,
             answers: &self.answers,
-            source: "online",
+            source: EntrySource::Online,
             contact_name: self.contact_name(),
         };
         let submitted = insert_submitted(txn, now, author, &new).await?;
@@ -261,11 +258,11 @@ pub async fn enter_on_behalf(
     competition_id: i64,
     email: &str,
     name: &str,
-    source: &str,
+    source: EntrySource,
     content: EntryContent,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    if !STAFF_SOURCES.contains(&source) {
+    if !EntrySource::STAFF.contains(&source) {
         return Err(ServiceError::invalid(
             "source",
             "say where the idea came from: email, paper or walk_in",

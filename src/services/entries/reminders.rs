@@ -25,7 +25,7 @@ pub async fn remind_drafts(
     for competition in soon {
         let drafts = entry::Entity::find()
             .filter(entry::Column::CompetitionId.eq(competition.id))
-            .filter(entry::Column::Status.eq(EntryStatus::Draft.as_str()))
+            .filter(entry::Column::Status.eq(EntryStatus::Draft))
             .filter(entry::Column::RemindedAt.is_null())
             .all(db)
             .await?;
@@ -45,7 +45,7 @@ pub async fn remind_drafts(
                 )
                 .filter(entry::Column::Id.eq(draft.id))
                 .filter(entry::Column::RemindedAt.is_null())
-                .filter(entry::Column::Status.eq(EntryStatus::Draft.as_str()))
+                .filter(entry::Column::Status.eq(EntryStatus::Draft))
                 .exec(&txn)
                 .await?;
             if marked.rows_affected != 1 {

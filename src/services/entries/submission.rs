@@ -55,7 +55,7 @@ async fn try_submit(
     let receipt = rules::receipt_number(now, current.competition_id, current.id);
     let written = entry::Entity::update_many()
         .set(entry::ActiveModel {
-            status: Set(EntryStatus::Submitted.as_str().to_owned()),
+            status: Set(EntryStatus::Submitted),
             kennzahl: Set(Some(kennzahl.clone())),
             receipt_number: Set(Some(receipt.clone())),
             version: Set(1),
@@ -64,7 +64,7 @@ async fn try_submit(
             ..Default::default()
         })
         .filter(entry::Column::Id.eq(current.id))
-        .filter(entry::Column::Status.eq(EntryStatus::Draft.as_str()))
+        .filter(entry::Column::Status.eq(EntryStatus::Draft))
         // The draft as read: an edit in between would not be in version 1.
         .filter(entry::Column::UpdatedAt.eq(current.updated_at))
         .exec(&txn)
@@ -82,7 +82,7 @@ async fn try_submit(
     )
     .await?;
     let submitted = entry::Model {
-        status: EntryStatus::Submitted.as_str().to_owned(),
+        status: EntryStatus::Submitted,
         kennzahl: Some(kennzahl),
         receipt_number: Some(receipt.clone()),
         version: 1,
@@ -135,20 +135,20 @@ pub async fn withdraw(
     let txn = crate::services::begin_write(db).await?;
     let written = entry::Entity::update_many()
         .set(entry::ActiveModel {
-            status: Set(EntryStatus::Withdrawn.as_str().to_owned()),
+            status: Set(EntryStatus::Withdrawn),
             withdrawn_at: Set(Some(now)),
             updated_at: Set(now),
             ..Default::default()
         })
         .filter(entry::Column::Id.eq(id))
-        .filter(entry::Column::Status.eq(EntryStatus::Submitted.as_str()))
+        .filter(entry::Column::Status.eq(EntryStatus::Submitted))
         .exec(&txn)
         .await?;
     if written.rows_affected != 1 {
         return Err(ServiceError::Concurrent("the entry"));
     }
     let withdrawn = entry::Model {
-        status: EntryStatus::Withdrawn.as_str().to_owned(),
+        status: EntryStatus::Withdrawn,
         withdrawn_at: Some(now),
         updated_at: now,
         ..current

@@ -15,10 +15,10 @@ use super::session::{
     require_person, see_other, set_cookie, signed_in,
 };
 use crate::app::AppState;
+use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::http::rate_limit;
 use crate::services::ServiceError;
-use crate::services::accounts::ROLE_ADMIN;
 use crate::services::credentials;
 use crate::services::sessions::{self, SignInError};
 use crate::services::{subscriptions, users};
@@ -64,8 +64,8 @@ pub struct CredentialForm {
 }
 
 /// After a successful sign-in: the session cookie, and on to the right page.
-fn signed_in_response(state: &AppState, lang: Lang, role: &str, session: &str) -> Response {
-    let target = if role == ROLE_ADMIN {
+fn signed_in_response(state: &AppState, lang: Lang, role: Role, session: &str) -> Response {
+    let target = if role == Role::Admin {
         "/admin/emails"
     } else {
         "/konto"
@@ -188,9 +188,9 @@ async fn render_account(
     let mut context = Context::new();
     context.insert("email", &current.user.email);
     context.insert("role", &current.user.role);
-    context.insert("is_admin", &(current.user.role == ROLE_ADMIN));
-    context.insert("is_staff", &(current.user.role != sessions::ROLE_ENTRANT));
-    context.insert("is_juror", &(current.user.role == "juror"));
+    context.insert("is_admin", &(current.user.role == Role::Admin));
+    context.insert("is_staff", &(current.user.role != Role::Entrant));
+    context.insert("is_juror", &(current.user.role == Role::Juror));
     context.insert("two_factor", &current.user.totp_enabled_at.is_some());
     context.insert("csrf", &current.session.csrf_token);
     context.insert("tokens", &rows);

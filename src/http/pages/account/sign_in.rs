@@ -105,7 +105,7 @@ pub async fn complete_sign_in(
     )
     .await
     {
-        Ok((user, session)) => Ok(signed_in_response(&state, lang, &user.role, &session)),
+        Ok((user, session)) => Ok(signed_in_response(&state, lang, user.role, &session)),
         Err(SignInError::Invalid | SignInError::WrongCredentials) => Ok(state.pages.notice(
             lang,
             StatusCode::BAD_REQUEST,
@@ -157,7 +157,7 @@ pub async fn password_sign_in(
     )
     .await;
     match outcome {
-        Ok((user, session)) => Ok(signed_in_response(&state, lang, &user.role, &session)),
+        Ok((user, session)) => Ok(signed_in_response(&state, lang, user.role, &session)),
         Err(SignInError::Service(err)) => Err(internal(err)),
         Err(_) => Ok(state.pages.notice(
             lang,

@@ -14,6 +14,7 @@ use super::session::{SignedIn, answer_with, internal, require_person, see_other}
 use super::view::CompetitionView;
 use crate::app::AppState;
 use crate::domain::attachments as rules;
+use crate::domain::entries::EntryStatus;
 use crate::domain::entry_form::{EntryForm, FieldKind, FieldProblem, GUARDIAN_CONSENT, Localized};
 use crate::entities::{competition, entry};
 use crate::services::attachments;
@@ -54,7 +55,7 @@ struct EntryView {
     title: String,
     summary: String,
     description: String,
-    status: String,
+    status: EntryStatus,
     status_label: &'static str,
     receipt_number: Option<String>,
     kennzahl: Option<String>,
@@ -70,7 +71,7 @@ fn entry_view(lang: Lang, model: &entry::Model, competition: &competition::Model
         summary: model.summary.clone(),
         description: model.description.clone(),
         status_label: lang.text(&format!("entry_status_{}", model.status)),
-        status: model.status.clone(),
+        status: model.status,
         receipt_number: model.receipt_number.clone(),
         kennzahl: model.kennzahl.clone(),
         competition: competition.headline.clone(),
@@ -172,7 +173,8 @@ async fn render_form(
         .map_err(internal)?;
     let form = competitions::form_of(competition).map_err(internal)?;
     let view = CompetitionView::new(competition, lang, state.now());
-    let editable = view.accepting_entries && entry.is_none_or(|e| e.status != "withdrawn");
+    let editable =
+        view.accepting_entries && entry.is_none_or(|e| e.status != EntryStatus::Withdrawn);
     let code = lang.code();
     let error_of = |key: &str| {
         values
