@@ -55,7 +55,7 @@ fn assignment_audit(
         from_state: None,
         to_state: None,
         reason: None,
-        details: json!({ "coordinator": user_id }),
+        details: json!({ "coordinator_id": user_id }),
     }
 }
 

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use super::{ServiceError, competitions, entries};
+use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::entry_form::EntryForm;
 use crate::domain::roles::Role;
 use crate::entities::{competition, competition_coordinator, entry, entry_author, user};
@@ -29,10 +30,10 @@ pub struct StaffEntry {
 /// Which entries of a competition to show.
 #[derive(Debug, Clone, Default)]
 pub struct EntryFilter {
-    /// `draft`, `submitted` or `withdrawn`; none: all.
-    pub status: Option<String>,
-    /// `online`, `email`, `paper` or `walk_in`; none: all.
-    pub source: Option<String>,
+    /// None: all.
+    pub status: Option<EntryStatus>,
+    /// None: all.
+    pub source: Option<EntrySource>,
     /// Words in the title, summary, receipt number, Kennzahl, author name or email.
     pub query: Option<String>,
 }
@@ -66,11 +67,11 @@ fn filtered(
     matching_authors: Option<Vec<i64>>,
 ) -> sea_orm::Select<entry::Entity> {
     let mut query = entry::Entity::find().filter(entry::Column::CompetitionId.eq(competition_id));
-    if let Some(status) = &filter.status {
-        query = query.filter(entry::Column::Status.eq(status.as_str()));
+    if let Some(status) = filter.status {
+        query = query.filter(entry::Column::Status.eq(status));
     }
-    if let Some(source) = &filter.source {
-        query = query.filter(entry::Column::Source.eq(source.as_str()));
+    if let Some(source) = filter.source {
+        query = query.filter(entry::Column::Source.eq(source));
     }
     if let Some(needle) = filter
         .query

@@ -194,20 +194,16 @@ impl EntriesApi {
         &self,
         auth: StaffAuth,
         id: Path<i64>,
-        /// `draft`, `submitted` or `withdrawn`.
-        #[oai(validator(pattern = "^(draft|submitted|withdrawn)$"))]
-        status: Query<Option<String>>,
-        /// `online`, `email`, `paper` or `walk_in`.
-        #[oai(validator(pattern = "^(online|email|paper|walk_in)$"))]
-        source: Query<Option<String>>,
+        status: Query<Option<EntryStatus>>,
+        source: Query<Option<EntrySource>>,
         /// Words in the title, summary, receipt number, Kennzahl, author name or email.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
     ) -> Result<StaffEntriesResponse, ApiProblem> {
         coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
         let filter = EntryFilter {
-            status: status.0,
-            source: source.0,
+            status: status.0.map(Into::into),
+            source: source.0.map(Into::into),
             query: q.0,
         };
         let all = staff_entries::all(&self.state.db, id.0, &filter).await?;

@@ -13,6 +13,7 @@ use super::entries::download;
 use super::i18n::Lang;
 use super::session::{SignedIn, answer_with, internal, require_role};
 use crate::app::AppState;
+use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::competition;
@@ -160,15 +161,9 @@ pub struct ListParams {
 
 impl ListParams {
     fn filter(&self) -> EntryFilter {
-        let keep = |value: &Option<String>, allowed: &[&str]| {
-            value
-                .as_deref()
-                .filter(|v| allowed.contains(v))
-                .map(str::to_owned)
-        };
         EntryFilter {
-            status: keep(&self.status, &["draft", "submitted", "withdrawn"]),
-            source: keep(&self.source, &["online", "email", "paper", "walk_in"]),
+            status: self.status.as_deref().and_then(|s| s.parse().ok()),
+            source: self.source.as_deref().and_then(|s| s.parse().ok()),
             query: self
                 .q
                 .as_deref()
@@ -232,11 +227,11 @@ pub async fn competition_entries(
     let rows: Vec<Row> = page.entries.iter().map(|s| row(lang, s)).collect();
     // The filter as a query string, for the page links and the exports.
     let mut query: Vec<(&str, String)> = vec![("lang", lang.code().to_owned())];
-    if let Some(status) = &filter.status {
-        query.push(("status", status.clone()));
+    if let Some(status) = filter.status {
+        query.push(("status", status.to_string()));
     }
-    if let Some(source) = &filter.source {
-        query.push(("source", source.clone()));
+    if let Some(source) = filter.source {
+        query.push(("source", source.to_string()));
     }
     if let Some(q) = &filter.query {
         query.push(("q", q.clone()));
@@ -251,8 +246,14 @@ pub async fn competition_entries(
     context.insert("total", &page.total);
     context.insert("page", &page.page);
     context.insert("pages", &page.pages);
-    context.insert("status", &filter.status.unwrap_or_default());
-    context.insert("source", &filter.source.unwrap_or_default());
+    context.insert(
+        "status",
+        &filter.status.map(EntryStatus::as_str).unwrap_or_default(),
+    );
+    context.insert(
+        "source",
+        &filter.source.map(EntrySource::as_str).unwrap_or_default(),
+    );
     context.insert("q", &filter.query.unwrap_or_default());
     context.insert("query", &query);
     let options = |prefix: &str, keys: &[&'static str]| -> Vec<(&'static str, &'static str)> {
@@ -260,13 +261,18 @@ pub async fn competition_entries(
             .map(|k| (*k, lang.text(&format!("{prefix}{k}"))))
             .collect()
     };
+    let statuses = [
+        EntryStatus::Submitted,
+        EntryStatus::Draft,
+        EntryStatus::Withdrawn,
+    ];
     context.insert(
         "status_options",
-        &options("entry_status_", &["submitted", "draft", "withdrawn"]),
+        &options("entry_status_", &statuses.map(EntryStatus::as_str)),
     );
     context.insert(
         "source_options",
-        &options("source_", &["online", "email", "paper", "walk_in"]),
+        &options("source_", &EntrySource::ALL.map(EntrySource::as_str)),
     );
     let path = format!("/verwaltung/wettbewerbe/{}", competition.id);
     Ok(state.pages.respond(

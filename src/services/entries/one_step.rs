@@ -298,7 +298,7 @@ pub async fn enter_on_behalf(
         };
         let submitted = insert_submitted(&txn, now, &entrant, &new).await?;
         let details = json!({
-            "source": source, "entrant": entrant.id, "receipt_number": submitted.receipt_number,
+            "source": source, "entrant_id": entrant.id, "receipt_number": submitted.receipt_number,
         });
         audit::record(
             &txn,
