@@ -43,6 +43,7 @@ pub struct UnknownValue {
 pub mod attachments;
 pub mod delivery;
 pub mod edit;
+pub mod email_address;
 pub mod entries;
 pub mod entry_form;
 pub mod guards;

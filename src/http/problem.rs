@@ -131,6 +131,12 @@ impl From<Problem> for ApiProblem {
     }
 }
 
+impl From<crate::domain::email_address::InvalidEmail> for ApiProblem {
+    fn from(err: crate::domain::email_address::InvalidEmail) -> Self {
+        ServiceError::from(err).into()
+    }
+}
+
 impl From<ServiceError> for ApiProblem {
     fn from(err: ServiceError) -> Self {
         let detail = err.to_string();

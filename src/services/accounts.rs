@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, AuditRecord};
 use super::{Actor, ServiceError};
 use crate::config::AdminSettings;
+use crate::domain::email_address::EmailAddress;
 use crate::domain::roles::Role;
 use crate::entities::{api_token, user};
 
@@ -63,6 +64,8 @@ pub async fn bootstrap_admin(
     settings: &AdminSettings,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, ServiceError> {
+    let email = EmailAddress::parse(&settings.email)
+        .map_err(|err| ServiceError::invalid("admin.email", err.to_string()))?;
     let txn = crate::services::begin_write(db).await?;
     let existing = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin))
@@ -72,7 +75,7 @@ pub async fn bootstrap_admin(
         return Ok(None);
     }
     let admin = user::ActiveModel {
-        email: Set(settings.email.trim().to_lowercase()),
+        email: Set(email.into_string()),
         display_name: Set(settings.name.clone()),
         role: Set(Role::Admin),
         created_at: Set(now),

@@ -14,6 +14,7 @@ use super::error::duplicate_or;
 use super::notifications::competition_facts;
 use super::sessions::{hash, random_token};
 use super::{Actor, ServiceError, competitions, entries, outbox, programmes};
+use crate::domain::email_address::EmailAddress;
 use crate::entities::{entry, entry_coauthor, user};
 
 /// How long an invitation can be accepted.
@@ -49,13 +50,13 @@ pub async fn invite(
     now: DateTime<Utc>,
     lead: &user::Model,
     entry_id: i64,
-    email: &str,
+    email: &EmailAddress,
     name: &str,
     public_url: &str,
 ) -> Result<entry_coauthor::Model, ServiceError> {
     let current = entries::find_led(db, lead, entry_id, "invite co-authors").await?;
     entries::check_editable(db, &current, now).await?;
-    let email = super::subscriptions::parse_email(email)?;
+    let email = email.as_str().to_owned();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ServiceError::invalid(

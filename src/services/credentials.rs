@@ -10,10 +10,10 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::audit::{self, AuditRecord};
 use super::sessions::{SignInError, open_session};
-use super::subscriptions::parse_email;
 use super::users::find;
 use super::{Actor, ServiceError};
 use crate::config::AuthSettings;
+use crate::domain::email_address::EmailAddress;
 use crate::domain::roles::Role;
 use crate::entities::user;
 
@@ -182,7 +182,9 @@ pub async fn sign_in_with_password(
     password: &str,
     code: Option<&str>,
 ) -> Result<(user::Model, String), SignInError> {
-    let email = parse_email(email).map_err(|_| SignInError::WrongCredentials)?;
+    let email = EmailAddress::parse(email)
+        .map_err(|_| SignInError::WrongCredentials)?
+        .into_string();
     let person = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(db)

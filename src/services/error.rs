@@ -47,6 +47,12 @@ pub enum ServiceError {
     Corrupt(String),
 }
 
+impl From<crate::domain::email_address::InvalidEmail> for ServiceError {
+    fn from(err: crate::domain::email_address::InvalidEmail) -> Self {
+        Self::invalid("email", err.to_string())
+    }
+}
+
 impl ServiceError {
     pub fn not_found(what: &'static str, id: impl ToString) -> Self {
         Self::NotFound {

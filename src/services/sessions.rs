@@ -13,9 +13,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, AuditRecord};
-use super::subscriptions::parse_email;
 use super::{Actor, ServiceError, outbox};
 use crate::config::AuthSettings;
+use crate::domain::email_address::EmailAddress;
 use crate::entities::{session, sign_in_token, user};
 
 /// A random value for cookies and links.
@@ -78,11 +78,11 @@ pub async fn request_link(
     now: DateTime<Utc>,
     settings: &AuthSettings,
     public_url: &str,
-    email: &str,
+    email: &EmailAddress,
     locale: &str,
     browser: &str,
 ) -> Result<(), ServiceError> {
-    let email = parse_email(email)?;
+    let email = email.as_str().to_owned();
     let locale = if locale == "en" { "en" } else { "de" };
     // At most this many links per address and hour, however many instances run.
     const LINKS_PER_HOUR: usize = 5;

@@ -6,10 +6,10 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use validator::ValidateEmail;
 
 use super::audit::{self, AuditRecord};
 use super::{Actor, ServiceError, competitions, outbox, programmes};
+use crate::domain::email_address::EmailAddress;
 use crate::entities::subscription;
 
 pub const PENDING: &str = "pending";
@@ -17,7 +17,7 @@ pub const CONFIRMED: &str = "confirmed";
 pub const UNSUBSCRIBED: &str = "unsubscribed";
 
 pub struct SubscriptionRequest {
-    pub email: String,
+    pub email: EmailAddress,
     pub locale: String,
     pub programme_id: i64,
     pub competition_id: Option<i64>,
@@ -36,18 +36,6 @@ fn hash(token: &str) -> String {
         .collect()
 }
 
-/// A checked, normalised email address.
-pub fn parse_email(raw: &str) -> Result<String, ServiceError> {
-    let email = raw.trim().to_lowercase();
-    if email.len() > 254 || email.contains(['\r', '\n', '<', '>', ',']) || !email.validate_email() {
-        return Err(ServiceError::invalid(
-            "email",
-            "enter an email address like name@example.de",
-        ));
-    }
-    Ok(email)
-}
-
 /// Asks for a confirmation. Answers the same whether or not the address is already
 /// subscribed, so nobody learns who follows what; a confirmed subscription is not
 /// mailed again.
@@ -57,7 +45,7 @@ pub async fn request(
     public_url: &str,
     request: SubscriptionRequest,
 ) -> Result<(), ServiceError> {
-    let email = parse_email(&request.email)?;
+    let email = request.email.into_string();
     let locale = if request.locale == "en" { "en" } else { "de" }.to_owned();
     let programme = programmes::find(db, request.programme_id).await?;
     let scope_name = match request.competition_id {

@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use super::accounts::insert_token;
 use super::audit::{self, AuditRecord};
 use super::error::duplicate_or;
-use super::subscriptions::{UNSUBSCRIBED, parse_email};
+use super::subscriptions::UNSUBSCRIBED;
 use super::{Actor, ServiceError, outbox};
+use crate::domain::email_address::EmailAddress;
 use crate::domain::roles::Role;
 use crate::entities::{
     api_token, audit_entry, entry, entry_attachment, entry_author, entry_coauthor, session,
@@ -57,11 +58,11 @@ pub async fn invite(
     actor: Actor,
     now: DateTime<Utc>,
     public_url: &str,
-    email: &str,
+    email: &EmailAddress,
     display_name: &str,
     role: Role,
 ) -> Result<user::Model, ServiceError> {
-    let email = parse_email(email)?;
+    let email = email.as_str().to_owned();
     if !role.is_invited() {
         return Err(ServiceError::invalid(
             "role",

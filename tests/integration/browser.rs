@@ -177,7 +177,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         now,
         auth,
         &app.address,
-        "admin@localhost",
+        &ideenwettbewerb::domain::email_address::EmailAddress::parse("admin@localhost").unwrap(),
         "de",
         "b",
     )

@@ -400,9 +400,17 @@ async fn every_page_checks_every_role() {
             .await;
         }
         let now = app.state.now();
-        sessions::request_link(&app.state.db, now, &auth, &app.address, &email, "de", "b")
-            .await
-            .unwrap();
+        sessions::request_link(
+            &app.state.db,
+            now,
+            &auth,
+            &app.address,
+            &ideenwettbewerb::domain::email_address::EmailAddress::parse(&email).unwrap(),
+            "de",
+            "b",
+        )
+        .await
+        .unwrap();
         app.deliver().await;
         let raw = std::fs::read_dir(app.outbox.path())
             .unwrap()

@@ -9,6 +9,7 @@ use super::ApiTags;
 use super::auth::UserAuth;
 use super::entries::{Entry, EntryResponse, RemovedResponse};
 use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
 use crate::entities::entry_coauthor;
 use crate::http::problem::ApiProblem;
 use crate::services::coauthors;
@@ -93,7 +94,7 @@ impl EntryTeamApi {
             state.now(),
             &auth.0,
             id.0,
-            &body.0.email,
+            &EmailAddress::parse(&body.0.email)?,
             &body.0.name,
             &state.settings.server.public_url,
         )

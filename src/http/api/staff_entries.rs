@@ -10,6 +10,7 @@ use super::auth::StaffAuth;
 use super::entries::{CreateEntryResponse, Entry, EntryBody};
 use super::models::EntrySource;
 use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
 use crate::services::staff_entries::{self, EntryFilter};
 use crate::services::{competitions, coordinators, entries};
@@ -79,7 +80,7 @@ impl StaffEntriesApi {
             state.now(),
             &auth.0,
             id.0,
-            &body.email,
+            &EmailAddress::parse(&body.email)?,
             &body.name,
             body.source.into(),
             body.entry.content(),

@@ -5,6 +5,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
 use crate::http::rate_limit;
 use crate::services::{ServiceError, subscriptions};
@@ -61,7 +62,7 @@ impl SubscriptionsApi {
         }
         let body = body.0;
         let request = subscriptions::SubscriptionRequest {
-            email: body.email,
+            email: EmailAddress::parse(&body.email)?,
             locale: body.locale,
             programme_id: body.programme_id,
             competition_id: body.competition_id,

@@ -8,6 +8,7 @@ use super::ApiTags;
 use super::account::Account;
 use super::auth::AdminAuth;
 use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
 use crate::services::users;
 
@@ -81,7 +82,7 @@ impl UsersApi {
             auth.actor(),
             state.now(),
             &state.settings.server.public_url,
-            &body.email,
+            &EmailAddress::parse(&body.email)?,
             &body.display_name,
             role,
         )

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
 use crate::http::rate_limit;
 use crate::services::{ServiceError, subscriptions};
 
@@ -52,20 +53,22 @@ pub async fn subscribe(
     ) {
         return Ok(super::session::too_many(&state, lang, wait));
     }
-    let request = subscriptions::SubscriptionRequest {
-        email: form.email.clone(),
-        locale: lang.code().to_owned(),
-        programme_id: form.programme_id,
-        competition_id: form.competition_id,
+    let requested = async {
+        let request = subscriptions::SubscriptionRequest {
+            email: EmailAddress::parse(&form.email)?,
+            locale: lang.code().to_owned(),
+            programme_id: form.programme_id,
+            competition_id: form.competition_id,
+        };
+        subscriptions::request(
+            &state.db,
+            state.now(),
+            &state.settings.server.public_url,
+            request,
+        )
+        .await
     };
-    match subscriptions::request(
-        &state.db,
-        state.now(),
-        &state.settings.server.public_url,
-        request,
-    )
-    .await
-    {
+    match requested.await {
         Ok(()) => {
             state.queued();
             Ok(state.pages.notice(

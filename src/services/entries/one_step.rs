@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::submission::{About, notify, notify_with};
 use super::*;
+use crate::domain::email_address::EmailAddress;
 use crate::domain::entries::EntrySource;
 use crate::services::error::duplicate_or;
 use crate::services::writes::Write;
@@ -256,7 +257,7 @@ pub async fn enter_on_behalf(
     now: DateTime<Utc>,
     staff: &user::Model,
     competition_id: i64,
-    email: &str,
+    email: &EmailAddress,
     name: &str,
     source: EntrySource,
     content: EntryContent,
@@ -268,7 +269,7 @@ pub async fn enter_on_behalf(
             "say where the idea came from: email, paper or walk_in",
         ));
     }
-    let email = crate::services::subscriptions::parse_email(email)?;
+    let email = email.as_str().to_owned();
     let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
     let answers = checked_content(db, &competition, &content, Completeness::Submit).await?;
     let new = NewSubmission {

@@ -2,6 +2,7 @@
 //! button) and, for staff, a password with an optional second factor.
 
 use super::*;
+use crate::domain::email_address::EmailAddress;
 
 #[handler]
 pub fn sign_in_page(req: &Request, params: Query<LangParam>, state: Data<&AppState>) -> Response {
@@ -32,15 +33,19 @@ pub async fn request_sign_in(
     let browser = cookie(req, BROWSER_COOKIE)
         .filter(|v| v.len() == 64)
         .unwrap_or_else(sessions::random_token);
-    let outcome = sessions::request_link(
-        &state.db,
-        state.now(),
-        &state.settings.auth,
-        &state.settings.server.public_url,
-        &form.email,
-        lang.code(),
-        &browser,
-    )
+    let outcome = async {
+        let email = EmailAddress::parse(&form.email)?;
+        sessions::request_link(
+            &state.db,
+            state.now(),
+            &state.settings.auth,
+            &state.settings.server.public_url,
+            &email,
+            lang.code(),
+            &browser,
+        )
+        .await
+    }
     .await;
     let mut response = match outcome {
         Ok(()) => {

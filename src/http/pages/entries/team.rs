@@ -2,6 +2,7 @@
 //! from its email link.
 
 use super::*;
+use crate::domain::email_address::EmailAddress;
 
 /// The entry page's part about the team: the co-authors, and for the lead the
 /// invitation form with what was typed and what to fix.
@@ -92,15 +93,19 @@ pub async fn invite_coauthor(
         .map_err(|err| refusal(&state, lang, err))?;
     let name = field(&form, "coauthor_name").unwrap_or_default();
     let email = field(&form, "coauthor_email").unwrap_or_default();
-    let invited = coauthors::invite(
-        &state.db,
-        state.now(),
-        &current.user,
-        found.id,
-        email,
-        name,
-        &state.settings.server.public_url,
-    )
+    let invited = async {
+        let email = EmailAddress::parse(email)?;
+        coauthors::invite(
+            &state.db,
+            state.now(),
+            &current.user,
+            found.id,
+            &email,
+            name,
+            &state.settings.server.public_url,
+        )
+        .await
+    }
     .await;
     match invited {
         Ok(_) => {
