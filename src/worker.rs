@@ -119,8 +119,9 @@ pub fn render(
     state: &AppState,
     message: &email_message::Model,
 ) -> Result<RenderedEmail, MailError> {
-    let context: serde_json::Value = serde_json::from_str(&message.context)
-        .map_err(|err| MailError::Permanent(format!("stored context is not JSON: {err}")))?;
+    let context = message
+        .template_context()
+        .map_err(|err| MailError::Permanent(err.to_string()))?;
     let sender_name = compose::sender_name(&state.settings.mail.from);
     let envelope = Envelope {
         locale: &message.locale,
@@ -140,7 +141,9 @@ async fn deliver(
     message: &email_message::Model,
 ) -> Result<(), MailError> {
     let rendered = render(state, message)?;
-    let context: serde_json::Value = serde_json::from_str(&message.context).unwrap_or_default();
+    let context = message
+        .template_context()
+        .map_err(|err| MailError::Permanent(err.to_string()))?;
     let mail = &state.settings.mail;
     let sender = Sender {
         from: &mail.from,

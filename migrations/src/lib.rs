@@ -13,6 +13,7 @@ mod m20261127_000008_programme_goals;
 mod m20261127_000009_entry_source;
 mod m20261127_000010_entry_details;
 mod m20261201_000011_known_values;
+mod m20261201_000012_outbox_event_errors;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_entry_source::Migration),
             Box::new(m20261127_000010_entry_details::Migration),
             Box::new(m20261201_000011_known_values::Migration),
+            Box::new(m20261201_000012_outbox_event_errors::Migration),
         ]
     }
 }

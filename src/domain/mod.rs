@@ -46,6 +46,7 @@ pub mod edit;
 pub mod email_address;
 pub mod entries;
 pub mod entry_form;
+pub mod events;
 pub mod guards;
 pub mod lifecycle;
 pub mod money;

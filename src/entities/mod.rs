@@ -17,6 +17,7 @@ pub mod phase;
 pub mod programme;
 pub mod session;
 pub mod sign_in_token;
+pub mod stored;
 pub mod subscription;
 pub mod user;
 mod values;

@@ -11,9 +11,11 @@ pub struct Model {
     pub event_type: String,
     pub aggregate_type: String,
     pub aggregate_id: i64,
-    /// JSON object with the event's facts.
+    /// The [`crate::domain::events::DomainEvent`] as JSON.
     pub payload: String,
     pub processed_at: Option<DateTimeUtc>,
+    /// Why the event could not be read; such an event waits for an administrator.
+    pub last_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -131,6 +131,12 @@ impl From<Problem> for ApiProblem {
     }
 }
 
+impl From<crate::entities::stored::Unreadable> for ApiProblem {
+    fn from(err: crate::entities::stored::Unreadable) -> Self {
+        ServiceError::from(err).into()
+    }
+}
+
 impl From<crate::domain::email_address::InvalidEmail> for ApiProblem {
     fn from(err: crate::domain::email_address::InvalidEmail) -> Self {
         ServiceError::from(err).into()

@@ -15,6 +15,7 @@ use super::notifications::competition_facts;
 use super::sessions::{hash, random_token};
 use super::{Actor, ServiceError, competitions, entries, outbox, programmes};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::entities::{entry, entry_coauthor, user};
 
 /// How long an invitation can be accepted.
@@ -115,22 +116,22 @@ pub async fn invite(
     outbox::enqueue(
         &txn,
         now,
-        "entry.coauthor_invited",
-        "entry",
-        current.id,
-        json!({
-            "email": email,
-            "locale": locale,
-            "competition_id": competition.id,
-            "context": {
-                "competition": competition_facts(&competition, &programme, locale, public_url),
-                "inviter_name": lead.display_name,
-                "invitee_name": name,
-                "entry_title": current.title,
-                "accept_url": format!("{base}/einladung?token={token}"),
-                "expires_days": INVITATION_DAYS,
+        &DomainEvent::CoauthorInvited {
+            entry_id: current.id,
+            mail: PersonalMail {
+                email: email.to_owned(),
+                locale: locale.to_owned(),
+                competition_id: Some(competition.id),
+                context: json!({
+                    "competition": competition_facts(&competition, &programme, locale, public_url),
+                    "inviter_name": lead.display_name,
+                    "invitee_name": name,
+                    "entry_title": current.title,
+                    "accept_url": format!("{base}/einladung?token={token}"),
+                    "expires_days": INVITATION_DAYS,
+                }),
             },
-        }),
+        },
     )
     .await?;
     txn.commit().await?;

@@ -12,7 +12,9 @@ use super::error::{ServiceError, duplicate_or};
 use super::{Actor, outbox, programmes};
 use crate::domain::edit::{CompetitionEdit, check_budget, check_edit};
 use crate::domain::entry_form::EntryForm;
+use crate::domain::events::{DeadlineExtended, DomainEvent};
 use crate::domain::{CompetitionState, Money, SubmissionWindow};
+use crate::entities::stored;
 use crate::entities::{audit_entry, competition, phase};
 
 pub struct NewCompetition {
@@ -49,9 +51,7 @@ pub fn state_of(model: &competition::Model) -> Result<CompetitionState, ServiceE
 
 /// The competition's entry form (target-group fields and eligibility rules).
 pub fn form_of(model: &competition::Model) -> Result<EntryForm, ServiceError> {
-    serde_json::from_str(&model.entry_form).map_err(|err| {
-        ServiceError::Corrupt(format!("competition {}: entry form: {err}", model.id))
-    })
+    Ok(model.form()?)
 }
 
 pub fn window_of(model: &competition::Model) -> SubmissionWindow {
@@ -101,10 +101,7 @@ pub(crate) async fn insert(
     let programme = programmes::find(conn, phase.programme_id).await?;
     let mut promised = promised_prize_money(conn, programme.id, None).await?;
     promised.push(new.prize_money);
-    check_budget(
-        Money::from_cents(programme.budget_cents).unwrap_or_default(),
-        promised,
-    )?;
+    check_budget(programme.budget()?, promised)?;
     let position: Option<i32> = competition::Entity::find()
         .select_only()
         .column_as(competition::Column::Position.max(), "max")
@@ -174,10 +171,7 @@ pub async fn update(
         let programme = programmes::find(&txn, current.programme_id).await?;
         let mut promised = promised_prize_money(&txn, programme.id, Some(id)).await?;
         promised.push(prize);
-        check_budget(
-            Money::from_cents(programme.budget_cents).unwrap_or_default(),
-            promised,
-        )?;
+        check_budget(programme.budget()?, promised)?;
     }
     let mut diff = Map::new();
     let mut model = competition::ActiveModel {
@@ -217,7 +211,7 @@ pub async fn update(
         .set(model)
         .filter(competition::Column::Id.eq(id))
         .filter(competition::Column::Version.eq(current.version))
-        .filter(competition::Column::State.eq(current.state.as_str()))
+        .filter(competition::Column::State.eq(current.state))
         .exec(&txn)
         .await?;
     if written.rows_affected != 1 {
@@ -231,20 +225,13 @@ pub async fn update(
     )
     .await?;
     if outcome.deadline_extended {
-        outbox::enqueue(
-            &txn,
-            now,
-            "competition.deadline_extended",
-            "competition",
-            id,
-            json!({
-                "competition_id": id,
-                "slug": updated.slug,
-                "previous_closes_at": current.closes_at,
-                "closes_at": updated.closes_at,
-            }),
-        )
-        .await?;
+        let extended = DeadlineExtended {
+            competition_id: id,
+            slug: updated.slug.clone(),
+            previous_closes_at: current.closes_at,
+            closes_at: updated.closes_at,
+        };
+        outbox::enqueue(&txn, now, &DomainEvent::DeadlineExtended(extended)).await?;
     }
     txn.commit().await?;
     Ok(updated)
@@ -267,7 +254,7 @@ pub async fn find_public_by_slug(
 ) -> Result<competition::Model, ServiceError> {
     competition::Entity::find()
         .filter(competition::Column::Slug.eq(slug))
-        .filter(competition::Column::State.ne(CompetitionState::Draft.as_str()))
+        .filter(competition::Column::State.ne(CompetitionState::Draft))
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found("competition", slug))
@@ -280,7 +267,7 @@ pub async fn list(
 ) -> Result<Vec<competition::Model>, ServiceError> {
     let mut query = competition::Entity::find();
     if !include_drafts {
-        query = query.filter(competition::Column::State.ne(CompetitionState::Draft.as_str()));
+        query = query.filter(competition::Column::State.ne(CompetitionState::Draft));
     }
     Ok(query
         .order_by_asc(competition::Column::ProgrammeId)
@@ -311,17 +298,25 @@ pub(crate) async fn promised_prize_money(
 ) -> Result<Vec<Money>, ServiceError> {
     let mut query = competition::Entity::find()
         .select_only()
+        .column(competition::Column::Id)
         .column(competition::Column::PrizeMoneyCents)
         .filter(competition::Column::ProgrammeId.eq(programme_id))
-        .filter(competition::Column::State.ne(CompetitionState::Cancelled.as_str()));
+        .filter(competition::Column::State.ne(CompetitionState::Cancelled));
     if let Some(id) = except {
         query = query.filter(competition::Column::Id.ne(id));
     }
-    let cents: Vec<i64> = query.into_tuple().all(conn).await?;
-    Ok(cents
+    let cents: Vec<(i64, i64)> = query.into_tuple().all(conn).await?;
+    cents
         .into_iter()
-        .map(|c| Money::from_cents(c).unwrap_or_default())
-        .collect())
+        .map(|(id, cents)| {
+            Ok(stored::money(
+                "competitions",
+                id,
+                "prize_money_cents",
+                cents,
+            )?)
+        })
+        .collect()
 }
 
 pub(crate) fn competition_audit<'a>(

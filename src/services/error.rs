@@ -47,6 +47,12 @@ pub enum ServiceError {
     Corrupt(String),
 }
 
+impl From<crate::entities::stored::Unreadable> for ServiceError {
+    fn from(err: crate::entities::stored::Unreadable) -> Self {
+        Self::Corrupt(err.to_string())
+    }
+}
+
 impl From<crate::domain::email_address::InvalidEmail> for ServiceError {
     fn from(err: crate::domain::email_address::InvalidEmail) -> Self {
         Self::invalid("email", err.to_string())

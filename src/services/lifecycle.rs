@@ -10,24 +10,10 @@ use serde_json::json;
 use super::audit::{self, AuditRecord};
 use super::competitions::{find, state_of, window_of};
 use super::{Actor, ServiceError, outbox};
+use crate::domain::events::{DomainEvent, Transitioned};
 use crate::domain::guards::{decide, due_event};
 use crate::domain::{CompetitionState, LifecycleEvent, TransitionCommand, TransitionDecision};
 use crate::entities::competition;
-
-/// The outbox event type recorded for a lifecycle event.
-pub fn event_type(event: LifecycleEvent) -> &'static str {
-    match event {
-        LifecycleEvent::Schedule => "competition.scheduled",
-        LifecycleEvent::Open => "competition.opened",
-        LifecycleEvent::Close => "competition.closed",
-        LifecycleEvent::Reopen => "competition.reopened",
-        LifecycleEvent::StartReview => "competition.review_started",
-        LifecycleEvent::Decide => "competition.decided",
-        LifecycleEvent::Announce => "competition.announced",
-        LifecycleEvent::Archive => "competition.archived",
-        LifecycleEvent::Cancel => "competition.cancelled",
-    }
-}
 
 /// A transition asked for by staff.
 pub async fn transition(
@@ -124,7 +110,7 @@ async fn apply(
     let written = competition::Entity::update_many()
         .set(model)
         .filter(competition::Column::Id.eq(current.id))
-        .filter(competition::Column::State.eq(decision.from.as_str()))
+        .filter(competition::Column::State.eq(decision.from))
         .filter(competition::Column::Version.eq(current.version))
         .exec(&txn)
         .await?;
@@ -154,23 +140,16 @@ async fn apply(
         },
     )
     .await?;
-    outbox::enqueue(
-        &txn,
-        now,
-        event_type(event),
-        "competition",
-        current.id,
-        json!({
-            "competition_id": current.id,
-            "slug": current.slug,
-            "from": decision.from.as_str(),
-            "to": decision.to.as_str(),
-            "reason": reason,
-            "opens_at": current.opens_at,
-            "closes_at": closes_at,
-        }),
-    )
-    .await?;
+    let facts = Transitioned {
+        competition_id: current.id,
+        slug: current.slug.clone(),
+        from: decision.from,
+        to: decision.to,
+        reason: reason.map(str::to_owned),
+        opens_at: current.opens_at,
+        closes_at,
+    };
+    outbox::enqueue(&txn, now, &DomainEvent::transitioned(event, facts)).await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -10,75 +10,16 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::ServiceError;
 use super::emails::{self, NewEmail};
+use super::{ServiceError, competitions, outbox, programmes};
+use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::{competition, outbox_event, programme, subscription, user};
 
-/// Who receives what, for the README and the admin view.
-pub const CATALOGUE: &[(&str, &str, &str)] = &[
-    (
-        "user.sign_in_requested",
-        "the person signing in",
-        "sign_in_link",
-    ),
-    (
-        "user.invited",
-        "the invited staff member or juror",
-        "staff_invitation",
-    ),
-    (
-        "subscription.requested",
-        "the person subscribing",
-        "subscription_confirm",
-    ),
-    (
-        "entry.submitted",
-        "the entrant (with the receipt number)",
-        "submission_received",
-    ),
-    ("entry.withdrawn", "the entrant", "submission_withdrawn"),
-    (
-        "entry.deadline_reminder",
-        "the author of a draft not yet submitted",
-        "deadline_reminder",
-    ),
-    (
-        "entry.coauthor_invited",
-        "the invited co-author",
-        "coauthor_invitation",
-    ),
-    (
-        "competition.scheduled",
-        "confirmed subscribers of the programme or competition",
-        "competition_scheduled",
-    ),
-    (
-        "competition.opened",
-        "confirmed subscribers",
-        "competition_opened",
-    ),
-    (
-        "competition.reopened",
-        "confirmed subscribers",
-        "competition_opened",
-    ),
-    (
-        "competition.deadline_extended",
-        "confirmed subscribers",
-        "deadline_extended",
-    ),
-    ("competition.closed", "administrators", "competition_closed"),
-    (
-        "competition.announced",
-        "confirmed subscribers",
-        "announcement",
-    ),
-];
-
 /// Turns up to `limit` unprocessed events into queued messages; returns how many
-/// events this call processed.
+/// events this call processed. An event that cannot be read is logged with its id,
+/// keeps the reason and waits for an administrator; it is never dropped.
 pub async fn dispatch(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -87,19 +28,41 @@ pub async fn dispatch(
 ) -> Result<usize, ServiceError> {
     let events = outbox_event::Entity::find()
         .filter(outbox_event::Column::ProcessedAt.is_null())
+        .filter(outbox_event::Column::LastError.is_null())
         .order_by_asc(outbox_event::Column::Id)
         .limit(limit)
         .all(db)
         .await?;
     let mut processed = 0;
-    for event in events {
+    for row in events {
+        let event = match outbox::read(&row) {
+            Ok(event) => event,
+            Err(err) => {
+                tracing::error!(
+                    table = "outbox_events",
+                    id = row.id,
+                    event_type = %row.event_type,
+                    error = %err,
+                    "an outbox event cannot be read; it waits for an administrator"
+                );
+                outbox_event::Entity::update_many()
+                    .col_expr(
+                        outbox_event::Column::LastError,
+                        sea_orm::sea_query::Expr::value(format!("cannot be read: {err}")),
+                    )
+                    .filter(outbox_event::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+                continue;
+            }
+        };
         let txn = crate::services::begin_write(db).await?;
         let claimed = outbox_event::Entity::update_many()
             .set(outbox_event::ActiveModel {
                 processed_at: Set(Some(now)),
                 ..Default::default()
             })
-            .filter(outbox_event::Column::Id.eq(event.id))
+            .filter(outbox_event::Column::Id.eq(row.id))
             .filter(outbox_event::Column::ProcessedAt.is_null())
             .exec(&txn)
             .await?;
@@ -107,13 +70,44 @@ pub async fn dispatch(
             txn.rollback().await?;
             continue;
         }
-        for email in messages_for(&txn, &event, public_url).await? {
+        let messages = match messages_for(&txn, row.id, &event, public_url).await {
+            Ok(messages) => messages,
+            Err(ServiceError::NotFound { what, id }) => {
+                txn.rollback().await?;
+                tracing::error!(
+                    table = "outbox_events",
+                    id = row.id,
+                    "the {what} {id} of an outbox event does not exist; it waits for an administrator"
+                );
+                outbox_event::Entity::update_many()
+                    .col_expr(
+                        outbox_event::Column::LastError,
+                        sea_orm::sea_query::Expr::value(format!("its {what} {id} does not exist")),
+                    )
+                    .filter(outbox_event::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
+        for email in messages {
             emails::enqueue(&txn, now, email).await?;
         }
         txn.commit().await?;
         processed += 1;
     }
     Ok(processed)
+}
+
+/// Events that could not be read, for the administrators' outbox.
+pub async fn unreadable(db: &DatabaseConnection) -> Result<Vec<outbox_event::Model>, ServiceError> {
+    Ok(outbox_event::Entity::find()
+        .filter(outbox_event::Column::LastError.is_not_null())
+        .order_by_asc(outbox_event::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?)
 }
 
 fn link(public_url: &str, path: &str) -> String {
@@ -147,137 +141,183 @@ pub(crate) fn competition_facts(
     })
 }
 
+/// Who receives what for `event`: the one exhaustive decision per event.
 async fn messages_for(
     conn: &impl ConnectionTrait,
-    event: &outbox_event::Model,
+    event_id: i64,
+    event: &DomainEvent,
     public_url: &str,
 ) -> Result<Vec<NewEmail>, ServiceError> {
-    let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-    let Some((_, _, template)) = CATALOGUE
-        .iter()
-        .find(|(kind, _, _)| *kind == event.event_type)
-    else {
-        return Ok(Vec::new());
-    };
-    let key = |recipient: &str| format!("event:{}:{template}:{recipient}", event.id);
-
-    // Mails to one address given in the event, with the template's variables.
-    if matches!(
-        event.event_type.as_str(),
-        "subscription.requested"
-            | "user.sign_in_requested"
-            | "user.invited"
-            | "entry.submitted"
-            | "entry.withdrawn"
-            | "entry.coauthor_invited"
-            | "entry.deadline_reminder"
-    ) {
-        let recipient = payload["email"].as_str().unwrap_or_default().to_owned();
-        let locale = payload["locale"].as_str().unwrap_or("de").to_owned();
-        return Ok(vec![NewEmail {
-            idempotency_key: key(&recipient),
+    use DomainEvent as E;
+    let personal = |template: &'static str, mail: &PersonalMail| {
+        vec![NewEmail {
+            idempotency_key: format!("event:{event_id}:{template}:{}", mail.email),
             template,
-            locale,
-            context: payload["context"].clone(),
-            recipient,
-            competition_id: payload["competition_id"].as_i64(),
-            event_id: Some(event.id),
-        }]);
-    }
+            locale: mail.locale.clone(),
+            context: mail.context.clone(),
+            recipient: mail.email.clone(),
+            competition_id: mail.competition_id,
+            event_id: Some(event_id),
+        }]
+    };
+    let to_subscribers = |template, competition_id, extras| Broadcast {
+        event_id,
+        template,
+        competition_id,
+        extras,
+        audience: Audience::Subscribers,
+    };
+    let broadcast = match event {
+        E::SignInRequested { mail, .. } => return Ok(personal("sign_in_link", mail)),
+        E::UserInvited { mail, .. } => return Ok(personal("staff_invitation", mail)),
+        E::SubscriptionRequested { mail, .. } => {
+            return Ok(personal("subscription_confirm", mail));
+        }
+        E::EntrySubmitted { mail, .. } => return Ok(personal("submission_received", mail)),
+        E::EntryWithdrawn { mail, .. } => return Ok(personal("submission_withdrawn", mail)),
+        E::DeadlineReminder { mail, .. } => return Ok(personal("deadline_reminder", mail)),
+        E::CoauthorInvited { mail, .. } => return Ok(personal("coauthor_invitation", mail)),
+        E::CompetitionScheduled(t) => {
+            to_subscribers("competition_scheduled", t.competition_id, Extras::None)
+        }
+        E::CompetitionOpened(t) | E::CompetitionReopened(t) => {
+            to_subscribers("competition_opened", t.competition_id, Extras::None)
+        }
+        E::DeadlineExtended(d) => to_subscribers(
+            "deadline_extended",
+            d.competition_id,
+            Extras::PreviousDeadline(d.previous_closes_at),
+        ),
+        E::CompetitionAnnounced(t) => {
+            to_subscribers("announcement", t.competition_id, Extras::Results)
+        }
+        E::CompetitionClosed(t) => Broadcast {
+            event_id,
+            template: "competition_closed",
+            competition_id: t.competition_id,
+            extras: Extras::None,
+            audience: Audience::Administrators,
+        },
+        // The jury and the results bring their own emails with their features.
+        E::ReviewStarted(_)
+        | E::CompetitionDecided(_)
+        | E::CompetitionArchived(_)
+        | E::CompetitionCancelled(_) => return Ok(Vec::new()),
+    };
+    broadcast.messages(conn, public_url).await
+}
 
-    let Some(competition) = competition::Entity::find_by_id(event.aggregate_id)
-        .one(conn)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let Some(programme) = programme::Entity::find_by_id(competition.programme_id)
-        .one(conn)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let extras = |locale: &str| -> Value {
-        match event.event_type.as_str() {
-            "competition.deadline_extended" => {
-                let previous = payload["previous_closes_at"]
-                    .as_str()
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|at| at.with_timezone(&Utc));
-                let previous = previous
-                    .map(|at| {
-                        if locale == "en" {
-                            time::format_en(at)
-                        } else {
-                            time::format_de(at)
-                        }
-                    })
-                    .unwrap_or_default();
-                json!({ "previous_closes": previous })
+/// Who hears of a competition's news.
+enum Audience {
+    Subscribers,
+    Administrators,
+}
+
+/// What a competition email shows beyond the competition's facts.
+enum Extras {
+    None,
+    PreviousDeadline(Option<DateTime<Utc>>),
+    Results,
+}
+
+/// One template about one competition to many recipients.
+struct Broadcast {
+    event_id: i64,
+    template: &'static str,
+    competition_id: i64,
+    extras: Extras,
+    audience: Audience,
+}
+
+impl Broadcast {
+    async fn messages(
+        self,
+        conn: &impl ConnectionTrait,
+        public_url: &str,
+    ) -> Result<Vec<NewEmail>, ServiceError> {
+        let Broadcast {
+            event_id, template, ..
+        } = self;
+        let key = |recipient: &str| format!("event:{event_id}:{template}:{recipient}");
+        let competition = competitions::find(conn, self.competition_id).await?;
+        let programme = programmes::find(conn, competition.programme_id).await?;
+        let when = |at: DateTime<Utc>, locale: &str| {
+            if locale == "en" {
+                time::format_en(at)
+            } else {
+                time::format_de(at)
             }
-            "competition.announced" => json!({
-                "results_url": link(public_url, &format!("/wettbewerbe/{}?lang={locale}", competition.slug)),
-            }),
-            _ => json!({}),
-        }
-    };
-    let context = |locale: &str, unsubscribe_url: Option<String>| {
-        let mut context = extras(locale);
-        context["competition"] = competition_facts(&competition, &programme, locale, public_url);
-        if let Some(url) = unsubscribe_url {
-            context["unsubscribe_url"] = json!(url);
-        }
-        context
-    };
+        };
+        let extras = |locale: &str| -> Value {
+            match self.extras {
+                Extras::PreviousDeadline(previous) => json!({
+                    "previous_closes": previous.map(|at| when(at, locale)).unwrap_or_default(),
+                }),
+                Extras::Results => json!({
+                    "results_url": link(public_url, &format!("/wettbewerbe/{}?lang={locale}", competition.slug)),
+                }),
+                Extras::None => json!({}),
+            }
+        };
+        let context = |locale: &str, unsubscribe_url: Option<String>| {
+            let mut context = extras(locale);
+            context["competition"] =
+                competition_facts(&competition, &programme, locale, public_url);
+            if let Some(url) = unsubscribe_url {
+                context["unsubscribe_url"] = json!(url);
+            }
+            context
+        };
 
-    if event.event_type == "competition.closed" {
-        let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin))
+        if let Audience::Administrators = self.audience {
+            let admins = user::Entity::find()
+                .filter(user::Column::Role.eq(Role::Admin))
+                .all(conn)
+                .await?;
+            return Ok(admins
+                .into_iter()
+                .map(|admin| NewEmail {
+                    idempotency_key: key(&admin.email),
+                    template,
+                    context: context(&admin.locale, None),
+                    locale: admin.locale,
+                    recipient: admin.email,
+                    competition_id: Some(competition.id),
+                    event_id: Some(event_id),
+                })
+                .collect());
+        }
+
+        let subscribers = subscription::Entity::find()
+            .filter(subscription::Column::ProgrammeId.eq(programme.id))
+            .filter(subscription::Column::Status.eq(super::subscriptions::CONFIRMED))
+            .filter(
+                Condition::any()
+                    .add(subscription::Column::CompetitionId.is_null())
+                    .add(subscription::Column::CompetitionId.eq(competition.id)),
+            )
+            .order_by_asc(subscription::Column::Id)
             .all(conn)
             .await?;
-        return Ok(admins
+        let mut seen = std::collections::HashSet::new();
+        Ok(subscribers
             .into_iter()
-            .map(|admin| NewEmail {
-                idempotency_key: key(&admin.email),
-                template,
-                context: context(&admin.locale, None),
-                locale: admin.locale,
-                recipient: admin.email,
-                competition_id: Some(competition.id),
-                event_id: Some(event.id),
+            .filter(|s| seen.insert(s.email.clone()))
+            .map(|s| {
+                let unsubscribe = link(
+                    public_url,
+                    &format!("/benachrichtigung/abmelden?token={}", s.unsubscribe_token),
+                );
+                NewEmail {
+                    idempotency_key: key(&s.email),
+                    template,
+                    context: context(&s.locale, Some(unsubscribe)),
+                    locale: s.locale,
+                    recipient: s.email,
+                    competition_id: Some(competition.id),
+                    event_id: Some(event_id),
+                }
             })
-            .collect());
+            .collect())
     }
-
-    let subscribers = subscription::Entity::find()
-        .filter(subscription::Column::ProgrammeId.eq(programme.id))
-        .filter(subscription::Column::Status.eq(super::subscriptions::CONFIRMED))
-        .filter(
-            Condition::any()
-                .add(subscription::Column::CompetitionId.is_null())
-                .add(subscription::Column::CompetitionId.eq(competition.id)),
-        )
-        .order_by_asc(subscription::Column::Id)
-        .all(conn)
-        .await?;
-    let mut seen = std::collections::HashSet::new();
-    Ok(subscribers
-        .into_iter()
-        .filter(|s| seen.insert(s.email.clone()))
-        .map(|s| {
-            let unsubscribe = link(
-                public_url,
-                &format!("/benachrichtigung/abmelden?token={}", s.unsubscribe_token),
-            );
-            NewEmail {
-                idempotency_key: key(&s.email),
-                template,
-                context: context(&s.locale, Some(unsubscribe)),
-                locale: s.locale,
-                recipient: s.email,
-                competition_id: Some(competition.id),
-                event_id: Some(event.id),
-            }
-        })
-        .collect())
 }

@@ -16,6 +16,7 @@ use super::audit::{self, AuditRecord};
 use super::{Actor, ServiceError, outbox};
 use crate::config::AuthSettings;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::entities::{session, sign_in_token, user};
 
 /// A random value for cookies and links.
@@ -118,18 +119,19 @@ pub async fn request_link(
     outbox::enqueue(
         &txn,
         now,
-        "user.sign_in_requested",
-        "sign_in",
-        saved.id,
-        json!({
-            "email": email,
-            "locale": locale,
-            "context": {
+        &DomainEvent::SignInRequested {
+            sign_in_id: saved.id,
+            mail: PersonalMail {
+                email: email.to_owned(),
+                locale: locale.to_owned(),
+                competition_id: None,
+                context: json!({
                 "site_name": if locale == "en" { "Idea competitions" } else { "Ideenwettbewerbe" },
                 "sign_in_url": url,
                 "expires_minutes": settings.sign_in_link_minutes,
+            }),
             },
-        }),
+        },
     )
     .await?;
     audit::record(

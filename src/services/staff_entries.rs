@@ -150,21 +150,21 @@ async fn with_authors(
         .into_iter()
         .map(|p| (p.id, p.email))
         .collect();
-    Ok(found
+    found
         .into_iter()
         .map(|entry| {
             let author = authors.get(&entry.id);
-            StaffEntry {
-                details: entries::all_answers(&entry, author),
+            Ok(StaffEntry {
+                details: entries::all_answers(&entry, author)?,
                 author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
                 author_phone: author.and_then(|a| a.contact_phone.clone()),
                 author_email: author
                     .and_then(|a| emails.get(&a.user_id).cloned())
                     .unwrap_or_default(),
                 entry,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// One page (from 1) of a competition's entries matching `filter`, oldest first.
@@ -302,7 +302,10 @@ pub async fn dashboard(
 }
 
 /// The columns of an export: fixed ones, then the competition's own questions.
-fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<String>>) {
+fn table(
+    entries: &[StaffEntry],
+    form: &EntryForm,
+) -> Result<(Vec<String>, Vec<Vec<String>>), ServiceError> {
     let mut header: Vec<String> = [
         "Nr.",
         "Status",
@@ -328,7 +331,7 @@ fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<Stri
         .iter()
         .map(|s| {
             let e = &s.entry;
-            let goals: Vec<String> = serde_json::from_str(&e.goals).unwrap_or_default();
+            let goals = e.goals()?;
             let mut row = vec![
                 e.id.to_string(),
                 e.status.to_string(),
@@ -361,10 +364,10 @@ fn table(entries: &[StaffEntry], form: &EntryForm) -> (Vec<String>, Vec<Vec<Stri
                     .into(),
                 );
             }
-            row
+            Ok(row)
         })
-        .collect();
-    (header, rows)
+        .collect::<Result<_, ServiceError>>()?;
+    Ok((header, rows))
 }
 
 /// A cell a spreadsheet will not run as a formula.
@@ -379,7 +382,7 @@ fn inert(text: &str) -> String {
 /// The entries as CSV for German spreadsheet programs: UTF-8 with a byte order
 /// mark, semicolons, and no cell that a spreadsheet would run as a formula.
 pub fn to_csv(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
-    let (header, rows) = table(entries, form);
+    let (header, rows) = table(entries, form)?;
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
@@ -404,7 +407,7 @@ pub fn to_csv(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, Servi
 pub fn to_xlsx(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
-    let (header, rows) = table(entries, form);
+    let (header, rows) = table(entries, form)?;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Einreichungen").map_err(failed)?;

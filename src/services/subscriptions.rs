@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, AuditRecord};
 use super::{Actor, ServiceError, competitions, outbox, programmes};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::entities::subscription;
 
 pub const PENDING: &str = "pending";
@@ -107,15 +108,15 @@ pub async fn request(
     outbox::enqueue(
         &txn,
         now,
-        "subscription.requested",
-        "subscription",
-        saved.id,
-        json!({
-            "email": email,
-            "locale": locale,
-            "competition_id": request.competition_id,
-            "context": { "scope_name": scope_name, "confirm_url": confirm_url },
-        }),
+        &DomainEvent::SubscriptionRequested {
+            subscription_id: saved.id,
+            mail: PersonalMail {
+                email: email.to_owned(),
+                locale: locale.to_owned(),
+                competition_id: request.competition_id,
+                context: json!({ "scope_name": scope_name, "confirm_url": confirm_url }),
+            },
+        },
     )
     .await?;
     audit::record(
@@ -212,14 +213,8 @@ pub async fn of_email(
     let mut own = Vec::with_capacity(found.len());
     for s in found {
         let scope_name = match s.competition_id {
-            Some(id) => competitions::find(db, id)
-                .await
-                .map(|c| c.headline)
-                .unwrap_or_default(),
-            None => programmes::find(db, s.programme_id)
-                .await
-                .map(|p| p.name)
-                .unwrap_or_default(),
+            Some(id) => competitions::find(db, id).await?.headline,
+            None => programmes::find(db, s.programme_id).await?.name,
         };
         own.push(OwnSubscription {
             id: s.id,

@@ -14,6 +14,7 @@ use super::error::duplicate_or;
 use super::subscriptions::UNSUBSCRIBED;
 use super::{Actor, ServiceError, outbox};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::domain::roles::Role;
 use crate::entities::{
     api_token, audit_entry, entry, entry_attachment, entry_author, entry_coauthor, session,
@@ -94,18 +95,19 @@ pub async fn invite(
     outbox::enqueue(
         &txn,
         now,
-        "user.invited",
-        "user",
-        created.id,
-        json!({
-            "email": email,
-            "locale": "de",
-            "context": {
-                "display_name": created.display_name,
-                "role": role.as_str(),
-                "sign_in_url": format!("{}/anmelden", public_url.trim_end_matches('/')),
+        &DomainEvent::UserInvited {
+            user_id: created.id,
+            mail: PersonalMail {
+                email: email.to_owned(),
+                locale: "de".to_owned(),
+                competition_id: None,
+                context: json!({
+                    "display_name": created.display_name,
+                    "role": role.as_str(),
+                    "sign_in_url": format!("{}/anmelden", public_url.trim_end_matches('/')),
+                }),
             },
-        }),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -128,7 +130,7 @@ pub async fn set_role(
             "this is the last administrator; make someone else an administrator first",
         ));
     }
-    let from = current.role.clone();
+    let from = current.role;
     let mut model: user::ActiveModel = current.into();
     model.role = Set(role);
     let updated = model.update(&txn).await?;
@@ -279,6 +281,12 @@ pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, Serv
         .order_by_asc(audit_entry::Column::Id)
         .all(db)
         .await?;
+    let contacts = authorships
+        .iter()
+        .map(|a| {
+            Ok(json!({ "entry_id": a.entry_id, "contact_name": a.contact_name, "contact_phone": a.contact_phone, "answers": a.answers()? }))
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
     Ok(json!({
         "account": {
             "id": person.id, "email": person.email, "display_name": person.display_name,
@@ -287,7 +295,7 @@ pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, Serv
         "api_tokens": tokens.iter().map(|t| json!({ "id": t.id, "name": t.name, "created_at": t.created_at, "revoked_at": t.revoked_at })).collect::<Vec<_>>(),
         "sessions": sessions.iter().map(|s| json!({ "created_at": s.created_at, "last_seen_at": s.last_seen_at, "expires_at": s.expires_at, "revoked_at": s.revoked_at })).collect::<Vec<_>>(),
         "entries": entries.iter().map(|e| json!({ "id": e.id, "competition_id": e.competition_id, "status": e.status, "title": e.title, "summary": e.summary, "description": e.description, "receipt_number": e.receipt_number, "submitted_at": e.submitted_at })).collect::<Vec<_>>(),
-        "entry_contacts": authorships.iter().map(|a| json!({ "entry_id": a.entry_id, "contact_name": a.contact_name, "contact_phone": a.contact_phone, "answers": serde_json::from_str::<Value>(&a.details).unwrap_or(Value::Null) })).collect::<Vec<_>>(),
+        "entry_contacts": contacts,
         "coauthorships": coauthorships.iter().map(|c| json!({ "entry_id": c.entry_id, "name": c.name, "email": c.email, "invited_at": c.invited_at, "accepted_at": c.accepted_at })).collect::<Vec<_>>(),
         "attachments": uploads.iter().map(|f| json!({ "entry_id": f.entry_id, "file_name": f.file_name, "media_type": f.media_type, "size_bytes": f.size_bytes, "created_at": f.created_at })).collect::<Vec<_>>(),
         "subscriptions": subscriptions.iter().map(|s| json!({ "programme_id": s.programme_id, "competition_id": s.competition_id, "status": s.status, "locale": s.locale, "created_at": s.created_at })).collect::<Vec<_>>(),

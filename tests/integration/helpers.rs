@@ -367,3 +367,51 @@ pub async fn with_smtp_at(at: &str) -> (TestApp, ideenwettbewerb::mail::sink::Sm
     app.move_clock_to(berlin(at)).await;
     (app, smtp)
 }
+
+/// What the servers of this test binary logged, for tests that check a cause was
+/// logged. Installed once for the whole binary; tests look for their own ids.
+pub mod logs {
+    use std::io::Write;
+    use std::sync::{Mutex, Once, OnceLock};
+
+    static LOGGED: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    static INSTALL: Once = Once::new();
+
+    struct Capture;
+
+    impl Write for Capture {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            LOGGED
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Starts capturing errors logged anywhere in this process.
+    pub fn capture() {
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::ERROR)
+                .with_ansi(false)
+                .with_writer(|| Capture)
+                .finish();
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        });
+    }
+
+    /// Everything logged since [`capture`].
+    pub fn text() -> String {
+        let logged = LOGGED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&logged).into_owned()
+    }
+}

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use reqwest::{Method, StatusCode};
 
 use crate::entries::{entrant, idea};
-use crate::helpers::{TestApp, berlin};
+use crate::helpers::{TestApp, berlin, logs};
 
 async fn execute(app: &TestApp, sql: &str) -> Result<u64, sea_orm::DbErr> {
     let db = &app.state.db;
@@ -70,4 +70,111 @@ async fn the_database_refuses_values_that_no_domain_enum_knows() {
             .expect("a known value is stored"),
         1
     );
+}
+
+#[tokio::test]
+async fn a_corrupt_row_is_a_500_with_its_table_and_id_in_the_log_never_a_default() {
+    logs::capture();
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let open = app.competition("wir-lieben-gera").await["id"]
+        .as_i64()
+        .unwrap();
+    let anna = entrant(&app, "anna.corrupt@example.de").await;
+    let (status, entry, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/competitions/{open}/entries"),
+            Some(idea("Solarbänke")),
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = entry["id"].as_i64().unwrap();
+    execute(
+        &app,
+        &format!("UPDATE entries SET goals = 'not json' WHERE id = {id}"),
+    )
+    .await
+    .unwrap();
+
+    let (status, problem, _) = app
+        .request(
+            Method::GET,
+            &format!("/api/entries/{id}"),
+            None,
+            Some(&anna),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{problem}");
+    assert!(
+        !problem.to_string().contains("not json"),
+        "the cause is logged, not shown: {problem}"
+    );
+    let (status, _) = app
+        .admin_get(&format!("/api/competitions/{open}/entries"))
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "the staff list");
+    let cause = format!("entries {id}: the column goals cannot be read");
+    assert!(
+        logs::text().contains(&cause),
+        "expected `{cause}` in the log"
+    );
+
+    // Money: a negative budget is not shown as 0 €.
+    execute(&app, "UPDATE programmes SET budget_cents = -5 WHERE id = 1")
+        .await
+        .unwrap();
+    app.state.catalogue.invalidate();
+    let (status, _) = app.page("/").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "the home page");
+    assert!(logs::text().contains("programmes 1: the column budget_cents cannot be read"));
+}
+
+#[tokio::test]
+async fn an_outbox_event_that_cannot_be_read_waits_for_an_administrator() {
+    logs::capture();
+    let smtp = ideenwettbewerb::mail::sink::SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    let db = &app.state.db;
+    execute(
+        &app,
+        "INSERT INTO outbox_events (occurred_at, event_type, aggregate_type, aggregate_id, payload) \
+         VALUES ('2020-05-01T10:00:00Z', 'competition.opened', 'competition', 1, '{\"broken\": true}')",
+    )
+    .await
+    .unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT MAX(id) AS id FROM outbox_events",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let id: i64 = row.try_get("", "id").unwrap();
+    app.deliver().await;
+    app.deliver().await;
+    assert_eq!(
+        app.count(&format!(
+            "outbox_events WHERE id = {id} AND processed_at IS NULL AND last_error IS NOT NULL"
+        ))
+        .await,
+        1,
+        "kept, marked, not dropped"
+    );
+    assert!(
+        logs::text().contains(&format!("id={id}")),
+        "logged with its id"
+    );
+
+    let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let page = admin.get("/admin/emails").await.body;
+    assert!(
+        page.contains("Ereignisse, die nicht gelesen werden konnten"),
+        "{page}"
+    );
+    assert!(page.contains("competition.opened"));
 }

@@ -274,7 +274,10 @@ impl CompetitionsApi {
         coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
         let entries = competitions::history(&self.state.db, id.0).await?;
         Ok(HistoryResponse::Ok(Json(
-            entries.into_iter().map(Into::into).collect(),
+            entries
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
         )))
     }
 }

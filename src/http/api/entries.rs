@@ -15,6 +15,7 @@ use super::models::{EntrySource, EntryStatus};
 use super::staff_entries::{StaffEntriesResponse, StaffEntry};
 use crate::app::AppState;
 use crate::entities::entry;
+use crate::entities::stored::Unreadable;
 use crate::http::problem::ApiProblem;
 use crate::services::coordinators;
 use crate::services::entries::{self, EntryContent};
@@ -61,25 +62,30 @@ impl Entry {
         conn: &impl sea_orm::ConnectionTrait,
         m: entry::Model,
     ) -> Result<Self, ApiProblem> {
-        Ok(entries::authored(conn, m).await?.into())
+        Ok(entries::authored(conn, m).await?.try_into()?)
     }
 }
 
-impl From<entries::Authored> for Entry {
-    fn from(a: entries::Authored) -> Self {
-        Self {
+impl TryFrom<entries::Authored> for Entry {
+    type Error = Unreadable;
+
+    fn try_from(a: entries::Authored) -> Result<Self, Unreadable> {
+        Ok(Self {
             details: a.answers,
             contact_name: Some(a.contact_name),
             contact_phone: a.contact_phone,
-            ..a.entry.into()
-        }
+            ..a.entry.try_into()?
+        })
     }
 }
 
-impl From<entry::Model> for Entry {
-    fn from(m: entry::Model) -> Self {
-        Self {
-            details: serde_json::from_str(&m.details).unwrap_or_default(),
+impl TryFrom<entry::Model> for Entry {
+    type Error = Unreadable;
+
+    fn try_from(m: entry::Model) -> Result<Self, Unreadable> {
+        Ok(Self {
+            details: m.jury_answers()?,
+            goals: m.goals()?,
             guardian_consent: m.guardian_consent_at.is_some(),
             contact_name: None,
             contact_phone: None,
@@ -89,7 +95,6 @@ impl From<entry::Model> for Entry {
             title: m.title,
             summary: m.summary,
             description: m.description,
-            goals: serde_json::from_str(&m.goals).unwrap_or_default(),
             kennzahl: m.kennzahl,
             receipt_number: m.receipt_number,
             version: m.version,
@@ -98,7 +103,7 @@ impl From<entry::Model> for Entry {
             updated_at: m.updated_at,
             submitted_at: m.submitted_at,
             withdrawn_at: m.withdrawn_at,
-        }
+        })
     }
 }
 
@@ -209,15 +214,17 @@ impl EntriesApi {
         let all = staff_entries::all(&self.state.db, id.0, &filter).await?;
         Ok(StaffEntriesResponse::Ok(Json(
             all.into_iter()
-                .map(|s| StaffEntry {
-                    entry: Entry {
-                        details: s.details,
-                        ..s.entry.into()
-                    },
-                    author_name: s.author_name,
-                    author_email: s.author_email,
+                .map(|s| {
+                    Ok(StaffEntry {
+                        entry: Entry {
+                            details: s.details,
+                            ..s.entry.try_into()?
+                        },
+                        author_name: s.author_name,
+                        author_email: s.author_email,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, Unreadable>>()?,
         )))
     }
 
@@ -279,7 +286,7 @@ impl EntriesApi {
         )
         .await?;
         state.queued();
-        Ok(CreateEntryResponse::Created(Json(submitted.into())))
+        Ok(CreateEntryResponse::Created(Json(submitted.try_into()?)))
     }
 
     /// The caller's entries.

@@ -6,6 +6,7 @@ use poem_openapi::{Enum, Object};
 use crate::domain::entries::{EntrySource as DomainEntrySource, EntryStatus as DomainEntryStatus};
 use crate::domain::roles::Role as DomainRole;
 use crate::domain::{CompetitionState, LifecycleEvent};
+use crate::entities::stored::Unreadable;
 use crate::entities::{audit_entry, competition, phase, programme};
 use crate::services::competitions::{state_of, window_of};
 
@@ -260,18 +261,20 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
-impl From<programme::Model> for Programme {
-    fn from(m: programme::Model) -> Self {
-        Self {
+impl TryFrom<programme::Model> for Programme {
+    type Error = Unreadable;
+
+    fn try_from(m: programme::Model) -> Result<Self, Unreadable> {
+        Ok(Self {
+            goals: m.goals()?,
             id: m.id,
             slug: m.slug,
             name: m.name,
             description: m.description,
             budget_cents: m.budget_cents,
-            goals: serde_json::from_str(&m.goals).unwrap_or_default(),
             created_at: m.created_at,
             updated_at: m.updated_at,
-        }
+        })
     }
 }
 
@@ -286,9 +289,12 @@ impl From<phase::Model> for Phase {
     }
 }
 
-impl From<audit_entry::Model> for AuditEntry {
-    fn from(m: audit_entry::Model) -> Self {
-        Self {
+impl TryFrom<audit_entry::Model> for AuditEntry {
+    type Error = Unreadable;
+
+    fn try_from(m: audit_entry::Model) -> Result<Self, Unreadable> {
+        Ok(Self {
+            details: m.details_json()?,
             id: m.id,
             occurred_at: m.occurred_at,
             actor: m.actor,
@@ -296,8 +302,7 @@ impl From<audit_entry::Model> for AuditEntry {
             from_state: m.from_state,
             to_state: m.to_state,
             reason: m.reason,
-            details: serde_json::from_str(&m.details).unwrap_or(serde_json::Value::Null),
-        }
+        })
     }
 }
 
@@ -308,6 +313,8 @@ impl Competition {
     ) -> Result<Self, crate::services::ServiceError> {
         let state = state_of(&m)?;
         let window = window_of(&m);
+        let form = serde_json::to_value(m.form()?)
+            .map_err(|err| crate::services::ServiceError::Corrupt(err.to_string()))?;
         Ok(Self {
             page_path: format!("/wettbewerbe/{}", m.slug),
             id: m.id,
@@ -329,7 +336,7 @@ impl Competition {
                 .map(Event::from)
                 .collect(),
             accepting_entries: state == CompetitionState::Open && window.contains(now),
-            entry_form: serde_json::from_str(&m.entry_form).unwrap_or_default(),
+            entry_form: form,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,

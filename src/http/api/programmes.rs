@@ -76,7 +76,9 @@ impl ProgrammesApi {
     async fn list(&self) -> Result<ListProgrammesResponse, ApiProblem> {
         let all = programmes::list(&self.state.db).await?;
         Ok(ListProgrammesResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
+            all.into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
         )))
     }
 
@@ -84,7 +86,7 @@ impl ProgrammesApi {
     #[oai(path = "/programmes/:id", method = "get")]
     async fn get(&self, id: Path<i64>) -> Result<GetProgrammeResponse, ApiProblem> {
         let found = programmes::find(&self.state.db, id.0).await?;
-        Ok(GetProgrammeResponse::Ok(Json(found.into())))
+        Ok(GetProgrammeResponse::Ok(Json(found.try_into()?)))
     }
 
     /// Create a programme (administrators).
@@ -105,7 +107,7 @@ impl ProgrammesApi {
         let created =
             programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
         self.state.changed();
-        Ok(CreateProgrammeResponse::Created(Json(created.into())))
+        Ok(CreateProgrammeResponse::Created(Json(created.try_into()?)))
     }
 
     /// Change a programme's name, description or budget (administrators).
@@ -134,7 +136,7 @@ impl ProgrammesApi {
         )
         .await?;
         self.state.changed();
-        Ok(UpdateProgrammeResponse::Ok(Json(updated.into())))
+        Ok(UpdateProgrammeResponse::Ok(Json(updated.try_into()?)))
     }
 
     /// List a programme's phases.

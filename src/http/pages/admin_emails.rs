@@ -15,7 +15,7 @@ use crate::domain::delivery::EmailStatus;
 use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::email_message;
-use crate::services::{ServiceError, emails};
+use crate::services::{ServiceError, emails, notifications};
 
 #[derive(Deserialize)]
 pub struct OutboxParams {
@@ -41,6 +41,15 @@ struct EmailRow {
     status_label: &'static str,
     attempts: i32,
     last_error: String,
+}
+
+/// An outbox event that no email could be made from.
+#[derive(Serialize)]
+struct UnreadableEvent {
+    id: i64,
+    occurred: String,
+    event_type: String,
+    error: String,
 }
 
 #[derive(Serialize)]
@@ -91,7 +100,7 @@ pub async fn outbox_page(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty() && r.len() <= 254);
     let filter = emails::EmailFilter {
-        status: status.clone(),
+        status,
         recipient: recipient.clone(),
         limit: 200,
         ..Default::default()
@@ -108,6 +117,21 @@ pub async fn outbox_page(
         })
         .collect();
     context.insert("statuses", &options);
+    let unreadable: Vec<_> = notifications::unreadable(&state.db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|e| UnreadableEvent {
+            id: e.id,
+            occurred: match lang {
+                Lang::En => time::format_en(e.occurred_at),
+                Lang::De => time::format_de(e.occurred_at),
+            },
+            event_type: e.event_type,
+            error: e.last_error.unwrap_or_default(),
+        })
+        .collect();
+    context.insert("unreadable", &unreadable);
     context.insert(
         "status",
         &status.map(EmailStatus::as_str).unwrap_or_default(),

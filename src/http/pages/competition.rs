@@ -27,7 +27,8 @@ pub async fn competition_page(
     let key = format!("competition:{}:{}", found.competition.slug, lang.code());
     let html = catalogue.rendered(&key, || {
         let mut context = Context::new();
-        let view = CompetitionView::new(found.competition, lang, state.now());
+        let view = CompetitionView::new(found.competition, lang, state.now())
+            .map_err(|err| tera::Error::msg(err.to_string()))?;
         context.insert("competition", &view);
         context.insert("programme_name", &found.programme.name);
         context.insert("phase_name", &found.phase.name);

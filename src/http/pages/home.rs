@@ -8,6 +8,7 @@ use tera::Context;
 use super::i18n::Lang;
 use super::view::{CompetitionView, money};
 use crate::app::AppState;
+use crate::entities::stored::Unreadable;
 
 #[derive(Serialize)]
 struct ProgrammeView {
@@ -36,29 +37,32 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
         .map_err(|err| poem::Error::new(err, poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
     let key = format!("home:{}", lang.code());
     let html = catalogue.rendered(&key, || {
-        let programmes: Vec<ProgrammeView> = catalogue
-            .programmes
-            .iter()
-            .map(|overview| ProgrammeView {
+        let unreadable = |err: Unreadable| tera::Error::msg(err.to_string());
+        let mut programmes = Vec::with_capacity(catalogue.programmes.len());
+        for overview in &catalogue.programmes {
+            let mut phases = Vec::new();
+            for (phase, competitions) in &overview.phases {
+                if competitions.is_empty() {
+                    continue;
+                }
+                phases.push(PhaseView {
+                    number: phase.number,
+                    name: phase.name.clone(),
+                    competitions: competitions
+                        .iter()
+                        .map(|c| CompetitionView::new(c, lang, now))
+                        .collect::<Result<_, _>>()
+                        .map_err(unreadable)?,
+                });
+            }
+            programmes.push(ProgrammeView {
                 id: overview.programme.id,
                 name: overview.programme.name.clone(),
                 description: overview.programme.description.clone(),
-                budget: money(lang, overview.programme.budget_cents),
-                phases: overview
-                    .phases
-                    .iter()
-                    .filter(|(_, competitions)| !competitions.is_empty())
-                    .map(|(phase, competitions)| PhaseView {
-                        number: phase.number,
-                        name: phase.name.clone(),
-                        competitions: competitions
-                            .iter()
-                            .map(|c| CompetitionView::new(c, lang, now))
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect();
+                budget: money(lang, overview.programme.budget().map_err(unreadable)?),
+                phases,
+            });
+        }
         let mut context = Context::new();
         context.insert("programmes", &programmes);
         state.pages.render_html("home.html", lang, "/", context)

@@ -360,7 +360,7 @@ pub async fn entry_detail(
     let team = coauthors::of_entry(&state.db, found.id)
         .await
         .map_err(internal)?;
-    let goals: Vec<String> = serde_json::from_str(&found.goals).unwrap_or_default();
+    let goals = found.goals().map_err(|err| internal(err.into()))?;
     let mut context = Context::new();
     context.insert("entry", &row(lang, &with_author));
     context.insert("competition_id", &competition.id);

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::i18n::Lang;
 use crate::domain::{CompetitionState, Money, time};
 use crate::entities::competition;
+use crate::entities::stored::Unreadable;
 use crate::services::competitions::window_of;
 
 #[derive(Serialize)]
@@ -26,8 +27,7 @@ pub struct CompetitionView {
     pub accepting_entries: bool,
 }
 
-pub fn money(lang: Lang, cents: i64) -> String {
-    let money = Money::from_cents(cents).unwrap_or_default();
+pub fn money(lang: Lang, money: Money) -> String {
     match lang {
         Lang::De => money.format_de(),
         Lang::En => money.format_en(),
@@ -42,9 +42,13 @@ fn when(lang: Lang, at: Option<DateTime<Utc>>) -> Option<String> {
 }
 
 impl CompetitionView {
-    pub fn new(model: &competition::Model, lang: Lang, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        model: &competition::Model,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Unreadable> {
         let state = model.state;
-        Self {
+        Ok(Self {
             slug: model.slug.clone(),
             target_group: model.target_group.clone(),
             headline: model.headline.clone(),
@@ -57,8 +61,8 @@ impl CompetitionView {
             closes_iso: model.closes_at.map(|at| at.to_rfc3339()),
             state: state.as_str(),
             state_label: lang.text(&format!("state_{}", state.as_str())),
-            prize: money(lang, model.prize_money_cents),
+            prize: money(lang, model.prize_money()?),
             accepting_entries: state == CompetitionState::Open && window_of(model).contains(now),
-        }
+        })
     }
 }

@@ -136,7 +136,7 @@ pub async fn update(
         })
         .filter(entry::Column::Id.eq(id))
         .filter(entry::Column::Version.eq(current.version))
-        .filter(entry::Column::Status.eq(current.status.as_str()))
+        .filter(entry::Column::Status.eq(current.status))
         .exec(&txn)
         .await?;
     if written.rows_affected != 1 {

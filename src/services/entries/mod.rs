@@ -174,10 +174,6 @@ async fn checked_content(
     content_rules(competition, content, completeness)
 }
 
-fn map_of(json: &str) -> BTreeMap<String, String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
 fn json_of(map: &BTreeMap<String, String>) -> String {
     json!(map).to_string()
 }
@@ -188,19 +184,19 @@ pub async fn answers_of(
     entry: &entry::Model,
 ) -> Result<BTreeMap<String, String>, ServiceError> {
     let author = author_of(conn, entry.id).await?;
-    Ok(all_answers(entry, author.as_ref()))
+    all_answers(entry, author.as_ref())
 }
 
 /// An entry's answers: those on the entry and those kept with its author.
 pub(crate) fn all_answers(
     entry: &entry::Model,
     author: Option<&entry_author::Model>,
-) -> BTreeMap<String, String> {
-    let mut all = map_of(&entry.details);
+) -> Result<BTreeMap<String, String>, ServiceError> {
+    let mut all = entry.jury_answers()?;
     if let Some(author) = author {
-        all.extend(map_of(&author.details));
+        all.extend(author.answers()?);
     }
-    all
+    Ok(all)
 }
 
 /// An entry with everything its authors see.
@@ -214,13 +210,13 @@ pub struct Authored {
 
 impl Authored {
     /// What its authors wrote, as they would send it again.
-    pub fn content(&self) -> EntryContent {
-        EntryContent {
+    pub fn content(&self) -> Result<EntryContent, ServiceError> {
+        Ok(EntryContent {
             details: self.answers.clone(),
             contact_name: Some(self.contact_name.clone()),
             contact_phone: self.contact_phone.clone(),
-            ..content_of(&self.entry)
-        }
+            ..content_of(&self.entry)?
+        })
     }
 }
 
@@ -231,7 +227,7 @@ pub async fn authored(
 ) -> Result<Authored, ServiceError> {
     let author = author_of(conn, entry.id).await?;
     Ok(Authored {
-        answers: all_answers(&entry, author.as_ref()),
+        answers: all_answers(&entry, author.as_ref())?,
         contact_name: author
             .as_ref()
             .map(|a| a.contact_name.clone())
@@ -279,7 +275,7 @@ async fn check_goals(
 
 /// Goals must be among the programme's (when it names any).
 fn goals_of_programme(programme: &programme::Model, goals: &[String]) -> Result<(), ServiceError> {
-    let allowed: Vec<String> = serde_json::from_str(&programme.goals).unwrap_or_default();
+    let allowed = programme.goals()?;
     if let Some(unknown) = goals
         .iter()
         .find(|g| !allowed.is_empty() && !allowed.contains(g))
@@ -466,17 +462,17 @@ async fn save_version(
     Ok(())
 }
 
-fn content_of(model: &entry::Model) -> EntryContent {
-    EntryContent {
+fn content_of(model: &entry::Model) -> Result<EntryContent, ServiceError> {
+    Ok(EntryContent {
         title: model.title.clone(),
         summary: model.summary.clone(),
         description: model.description.clone(),
-        goals: serde_json::from_str(&model.goals).unwrap_or_default(),
-        details: map_of(&model.details),
+        goals: model.goals()?,
+        details: model.jury_answers()?,
         guardian_consent: model.guardian_consent_at.is_some(),
         contact_name: None,
         contact_phone: None,
-    }
+    })
 }
 
 /// Runs `attempt` again when it failed on a unique index: a Kennzahl that another

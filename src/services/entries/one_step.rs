@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::submission::{About, notify, notify_with};
+use super::submission::{About, Notice, notify, notify_with};
 use super::*;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::entries::EntrySource;
@@ -222,7 +222,7 @@ impl Write for SubmitNew {
             now,
             author,
             &submitted,
-            "entry.submitted",
+            Notice::Submitted,
             &self.public_url,
             &about,
         )
@@ -317,7 +317,7 @@ pub async fn enter_on_behalf(
             now,
             &entrant,
             &submitted,
-            "entry.submitted",
+            Notice::Submitted,
             public_url,
         )
         .await?;

@@ -1,6 +1,7 @@
 //! Reminding the authors of drafts before the deadline.
 
 use super::*;
+use crate::domain::events::{DomainEvent, PersonalMail};
 
 /// Reminds the authors of drafts in open competitions whose deadline is less than
 /// `hours` away, once per draft: the reminder is marked on the entry in the same
@@ -16,7 +17,7 @@ pub async fn remind_drafts(
         return Ok(0);
     }
     let soon = competition::Entity::find()
-        .filter(competition::Column::State.eq(crate::domain::CompetitionState::Open.as_str()))
+        .filter(competition::Column::State.eq(crate::domain::CompetitionState::Open))
         .filter(competition::Column::ClosesAt.gt(now))
         .filter(competition::Column::ClosesAt.lte(now + chrono::Duration::hours(hours)))
         .all(db)
@@ -67,19 +68,19 @@ pub async fn remind_drafts(
             outbox::enqueue(
                 &txn,
                 now,
-                "entry.deadline_reminder",
-                "entry",
-                draft.id,
-                json!({
-                    "email": person.email,
-                    "locale": locale,
-                    "competition_id": competition.id,
-                    "context": {
+                &DomainEvent::DeadlineReminder {
+                    entry_id: draft.id,
+                    mail: PersonalMail {
+                        email: person.email.to_owned(),
+                        locale: locale.to_owned(),
+                        competition_id: Some(competition.id),
+                        context: json!({
                         "competition": competition_facts(&competition, &programme, locale, public_url),
                         "entry_title": draft.title,
                         "entry_url": format!("{}/konto/ideen/{}", public_url.trim_end_matches('/'), draft.id),
+                    }),
                     },
-                }),
+                },
             )
             .await?;
             txn.commit().await?;

@@ -2,6 +2,7 @@
 //! and the emails both send.
 
 use super::*;
+use crate::domain::events::{DomainEvent, PersonalMail};
 
 /// Submits: a receipt number and a Kennzahl, a first kept version, and a receipt
 /// email. Submitting again answers with the same receipt.
@@ -28,7 +29,7 @@ pub async fn submit(
     let stored = EntryContent {
         details: answers.clone(),
         guardian_consent: current.guardian_consent_at.is_some(),
-        ..content_of(&current)
+        ..content_of(&current)?
     };
     content_rules(&competition, &stored, Completeness::Submit)?;
     // What the receipt copies, read once for every attempt.
@@ -77,8 +78,8 @@ async fn try_submit(
         now,
         current.id,
         1,
-        &content_of(current),
-        &map_of(&current.details),
+        &content_of(current)?,
+        &current.jury_answers()?,
     )
     .await?;
     let submitted = entry::Model {
@@ -106,7 +107,7 @@ async fn try_submit(
         now,
         person,
         &submitted,
-        "entry.submitted",
+        Notice::Submitted,
         public_url,
         about,
     )
@@ -164,18 +165,26 @@ pub async fn withdraw(
         ),
     )
     .await?;
-    notify(&txn, now, person, &withdrawn, "entry.withdrawn", public_url).await?;
+    notify(&txn, now, person, &withdrawn, Notice::Withdrawn, public_url).await?;
     txn.commit().await?;
     Ok(withdrawn)
 }
 
 /// The receipt or withdrawal email, as an event in the same transaction.
+/// Which email an entrant gets about their entry.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Notice {
+    /// The receipt, with a copy of the entry.
+    Submitted,
+    Withdrawn,
+}
+
 pub(super) async fn notify(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     person: &user::Model,
     entry: &entry::Model,
-    event: &str,
+    notice: Notice,
     public_url: &str,
 ) -> Result<(), ServiceError> {
     let competition = competitions::find(txn, entry.competition_id).await?;
@@ -187,7 +196,7 @@ pub(super) async fn notify(
         answers: &answers,
         files: attachment_names(txn, entry.id).await?,
     };
-    notify_with(txn, now, person, entry, event, public_url, &about).await
+    notify_with(txn, now, person, entry, notice, public_url, &about).await
 }
 
 /// The names of an entry's files, for the receipt's copy.
@@ -216,7 +225,7 @@ pub(super) async fn notify_with(
     now: DateTime<Utc>,
     person: &user::Model,
     entry: &entry::Model,
-    event: &str,
+    notice: Notice,
     public_url: &str,
     about: &About<'_>,
 ) -> Result<(), ServiceError> {
@@ -239,29 +248,27 @@ pub(super) async fn notify_with(
                 .map(|value| json!({ "label": f.label.get(locale), "value": value }))
         })
         .collect();
-    outbox::enqueue(
-        txn,
-        now,
-        event,
-        "entry",
-        entry.id,
-        json!({
-            "email": person.email,
-            "locale": locale,
-            "competition_id": competition.id,
-            "context": {
+    let mail = PersonalMail {
+        email: person.email.clone(),
+        locale: locale.to_owned(),
+        competition_id: Some(competition.id),
+        context: json!({
                 "competition": competition_facts(competition, programme, locale, public_url),
                 "entry_title": entry.title,
                 "entry_summary": entry.summary,
                 "entry_description": entry.description,
-                "entry_goals": serde_json::from_str::<Vec<String>>(&entry.goals).unwrap_or_default(),
+                "entry_goals": entry.goals()?,
                 "entry_details": details,
                 "entry_attachments": files,
                 "receipt_number": entry.receipt_number,
-                "entry_url": format!("{}/konto", public_url.trim_end_matches('/')),
-            },
+            "entry_url": format!("{}/konto", public_url.trim_end_matches('/')),
         }),
-    )
-    .await?;
+    };
+    let entry_id = entry.id;
+    let event = match notice {
+        Notice::Submitted => DomainEvent::EntrySubmitted { entry_id, mail },
+        Notice::Withdrawn => DomainEvent::EntryWithdrawn { entry_id, mail },
+    };
+    outbox::enqueue(txn, now, &event).await?;
     Ok(())
 }

@@ -114,7 +114,7 @@ async fn programme_goals(
     competition: &competition::Model,
 ) -> Result<Vec<String>, ServiceError> {
     let programme = programmes::find(&state.db, competition.programme_id).await?;
-    Ok(serde_json::from_str(&programme.goals).unwrap_or_default())
+    Ok(programme.goals()?)
 }
 
 /// Form field name of an entry-form answer.
@@ -172,7 +172,8 @@ async fn render_form(
         .await
         .map_err(internal)?;
     let form = competitions::form_of(competition).map_err(internal)?;
-    let view = CompetitionView::new(competition, lang, state.now());
+    let view =
+        CompetitionView::new(competition, lang, state.now()).map_err(|err| internal(err.into()))?;
     let editable =
         view.accepting_entries && entry.is_none_or(|e| e.status != EntryStatus::Withdrawn);
     let code = lang.code();
@@ -265,7 +266,7 @@ async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<F
         .await
         .map_err(internal)?;
     Ok(FormValues {
-        content: authored.content(),
+        content: authored.content().map_err(internal)?,
         errors: Vec::new(),
         invite: Default::default(),
     })
