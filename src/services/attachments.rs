@@ -15,7 +15,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit;
-use super::{Actor, ServiceError, coordinators, entries};
+use super::{Actor, ServiceError, authorization, entries};
 use crate::config::AttachmentSettings;
 use crate::domain::attachments::{self as rules, AttachmentError};
 use crate::entities::{entry, entry_attachment, user};
@@ -171,7 +171,7 @@ async fn readable_entry(
                 .one(conn)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("entry", entry_id))?;
-            coordinators::may_manage(conn, person, found.competition_id)
+            authorization::manager(conn, person, found.competition_id)
                 .await
                 .map_err(|_| ServiceError::not_found("entry", entry_id))?;
             Ok(found)

@@ -8,6 +8,7 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 
 use super::audit::{self, AuditRecord};
+use super::authorization::{Admin, Manager};
 use super::error::{ServiceError, duplicate_or};
 use super::{Actor, outbox, programmes};
 use crate::domain::edit::{CompetitionEdit, check_budget, check_edit};
@@ -64,10 +65,11 @@ pub fn window_of(model: &competition::Model) -> SubmissionWindow {
 /// Creates a competition as a draft in the programme of its phase.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     new: NewCompetition,
 ) -> Result<competition::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let created = insert(&txn, now, new, CompetitionState::Draft).await?;
     let record = AuditRecord {
@@ -141,11 +143,11 @@ pub(crate) async fn insert(
 /// records a `competition.deadline_extended` event.
 pub async fn update(
     db: &DatabaseConnection,
-    actor: Actor,
+    manager: &Manager,
     now: DateTime<Utc>,
-    id: i64,
     changes: CompetitionChanges,
 ) -> Result<competition::Model, ServiceError> {
+    let (actor, id) = (manager.actor(), manager.competition_id());
     let current = find(db, id).await?;
     let state = state_of(&current)?;
     let texts = changes.target_group.is_some()
@@ -279,8 +281,9 @@ pub async fn list(
 /// The audit trail of one competition, oldest first.
 pub async fn history(
     db: &DatabaseConnection,
-    id: i64,
+    manager: &Manager,
 ) -> Result<Vec<audit_entry::Model>, ServiceError> {
+    let id = manager.competition_id();
     find(db, id).await?;
     Ok(audit_entry::Entity::find()
         .filter(audit_entry::Column::SubjectType.eq("competition"))

@@ -1,45 +1,15 @@
 //! Which coordinator manages which competition.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::audit::{self, AuditRecord};
+use super::authorization::Admin;
 use super::error::duplicate_or;
 use super::{Actor, ServiceError, competitions, users};
 use crate::domain::roles::Role;
-use crate::entities::{competition_coordinator, user};
-
-/// Administrators manage every competition, coordinators the ones assigned to them.
-pub async fn may_manage(
-    conn: &impl ConnectionTrait,
-    person: &user::Model,
-    competition_id: i64,
-) -> Result<(), ServiceError> {
-    match person.role {
-        Role::Admin => Ok(()),
-        Role::Coordinator => {
-            let assigned = competition_coordinator::Entity::find()
-                .filter(competition_coordinator::Column::CompetitionId.eq(competition_id))
-                .filter(competition_coordinator::Column::UserId.eq(person.id))
-                .count(conn)
-                .await?;
-            if assigned > 0 {
-                Ok(())
-            } else {
-                Err(ServiceError::Forbidden(format!(
-                    "competition {competition_id} is not assigned to you; an administrator can assign it"
-                )))
-            }
-        }
-        _ => Err(ServiceError::Forbidden(
-            "this needs an administrator or the competition's coordinator".into(),
-        )),
-    }
-}
+use crate::entities::competition_coordinator;
 
 fn assignment_audit(
     actor: Actor,
@@ -61,11 +31,12 @@ fn assignment_audit(
 
 pub async fn assign(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     competition_id: i64,
     user_id: i64,
 ) -> Result<(), ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     competitions::find(&txn, competition_id).await?;
     let person = users::find(&txn, user_id).await?;
@@ -101,11 +72,12 @@ pub async fn assign(
 
 pub async fn unassign(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     competition_id: i64,
     user_id: i64,
 ) -> Result<(), ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let removed = competition_coordinator::Entity::delete_many()
         .filter(competition_coordinator::Column::CompetitionId.eq(competition_id))

@@ -11,6 +11,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, AuditRecord};
+use super::authorization::Admin;
 use super::{Actor, ServiceError};
 use crate::domain::delivery::EmailStatus;
 use crate::entities::email_message;
@@ -185,6 +186,7 @@ pub struct EmailFilter {
 
 pub async fn list(
     db: &DatabaseConnection,
+    _admin: &Admin,
     filter: EmailFilter,
 ) -> Result<Vec<email_message::Model>, ServiceError> {
     let mut query = email_message::Entity::find();
@@ -209,6 +211,7 @@ pub async fn list(
 
 pub async fn find(
     db: &impl ConnectionTrait,
+    _admin: &Admin,
     id: i64,
 ) -> Result<email_message::Model, ServiceError> {
     email_message::Entity::find_by_id(id)
@@ -233,12 +236,13 @@ fn email_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> Au
 /// Sends a failed message again from scratch.
 pub async fn retry(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     id: i64,
 ) -> Result<email_message::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
-    let message = find(&txn, id).await?;
+    let message = find(&txn, admin, id).await?;
     if message.status != EmailStatus::Failed {
         return Err(ServiceError::invalid(
             "status",
@@ -270,7 +274,7 @@ pub async fn retry(
         ),
     )
     .await?;
-    let retried = find(&txn, id).await?;
+    let retried = find(&txn, admin, id).await?;
     txn.commit().await?;
     Ok(retried)
 }
@@ -278,12 +282,13 @@ pub async fn retry(
 /// Queues a copy of a sent message as a new message.
 pub async fn resend(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     id: i64,
 ) -> Result<email_message::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
-    let original = find(&txn, id).await?;
+    let original = find(&txn, admin, id).await?;
     if original.status != EmailStatus::Sent {
         return Err(ServiceError::invalid(
             "status",

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::audit::{self, AuditRecord};
+use super::authorization::Manager;
 use super::competitions::{find, state_of, window_of};
 use super::{Actor, ServiceError, outbox};
 use crate::domain::events::{DomainEvent, Transitioned};
@@ -18,11 +19,11 @@ use crate::entities::competition;
 /// A transition asked for by staff.
 pub async fn transition(
     db: &DatabaseConnection,
-    actor: Actor,
+    manager: &Manager,
     now: DateTime<Utc>,
-    id: i64,
     command: TransitionCommand,
 ) -> Result<competition::Model, ServiceError> {
+    let (actor, id) = (manager.actor(), manager.competition_id());
     let current = find(db, id).await?;
     let state = state_of(&current)?;
     let decision = decide(state, window_of(&current), &command, now).map_err(|source| {

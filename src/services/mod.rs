@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod authorization;
 pub mod catalogue;
 pub mod coauthors;
 pub mod competitions;

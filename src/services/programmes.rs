@@ -8,6 +8,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, AuditRecord};
+use super::authorization::Admin;
 use super::error::{ServiceError, duplicate_or};
 use super::{Actor, competitions};
 use crate::domain::Money;
@@ -48,10 +49,11 @@ pub struct ProgrammeOverview {
 
 pub async fn create(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     new: NewProgramme,
 ) -> Result<programme::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let created = insert(&txn, now, new).await?;
     audit::record(
@@ -88,11 +90,12 @@ pub(crate) async fn insert(
 
 pub async fn update(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     id: i64,
     changes: ProgrammeChanges,
 ) -> Result<programme::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if let Some(budget) = changes.budget {
@@ -149,11 +152,12 @@ pub async fn list_phases(
 
 pub async fn create_phase(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     programme_id: i64,
     new: NewPhase,
 ) -> Result<phase::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     find(&txn, programme_id).await?;
     let created = insert_phase(&txn, now, programme_id, new).await?;
@@ -184,11 +188,12 @@ pub(crate) async fn insert_phase(
 
 pub async fn update_phase(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     id: i64,
     changes: PhaseChanges,
 ) -> Result<phase::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let current = phase::Entity::find_by_id(id)
         .one(&txn)

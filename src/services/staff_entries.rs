@@ -11,10 +11,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait,
 };
 
+use super::authorization::{Manager, Staff};
 use super::{ServiceError, competitions, entries};
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::entry_form::EntryForm;
-use crate::domain::roles::Role;
 use crate::entities::{competition, competition_coordinator, entry, entry_author, user};
 
 /// An entry with its author, for staff (never for the jury).
@@ -170,10 +170,11 @@ async fn with_authors(
 /// One page (from 1) of a competition's entries matching `filter`, oldest first.
 pub async fn search(
     db: &DatabaseConnection,
-    competition_id: i64,
+    manager: &Manager,
     filter: &EntryFilter,
     page: u64,
 ) -> Result<EntryPage, ServiceError> {
+    let competition_id = manager.competition_id();
     competitions::find(db, competition_id).await?;
     let authors = match filter.query.as_deref().map(str::trim) {
         Some(needle) if !needle.is_empty() => {
@@ -195,9 +196,14 @@ pub async fn search(
     })
 }
 
-/// One entry with its author (the caller checks that staff may see it).
-pub async fn one(db: &DatabaseConnection, entry_id: i64) -> Result<StaffEntry, ServiceError> {
+/// One entry of the manager's competition with its author.
+pub async fn one(
+    db: &DatabaseConnection,
+    manager: &Manager,
+    entry_id: i64,
+) -> Result<StaffEntry, ServiceError> {
     let found = entry::Entity::find_by_id(entry_id)
+        .filter(entry::Column::CompetitionId.eq(manager.competition_id()))
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found("entry", entry_id))?;
@@ -210,9 +216,10 @@ pub async fn one(db: &DatabaseConnection, entry_id: i64) -> Result<StaffEntry, S
 /// Every entry of a competition matching `filter`, oldest first (for exports).
 pub async fn all(
     db: &DatabaseConnection,
-    competition_id: i64,
+    manager: &Manager,
     filter: &EntryFilter,
 ) -> Result<Vec<StaffEntry>, ServiceError> {
+    let competition_id = manager.competition_id();
     competitions::find(db, competition_id).await?;
     let authors = match filter.query.as_deref().map(str::trim) {
         Some(needle) if !needle.is_empty() => {
@@ -253,12 +260,12 @@ pub struct CompetitionCounts {
 /// programme order, and totals per phase id. One grouped query, however many entries.
 pub async fn dashboard(
     db: &DatabaseConnection,
-    staff: &user::Model,
+    staff: &Staff,
 ) -> Result<(Vec<CompetitionCounts>, BTreeMap<i64, Counts>), ServiceError> {
     let mut visible = competitions::list(db, true).await?;
-    if staff.role != Role::Admin {
+    if !staff.is_admin() {
         let assigned: Vec<i64> = competition_coordinator::Entity::find()
-            .filter(competition_coordinator::Column::UserId.eq(staff.id))
+            .filter(competition_coordinator::Column::UserId.eq(staff.person().id))
             .all(db)
             .await?
             .into_iter()

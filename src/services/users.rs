@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::accounts::insert_token;
 use super::audit::{self, AuditRecord};
+use super::authorization::Admin;
 use super::error::duplicate_or;
 use super::subscriptions::UNSUBSCRIBED;
 use super::{Actor, ServiceError, outbox};
@@ -46,7 +47,11 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<user::Model, S
         .ok_or_else(|| ServiceError::not_found("user", id))
 }
 
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<user::Model>, ServiceError> {
+/// Every account (administrators).
+pub async fn list(
+    db: &DatabaseConnection,
+    _admin: &Admin,
+) -> Result<Vec<user::Model>, ServiceError> {
     Ok(user::Entity::find()
         .order_by_asc(user::Column::Id)
         .all(db)
@@ -56,13 +61,14 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<user::Model>, ServiceEr
 /// Creates a staff or juror account and emails them how to sign in.
 pub async fn invite(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     public_url: &str,
     email: &EmailAddress,
     display_name: &str,
     role: Role,
 ) -> Result<user::Model, ServiceError> {
+    let actor = admin.actor();
     let email = email.as_str().to_owned();
     if !role.is_invited() {
         return Err(ServiceError::invalid(
@@ -117,11 +123,12 @@ pub async fn invite(
 /// Changes a role; the last administrator cannot stop being one.
 pub async fn set_role(
     db: &DatabaseConnection,
-    actor: Actor,
+    admin: &Admin,
     now: DateTime<Utc>,
     id: i64,
     role: Role,
 ) -> Result<user::Model, ServiceError> {
+    let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if current.role == Role::Admin && role != Role::Admin && admins(&txn).await? <= 1 {

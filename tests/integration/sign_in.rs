@@ -370,7 +370,7 @@ async fn the_account_page_manages_keys_data_and_deletion() {
 /// Who may open which page: every role, signed in through a real session.
 #[tokio::test]
 async fn every_page_checks_every_role() {
-    use ideenwettbewerb::services::{sessions, users};
+    use ideenwettbewerb::services::sessions;
     let app = TestApp::spawn().await;
     let auth = app.state.settings.auth.clone();
     let mut cookies: Vec<(&str, Option<String>)> = vec![("nobody", None)];
@@ -381,18 +381,13 @@ async fn every_page_checks_every_role() {
             format!("{role}@example.de")
         };
         if role != "admin" {
-            app.admin_post(
-                "/api/admin/users",
-                serde_json::json!({ "email": email, "display_name": role, "role": "juror" }),
-            )
-            .await;
-            let id = users::list(&app.state.db)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|u| u.email == email)
-                .unwrap()
-                .id;
+            let (_, account) = app
+                .admin_post(
+                    "/api/admin/users",
+                    serde_json::json!({ "email": email, "display_name": role, "role": "juror" }),
+                )
+                .await;
+            let id = account["id"].as_i64().unwrap();
             app.admin_patch(
                 &format!("/api/admin/users/{id}"),
                 serde_json::json!({ "role": role }),

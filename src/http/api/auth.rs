@@ -5,21 +5,16 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
 use crate::app::AppState;
-use crate::domain::roles::Role;
+use sea_orm::DatabaseConnection;
+
 use crate::entities::user;
-use crate::services::Actor;
-use crate::services::accounts;
+use crate::services::authorization::{self, Admin, Manager, Staff};
+use crate::services::{ServiceError, accounts};
 
 /// An administrator's API token: `Authorization: Bearer iw_…`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "admin_from_token")]
-pub struct AdminAuth(user::Model);
-
-impl AdminAuth {
-    pub fn actor(&self) -> Actor {
-        Actor::User(self.0.id)
-    }
-}
+pub struct AdminAuth(pub Admin);
 
 /// Any signed-up person's API token: `Authorization: Bearer iw_…`.
 #[derive(SecurityScheme)]
@@ -48,27 +43,27 @@ async fn user_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Mo
 /// coordinator may manage is checked per operation.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "staff_from_token")]
-pub struct StaffAuth(pub user::Model);
+pub struct StaffAuth(pub Staff);
 
 impl StaffAuth {
-    pub fn actor(&self) -> Actor {
-        Actor::User(self.0.id)
+    /// The capability to manage one competition, or a refusal.
+    pub async fn manager(
+        &self,
+        db: &DatabaseConnection,
+        competition_id: i64,
+    ) -> Result<Manager, ServiceError> {
+        authorization::manager(db, self.0.person(), competition_id).await
     }
 }
 
-async fn staff_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
+async fn staff_from_token(req: &Request, bearer: Bearer) -> poem::Result<Staff> {
     let user = user_from_token(req, bearer).await?;
-    if user.role == Role::Admin || user.role == crate::domain::roles::Role::Coordinator {
-        Ok(user)
-    } else {
-        Err(poem::Error::from_string(
-            "this operation needs an administrator or coordinator",
-            poem::http::StatusCode::FORBIDDEN,
-        ))
-    }
+    authorization::staff(user).map_err(|refused| {
+        poem::Error::from_string(refused.to_string(), poem::http::StatusCode::FORBIDDEN)
+    })
 }
 
-async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
+async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<Admin> {
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
@@ -79,11 +74,9 @@ async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::M
             poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
         })?;
     match user {
-        Some(user) if user.role == Role::Admin => Ok(user),
-        Some(_) => Err(poem::Error::from_string(
-            "this operation needs an administrator",
-            poem::http::StatusCode::FORBIDDEN,
-        )),
+        Some(user) => authorization::admin(user).map_err(|refused| {
+            poem::Error::from_string(refused.to_string(), poem::http::StatusCode::FORBIDDEN)
+        }),
         None => Err(poem::Error::from_status(
             poem::http::StatusCode::UNAUTHORIZED,
         )),

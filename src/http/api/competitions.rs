@@ -108,14 +108,7 @@ impl CompetitionsApi {
         id: Path<i64>,
         user_id: Path<i64>,
     ) -> Result<AssignmentResponse, ApiProblem> {
-        coordinators::assign(
-            &self.state.db,
-            auth.actor(),
-            self.state.now(),
-            id.0,
-            user_id.0,
-        )
-        .await?;
+        coordinators::assign(&self.state.db, &auth.0, self.state.now(), id.0, user_id.0).await?;
         Ok(AssignmentResponse::Done)
     }
 
@@ -130,14 +123,7 @@ impl CompetitionsApi {
         id: Path<i64>,
         user_id: Path<i64>,
     ) -> Result<AssignmentResponse, ApiProblem> {
-        coordinators::unassign(
-            &self.state.db,
-            auth.actor(),
-            self.state.now(),
-            id.0,
-            user_id.0,
-        )
-        .await?;
+        coordinators::unassign(&self.state.db, &auth.0, self.state.now(), id.0, user_id.0).await?;
         Ok(AssignmentResponse::Done)
     }
 
@@ -197,8 +183,7 @@ impl CompetitionsApi {
                 .transpose()?
                 .unwrap_or_default(),
         };
-        let created =
-            competitions::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        let created = competitions::create(&self.state.db, &auth.0, self.state.now(), new).await?;
         self.state.changed();
         Ok(CreateCompetitionResponse::Created(Json(
             self.view(created)?,
@@ -214,7 +199,7 @@ impl CompetitionsApi {
         id: Path<i64>,
         body: Json<UpdateCompetition>,
     ) -> Result<UpdateCompetitionResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let manager = auth.manager(&self.state.db, id.0).await?;
         let body = body.0;
         let changes = competitions::CompetitionChanges {
             target_group: body.target_group,
@@ -227,14 +212,8 @@ impl CompetitionsApi {
             prize_money: body.prize_money_cents.map(money).transpose()?,
             entry_form: body.entry_form.map(entry_form).transpose()?,
         };
-        let updated = competitions::update(
-            &self.state.db,
-            auth.actor(),
-            self.state.now(),
-            id.0,
-            changes,
-        )
-        .await?;
+        let updated =
+            competitions::update(&self.state.db, &manager, self.state.now(), changes).await?;
         self.state.changed();
         Ok(UpdateCompetitionResponse::Ok(Json(self.view(updated)?)))
     }
@@ -248,7 +227,7 @@ impl CompetitionsApi {
         id: Path<i64>,
         body: Json<TransitionRequest>,
     ) -> Result<TransitionResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let manager = auth.manager(&self.state.db, id.0).await?;
         let body = body.0;
         let command = TransitionCommand {
             event: body.event.into(),
@@ -256,14 +235,8 @@ impl CompetitionsApi {
             force: body.force,
             new_closes_at: second(body.closes_at),
         };
-        let moved = lifecycle::transition(
-            &self.state.db,
-            auth.actor(),
-            self.state.now(),
-            id.0,
-            command,
-        )
-        .await?;
+        let moved =
+            lifecycle::transition(&self.state.db, &manager, self.state.now(), command).await?;
         self.state.changed();
         Ok(TransitionResponse::Ok(Json(self.view(moved)?)))
     }
@@ -271,8 +244,8 @@ impl CompetitionsApi {
     /// The audit trail of a competition (administrators).
     #[oai(path = "/competitions/:id/history", method = "get")]
     async fn history(&self, auth: StaffAuth, id: Path<i64>) -> Result<HistoryResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
-        let entries = competitions::history(&self.state.db, id.0).await?;
+        let manager = auth.manager(&self.state.db, id.0).await?;
+        let entries = competitions::history(&self.state.db, &manager).await?;
         Ok(HistoryResponse::Ok(Json(
             entries
                 .into_iter()

@@ -102,7 +102,7 @@ impl EmailsApi {
     #[oai(path = "/admin/emails", method = "get")]
     async fn list(
         &self,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         /// Only messages in this state.
         status: Query<Option<EmailStatus>>,
         /// Only messages about this competition.
@@ -123,7 +123,7 @@ impl EmailsApi {
             before_id: before_id.0,
             limit: limit.0.unwrap_or(100),
         };
-        let found = emails::list(&self.state.db, filter).await?;
+        let found = emails::list(&self.state.db, &auth.0, filter).await?;
         Ok(ListEmailsResponse::Ok(Json(
             found.into_iter().map(Into::into).collect(),
         )))
@@ -133,10 +133,10 @@ impl EmailsApi {
     #[oai(path = "/admin/emails/:id", method = "get")]
     async fn preview(
         &self,
-        _auth: AdminAuth,
+        auth: AdminAuth,
         id: Path<i64>,
     ) -> Result<PreviewEmailResponse, ApiProblem> {
-        let message = emails::find(&self.state.db, id.0).await?;
+        let message = emails::find(&self.state.db, &auth.0, id.0).await?;
         let rendered = crate::worker::render(&self.state, &message)
             .map_err(|err| ServiceError::Corrupt(format!("email {}: {err}", message.id)))?;
         Ok(PreviewEmailResponse::Ok(Json(EmailPreview {
@@ -154,7 +154,7 @@ impl EmailsApi {
         auth: AdminAuth,
         id: Path<i64>,
     ) -> Result<RetryEmailResponse, ApiProblem> {
-        let retried = emails::retry(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
+        let retried = emails::retry(&self.state.db, &auth.0, self.state.now(), id.0).await?;
         self.state.queued();
         Ok(RetryEmailResponse::Ok(Json(retried.into())))
     }
@@ -166,7 +166,7 @@ impl EmailsApi {
         auth: AdminAuth,
         id: Path<i64>,
     ) -> Result<ResendEmailResponse, ApiProblem> {
-        let copy = emails::resend(&self.state.db, auth.actor(), self.state.now(), id.0).await?;
+        let copy = emails::resend(&self.state.db, &auth.0, self.state.now(), id.0).await?;
         self.state.queued();
         Ok(ResendEmailResponse::Created(Json(copy.into())))
     }

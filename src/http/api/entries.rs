@@ -17,7 +17,6 @@ use crate::app::AppState;
 use crate::entities::entry;
 use crate::entities::stored::Unreadable;
 use crate::http::problem::ApiProblem;
-use crate::services::coordinators;
 use crate::services::entries::{self, EntryContent};
 use crate::services::staff_entries::{self, EntryFilter};
 
@@ -205,13 +204,13 @@ impl EntriesApi {
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
     ) -> Result<StaffEntriesResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let manager = auth.manager(&self.state.db, id.0).await?;
         let filter = EntryFilter {
             status: status.0.map(Into::into),
             source: source.0.map(Into::into),
             query: q.0,
         };
-        let all = staff_entries::all(&self.state.db, id.0, &filter).await?;
+        let all = staff_entries::all(&self.state.db, &manager, &filter).await?;
         Ok(StaffEntriesResponse::Ok(Json(
             all.into_iter()
                 .map(|s| {

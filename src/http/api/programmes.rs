@@ -104,8 +104,7 @@ impl ProgrammesApi {
             budget: money("budget_cents", body.budget_cents)?,
             goals: body.goals,
         };
-        let created =
-            programmes::create(&self.state.db, auth.actor(), self.state.now(), new).await?;
+        let created = programmes::create(&self.state.db, &auth.0, self.state.now(), new).await?;
         self.state.changed();
         Ok(CreateProgrammeResponse::Created(Json(created.try_into()?)))
     }
@@ -127,14 +126,8 @@ impl ProgrammesApi {
                 .map(|c| money("budget_cents", c))
                 .transpose()?,
         };
-        let updated = programmes::update(
-            &self.state.db,
-            auth.actor(),
-            self.state.now(),
-            id.0,
-            changes,
-        )
-        .await?;
+        let updated =
+            programmes::update(&self.state.db, &auth.0, self.state.now(), id.0, changes).await?;
         self.state.changed();
         Ok(UpdateProgrammeResponse::Ok(Json(updated.try_into()?)))
     }
@@ -161,8 +154,7 @@ impl ProgrammesApi {
             name: body.0.name,
         };
         let created =
-            programmes::create_phase(&self.state.db, auth.actor(), self.state.now(), id.0, new)
-                .await?;
+            programmes::create_phase(&self.state.db, &auth.0, self.state.now(), id.0, new).await?;
         self.state.changed();
         Ok(CreatePhaseResponse::Created(Json(created.into())))
     }
@@ -179,14 +171,9 @@ impl ProgrammesApi {
             number: body.0.number,
             name: body.0.name,
         };
-        let updated = programmes::update_phase(
-            &self.state.db,
-            auth.actor(),
-            self.state.now(),
-            id.0,
-            changes,
-        )
-        .await?;
+        let updated =
+            programmes::update_phase(&self.state.db, &auth.0, self.state.now(), id.0, changes)
+                .await?;
         self.state.changed();
         Ok(UpdatePhaseResponse::Ok(Json(updated.into())))
     }

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
 use crate::services::staff_entries::{self, EntryFilter};
-use crate::services::{competitions, coordinators, entries};
+use crate::services::{competitions, entries};
 
 pub struct StaffEntriesApi {
     pub state: AppState,
@@ -72,14 +72,13 @@ impl StaffEntriesApi {
         id: Path<i64>,
         body: Json<OnBehalfBody>,
     ) -> Result<CreateEntryResponse, ApiProblem> {
-        coordinators::may_manage(&self.state.db, &auth.0, id.0).await?;
+        let manager = auth.manager(&self.state.db, id.0).await?;
         let body = body.0;
         let state = &self.state;
         let entered = entries::enter_on_behalf(
             &state.db,
             state.now(),
-            &auth.0,
-            id.0,
+            &manager,
             &EmailAddress::parse(&body.email)?,
             &body.name,
             body.source.into(),
@@ -105,8 +104,8 @@ impl StaffEntriesApi {
         format: Query<Option<String>>,
     ) -> Result<ExportResponse, ApiProblem> {
         let db = &self.state.db;
-        coordinators::may_manage(db, &auth.0, id.0).await?;
-        let all = staff_entries::all(db, id.0, &EntryFilter::default()).await?;
+        let manager = auth.manager(db, id.0).await?;
+        let all = staff_entries::all(db, &manager, &EntryFilter::default()).await?;
         let form = competitions::form_of(&competitions::find(db, id.0).await?)?;
         Ok(match format.0.as_deref() {
             Some("xlsx") => ExportResponse::Xlsx(

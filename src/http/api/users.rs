@@ -60,8 +60,8 @@ pub enum RoleResponse {
 impl UsersApi {
     /// List accounts (administrators).
     #[oai(path = "/admin/users", method = "get")]
-    async fn list(&self, _auth: AdminAuth) -> Result<ListUsersResponse, ApiProblem> {
-        let all = users::list(&self.state.db).await?;
+    async fn list(&self, auth: AdminAuth) -> Result<ListUsersResponse, ApiProblem> {
+        let all = users::list(&self.state.db, &auth.0).await?;
         Ok(ListUsersResponse::Ok(Json(
             all.into_iter().map(Into::into).collect(),
         )))
@@ -79,7 +79,7 @@ impl UsersApi {
         let state = &self.state;
         let created = users::invite(
             &state.db,
-            auth.actor(),
+            &auth.0,
             state.now(),
             &state.settings.server.public_url,
             &EmailAddress::parse(&body.email)?,
@@ -101,7 +101,7 @@ impl UsersApi {
     ) -> Result<RoleResponse, ApiProblem> {
         let role = users::parse_role(&body.0.role)?;
         let updated =
-            users::set_role(&self.state.db, auth.actor(), self.state.now(), id.0, role).await?;
+            users::set_role(&self.state.db, &auth.0, self.state.now(), id.0, role).await?;
         Ok(RoleResponse::Ok(Json(updated.into())))
     }
 }

@@ -15,6 +15,7 @@ use crate::domain::delivery::EmailStatus;
 use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::email_message;
+use crate::services::authorization::{self, Admin};
 use crate::services::{ServiceError, emails, notifications};
 
 #[derive(Deserialize)]
@@ -78,8 +79,10 @@ fn row(lang: Lang, m: email_message::Model) -> EmailRow {
 }
 
 /// The signed-in administrator.
-async fn admin(req: &Request, state: &AppState, lang: Lang) -> poem::Result<SignedIn> {
-    require_role(req, state, lang, &[Role::Admin]).await
+async fn admin(req: &Request, state: &AppState, lang: Lang) -> poem::Result<(SignedIn, Admin)> {
+    let current = require_role(req, state, lang, &[Role::Admin]).await?;
+    let admin = authorization::admin(current.user.clone()).map_err(internal)?;
+    Ok((current, admin))
 }
 
 #[handler]
@@ -89,7 +92,7 @@ pub async fn outbox_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    admin(req, &state, lang).await?;
+    let (_, admin) = admin(req, &state, lang).await?;
     let status = params
         .status
         .as_deref()
@@ -105,7 +108,9 @@ pub async fn outbox_page(
         limit: 200,
         ..Default::default()
     };
-    let found = emails::list(&state.db, filter).await.map_err(internal)?;
+    let found = emails::list(&state.db, &admin, filter)
+        .await
+        .map_err(internal)?;
     let mut context = Context::new();
     let rows: Vec<_> = found.into_iter().map(|m| row(lang, m)).collect();
     context.insert("emails", &rows);
@@ -153,8 +158,8 @@ pub async fn email_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
-    let current = admin(req, &state, lang).await?;
-    let message = match emails::find(&state.db, id.0).await {
+    let (current, admin) = admin(req, &state, lang).await?;
+    let message = match emails::find(&state.db, &admin, id.0).await {
         Ok(message) => message,
         Err(ServiceError::NotFound { .. }) => {
             return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
@@ -185,8 +190,8 @@ pub async fn email_html(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = Lang::of(req);
-    admin(req, &state, lang).await?;
-    let message = match emails::find(&state.db, id.0).await {
+    let (_, admin) = admin(req, &state, lang).await?;
+    let message = match emails::find(&state.db, &admin, id.0).await {
         Ok(message) => message,
         Err(ServiceError::NotFound { .. }) => {
             return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
@@ -212,17 +217,16 @@ async fn act(
     resend: bool,
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
-    let current = admin(req, state, lang).await?;
+    let (current, admin) = admin(req, state, lang).await?;
     if !csrf_ok(&current, form.csrf.as_deref()) {
         return Ok(state
             .pages
             .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
     }
-    let actor = crate::services::Actor::User(current.user.id);
     let outcome = if resend {
-        emails::resend(&state.db, actor, state.now(), id).await
+        emails::resend(&state.db, &admin, state.now(), id).await
     } else {
-        emails::retry(&state.db, actor, state.now(), id).await
+        emails::retry(&state.db, &admin, state.now(), id).await
     };
     match outcome {
         Ok(message) => {

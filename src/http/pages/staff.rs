@@ -11,48 +11,53 @@ use tera::Context;
 use super::account::chosen_lang;
 use super::entries::download;
 use super::i18n::Lang;
-use super::session::{SignedIn, answer_with, internal, require_role};
+use super::session::{answer_with, internal, require_role};
 use crate::app::AppState;
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::competition;
+use crate::services::authorization::{self, Manager, Staff};
 use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
-use crate::services::{
-    ServiceError, attachments, coauthors, competitions, coordinators, programmes,
-};
+use crate::services::{ServiceError, attachments, coauthors, competitions, programmes};
 
 /// The signed-in administrator or coordinator.
-async fn staff(req: &Request, state: &AppState, lang: Lang) -> poem::Result<SignedIn> {
-    require_role(req, state, lang, &[Role::Admin, Role::Coordinator]).await
+async fn staff(req: &Request, state: &AppState, lang: Lang) -> poem::Result<Staff> {
+    let current = require_role(req, state, lang, &[Role::Admin, Role::Coordinator]).await?;
+    authorization::staff(current.user).map_err(|err| refused(state, lang, err))
 }
 
-/// The competition if `current` manages it; a page saying no otherwise.
-async fn managed(
-    state: &AppState,
-    lang: Lang,
-    current: &SignedIn,
-    id: i64,
-) -> poem::Result<competition::Model> {
-    let competition = match competitions::find(&state.db, id).await {
-        Ok(found) => found,
-        Err(ServiceError::NotFound { .. }) => {
-            return Err(answer_with(
-                state.pages.message(lang, StatusCode::NOT_FOUND),
-            ));
+/// A refusal as a page: not found, not allowed, or an error on our side.
+fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
+    match err {
+        ServiceError::NotFound { .. } => {
+            answer_with(state.pages.message(lang, StatusCode::NOT_FOUND))
         }
-        Err(err) => return Err(internal(err)),
-    };
-    match coordinators::may_manage(&state.db, &current.user, id).await {
-        Ok(()) => Ok(competition),
-        Err(ServiceError::Forbidden(_)) => Err(answer_with(state.pages.notice(
+        ServiceError::Forbidden(_) => answer_with(state.pages.notice(
             lang,
             StatusCode::FORBIDDEN,
             "forbidden_title",
             "forbidden_text",
-        ))),
-        Err(err) => Err(internal(err)),
+        )),
+        err => internal(err),
     }
+}
+
+/// The capability to manage the competition, with the competition; a page saying
+/// no otherwise.
+async fn managed(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff,
+    id: i64,
+) -> poem::Result<(Manager, competition::Model)> {
+    let competition = competitions::find(&state.db, id)
+        .await
+        .map_err(|err| refused(state, lang, err))?;
+    let manager = authorization::manager(&state.db, staff.person(), id)
+        .await
+        .map_err(|err| refused(state, lang, err))?;
+    Ok((manager, competition))
 }
 
 #[derive(Serialize)]
@@ -101,7 +106,7 @@ pub async fn dashboard(
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
-    let (lines, per_phase) = staff_entries::dashboard(&state.db, &current.user)
+    let (lines, per_phase) = staff_entries::dashboard(&state.db, &current)
         .await
         .map_err(internal)?;
     let mut phases: Vec<PhaseView> = Vec::new();
@@ -219,9 +224,9 @@ pub async fn competition_entries(
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
-    let competition = managed(&state, lang, &current, id.0).await?;
+    let (manager, competition) = managed(&state, lang, &current, id.0).await?;
     let filter = params.filter();
-    let page = staff_entries::search(&state.db, competition.id, &filter, params.page.unwrap_or(1))
+    let page = staff_entries::search(&state.db, &manager, &filter, params.page.unwrap_or(1))
         .await
         .map_err(internal)?;
     let rows: Vec<Row> = page.entries.iter().map(|s| row(lang, s)).collect();
@@ -292,8 +297,8 @@ pub async fn export_entries(
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
-    let competition = managed(&state, lang, &current, id).await?;
-    let all = staff_entries::all(&state.db, competition.id, &params.filter())
+    let (manager, competition) = managed(&state, lang, &current, id).await?;
+    let all = staff_entries::all(&state.db, &manager, &params.filter())
         .await
         .map_err(internal)?;
     let form = competitions::form_of(&competition).map_err(internal)?;
@@ -334,15 +339,14 @@ pub async fn entry_detail(
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
-    let with_author = match staff_entries::one(&state.db, id.0).await {
-        Ok(found) => found,
-        Err(ServiceError::NotFound { .. }) => {
-            return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
-        }
-        Err(err) => return Err(internal(err)),
-    };
+    let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
+        .await
+        .map_err(|err| refused(&state, lang, err))?;
+    let (manager, competition) = managed(&state, lang, &current, manager.competition_id()).await?;
+    let with_author = staff_entries::one(&state.db, &manager, id.0)
+        .await
+        .map_err(|err| refused(&state, lang, err))?;
     let found = with_author.entry.clone();
-    let competition = managed(&state, lang, &current, found.competition_id).await?;
     let form = competitions::form_of(&competition).map_err(internal)?;
     let answers: Vec<Answer> = form
         .fields

@@ -7,6 +7,7 @@ use super::submission::{About, Notice, notify, notify_with};
 use super::*;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::entries::EntrySource;
+use crate::services::authorization::Manager;
 use crate::services::error::duplicate_or;
 use crate::services::writes::Write;
 
@@ -255,14 +256,14 @@ async fn answer_repeated(
 pub async fn enter_on_behalf(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    staff: &user::Model,
-    competition_id: i64,
+    manager: &Manager,
     email: &EmailAddress,
     name: &str,
     source: EntrySource,
     content: EntryContent,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
+    let (staff, competition_id) = (manager.person(), manager.competition_id());
     if !EntrySource::STAFF.contains(&source) {
         return Err(ServiceError::invalid(
             "source",
