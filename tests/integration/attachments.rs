@@ -6,9 +6,8 @@ use reqwest::{Method, StatusCode, multipart};
 use serde_json::{Value, json};
 
 use crate::credentials::signed_in_browser;
-use crate::entries::{entrant, idea};
 use crate::entry_pages::draft_on_the_web;
-use crate::helpers::{TestApp, berlin};
+use crate::helpers::{OpenDraft, TestApp, berlin};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n";
 const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00\x00\x00";
@@ -57,20 +56,11 @@ async fn attachments_are_checked_by_content_and_served_only_to_those_allowed() {
         })
         .spawn()
         .await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
-    let competition = app.competition("wir-lieben-gera").await["id"]
-        .as_i64()
-        .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
-    let (_, draft, _) = app
-        .request(
-            Method::POST,
-            &format!("/api/competitions/{competition}/entries"),
-            Some(idea("Solarbänke")),
-            Some(&anna),
-        )
-        .await;
-    let entry = draft["id"].as_i64().unwrap();
+    let OpenDraft {
+        entry_id: entry,
+        token: anna,
+        ..
+    } = app.open_with_draft().await;
 
     // A PDF is stored under a random name, outside anything served.
     let (status, pdf) = upload(&app, &anna, entry, "Skizze.pdf", PDF.to_vec()).await;
@@ -155,7 +145,7 @@ async fn attachments_are_checked_by_content_and_served_only_to_those_allowed() {
     assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
     let (status, _) = app.admin_get(&download).await;
     assert_eq!(status, StatusCode::OK, "administrators may read it");
-    let ben = entrant(&app, "ben@example.de").await;
+    let ben = app.entrant("ben@example.de").await;
     for path in [
         download.clone(),
         format!("/api/entries/{entry}/attachments"),

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::browser_session::hidden;
 use crate::credentials::signed_in_browser;
-use crate::entries::{entrant, idea};
+use crate::entries::idea;
 use crate::entry_pages::{draft_on_the_web, wait_for_mail};
 use crate::helpers::{berlin, with_smtp_at};
 
@@ -26,9 +26,9 @@ async fn co_authors_are_invited_by_email_and_may_edit_but_not_submit() {
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
-    let ben = entrant(&app, "ben@example.de").await;
-    let carl = entrant(&app, "carl@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
+    let ben = app.entrant("ben@example.de").await;
+    let carl = app.entrant("carl@example.de").await;
     let (_, draft, _) = app
         .request(
             Method::POST,
@@ -270,8 +270,8 @@ async fn an_invitation_expires_after_two_weeks() {
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
-    let ben = entrant(&app, "ben@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
+    let ben = app.entrant("ben@example.de").await;
     let (_, draft, _) = app
         .request(
             Method::POST,

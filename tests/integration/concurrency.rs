@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::entries::{entrant, idea};
+use crate::entries::idea;
 use crate::helpers::{TestApp, berlin};
 
 /// Writers per kind.
@@ -42,7 +42,7 @@ async fn sixteen_writers_of_every_kind_at_once_get_no_server_error() {
     }
     let mut entrants = Vec::new();
     for i in 0..WRITERS {
-        entrants.push(entrant(&app, &format!("klasse{i}@example.de")).await);
+        entrants.push(app.entrant(&format!("klasse{i}@example.de")).await);
     }
     for i in 0..WRITERS {
         writes.push(Write {

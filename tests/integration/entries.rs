@@ -1,30 +1,10 @@
 //! Entering ideas through the API, with receipts over SMTP and the deadline.
 
-use ideenwettbewerb::services::users;
 use mail_parser::MessageParser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, berlin};
-
-pub(crate) async fn entrant(app: &TestApp, email: &str) -> String {
-    let (_, account) = app
-        .admin_post(
-            "/api/admin/users",
-            json!({ "email": email, "display_name": "Schulklasse 7b", "role": "juror" }),
-        )
-        .await;
-    let id = account["id"].as_i64().unwrap();
-    app.admin_patch(
-        &format!("/api/admin/users/{id}"),
-        json!({ "role": "entrant" }),
-    )
-    .await;
-    users::create_token(&app.state.db, id, app.state.now(), "test")
-        .await
-        .unwrap()
-        .1
-}
 
 pub(crate) fn idea(title: &str) -> Value {
     json!({
@@ -41,7 +21,7 @@ async fn an_idea_goes_from_draft_to_receipt_to_withdrawal_and_locks_at_the_deadl
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "klasse7b@example.de").await;
+    let anna = app.entrant("klasse7b@example.de").await;
     let path = format!("/api/competitions/{competition}/entries");
 
     // A double click: the same Idempotency-Key creates one draft.
@@ -147,7 +127,7 @@ async fn an_idea_goes_from_draft_to_receipt_to_withdrawal_and_locks_at_the_deadl
     );
 
     // Someone else cannot see or touch it.
-    let ben = entrant(&app, "ben@example.de").await;
+    let ben = app.entrant("ben@example.de").await;
     for (method, suffix) in [
         (Method::GET, ""),
         (Method::POST, "/withdraw"),
@@ -223,7 +203,7 @@ async fn an_idea_goes_from_draft_to_receipt_to_withdrawal_and_locks_at_the_deadl
 async fn bad_entries_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     app.move_clock_to(berlin("2020-08-01T10:00")).await;
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     let open = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
@@ -323,7 +303,7 @@ async fn deleting_an_account_keeps_its_entries_without_the_name() {
     let open = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     let mut body = idea("Bleibt");
     body["details"] = json!({ "postcode": "07545" });
     body["contact_phone"] = json!("0365 838-0");
@@ -401,7 +381,7 @@ async fn staff_list_and_export_the_entries_of_a_competition() {
     let open = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     for title in ["Grüne Dächer; für alle", "=HYPERLINK(\"http://evil\")"] {
         let (_, created, _) = app
             .request(
@@ -608,7 +588,7 @@ async fn school_classes_answer_their_fields_and_childrens_names_stay_private() {
         ]
     );
     let id = competition["id"].as_i64().unwrap();
-    let teacher = entrant(&app, "lehrerin@example.de").await;
+    let teacher = app.entrant("lehrerin@example.de").await;
     let path = format!("/api/competitions/{id}/entries");
 
     // Wrong answers are refused even in a draft, each with what to fix.
@@ -717,7 +697,7 @@ async fn an_idea_is_submitted_in_one_request_exactly_once() {
     let families = app.competition("familien-familienfreundlichkeit").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     let path = format!("/api/competitions/{families}/submissions");
 
     // Not eligible yet: nothing is stored.
@@ -785,7 +765,7 @@ async fn concurrent_submissions_and_retries_each_count_once() {
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     let path = format!("/api/competitions/{competition}/submissions");
     // 20 ideas, each sent twice at the same moment (a client retrying at once),
     // and one that breaks a rule: committed together, they must not disturb
@@ -849,8 +829,8 @@ async fn authors_of_drafts_are_reminded_once_before_the_deadline() {
     let competition = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
-    let ben = entrant(&app, "ben@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
+    let ben = app.entrant("ben@example.de").await;
     let path = format!("/api/competitions/{competition}/entries");
     let (_, draft, _) = app
         .request(Method::POST, &path, Some(idea("Noch offen")), Some(&anna))
@@ -939,7 +919,7 @@ async fn a_title_or_summary_of_only_spaces_is_refused_on_every_way_in() {
     let seniors = app.competition("senioren-unabhaengigkeit").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     let blank = json!({ "title": "   ", "summary": "\u{200B}\u{FEFF} ", "goals": [] });
     for path in [
         format!("/api/competitions/{open}/submissions"),

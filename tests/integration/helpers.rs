@@ -41,6 +41,14 @@ pub struct TestApp {
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
+/// An open competition, an entrant and their draft ([`TestApp::open_with_draft`]).
+pub struct OpenDraft {
+    pub competition_id: i64,
+    pub entry_id: i64,
+    /// The entrant's API token.
+    pub token: String,
+}
+
 pub struct TestAppBuilder {
     seed: bool,
     worker: bool,
@@ -333,6 +341,63 @@ impl TestApp {
         rows.iter()
             .map(|row| row.try_get::<String>("", "event_type").expect("event type"))
             .collect()
+    }
+
+    /// A new entrant's account, made as a first sign-in makes it, and an API token
+    /// for it.
+    pub async fn entrant(&self, email: &str) -> String {
+        let db = &self.state.db;
+        let now = self.state.now();
+        let txn = ideenwettbewerb::services::begin_write(db)
+            .await
+            .expect("begin");
+        let person = ideenwettbewerb::services::accounts::create_entrant(
+            &txn,
+            now,
+            None,
+            email,
+            "Schulklasse 7b",
+        )
+        .await
+        .expect("entrant created");
+        txn.commit().await.expect("commit");
+        ideenwettbewerb::services::users::create_token(db, person.id, now, "test")
+            .await
+            .expect("token")
+            .1
+    }
+
+    /// The id of the competition with this slug.
+    pub async fn competition_id(&self, slug: &str) -> i64 {
+        self.competition(slug).await["id"]
+            .as_i64()
+            .expect("competition id")
+    }
+
+    /// "Wir lieben Gera" open (the clock on 1 August 2020), an entrant, and a draft
+    /// of theirs.
+    pub async fn open_with_draft(&self) -> OpenDraft {
+        self.move_clock_to(berlin("2020-08-01T10:00")).await;
+        let competition_id = self.competition_id("wir-lieben-gera").await;
+        let token = self.entrant("anna@example.de").await;
+        let (status, draft, _) = self
+            .request(
+                Method::POST,
+                &format!("/api/competitions/{competition_id}/entries"),
+                Some(serde_json::json!({
+                    "title": "Solarbänke für Gera",
+                    "summary": "Sitzbänke, an denen man Fahrräder und Telefone mit Sonnenstrom lädt.",
+                    "goals": ["Nachhaltigkeit"]
+                })),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{draft}");
+        OpenDraft {
+            competition_id,
+            entry_id: draft["id"].as_i64().expect("entry id"),
+            token,
+        }
     }
 
     pub async fn stop(mut self) {

@@ -5,8 +5,8 @@ use sea_orm::{ConnectionTrait, Statement};
 
 use reqwest::{Method, StatusCode};
 
-use crate::entries::{entrant, idea};
-use crate::helpers::{TestApp, berlin, logs};
+use crate::entries::idea;
+use crate::helpers::{OpenDraft, TestApp, berlin, logs};
 
 async fn execute(app: &TestApp, sql: &str) -> Result<u64, sea_orm::DbErr> {
     let db = &app.state.db;
@@ -22,7 +22,7 @@ async fn the_database_refuses_values_that_no_domain_enum_knows() {
     let open = app.competition("wir-lieben-gera").await["id"]
         .as_i64()
         .unwrap();
-    let anna = entrant(&app, "anna@example.de").await;
+    let anna = app.entrant("anna@example.de").await;
     let (status, _, _) = app
         .request(
             Method::POST,
@@ -76,21 +76,11 @@ async fn the_database_refuses_values_that_no_domain_enum_knows() {
 async fn a_corrupt_row_is_a_500_with_its_table_and_id_in_the_log_never_a_default() {
     logs::capture();
     let app = TestApp::spawn().await;
-    app.move_clock_to(berlin("2020-08-01T10:00")).await;
-    let open = app.competition("wir-lieben-gera").await["id"]
-        .as_i64()
-        .unwrap();
-    let anna = entrant(&app, "anna.corrupt@example.de").await;
-    let (status, entry, _) = app
-        .request(
-            Method::POST,
-            &format!("/api/competitions/{open}/entries"),
-            Some(idea("Solarbänke")),
-            Some(&anna),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let id = entry["id"].as_i64().unwrap();
+    let OpenDraft {
+        competition_id: open,
+        entry_id: id,
+        token: anna,
+    } = app.open_with_draft().await;
     execute(
         &app,
         &format!("UPDATE entries SET goals = 'not json' WHERE id = {id}"),
