@@ -42,16 +42,12 @@ pub async fn create_entrant(
     audit::record(
         conn,
         now,
-        AuditRecord {
-            actor: actor.unwrap_or(Actor::User(created.id)),
-            action: "user.created",
-            subject_type: "user",
-            subject_id: created.id,
-            from_state: None,
-            to_state: None,
-            reason: None,
-            details: json!({}),
-        },
+        AuditRecord::about(
+            actor.unwrap_or(Actor::User(created.id)),
+            "user.created",
+            "user",
+            created.id,
+        ),
     )
     .await?;
     Ok(created)
@@ -87,16 +83,9 @@ pub async fn bootstrap_admin(
     audit::record(
         &txn,
         now,
-        AuditRecord {
-            actor: Actor::System("bootstrap"),
-            action: "user.created",
-            subject_type: "user",
-            subject_id: admin.id,
-            from_state: None,
-            to_state: None,
-            reason: Some("first start"),
-            details: json!({ "role": Role::Admin }),
-        },
+        AuditRecord::about(Actor::System("bootstrap"), "user.created", "user", admin.id)
+            .details(json!({ "role": Role::Admin }))
+            .reason(Some("first start")),
     )
     .await?;
     txn.commit().await?;
@@ -120,16 +109,7 @@ pub async fn issue_admin_token(
     audit::record(
         &txn,
         now,
-        AuditRecord {
-            actor: Actor::System("cli"),
-            action: "api_token.created",
-            subject_type: "user",
-            subject_id: admin.id,
-            from_state: None,
-            to_state: None,
-            reason: None,
-            details: json!({}),
-        },
+        AuditRecord::about(Actor::System("cli"), "api_token.created", "user", admin.id),
     )
     .await?;
     txn.commit().await?;

@@ -19,6 +19,42 @@ pub struct AuditRecord<'a> {
     pub details: Value,
 }
 
+impl<'a> AuditRecord<'a> {
+    /// `actor` did `action` to the `subject_type` row `subject_id`; no state
+    /// change, reason or details until the builders below add them.
+    pub fn about(actor: Actor, action: &'a str, subject_type: &'a str, subject_id: i64) -> Self {
+        Self {
+            actor,
+            action,
+            subject_type,
+            subject_id,
+            from_state: None,
+            to_state: None,
+            reason: None,
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    /// What changed, as a JSON object.
+    pub fn details(self, details: Value) -> Self {
+        Self { details, ..self }
+    }
+
+    /// Why, in the words of whoever acted.
+    pub fn reason(self, reason: Option<&'a str>) -> Self {
+        Self { reason, ..self }
+    }
+
+    /// The state before and after.
+    pub fn states(self, from: Option<&'a str>, to: Option<&'a str>) -> Self {
+        Self {
+            from_state: from,
+            to_state: to,
+            ..self
+        }
+    }
+}
+
 /// Appends an audit row inside the caller's transaction.
 pub async fn record(
     conn: &impl ConnectionTrait,

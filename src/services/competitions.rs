@@ -72,10 +72,8 @@ pub async fn create(
     let actor = admin.actor();
     let txn = crate::services::begin_write(db).await?;
     let created = insert(&txn, now, new, CompetitionState::Draft).await?;
-    let record = AuditRecord {
-        to_state: Some(created.state.as_str()),
-        ..competition_audit(actor, "competition.created", &created, json!({}))
-    };
+    let record = competition_audit(actor, "competition.created", &created, json!({}))
+        .states(None, Some(created.state.as_str()));
     audit::record(&txn, now, record).await?;
     txn.commit().await?;
     Ok(created)
@@ -328,14 +326,6 @@ pub(crate) fn competition_audit<'a>(
     competition: &competition::Model,
     changes: Value,
 ) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "competition",
-        subject_id: competition.id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({ "slug": competition.slug, "changes": changes }),
-    }
+    AuditRecord::about(actor, action, "competition", competition.id)
+        .details(json!({ "slug": competition.slug, "changes": changes }))
 }

@@ -17,16 +17,8 @@ fn assignment_audit(
     competition_id: i64,
     user_id: i64,
 ) -> AuditRecord<'_> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "competition",
-        subject_id: competition_id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({ "coordinator_id": user_id }),
-    }
+    AuditRecord::about(actor, action, "competition", competition_id)
+        .details(json!({ "coordinator_id": user_id }))
 }
 
 pub async fn assign(

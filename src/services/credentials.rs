@@ -5,7 +5,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use serde_json::json;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::audit::{self, AuditRecord};
@@ -21,16 +20,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
 fn credential_audit(action: &str, user_id: i64) -> AuditRecord<'_> {
-    AuditRecord {
-        actor: Actor::User(user_id),
-        action,
-        subject_type: "user",
-        subject_id: user_id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({}),
-    }
+    AuditRecord::about(Actor::User(user_id), action, "user", user_id)
 }
 
 fn may_have_credentials(person: &user::Model) -> Result<(), ServiceError> {

@@ -221,16 +221,7 @@ pub async fn find(
 }
 
 fn email_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "email",
-        subject_id: id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details,
-    }
+    AuditRecord::about(actor, action, "email", id).details(details)
 }
 
 /// Sends a failed message again from scratch.

@@ -129,16 +129,10 @@ async fn apply(
     audit::record(
         &txn,
         now,
-        AuditRecord {
-            actor,
-            action: "competition.transitioned",
-            subject_type: "competition",
-            subject_id: current.id,
-            from_state: Some(decision.from.as_str()),
-            to_state: Some(decision.to.as_str()),
-            reason,
-            details,
-        },
+        AuditRecord::about(actor, "competition.transitioned", "competition", current.id)
+            .details(details)
+            .reason(reason)
+            .states(Some(decision.from.as_str()), Some(decision.to.as_str())),
     )
     .await?;
     let facts = Transitioned {

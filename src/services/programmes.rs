@@ -254,35 +254,17 @@ pub(crate) fn programme_audit<'a>(
     action: &'a str,
     programme: &programme::Model,
 ) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "programme",
-        subject_id: programme.id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({
-            "slug": programme.slug,
-            "name": programme.name,
-            "budget_cents": programme.budget_cents,
-        }),
-    }
+    AuditRecord::about(actor, action, "programme", programme.id).details(json!({
+        "slug": programme.slug,
+        "name": programme.name,
+        "budget_cents": programme.budget_cents,
+    }))
 }
 
 fn phase_audit<'a>(actor: Actor, action: &'a str, phase: &phase::Model) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "phase",
-        subject_id: phase.id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({
-            "programme_id": phase.programme_id,
-            "number": phase.number,
-            "name": phase.name,
-        }),
-    }
+    AuditRecord::about(actor, action, "phase", phase.id).details(json!({
+        "programme_id": phase.programme_id,
+        "number": phase.number,
+        "name": phase.name,
+    }))
 }

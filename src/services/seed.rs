@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use validator::Validate;
 
-use super::audit::{self, AuditRecord};
+use super::audit::{self};
 use super::competitions::{self, NewCompetition, competition_audit};
 use super::programmes::{self, NewPhase, NewProgramme, programme_audit};
 use super::{Actor, ServiceError};
@@ -146,10 +146,7 @@ pub async fn load_if_absent(
     )
     .await?;
     let source = json!({ "file": path.display().to_string() });
-    let record = AuditRecord {
-        details: source.clone(),
-        ..programme_audit(actor, "programme.imported", &programme)
-    };
+    let record = programme_audit(actor, "programme.imported", &programme).details(source.clone());
     audit::record(&txn, now, record)
         .await
         .map_err(ServiceError::from)?;
@@ -214,10 +211,8 @@ pub async fn load_if_absent(
             CompetitionState::Scheduled,
         )
         .await?;
-        let record = AuditRecord {
-            to_state: Some(CompetitionState::Scheduled.as_str()),
-            ..competition_audit(actor, "competition.imported", &created, source.clone())
-        };
+        let record = competition_audit(actor, "competition.imported", &created, source.clone())
+            .states(None, Some(CompetitionState::Scheduled.as_str()));
         audit::record(&txn, now, record)
             .await
             .map_err(ServiceError::from)?;

@@ -60,16 +60,7 @@ fn auth_audit<'a>(
     id: i64,
     actor: Actor,
 ) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type,
-        subject_id: id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({}),
-    }
+    AuditRecord::about(actor, action, subject_type, id)
 }
 
 /// Emails a sign-in link, whether or not the address has an account (the answer

@@ -130,16 +130,7 @@ pub async fn request(
 }
 
 fn subscription_audit(action: &str, id: i64) -> AuditRecord<'_> {
-    AuditRecord {
-        actor: Actor::System("public"),
-        action,
-        subject_type: "subscription",
-        subject_id: id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details: json!({}),
-    }
+    AuditRecord::about(Actor::System("public"), action, "subscription", id)
 }
 
 /// Confirms with the token from the confirmation email (again: no change).

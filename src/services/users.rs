@@ -23,16 +23,7 @@ use crate::entities::{
 };
 
 fn user_audit<'a>(actor: Actor, action: &'a str, id: i64, details: Value) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "user",
-        subject_id: id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details,
-    }
+    AuditRecord::about(actor, action, "user", id).details(details)
 }
 
 pub fn parse_role(role: &str) -> Result<Role, ServiceError> {

@@ -244,16 +244,7 @@ pub(crate) fn entry_audit<'a>(
     entry: &entry::Model,
     details: Value,
 ) -> AuditRecord<'a> {
-    AuditRecord {
-        actor,
-        action,
-        subject_type: "entry",
-        subject_id: entry.id,
-        from_state: None,
-        to_state: None,
-        reason: None,
-        details,
-    }
+    AuditRecord::about(actor, action, "entry", entry.id).details(details)
 }
 
 fn status_of(model: &entry::Model) -> Result<EntryStatus, ServiceError> {
