@@ -23,7 +23,6 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::entities::{competition, entry, user};
 use ideenwettbewerb::scheduler;
-use ideenwettbewerb::services::users;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait,
     QueryFilter, Set,
@@ -113,10 +112,15 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
         .await
         .expect("entrant");
         tokens.push(
-            users::create_token(&state.db, person.id, state.now(), "bench")
-                .await
-                .unwrap()
-                .1,
+            ideenwettbewerb::services::identity::api_tokens::create_token(
+                &state.db,
+                person.id,
+                state.now(),
+                "bench",
+            )
+            .await
+            .unwrap()
+            .1,
         );
     }
 

@@ -20,7 +20,8 @@ use crate::mail::compose::{self, Sender};
 use crate::mail::templates::TemplateError;
 use crate::mail::{EmailTemplates, Mailer};
 use crate::services::catalogue::CatalogueCache;
-use crate::services::{ServiceError, accounts, db, lifecycle, seed};
+use crate::services::identity::accounts;
+use crate::services::{ServiceError, db, lifecycle, seed};
 
 /// What every handler and background job may use.
 #[derive(Clone)]

@@ -10,7 +10,8 @@ use ideenwettbewerb::app::{AppState, Application};
 use ideenwettbewerb::clock::{Clock, SystemClock};
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::mail::sink::SmtpSink;
-use ideenwettbewerb::services::{accounts, db};
+use ideenwettbewerb::services::db;
+use ideenwettbewerb::services::identity::api_tokens;
 use tracing_subscriber::EnvFilter;
 
 /// Civic idea competitions from the call for entries to the prize ceremony.
@@ -158,7 +159,7 @@ async fn admin_token(settings: &Settings) -> Result<(), String> {
     let db = db::connect(&settings.database)
         .await
         .map_err(|e| e.to_string())?;
-    let token = accounts::issue_admin_token(&db, SystemClock.now())
+    let token = api_tokens::issue_admin_token(&db, SystemClock.now())
         .await
         .map_err(|e| e.to_string())?;
     println!("{token}");

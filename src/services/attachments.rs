@@ -109,7 +109,7 @@ pub async fn add(
     rules::check_limits(content.len(), limits.max_bytes, existing, limits.max_files)?;
     let kind = rules::classify(file_name, content)?;
 
-    let stored_name = super::sessions::random_token()[..32].to_owned();
+    let stored_name = super::identity::tokens::random_token()[..32].to_owned();
     store.put(&stored_name, content).await.map_err(io)?;
     let written = async {
         let txn = crate::services::begin_write(db).await?;

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::audit;
 use super::error::duplicate_or;
+use super::identity::tokens::{hash, random_token};
 use super::notifications::competition_facts;
-use super::sessions::{hash, random_token};
 use super::{Actor, ServiceError, competitions, entries, outbox, programmes};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::events::{DomainEvent, PersonalMail};

@@ -1,7 +1,6 @@
 //! Use cases. Each state change runs in one transaction: the domain decision, the
 //! write, an audit row and, where people must hear of it, an outbox event.
 
-pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod authorization;
@@ -9,17 +8,16 @@ pub mod catalogue;
 pub mod coauthors;
 pub mod competitions;
 pub mod coordinators;
-pub mod credentials;
 pub mod db;
 pub mod emails;
 pub mod entries;
 pub mod error;
+pub mod identity;
 pub mod lifecycle;
 pub mod notifications;
 pub mod outbox;
 pub mod programmes;
 pub mod seed;
-pub mod sessions;
 pub mod staff_entries;
 pub mod subscriptions;
 pub mod users;

@@ -8,7 +8,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::accounts::insert_token;
 use super::audit::{self, AuditRecord};
 use super::authorization::Admin;
 use super::error::duplicate_or;
@@ -154,91 +153,10 @@ async fn admins(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
         .await?)
 }
 
-pub async fn tokens(
-    db: &DatabaseConnection,
-    user_id: i64,
-) -> Result<Vec<api_token::Model>, ServiceError> {
-    Ok(api_token::Entity::find()
-        .filter(api_token::Column::UserId.eq(user_id))
-        .order_by_asc(api_token::Column::Id)
-        .all(db)
-        .await?)
-}
-
-/// A new personal API token; the value is returned once and stored only hashed.
-pub async fn create_token(
-    db: &DatabaseConnection,
-    user_id: i64,
-    now: DateTime<Utc>,
-    name: &str,
-) -> Result<(api_token::Model, String), ServiceError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::invalid(
-            "name",
-            "give the token a name of 1 to 100 characters",
-        ));
-    }
-    let txn = crate::services::begin_write(db).await?;
-    let token = insert_token(&txn, user_id, name, now).await?;
-    let created = api_token::Entity::find()
-        .filter(api_token::Column::UserId.eq(user_id))
-        .order_by_desc(api_token::Column::Id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::Corrupt("token not stored".into()))?;
-    audit::record(
-        &txn,
-        now,
-        user_audit(
-            Actor::User(user_id),
-            "api_token.created",
-            user_id,
-            json!({ "token": created.id, "name": name }),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((created, token))
-}
-
-/// Revokes one of the user's own tokens (another's is "not found").
-pub async fn revoke_token(
-    db: &DatabaseConnection,
-    user_id: i64,
-    now: DateTime<Utc>,
-    id: i64,
-) -> Result<(), ServiceError> {
-    let txn = crate::services::begin_write(db).await?;
-    let found = api_token::Entity::find_by_id(id)
-        .filter(api_token::Column::UserId.eq(user_id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("token", id))?;
-    if found.revoked_at.is_none() {
-        let mut model: api_token::ActiveModel = found.into();
-        model.revoked_at = Set(Some(now));
-        model.update(&txn).await?;
-        audit::record(
-            &txn,
-            now,
-            user_audit(
-                Actor::User(user_id),
-                "api_token.revoked",
-                user_id,
-                json!({ "token": id }),
-            ),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
 /// Everything stored about the person (DSGVO Art. 15/20), as JSON.
 pub async fn export(db: &DatabaseConnection, user_id: i64) -> Result<Value, ServiceError> {
     let person = find(db, user_id).await?;
-    let tokens = tokens(db, user_id).await?;
+    let tokens = super::identity::api_tokens::tokens(db, user_id).await?;
     let sessions = session::Entity::find()
         .filter(session::Column::UserId.eq(user_id))
         .all(db)

@@ -1,7 +1,6 @@
 //! Roles and permissions on every API operation, personal tokens, invitations,
 //! data export and account deletion.
 
-use ideenwettbewerb::services::users;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -106,10 +105,15 @@ async fn token_for(app: &TestApp, role: &str) -> String {
         .admin_patch(&format!("/api/admin/users/{id}"), json!({ "role": role }))
         .await;
     assert_eq!(status, StatusCode::OK);
-    users::create_token(&app.state.db, id, app.state.now(), "test")
-        .await
-        .unwrap()
-        .1
+    ideenwettbewerb::services::identity::api_tokens::create_token(
+        &app.state.db,
+        id,
+        app.state.now(),
+        "test",
+    )
+    .await
+    .unwrap()
+    .1
 }
 
 #[tokio::test]
@@ -218,7 +222,9 @@ async fn personal_tokens_are_shown_once_and_can_be_revoked() {
     );
 
     // Someone else's token is not even found.
-    let admin_tokens = users::tokens(&app.state.db, 1).await.unwrap();
+    let admin_tokens = ideenwettbewerb::services::identity::api_tokens::tokens(&app.state.db, 1)
+        .await
+        .unwrap();
     let (status, _, _) = app
         .request(
             Method::DELETE,

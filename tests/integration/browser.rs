@@ -11,7 +11,6 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::helpers::{REPO_ROOT, TestApp, berlin};
-use ideenwettbewerb::services::sessions;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -172,7 +171,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     // The administrators' outbox, signed in through a real session cookie.
     let auth = &app.state.settings.auth;
     let now = app.state.now();
-    sessions::request_link(
+    ideenwettbewerb::services::identity::sign_in::request_link(
         &app.state.db,
         now,
         auth,
@@ -195,9 +194,16 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
                 .map(|rest| rest.chars().take(64).collect::<String>())
         })
         .expect("sign-in mail");
-    let (_, session) = sessions::complete(&app.state.db, now, auth, &token, Some("b"), None)
-        .await
-        .unwrap();
+    let (_, session) = ideenwettbewerb::services::identity::sign_in::complete(
+        &app.state.db,
+        now,
+        auth,
+        &token,
+        Some("b"),
+        None,
+    )
+    .await
+    .unwrap();
     // Set as the server would (HttpOnly cannot be set from a script, but the
     // server reads the value the same way).
     let set = format!("document.cookie = 'iw_session={session}; path=/'");

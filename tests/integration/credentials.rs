@@ -2,7 +2,7 @@
 
 use ideenwettbewerb::clock::Clock;
 use ideenwettbewerb::mail::sink::SmtpSink;
-use ideenwettbewerb::services::credentials;
+use ideenwettbewerb::services::identity::credentials;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -351,7 +351,7 @@ impl TestApp {
         let txn = ideenwettbewerb::services::begin_write(db)
             .await
             .expect("begin");
-        let person = ideenwettbewerb::services::accounts::create_entrant(
+        let person = ideenwettbewerb::services::identity::accounts::create_entrant(
             &txn,
             now,
             None,
@@ -361,7 +361,7 @@ impl TestApp {
         .await
         .expect("entrant created");
         txn.commit().await.expect("commit");
-        ideenwettbewerb::services::users::create_token(db, person.id, now, "test")
+        ideenwettbewerb::services::identity::api_tokens::create_token(db, person.id, now, "test")
             .await
             .expect("token")
             .1

@@ -336,9 +336,12 @@ async fn the_account_page_manages_keys_data_and_deletion() {
     let data: serde_json::Value = serde_json::from_str(&export.body).unwrap();
     assert_eq!(data["account"]["email"], "lea@example.de");
 
-    let id = ideenwettbewerb::services::users::tokens(&app.state.db, me["id"].as_i64().unwrap())
-        .await
-        .unwrap()[0]
+    let id = ideenwettbewerb::services::identity::api_tokens::tokens(
+        &app.state.db,
+        me["id"].as_i64().unwrap(),
+    )
+    .await
+    .unwrap()[0]
         .id;
     let revoked = browser
         .post(
@@ -370,7 +373,6 @@ async fn the_account_page_manages_keys_data_and_deletion() {
 /// Who may open which page: every role, signed in through a real session.
 #[tokio::test]
 async fn every_page_checks_every_role() {
-    use ideenwettbewerb::services::sessions;
     let app = TestApp::spawn().await;
     let auth = app.state.settings.auth.clone();
     let mut cookies: Vec<(&str, Option<String>)> = vec![("nobody", None)];
@@ -395,7 +397,7 @@ async fn every_page_checks_every_role() {
             .await;
         }
         let now = app.state.now();
-        sessions::request_link(
+        ideenwettbewerb::services::identity::sign_in::request_link(
             &app.state.db,
             now,
             &auth,
@@ -422,9 +424,16 @@ async fn every_page_checks_every_role() {
             })
             .last()
             .expect("sign-in mail");
-        let (_, session) = sessions::complete(&app.state.db, now, &auth, &raw, Some("b"), None)
-            .await
-            .unwrap();
+        let (_, session) = ideenwettbewerb::services::identity::sign_in::complete(
+            &app.state.db,
+            now,
+            &auth,
+            &raw,
+            Some("b"),
+            None,
+        )
+        .await
+        .unwrap();
         cookies.push((role, Some(session)));
     }
     // (path, who gets it: "all", "signed-in", "staff" (administrators and

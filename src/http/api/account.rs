@@ -11,6 +11,7 @@ use super::models::Role;
 use crate::app::AppState;
 use crate::entities::{api_token, user};
 use crate::http::problem::ApiProblem;
+use crate::services::identity::api_tokens;
 use crate::services::users;
 
 pub struct AccountApi {
@@ -128,7 +129,7 @@ impl AccountApi {
     /// The caller's API tokens.
     #[oai(path = "/me/tokens", method = "get")]
     async fn tokens(&self, auth: UserAuth) -> Result<TokensResponse, ApiProblem> {
-        let found = users::tokens(&self.state.db, auth.0.id).await?;
+        let found = api_tokens::tokens(&self.state.db, auth.0.id).await?;
         Ok(TokensResponse::Ok(Json(
             found.into_iter().map(Into::into).collect(),
         )))
@@ -142,7 +143,8 @@ impl AccountApi {
         body: Json<NewApiToken>,
     ) -> Result<CreateTokenResponse, ApiProblem> {
         let (token, value) =
-            users::create_token(&self.state.db, auth.0.id, self.state.now(), &body.0.name).await?;
+            api_tokens::create_token(&self.state.db, auth.0.id, self.state.now(), &body.0.name)
+                .await?;
         Ok(CreateTokenResponse::Created(Json(CreatedApiToken {
             token: token.into(),
             value,
@@ -156,7 +158,7 @@ impl AccountApi {
         auth: UserAuth,
         id: Path<i64>,
     ) -> Result<RevokeTokenResponse, ApiProblem> {
-        users::revoke_token(&self.state.db, auth.0.id, self.state.now(), id.0).await?;
+        api_tokens::revoke_token(&self.state.db, auth.0.id, self.state.now(), id.0).await?;
         Ok(RevokeTokenResponse::Revoked)
     }
 

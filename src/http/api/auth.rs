@@ -8,8 +8,9 @@ use crate::app::AppState;
 use sea_orm::DatabaseConnection;
 
 use crate::entities::user;
+use crate::services::ServiceError;
 use crate::services::authorization::{self, Admin, Manager, Staff};
-use crate::services::{ServiceError, accounts};
+use crate::services::identity::api_tokens;
 
 /// An administrator's API token: `Authorization: Bearer iw_…`.
 #[derive(SecurityScheme)]
@@ -25,7 +26,7 @@ async fn user_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Mo
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    match accounts::authenticate(&state.db, &bearer.token).await {
+    match api_tokens::authenticate(&state.db, &bearer.token).await {
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(poem::Error::from_status(
             poem::http::StatusCode::UNAUTHORIZED,
@@ -67,7 +68,7 @@ async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<Admin> 
     let state = req
         .data::<AppState>()
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    let user = accounts::authenticate(&state.db, &bearer.token)
+    let user = api_tokens::authenticate(&state.db, &bearer.token)
         .await
         .map_err(|err| {
             tracing::error!(error = %err, "token check failed");

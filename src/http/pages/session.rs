@@ -9,7 +9,8 @@ use super::i18n::Lang;
 use crate::app::AppState;
 use crate::domain::roles::Role;
 use crate::entities::{session, user};
-use crate::services::{ServiceError, sessions};
+use crate::services::ServiceError;
+use crate::services::identity::sessions;
 
 pub const SESSION_COOKIE: &str = "iw_session";
 pub const BROWSER_COOKIE: &str = "iw_browser";

@@ -288,7 +288,7 @@ pub async fn enter_on_behalf(
             .await?
         {
             Some(existing) => existing,
-            None => crate::services::accounts::create_entrant(
+            None => crate::services::identity::accounts::create_entrant(
                 &txn,
                 now,
                 Some(Actor::User(staff.id)),

@@ -105,7 +105,7 @@ pub async fn create_token(
     let lang = chosen_lang(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let name = form.name.as_deref().unwrap_or_default();
-    match users::create_token(&state.db, current.user.id, state.now(), name).await {
+    match api_tokens::create_token(&state.db, current.user.id, state.now(), name).await {
         Ok((_, value)) => render_account(&state, lang, &current, Some(value)).await,
         Err(ServiceError::Invalid { .. }) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
         Err(err) => Err(internal(err)),
@@ -121,7 +121,7 @@ pub async fn revoke_token(
 ) -> poem::Result<Response> {
     let lang = chosen_lang(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
-    match users::revoke_token(&state.db, current.user.id, state.now(), id.0).await {
+    match api_tokens::revoke_token(&state.db, current.user.id, state.now(), id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
         Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
         Err(err) => Err(internal(err)),

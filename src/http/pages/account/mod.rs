@@ -19,8 +19,11 @@ use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::http::rate_limit;
 use crate::services::ServiceError;
-use crate::services::credentials;
-use crate::services::sessions::{self, SignInError};
+use crate::services::identity::api_tokens;
+use crate::services::identity::credentials;
+use crate::services::identity::sessions;
+use crate::services::identity::sign_in::{self as signing_in, SignInError};
+use crate::services::identity::tokens;
 use crate::services::{subscriptions, users};
 
 mod access;
@@ -169,7 +172,7 @@ async fn render_account(
     current: &SignedIn,
     new_token: Option<String>,
 ) -> poem::Result<Response> {
-    let tokens = users::tokens(&state.db, current.user.id)
+    let tokens = api_tokens::tokens(&state.db, current.user.id)
         .await
         .map_err(internal)?;
     let rows: Vec<_> = tokens

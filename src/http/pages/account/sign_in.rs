@@ -32,10 +32,10 @@ pub async fn request_sign_in(
     // The link will only work in the browser that holds this cookie.
     let browser = cookie(req, BROWSER_COOKIE)
         .filter(|v| v.len() == 64)
-        .unwrap_or_else(sessions::random_token);
+        .unwrap_or_else(tokens::random_token);
     let outcome = async {
         let email = EmailAddress::parse(&form.email)?;
-        sessions::request_link(
+        signing_in::request_link(
             &state.db,
             state.now(),
             &state.settings.auth,
@@ -100,7 +100,7 @@ pub async fn complete_sign_in(
     let browser = cookie(req, BROWSER_COOKIE);
     let token = form.token.as_deref().unwrap_or_default();
     let code = code_of(&form.code);
-    match sessions::complete(
+    match signing_in::complete(
         &state.db,
         state.now(),
         &state.settings.auth,
@@ -152,7 +152,7 @@ pub async fn password_sign_in(
     ) {
         return Ok(too_many(&state, lang, wait));
     }
-    let outcome = credentials::sign_in_with_password(
+    let outcome = signing_in::sign_in_with_password(
         &state.db,
         state.now(),
         &state.settings.auth,

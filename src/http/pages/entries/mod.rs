@@ -20,7 +20,7 @@ use crate::entities::{competition, entry};
 use crate::services::attachments;
 use crate::services::coauthors;
 use crate::services::entries::{self, EntryContent, Membership};
-use crate::services::sessions::random_token;
+use crate::services::identity::tokens::random_token;
 use crate::services::{ServiceError, competitions, programmes};
 
 mod files;

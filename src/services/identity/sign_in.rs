@@ -1,37 +1,27 @@
-//! Passwordless sign-in by emailed link, and browser sessions.
+//! Signing in: by an emailed link (everyone) or by password (staff and jurors),
+//! each with the second factor where it is on, ending in a new session.
 //!
 //! A link is single-use, expires, and works only in the browser that asked for it
-//! (a cookie set when asking); a session's cookie value is stored only as a hash,
-//! is replaced at every sign-in, and ends after an idle and an absolute limit.
+//! (a cookie set when asking).
 
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use super::audit::{self, AuditRecord};
-use super::{Actor, ServiceError, outbox};
+use super::credentials::check_second_factor;
+use super::sessions::{auth_audit, open_session};
+use super::tokens::{hash, random_token};
 use crate::config::AuthSettings;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::events::{DomainEvent, PersonalMail};
-use crate::entities::{session, sign_in_token, user};
-
-/// A random value for cookies and links.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use crate::domain::roles::Role;
+use crate::entities::{sign_in_token, user};
+use crate::services::audit;
+use crate::services::{Actor, ServiceError, outbox};
 
 /// Why a sign-in link did not sign anyone in.
 #[derive(Debug, thiserror::Error)]
@@ -52,15 +42,6 @@ impl From<sea_orm::DbErr> for SignInError {
     fn from(err: sea_orm::DbErr) -> Self {
         Self::Service(err.into())
     }
-}
-
-fn auth_audit<'a>(
-    action: &'a str,
-    subject_type: &'static str,
-    id: i64,
-    actor: Actor,
-) -> AuditRecord<'a> {
-    AuditRecord::about(actor, action, subject_type, id)
 }
 
 /// Emails a sign-in link, whether or not the address has an account (the answer
@@ -168,7 +149,7 @@ pub async fn complete(
         .await?;
     // Two-factor accounts need their code before the link is spent.
     if let Some(person) = &existing {
-        super::credentials::check_second_factor(person, code, now)?;
+        check_second_factor(person, code, now)?;
     }
     let used = sign_in_token::Entity::update_many()
         .set(sign_in_token::ActiveModel {
@@ -200,99 +181,55 @@ pub async fn complete(
     Ok((user, cookie))
 }
 
-/// Opens a session for `user_id`; returns the cookie value (stored only hashed).
-pub(crate) async fn open_session(
-    conn: &impl sea_orm::ConnectionTrait,
-    now: DateTime<Utc>,
-    settings: &AuthSettings,
-    user_id: i64,
-) -> Result<String, sea_orm::DbErr> {
-    let cookie = random_token();
-    session::ActiveModel {
-        token_hash: Set(hash(&cookie)),
-        user_id: Set(user_id),
-        csrf_token: Set(random_token()),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        expires_at: Set(now + Duration::hours(settings.session_absolute_hours)),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(cookie)
-}
-
-/// The session and user behind a cookie value, if the session is still valid.
-pub async fn current(
+/// Signs a staff member or juror in with email, password and (if on) a TOTP code.
+/// Every failure looks the same, whatever was wrong.
+pub async fn sign_in_with_password(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     settings: &AuthSettings,
-    cookie: &str,
-) -> Result<Option<(session::Model, user::Model)>, ServiceError> {
-    let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash(cookie)))
-        .filter(session::Column::RevokedAt.is_null())
-        .find_also_related(user::Entity)
+    email: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<(user::Model, String), SignInError> {
+    let email = EmailAddress::parse(email)
+        .map_err(|_| SignInError::WrongCredentials)?
+        .into_string();
+    let person = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
         .one(db)
         .await?;
-    let Some((session, Some(user))) = found else {
-        return Ok(None);
+    let hash = person.as_ref().and_then(|p| p.password_hash.clone());
+    let password = password.to_owned();
+    let verified = tokio::task::spawn_blocking(move || {
+        // Without an account, verify against a fixed hash anyway: the answer takes as
+        // long for unknown addresses as for wrong passwords.
+        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yCU/2zWeULWxo/SmH0ODjY7SmwLkK1sSwN9GeC8XK4E";
+        let stored = hash.unwrap_or_else(|| DUMMY.to_owned());
+        PasswordHash::new(&stored)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|err| SignInError::Service(ServiceError::Corrupt(err.to_string())))?;
+    let Some(person) = person.filter(|_| verified) else {
+        return Err(SignInError::WrongCredentials);
     };
-    let idle = Duration::minutes(settings.session_idle_minutes);
-    if session.expires_at <= now || session.last_seen_at + idle <= now {
-        return Ok(None);
+    if person.role == Role::Entrant {
+        return Err(SignInError::WrongCredentials);
     }
-    // Record activity at most once a minute, not on every request.
-    if now - session.last_seen_at > Duration::minutes(1) {
-        session::Entity::update_many()
-            .set(session::ActiveModel {
-                last_seen_at: Set(now),
-                ..Default::default()
-            })
-            .filter(session::Column::Id.eq(session.id))
-            .exec(db)
-            .await?;
-    }
-    Ok(Some((session, user)))
-}
-
-/// Ends one session, or (`everywhere`) every session of its user.
-pub async fn sign_out(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    session: &session::Model,
-    everywhere: bool,
-) -> Result<(), ServiceError> {
+    check_second_factor(&person, code, now)?;
     let txn = crate::services::begin_write(db).await?;
-    let mut query = session::Entity::update_many()
-        .set(session::ActiveModel {
-            revoked_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .filter(session::Column::RevokedAt.is_null());
-    query = if everywhere {
-        query.filter(session::Column::UserId.eq(session.user_id))
-    } else {
-        query.filter(session::Column::Id.eq(session.id))
-    };
-    query.exec(&txn).await?;
-    let action = if everywhere {
-        "user.signed_out_everywhere"
-    } else {
-        "user.signed_out"
-    };
+    let cookie = open_session(&txn, now, settings, person.id).await?;
     audit::record(
         &txn,
         now,
         auth_audit(
-            action,
+            "user.signed_in_with_password",
             "user",
-            session.user_id,
-            Actor::User(session.user_id),
+            person.id,
+            Actor::User(person.id),
         ),
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok((person, cookie))
 }

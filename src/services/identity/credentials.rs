@@ -1,20 +1,18 @@
 //! Passwords (argon2id) and TOTP two-factor authentication for staff and jurors.
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use super::audit::{self, AuditRecord};
-use super::sessions::{SignInError, open_session};
-use super::users::find;
-use super::{Actor, ServiceError};
-use crate::config::AuthSettings;
-use crate::domain::email_address::EmailAddress;
+use super::sign_in::SignInError;
 use crate::domain::roles::Role;
 use crate::entities::user;
+use crate::services::audit::{self, AuditRecord};
+use crate::services::users::find;
+use crate::services::{Actor, ServiceError};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 128;
@@ -160,54 +158,6 @@ pub async fn enable_two_factor(
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Signs a staff member or juror in with email, password and (if on) a TOTP code.
-/// Every failure looks the same, whatever was wrong.
-pub async fn sign_in_with_password(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    settings: &AuthSettings,
-    email: &str,
-    password: &str,
-    code: Option<&str>,
-) -> Result<(user::Model, String), SignInError> {
-    let email = EmailAddress::parse(email)
-        .map_err(|_| SignInError::WrongCredentials)?
-        .into_string();
-    let person = user::Entity::find()
-        .filter(user::Column::Email.eq(&email))
-        .one(db)
-        .await?;
-    let hash = person.as_ref().and_then(|p| p.password_hash.clone());
-    let password = password.to_owned();
-    let verified = tokio::task::spawn_blocking(move || {
-        // Without an account, verify against a fixed hash anyway: the answer takes as
-        // long for unknown addresses as for wrong passwords.
-        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yCU/2zWeULWxo/SmH0ODjY7SmwLkK1sSwN9GeC8XK4E";
-        let stored = hash.unwrap_or_else(|| DUMMY.to_owned());
-        PasswordHash::new(&stored)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|err| SignInError::Service(ServiceError::Corrupt(err.to_string())))?;
-    let Some(person) = person.filter(|_| verified) else {
-        return Err(SignInError::WrongCredentials);
-    };
-    if person.role == Role::Entrant {
-        return Err(SignInError::WrongCredentials);
-    }
-    check_second_factor(&person, code, now)?;
-    let txn = crate::services::begin_write(db).await?;
-    let cookie = open_session(&txn, now, settings, person.id).await?;
-    audit::record(
-        &txn,
-        now,
-        credential_audit("user.signed_in_with_password", person.id),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((person, cookie))
 }
 
 /// With two-factor authentication on, a valid code is required.
