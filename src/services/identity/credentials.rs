@@ -7,7 +7,7 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use super::sign_in::SignInError;
+use super::SignInError;
 use crate::domain::roles::Role;
 use crate::entities::user;
 use crate::services::audit::{self, AuditRecord};

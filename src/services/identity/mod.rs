@@ -8,3 +8,26 @@ pub mod credentials;
 pub mod sessions;
 pub mod sign_in;
 pub mod tokens;
+
+use super::ServiceError;
+
+/// Why a sign-in (by link or by password) did not sign anyone in.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the sign-in link is unknown, used or expired")]
+    Invalid,
+    #[error("the sign-in link was asked for in another browser")]
+    OtherBrowser,
+    #[error("a current code from the authenticator app is needed")]
+    CodeRequired,
+    #[error("email, password or code is wrong")]
+    WrongCredentials,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<sea_orm::DbErr> for SignInError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Service(err.into())
+    }
+}

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::SignInError;
 use super::credentials::check_second_factor;
 use super::sessions::{auth_audit, open_session};
 use super::tokens::{hash, random_token};
@@ -22,27 +23,6 @@ use crate::domain::roles::Role;
 use crate::entities::{sign_in_token, user};
 use crate::services::audit;
 use crate::services::{Actor, ServiceError, outbox};
-
-/// Why a sign-in link did not sign anyone in.
-#[derive(Debug, thiserror::Error)]
-pub enum SignInError {
-    #[error("the sign-in link is unknown, used or expired")]
-    Invalid,
-    #[error("the sign-in link was asked for in another browser")]
-    OtherBrowser,
-    #[error("a current code from the authenticator app is needed")]
-    CodeRequired,
-    #[error("email, password or code is wrong")]
-    WrongCredentials,
-    #[error(transparent)]
-    Service(#[from] ServiceError),
-}
-
-impl From<sea_orm::DbErr> for SignInError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Self::Service(err.into())
-    }
-}
 
 /// Emails a sign-in link, whether or not the address has an account (the answer
 /// is the same either way). `browser` is the asking browser's cookie value.

@@ -19,10 +19,11 @@ use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::http::rate_limit;
 use crate::services::ServiceError;
+use crate::services::identity::SignInError;
 use crate::services::identity::api_tokens;
 use crate::services::identity::credentials;
 use crate::services::identity::sessions;
-use crate::services::identity::sign_in::{self as signing_in, SignInError};
+use crate::services::identity::sign_in as signing_in;
 use crate::services::identity::tokens;
 use crate::services::{subscriptions, users};
 
