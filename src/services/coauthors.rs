@@ -15,6 +15,7 @@ use super::identity::tokens::{hash, random_token};
 use super::notifications::competition_facts;
 use super::{Actor, ServiceError, competitions, entries, outbox, programmes};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::entry_form::{FieldProblem, Localized};
 use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::entities::{entry, entry_coauthor, user};
 
@@ -44,6 +45,14 @@ pub async fn of_entry(
         .await?)
 }
 
+/// A refused invitation, with what to fix in both languages.
+fn refused(field: &str, de: impl Into<String>, en: impl Into<String>) -> ServiceError {
+    ServiceError::Fields(vec![FieldProblem {
+        field: field.to_owned(),
+        message: Localized::new(de, en),
+    }])
+}
+
 /// Invites `email` to co-author the lead's entry, with an email in the same
 /// transaction. Only while the entry may still change.
 pub async fn invite(
@@ -60,15 +69,17 @@ pub async fn invite(
     let email = email.as_str().to_owned();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ServiceError::invalid(
+        return Err(refused(
             "name",
-            "give the co-author's name (at most 200 characters)",
+            "Bitte geben Sie den Namen der Person an (höchstens 200 Zeichen).",
+            "Give the co-author's name (at most 200 characters).",
         ));
     }
     if email.eq_ignore_ascii_case(&lead.email) {
-        return Err(ServiceError::invalid(
+        return Err(refused(
             "email",
-            "you already are the author; invite someone else",
+            "Sie sind bereits Autorin oder Autor dieser Idee. Laden Sie eine andere Person ein.",
+            "You already are the author of this idea; invite someone else.",
         ));
     }
     let token = random_token();
@@ -78,9 +89,10 @@ pub async fn invite(
         .count(&txn)
         .await?;
     if existing >= MAX_COAUTHORS {
-        return Err(ServiceError::invalid(
+        return Err(refused(
             "email",
-            format!("an entry can have at most {MAX_COAUTHORS} co-authors"),
+            format!("Eine Idee kann höchstens {MAX_COAUTHORS} Mitautorinnen und Mitautoren haben."),
+            format!("An idea can have at most {MAX_COAUTHORS} co-authors."),
         ));
     }
     let invited = entry_coauthor::ActiveModel {

@@ -51,27 +51,8 @@ fn invitation_problem(err: &ServiceError) -> Option<Localized> {
             "Diese Person ist bereits eingeladen.",
             "This person has already been invited.",
         ),
-        ServiceError::Invalid { field: "name", .. } => Localized::new(
-            "Bitte geben Sie den Namen der Person an (höchstens 200 Zeichen).",
-            "Please give the person's name (at most 200 characters).",
-        ),
-        ServiceError::Invalid { message, .. } if message.contains("already are the author") => {
-            Localized::new(
-                "Sie sind bereits Autorin oder Autor dieser Idee. Laden Sie eine andere Person ein.",
-                "You already are the author of this idea. Invite someone else.",
-            )
-        }
-        ServiceError::Invalid { message, .. } if message.contains("at most") => Localized::new(
-            format!(
-                "Eine Idee kann höchstens {} Mitautorinnen und Mitautoren haben.",
-                coauthors::MAX_COAUTHORS
-            ),
-            format!(
-                "An idea can have at most {} co-authors.",
-                coauthors::MAX_COAUTHORS
-            ),
-        ),
-        ServiceError::Invalid { .. } => Localized::new(
+        ServiceError::Fields(problems) if !problems.is_empty() => problems[0].message.clone(),
+        ServiceError::Invalid { field: "email", .. } => Localized::new(
             "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.de.",
             "Please give a valid email address, for example name@example.com.",
         ),
