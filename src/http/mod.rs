@@ -54,111 +54,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .catch_all_error(problem::from_poem_error);
 
     let page_state = state.clone();
-    let pages = Route::new()
-        .at("/", get(pages::home_page))
-        .at("/wettbewerbe/:slug", get(pages::competition_page))
+    let pages = pages::routes()
         .at("/static/app.css", get(stylesheet))
-        .at("/benachrichtigung", poem::post(pages::subscribe))
-        .at(
-            "/benachrichtigung/bestaetigen",
-            get(pages::confirm_form).post(pages::confirm_subscription),
-        )
-        .at(
-            "/benachrichtigung/abmelden",
-            get(pages::unsubscribe_form).post(pages::unsubscribe),
-        )
-        .at(
-            "/anmelden",
-            get(pages::sign_in_page).post(pages::request_sign_in),
-        )
-        .at(
-            "/anmelden/link",
-            get(pages::link_page).post(pages::complete_sign_in),
-        )
-        .at("/konto", get(pages::account_page))
-        .at("/konto/abmelden", poem::post(pages::sign_out))
-        .at("/konto/schluessel", poem::post(pages::create_token))
-        .at(
-            "/konto/schluessel/:id/widerrufen",
-            poem::post(pages::revoke_token),
-        )
-        .at("/konto/daten", get(pages::export_data))
-        .at("/konto/loeschen", poem::post(pages::delete_account))
-        .at("/anmelden/passwort", poem::post(pages::password_sign_in))
-        .at("/konto/passwort", poem::post(pages::set_password))
-        .at("/konto/2fa", poem::post(pages::start_two_factor))
-        .at("/konto/sprache", poem::post(pages::set_locale))
-        .at(
-            "/wettbewerbe/:slug/einreichen",
-            get(pages::new_entry_form).post(pages::create_entry),
-        )
-        .at("/konto/ideen", get(pages::my_entries))
-        .at(
-            "/konto/ideen/:id",
-            get(pages::entry_page).post(pages::update_entry),
-        )
-        .at(
-            "/konto/ideen/:id/einreichen",
-            poem::post(pages::submit_entry),
-        )
-        .at(
-            "/konto/ideen/:id/zurueckziehen",
-            poem::post(pages::withdraw_entry),
-        )
-        .at(
-            "/konto/ideen/:id/mitautoren",
-            poem::post(pages::invite_coauthor),
-        )
-        .at(
-            "/konto/ideen/:id/mitautoren/:coauthor_id/entfernen",
-            poem::post(pages::remove_coauthor),
-        )
-        .at(
-            "/einladung",
-            get(pages::invitation_page).post(pages::accept_invitation),
-        )
-        .at(
-            "/konto/ideen/:id/anhaenge",
-            poem::post(pages::upload_attachment),
-        )
-        .at(
-            "/konto/ideen/:id/anhaenge/:attachment_id",
-            get(pages::download_attachment),
-        )
-        .at(
-            "/konto/ideen/:id/anhaenge/:attachment_id/loeschen",
-            poem::post(pages::remove_attachment),
-        )
-        .at(
-            "/konto/benachrichtigungen/:id/abbestellen",
-            poem::post(pages::unsubscribe_own),
-        )
-        .at(
-            "/konto/2fa/einschalten",
-            poem::post(pages::enable_two_factor),
-        )
-        .at("/verwaltung", get(pages::dashboard))
-        .at(
-            "/verwaltung/wettbewerbe/:id",
-            get(pages::competition_entries),
-        )
-        .at(
-            "/verwaltung/wettbewerbe/:id/:format",
-            get(pages::export_entries),
-        )
-        .at("/verwaltung/einreichungen/:id", get(pages::entry_detail))
-        .at("/admin/emails", get(pages::outbox_page))
-        .at("/admin/emails/:id", get(pages::email_page))
-        .at("/admin/emails/:id/html", get(pages::email_html))
-        .at("/admin/emails/:id/retry", poem::post(pages::retry_email))
-        .at("/admin/emails/:id/resend", poem::post(pages::resend_email))
         .around(pages::session::same_origin)
         .around(move |ep, req| body_limit::limit_body(ep, req, max_file))
         // Errors (an unknown path, a refused body) as a page in the visitor's language.
         .around(move |ep, req| {
             let state = page_state.clone();
             async move {
-                let lang = pages::i18n::Lang::of(&req);
+                let lang = pages::i18n::Lang::find(&req, None);
                 match ep.call(req).await {
                     Ok(response) => Ok(response.into_response()),
                     Err(err) => Ok(pages::page_error(&state.pages, lang, err).await),

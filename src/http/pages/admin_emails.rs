@@ -4,10 +4,10 @@
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
+use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::account::chosen_lang;
 use super::i18n::Lang;
 use super::session::{SignedIn, csrf_ok, internal, require_role, see_other};
 use crate::app::AppState;
@@ -91,7 +91,7 @@ pub async fn outbox_page(
     params: Query<OutboxParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let (_, admin) = admin(req, &state, lang).await?;
     let status = params
         .status
@@ -157,7 +157,7 @@ pub async fn email_page(
     params: Query<OutboxParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let (current, admin) = admin(req, &state, lang).await?;
     let message = match emails::find(&state.db, &admin, id.0).await {
         Ok(message) => message,
@@ -189,7 +189,7 @@ pub async fn email_html(
     id: Path<i64>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::of(req);
+    let lang = Lang::find(req, None);
     let (_, admin) = admin(req, &state, lang).await?;
     let message = match emails::find(&state.db, &admin, id.0).await {
         Ok(message) => message,
@@ -216,7 +216,7 @@ async fn act(
     state: &AppState,
     resend: bool,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let (current, admin) = admin(req, state, lang).await?;
     if !csrf_ok(&current, form.csrf.as_deref()) {
         return Ok(state
@@ -264,4 +264,14 @@ pub async fn resend_email(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     act(req, id.0, &form, &state, true).await
+}
+
+/// The administrators' outbox.
+pub(super) fn routes(route: Route) -> Route {
+    route
+        .at("/admin/emails", get(outbox_page))
+        .at("/admin/emails/:id", get(email_page))
+        .at("/admin/emails/:id/html", get(email_html))
+        .at("/admin/emails/:id/retry", post(retry_email))
+        .at("/admin/emails/:id/resend", post(resend_email))
 }

@@ -3,6 +3,7 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
+use poem::{Route, get};
 use tera::Context;
 
 use super::i18n::Lang;
@@ -15,7 +16,7 @@ pub async fn competition_page(
     slug: Path<String>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::of(req);
+    let lang = Lang::find(req, None);
     let catalogue = state
         .catalogue
         .get(&state.db)
@@ -40,4 +41,9 @@ pub async fn competition_page(
             .render_html("competition.html", lang, &path, context)
     });
     Ok(state.pages.respond(lang, html.map(|html| html.to_string())))
+}
+
+/// A competition's public page.
+pub(super) fn routes(route: Route) -> Route {
+    route.at("/wettbewerbe/:slug", get(competition_page))
 }

@@ -2,6 +2,7 @@
 
 use poem::web::Data;
 use poem::{Request, Response, handler};
+use poem::{Route, get};
 use serde::Serialize;
 use tera::Context;
 
@@ -28,7 +29,7 @@ struct PhaseView {
 
 #[handler]
 pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
-    let lang = Lang::of(req);
+    let lang = Lang::find(req, None);
     let now = state.now();
     let catalogue = state
         .catalogue
@@ -68,4 +69,9 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
         state.pages.render_html("home.html", lang, "/", context)
     });
     Ok(state.pages.respond(lang, html.map(|html| html.to_string())))
+}
+
+/// The programme page.
+pub(super) fn routes(route: Route) -> Route {
+    route.at("/", get(home_page))
 }

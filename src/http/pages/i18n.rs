@@ -24,8 +24,15 @@ static EN: LazyLock<Catalogue> =
     LazyLock::new(|| parse("en", include_str!("../../../templates/i18n/en.toml")));
 
 impl Lang {
-    /// `?lang=en|de` wins; otherwise the browser's first supported language; else German.
-    pub fn of(req: &Request) -> Lang {
+    /// The one way a page finds its language: `chosen` (a form's `lang` field)
+    /// wins, then `?lang=en|de`, then the browser's first supported language, else
+    /// German.
+    pub fn find(req: &Request, chosen: Option<&str>) -> Lang {
+        match chosen {
+            Some("en") => return Lang::En,
+            Some("de") => return Lang::De,
+            _ => {}
+        }
         let query = req.uri().query().unwrap_or_default();
         for pair in query.split('&') {
             match pair {

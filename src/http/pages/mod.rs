@@ -13,27 +13,26 @@ mod view;
 
 use poem::http::StatusCode;
 use poem::web::Html;
-use poem::{IntoResponse, Request, Response};
+use poem::{IntoResponse, Response};
 use tera::{Context, Tera};
 
-pub use account::{
-    account_page, complete_sign_in, create_token, delete_account, enable_two_factor, export_data,
-    link_page, password_sign_in, request_sign_in, revoke_token, set_locale, set_password,
-    sign_in_page, sign_out, start_two_factor, unsubscribe_own,
-};
-pub use admin_emails::{email_html, email_page, outbox_page, resend_email, retry_email};
-pub use competition::competition_page;
-pub use entries::{
-    accept_invitation, create_entry, download_attachment, entry_page, invitation_page,
-    invite_coauthor, my_entries, new_entry_form, remove_attachment, remove_coauthor, submit_entry,
-    update_entry, upload_attachment, withdraw_entry,
-};
-pub use home::home_page;
 use i18n::Lang;
-pub use staff::{competition_entries, dashboard, entry_detail, export_entries};
-pub use subscriptions::{
-    confirm_form, confirm_subscription, subscribe, unsubscribe, unsubscribe_form,
-};
+
+/// Every page, each module adding its own.
+pub fn routes() -> poem::Route {
+    let modules = [
+        home::routes,
+        competition::routes,
+        subscriptions::routes,
+        account::routes,
+        entries::routes,
+        staff::routes,
+        admin_emails::routes,
+    ];
+    modules
+        .into_iter()
+        .fold(poem::Route::new(), |route, add| add(route))
+}
 
 macro_rules! page_templates {
     ($($name:literal),+ $(,)?) => {
@@ -172,8 +171,4 @@ pub async fn page_error(pages: &Pages, req_lang: Lang, err: poem::Error) -> Resp
         StatusCode::INTERNAL_SERVER_ERROR
     };
     pages.message(req_lang, status)
-}
-
-pub fn lang_of(req: &Request) -> Lang {
-    Lang::of(req)
 }

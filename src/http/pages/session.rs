@@ -109,7 +109,7 @@ pub fn see_other(location: &str) -> Response {
 pub async fn same_origin<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     if req.method() == Method::POST && !from_our_pages(&req) {
         let state = req.data::<AppState>().cloned();
-        let lang = Lang::of(&req);
+        let lang = Lang::find(&req, None);
         return Ok(match state {
             Some(state) => {
                 state

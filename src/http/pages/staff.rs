@@ -5,10 +5,10 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
+use poem::{Route, get};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::account::chosen_lang;
 use super::entries::download;
 use super::i18n::Lang;
 use super::session::{answer_with, internal, require_role};
@@ -104,7 +104,7 @@ pub async fn dashboard(
     params: Query<LangOnly>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
     let (lines, per_phase) = staff_entries::dashboard(&state.db, &current)
         .await
@@ -222,7 +222,7 @@ pub async fn competition_entries(
     params: Query<ListParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
     let (manager, competition) = managed(&state, lang, &current, id.0).await?;
     let filter = params.filter();
@@ -295,7 +295,7 @@ pub async fn export_entries(
     params: Query<ListParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
     let (manager, competition) = managed(&state, lang, &current, id).await?;
     let all = staff_entries::all(&state.db, &manager, &params.filter())
@@ -337,7 +337,7 @@ pub async fn entry_detail(
     params: Query<LangOnly>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = staff(req, &state, lang).await?;
     let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
         .await
@@ -396,4 +396,13 @@ pub async fn entry_detail(
             .pages
             .render_html("staff_entry.html", lang, &path, context),
     ))
+}
+
+/// The staff pages: dashboard, entry lists, exports and entry details.
+pub(super) fn routes(route: Route) -> Route {
+    route
+        .at("/verwaltung", get(dashboard))
+        .at("/verwaltung/wettbewerbe/:id", get(competition_entries))
+        .at("/verwaltung/wettbewerbe/:id/:format", get(export_entries))
+        .at("/verwaltung/einreichungen/:id", get(entry_detail))
 }

@@ -5,6 +5,7 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
 use poem::{Request, Response, handler};
+use poem::{Route, get, post};
 use serde::Deserialize;
 
 use super::i18n::Lang;
@@ -27,14 +28,6 @@ pub struct TokenParams {
     lang: Option<String>,
 }
 
-fn lang_of(req: &Request, chosen: Option<&str>) -> Lang {
-    match chosen {
-        Some("en") => Lang::En,
-        Some("de") => Lang::De,
-        _ => Lang::of(req),
-    }
-}
-
 fn internal(err: ServiceError) -> poem::Error {
     poem::Error::new(err, StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -45,7 +38,7 @@ pub async fn subscribe(
     form: Form<SubscribeForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = lang_of(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     if let Err(wait) = state.limiter.check(
         rate_limit::PUBLIC_FORM,
         rate_limit::client_ip(req),
@@ -91,7 +84,7 @@ pub async fn subscribe(
 
 #[handler]
 pub fn confirm_form(req: &Request, params: Query<TokenParams>, state: Data<&AppState>) -> Response {
-    let lang = lang_of(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let keys = ["confirm_title", "confirm_text", "confirm_button"];
     state.pages.action(
         lang,
@@ -107,7 +100,7 @@ pub async fn confirm_subscription(
     form: Form<TokenParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = lang_of(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     match subscriptions::confirm(
         &state.db,
         state.now(),
@@ -134,7 +127,7 @@ pub fn unsubscribe_form(
     params: Query<TokenParams>,
     state: Data<&AppState>,
 ) -> Response {
-    let lang = lang_of(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let keys = [
         "unsubscribe_title",
         "unsubscribe_text",
@@ -156,7 +149,7 @@ pub async fn unsubscribe(
     form: Form<TokenParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = lang_of(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let token = form
         .token
         .as_deref()
@@ -177,4 +170,18 @@ pub async fn unsubscribe(
         )),
         Err(err) => Err(internal(err)),
     }
+}
+
+/// "Notify me": subscribing, confirming, unsubscribing.
+pub(super) fn routes(route: Route) -> Route {
+    route
+        .at("/benachrichtigung", post(subscribe))
+        .at(
+            "/benachrichtigung/bestaetigen",
+            get(confirm_form).post(confirm_subscription),
+        )
+        .at(
+            "/benachrichtigung/abmelden",
+            get(unsubscribe_form).post(unsubscribe),
+        )
 }

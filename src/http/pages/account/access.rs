@@ -9,7 +9,7 @@ pub async fn set_password(
     form: Form<CredentialForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let password = form.password.as_deref().unwrap_or_default();
     match credentials::set_password(&state.db, state.now(), current.user.id, password).await {
@@ -56,7 +56,7 @@ pub async fn start_two_factor(
     form: Form<CredentialForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     match credentials::start_two_factor(&state.db, current.user.id).await {
         Ok(setup) => Ok(two_factor_page(
@@ -78,7 +78,7 @@ pub async fn enable_two_factor(
     form: Form<CredentialForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let code = form.code.as_deref().unwrap_or_default();
     match credentials::enable_two_factor(&state.db, state.now(), current.user.id, code).await {
@@ -102,7 +102,7 @@ pub async fn create_token(
     form: Form<TokenForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let name = form.name.as_deref().unwrap_or_default();
     match api_tokens::create_token(&state.db, current.user.id, state.now(), name).await {
@@ -119,7 +119,7 @@ pub async fn revoke_token(
     form: Form<TokenForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     match api_tokens::revoke_token(&state.db, current.user.id, state.now(), id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),

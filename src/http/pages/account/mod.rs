@@ -5,6 +5,7 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
+use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -96,14 +97,6 @@ pub struct SignOutForm {
     lang: Option<String>,
 }
 
-pub fn chosen_lang(req: &Request, chosen: Option<&str>) -> Lang {
-    match chosen {
-        Some("en") => Lang::En,
-        Some("de") => Lang::De,
-        _ => Lang::of(req),
-    }
-}
-
 #[derive(Serialize)]
 struct TokenRow {
     id: i64,
@@ -132,7 +125,7 @@ pub async fn set_locale(
     form: Form<LocaleForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let locale = form.locale.as_deref().unwrap_or_default();
     match users::set_locale(&state.db, state.now(), current.user.id, locale).await {
@@ -150,7 +143,7 @@ pub async fn unsubscribe_own(
     form: Form<TokenForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     match subscriptions::unsubscribe_own(&state.db, state.now(), &current.user.email, id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
@@ -222,7 +215,7 @@ pub async fn account_page(
     params: Query<LangParam>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = require_person(req, &state, lang, None).await?;
     render_account(&state, lang, &current, None).await
 }
@@ -230,7 +223,7 @@ pub async fn account_page(
 /// All personal data as a JSON download.
 #[handler]
 pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
-    let lang = Lang::of(req);
+    let lang = Lang::find(req, None);
     let current = require_person(req, &state, lang, None).await?;
     let data = users::export(&state.db, current.user.id)
         .await
@@ -253,7 +246,7 @@ pub async fn delete_account(
     form: Form<DeleteForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
     let refused = || {
         state.pages.notice(
@@ -286,7 +279,7 @@ pub async fn sign_out(
     form: Form<SignOutForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let Some(current) = signed_in(req, &state).await? else {
         return Ok(see_other(&format!("/anmelden?lang={}", lang.code())));
     };
@@ -305,4 +298,26 @@ pub async fn sign_out(
             .notice(lang, StatusCode::OK, "signed_out_title", "signed_out_text");
     add_cookie(&mut response, &set_cookie(&state, SESSION_COOKIE, "", 0));
     Ok(response)
+}
+
+/// Signing in and out, and the account page with its keys, data and settings.
+pub(super) fn routes(route: Route) -> Route {
+    route
+        .at("/anmelden", get(sign_in_page).post(request_sign_in))
+        .at("/anmelden/link", get(link_page).post(complete_sign_in))
+        .at("/konto", get(account_page))
+        .at("/konto/abmelden", post(sign_out))
+        .at("/konto/schluessel", post(create_token))
+        .at("/konto/schluessel/:id/widerrufen", post(revoke_token))
+        .at("/konto/daten", get(export_data))
+        .at("/konto/loeschen", post(delete_account))
+        .at("/anmelden/passwort", post(password_sign_in))
+        .at("/konto/passwort", post(set_password))
+        .at("/konto/2fa", post(start_two_factor))
+        .at("/konto/sprache", post(set_locale))
+        .at(
+            "/konto/benachrichtigungen/:id/abbestellen",
+            post(unsubscribe_own),
+        )
+        .at("/konto/2fa/einschalten", post(enable_two_factor))
 }

@@ -6,7 +6,7 @@ use crate::domain::email_address::EmailAddress;
 
 #[handler]
 pub fn sign_in_page(req: &Request, params: Query<LangParam>, state: Data<&AppState>) -> Response {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     state.pages.respond(
         lang,
         state
@@ -21,7 +21,7 @@ pub async fn request_sign_in(
     form: Form<SignInForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     if let Err(wait) =
         state
             .limiter
@@ -80,7 +80,7 @@ pub async fn request_sign_in(
 
 #[handler]
 pub fn link_page(req: &Request, params: Query<LinkForm>, state: Data<&AppState>) -> Response {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let keys = ["link_title", "link_text", "link_button"];
     state.pages.action(
         lang,
@@ -96,7 +96,7 @@ pub async fn complete_sign_in(
     form: Form<LinkForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     let browser = cookie(req, BROWSER_COOKIE);
     let token = form.token.as_deref().unwrap_or_default();
     let code = code_of(&form.code);
@@ -144,7 +144,7 @@ pub async fn password_sign_in(
     form: Form<PasswordSignInForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, form.lang.as_deref());
+    let lang = Lang::find(req, form.lang.as_deref());
     if let Err(wait) = state.limiter.check(
         rate_limit::PASSWORD,
         rate_limit::client_ip(req),

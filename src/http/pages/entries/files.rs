@@ -117,7 +117,7 @@ pub async fn upload_attachment(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let (fields, file) = read_upload(multipart).await?;
-    let lang = chosen_lang(req, field(&fields, "lang"));
+    let lang = Lang::find(req, field(&fields, "lang"));
     let current = require_person(req, &state, lang, field(&fields, "csrf")).await?;
     let found = entries::find_own(&state.db, &current.user, id.0)
         .await
@@ -172,7 +172,7 @@ pub async fn download_attachment(
     params: Query<LangParam>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = require_person(req, &state, lang, None).await?;
     match attachments::download(&state.db, &state.files, &current.user, id, attachment_id).await {
         Ok((found, content)) => Ok(download(&found.file_name, content)),
@@ -212,7 +212,7 @@ pub async fn remove_attachment(
     form: Form<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, field(&form, "lang"));
+    let lang = Lang::find(req, field(&form, "lang"));
     let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     let removed = attachments::remove(
         &state.db,

@@ -10,7 +10,7 @@ pub async fn new_entry_form(
     params: Query<LangParam>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = require_person(req, &state, lang, None).await?;
     let competition = public_competition(&state, &slug)
         .await
@@ -39,7 +39,7 @@ pub async fn create_entry(
     form: Form<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, field(&form, "lang"));
+    let lang = Lang::find(req, field(&form, "lang"));
     let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     let competition = public_competition(&state, &slug)
         .await
@@ -95,7 +95,7 @@ pub async fn my_entries(
     params: Query<LangParam>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = require_person(req, &state, lang, None).await?;
     let mine = entries::mine(&state.db, &current.user)
         .await
@@ -133,7 +133,7 @@ pub async fn entry_page(
     params: Query<LangParam>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let current = require_person(req, &state, lang, None).await?;
     match entries::find_own(&state.db, &current.user, id.0).await {
         Ok(found) => show_entry(&state, lang, &current, &found, None).await,
@@ -149,7 +149,7 @@ async fn act(
     state: &AppState,
     step: Option<&str>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, field(fields, "lang"));
+    let lang = Lang::find(req, field(fields, "lang"));
     let current = require_person(req, state, lang, field(fields, "csrf")).await?;
     let found = entries::find_own(&state.db, &current.user, id)
         .await

@@ -5,10 +5,11 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Multipart, Path, Query};
 use poem::{Request, Response, handler};
+use poem::{Route, get, post};
 use serde::Serialize;
 use tera::Context;
 
-use super::account::{LangParam, chosen_lang};
+use super::account::LangParam;
 use super::i18n::Lang;
 use super::session::{SignedIn, answer_with, internal, require_person, see_other};
 use super::view::CompetitionView;
@@ -338,4 +339,32 @@ async fn show_entry(
         values,
     )
     .await
+}
+
+/// Entering ideas: the form, an entry's page, co-authors and attachments.
+pub(super) fn routes(route: Route) -> Route {
+    route
+        .at(
+            "/wettbewerbe/:slug/einreichen",
+            get(new_entry_form).post(create_entry),
+        )
+        .at("/konto/ideen", get(my_entries))
+        .at("/konto/ideen/:id", get(entry_page).post(update_entry))
+        .at("/konto/ideen/:id/einreichen", post(submit_entry))
+        .at("/konto/ideen/:id/zurueckziehen", post(withdraw_entry))
+        .at("/konto/ideen/:id/mitautoren", post(invite_coauthor))
+        .at(
+            "/konto/ideen/:id/mitautoren/:coauthor_id/entfernen",
+            post(remove_coauthor),
+        )
+        .at("/einladung", get(invitation_page).post(accept_invitation))
+        .at("/konto/ideen/:id/anhaenge", post(upload_attachment))
+        .at(
+            "/konto/ideen/:id/anhaenge/:attachment_id",
+            get(download_attachment),
+        )
+        .at(
+            "/konto/ideen/:id/anhaenge/:attachment_id/loeschen",
+            post(remove_attachment),
+        )
 }

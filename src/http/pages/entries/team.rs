@@ -67,7 +67,7 @@ pub async fn invite_coauthor(
     form: Form<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, field(&form, "lang"));
+    let lang = Lang::find(req, field(&form, "lang"));
     let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     let found = entries::find_own(&state.db, &current.user, id.0)
         .await
@@ -119,7 +119,7 @@ pub async fn remove_coauthor(
     form: Form<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, field(&form, "lang"));
+    let lang = Lang::find(req, field(&form, "lang"));
     let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     match coauthors::remove(&state.db, state.now(), &current.user, id, coauthor_id).await {
         Ok(()) => Ok(see_other(&format!(
@@ -144,7 +144,7 @@ pub async fn invitation_page(
     params: Query<InvitationParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, params.lang.as_deref());
+    let lang = Lang::find(req, params.lang.as_deref());
     let token = params.token.clone().unwrap_or_default();
     let (invitation, found) = match coauthors::find_invitation(&state.db, &token).await {
         Ok(found) => found,
@@ -179,7 +179,7 @@ pub async fn accept_invitation(
     form: Form<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = chosen_lang(req, field(&form, "lang"));
+    let lang = Lang::find(req, field(&form, "lang"));
     let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
     let token = field(&form, "token").unwrap_or_default();
     match coauthors::accept(&state.db, state.now(), &current.user, token).await {
