@@ -4,6 +4,7 @@ mod account;
 mod admin_emails;
 mod competition;
 mod entries;
+pub mod extract;
 mod home;
 pub mod i18n;
 pub mod session;

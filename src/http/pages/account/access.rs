@@ -5,12 +5,14 @@ use super::*;
 
 #[handler]
 pub async fn set_password(
-    req: &Request,
-    form: Form<CredentialForm>,
+    form: CsrfForm<CredentialForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let password = form.password.as_deref().unwrap_or_default();
     match credentials::set_password(&state.db, state.now(), current.user.id, password).await {
         Ok(()) => Ok(state.pages.notice(
@@ -52,12 +54,10 @@ fn two_factor_page(
 
 #[handler]
 pub async fn start_two_factor(
-    req: &Request,
-    form: Form<CredentialForm>,
+    form: CsrfForm<CredentialForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm { lang, current, .. } = form;
     match credentials::start_two_factor(&state.db, current.user.id).await {
         Ok(setup) => Ok(two_factor_page(
             &state,
@@ -74,12 +74,14 @@ pub async fn start_two_factor(
 
 #[handler]
 pub async fn enable_two_factor(
-    req: &Request,
-    form: Form<CredentialForm>,
+    form: CsrfForm<CredentialForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let code = form.code.as_deref().unwrap_or_default();
     match credentials::enable_two_factor(&state.db, state.now(), current.user.id, code).await {
         Ok(()) => Ok(state.pages.notice(
@@ -98,12 +100,14 @@ pub async fn enable_two_factor(
 
 #[handler]
 pub async fn create_token(
-    req: &Request,
-    form: Form<TokenForm>,
+    form: CsrfForm<TokenForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let name = form.name.as_deref().unwrap_or_default();
     match api_tokens::create_token(&state.db, current.user.id, state.now(), name).await {
         Ok((_, value)) => render_account(&state, lang, &current, Some(value)).await,
@@ -114,13 +118,11 @@ pub async fn create_token(
 
 #[handler]
 pub async fn revoke_token(
-    req: &Request,
     id: Path<i64>,
-    form: Form<TokenForm>,
+    form: CsrfForm<TokenForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm { lang, current, .. } = form;
     match api_tokens::revoke_token(&state.db, current.user.id, state.now(), id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
         Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),

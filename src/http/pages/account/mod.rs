@@ -9,6 +9,7 @@ use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
+use super::extract::CsrfForm;
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
@@ -62,10 +63,8 @@ pub struct PasswordSignInForm {
 
 #[derive(Deserialize)]
 pub struct CredentialForm {
-    csrf: Option<String>,
     password: Option<String>,
     code: Option<String>,
-    lang: Option<String>,
 }
 
 /// After a successful sign-in: the session cookie, and on to the right page.
@@ -107,26 +106,24 @@ struct TokenRow {
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    csrf: Option<String>,
     name: Option<String>,
-    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct LocaleForm {
-    csrf: Option<String>,
     locale: Option<String>,
-    lang: Option<String>,
 }
 
 #[handler]
 pub async fn set_locale(
-    req: &Request,
-    form: Form<LocaleForm>,
+    form: CsrfForm<LocaleForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let locale = form.locale.as_deref().unwrap_or_default();
     match users::set_locale(&state.db, state.now(), current.user.id, locale).await {
         Ok(()) | Err(ServiceError::Invalid { .. }) => {
@@ -138,13 +135,11 @@ pub async fn set_locale(
 
 #[handler]
 pub async fn unsubscribe_own(
-    req: &Request,
     id: Path<i64>,
-    form: Form<TokenForm>,
+    form: CsrfForm<TokenForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm { lang, current, .. } = form;
     match subscriptions::unsubscribe_own(&state.db, state.now(), &current.user.email, id.0).await {
         Ok(()) => Ok(see_other(&format!("/konto?lang={}", lang.code()))),
         Err(ServiceError::NotFound { .. }) => Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
@@ -154,9 +149,7 @@ pub async fn unsubscribe_own(
 
 #[derive(Deserialize)]
 pub struct DeleteForm {
-    csrf: Option<String>,
     confirm: Option<String>,
-    lang: Option<String>,
 }
 
 /// The account page, with a just-created token's value when there is one.
@@ -242,12 +235,14 @@ pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<
 
 #[handler]
 pub async fn delete_account(
-    req: &Request,
-    form: Form<DeleteForm>,
+    form: CsrfForm<DeleteForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let current = require_person(req, &state, lang, form.csrf.as_deref()).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let refused = || {
         state.pages.notice(
             lang,

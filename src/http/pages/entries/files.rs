@@ -207,13 +207,11 @@ pub fn download(file_name: &str, content: Vec<u8>) -> Response {
 
 #[handler]
 pub async fn remove_attachment(
-    req: &Request,
     Path((id, attachment_id)): Path<(i64, i64)>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, field(&form, "lang"));
-    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let CsrfForm { lang, current, .. } = form;
     let removed = attachments::remove(
         &state.db,
         &state.files,

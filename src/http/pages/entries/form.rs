@@ -34,13 +34,15 @@ pub async fn new_entry_form(
 
 #[handler]
 pub async fn create_entry(
-    req: &Request,
     slug: Path<String>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, field(&form, "lang"));
-    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let competition = public_competition(&state, &slug)
         .await
         .map_err(|err| refusal(&state, lang, err))?;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::account::LangParam;
+use super::extract::CsrfForm;
 use super::i18n::Lang;
 use super::session::{SignedIn, answer_with, internal, require_person, see_other};
 use super::view::CompetitionView;

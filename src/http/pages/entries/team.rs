@@ -62,13 +62,15 @@ fn invitation_problem(err: &ServiceError) -> Option<Localized> {
 
 #[handler]
 pub async fn invite_coauthor(
-    req: &Request,
     id: Path<i64>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, field(&form, "lang"));
-    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let found = entries::find_own(&state.db, &current.user, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
@@ -114,13 +116,11 @@ pub async fn invite_coauthor(
 
 #[handler]
 pub async fn remove_coauthor(
-    req: &Request,
     Path((id, coauthor_id)): Path<(i64, i64)>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, field(&form, "lang"));
-    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let CsrfForm { lang, current, .. } = form;
     match coauthors::remove(&state.db, state.now(), &current.user, id, coauthor_id).await {
         Ok(()) => Ok(see_other(&format!(
             "/konto/ideen/{id}?lang={}#mitautoren",
@@ -175,12 +175,14 @@ pub async fn invitation_page(
 
 #[handler]
 pub async fn accept_invitation(
-    req: &Request,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, field(&form, "lang"));
-    let current = require_person(req, &state, lang, field(&form, "csrf")).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let token = field(&form, "token").unwrap_or_default();
     match coauthors::accept(&state.db, state.now(), &current.user, token).await {
         Ok(joined) => Ok(see_other(&format!(
