@@ -8,6 +8,7 @@ use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
+use super::extract::Administrator;
 use super::i18n::Lang;
 use super::session::{SignedIn, csrf_ok, internal, require_role, see_other};
 use crate::app::AppState;
@@ -22,7 +23,6 @@ use crate::services::{ServiceError, emails, notifications};
 pub struct OutboxParams {
     status: Option<String>,
     recipient: Option<String>,
-    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,12 +87,11 @@ async fn admin(req: &Request, state: &AppState, lang: Lang) -> poem::Result<(Sig
 
 #[handler]
 pub async fn outbox_page(
-    req: &Request,
     params: Query<OutboxParams>,
+    administrator: Administrator,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let (_, admin) = admin(req, &state, lang).await?;
+    let Administrator { lang, admin, .. } = administrator;
     let status = params
         .status
         .as_deref()
@@ -152,13 +151,15 @@ pub async fn outbox_page(
 
 #[handler]
 pub async fn email_page(
-    req: &Request,
     id: Path<i64>,
-    params: Query<OutboxParams>,
+    administrator: Administrator,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let (current, admin) = admin(req, &state, lang).await?;
+    let Administrator {
+        lang,
+        admin,
+        current,
+    } = administrator;
     let message = match emails::find(&state.db, &admin, id.0).await {
         Ok(message) => message,
         Err(ServiceError::NotFound { .. }) => {

@@ -4,28 +4,22 @@
 
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
-use poem::{Request, Response, handler};
+use poem::{Response, handler};
 use poem::{Route, get};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::entries::download;
+use super::extract::StaffMember;
 use super::i18n::Lang;
-use super::session::{answer_with, internal, require_role};
+use super::session::{answer_with, internal};
 use crate::app::AppState;
 use crate::domain::entries::{EntrySource, EntryStatus};
-use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::competition;
 use crate::services::authorization::{self, Manager, Staff};
 use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
 use crate::services::{ServiceError, attachments, coauthors, competitions, programmes};
-
-/// The signed-in administrator or coordinator.
-async fn staff(req: &Request, state: &AppState, lang: Lang) -> poem::Result<Staff> {
-    let current = require_role(req, state, lang, &[Role::Admin, Role::Coordinator]).await?;
-    authorization::staff(current.user).map_err(|err| refused(state, lang, err))
-}
 
 /// A refusal as a page: not found, not allowed, or an error on our side.
 fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
@@ -93,19 +87,12 @@ struct PhaseView {
     total: CountsView,
 }
 
-#[derive(Deserialize)]
-pub struct LangOnly {
-    lang: Option<String>,
-}
-
 #[handler]
-pub async fn dashboard(
-    req: &Request,
-    params: Query<LangOnly>,
-    state: Data<&AppState>,
-) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = staff(req, &state, lang).await?;
+pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Result<Response> {
+    let StaffMember {
+        lang,
+        staff: current,
+    } = member;
     let (lines, per_phase) = staff_entries::dashboard(&state.db, &current)
         .await
         .map_err(internal)?;
@@ -161,7 +148,6 @@ pub struct ListParams {
     source: Option<String>,
     q: Option<String>,
     page: Option<u64>,
-    lang: Option<String>,
 }
 
 impl ListParams {
@@ -217,13 +203,15 @@ fn row(lang: Lang, s: &StaffEntry) -> Row {
 
 #[handler]
 pub async fn competition_entries(
-    req: &Request,
     id: Path<i64>,
     params: Query<ListParams>,
+    member: StaffMember,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = staff(req, &state, lang).await?;
+    let StaffMember {
+        lang,
+        staff: current,
+    } = member;
     let (manager, competition) = managed(&state, lang, &current, id.0).await?;
     let filter = params.filter();
     let page = staff_entries::search(&state.db, &manager, &filter, params.page.unwrap_or(1))
@@ -290,13 +278,15 @@ pub async fn competition_entries(
 
 #[handler]
 pub async fn export_entries(
-    req: &Request,
     Path((id, format)): Path<(i64, String)>,
     params: Query<ListParams>,
+    member: StaffMember,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = staff(req, &state, lang).await?;
+    let StaffMember {
+        lang,
+        staff: current,
+    } = member;
     let (manager, competition) = managed(&state, lang, &current, id).await?;
     let all = staff_entries::all(&state.db, &manager, &params.filter())
         .await
@@ -332,13 +322,14 @@ struct Answer {
 
 #[handler]
 pub async fn entry_detail(
-    req: &Request,
     id: Path<i64>,
-    params: Query<LangOnly>,
+    member: StaffMember,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = staff(req, &state, lang).await?;
+    let StaffMember {
+        lang,
+        staff: current,
+    } = member;
     let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
         .await
         .map_err(|err| refused(&state, lang, err))?;

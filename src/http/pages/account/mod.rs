@@ -9,7 +9,7 @@ use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::extract::CsrfForm;
+use super::extract::{CsrfForm, Person};
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
@@ -203,13 +203,8 @@ async fn render_account(
 }
 
 #[handler]
-pub async fn account_page(
-    req: &Request,
-    params: Query<LangParam>,
-    state: Data<&AppState>,
-) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = require_person(req, &state, lang, None).await?;
+pub async fn account_page(person: Person, state: Data<&AppState>) -> poem::Result<Response> {
+    let Person { lang, current } = person;
     render_account(&state, lang, &current, None).await
 }
 

@@ -167,13 +167,11 @@ pub async fn upload_attachment(
 
 #[handler]
 pub async fn download_attachment(
-    req: &Request,
     Path((id, attachment_id)): Path<(i64, i64)>,
-    params: Query<LangParam>,
+    person: Person,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = require_person(req, &state, lang, None).await?;
+    let Person { lang, current } = person;
     match attachments::download(&state.db, &state.files, &current.user, id, attachment_id).await {
         Ok((found, content)) => Ok(download(&found.file_name, content)),
         Err(err) => refused(&state, lang, err),

@@ -5,13 +5,11 @@ use super::*;
 
 #[handler]
 pub async fn new_entry_form(
-    req: &Request,
     slug: Path<String>,
-    params: Query<LangParam>,
+    person: Person,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = require_person(req, &state, lang, None).await?;
+    let Person { lang, current } = person;
     let competition = public_competition(&state, &slug)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
@@ -92,13 +90,8 @@ pub async fn create_entry(
 }
 
 #[handler]
-pub async fn my_entries(
-    req: &Request,
-    params: Query<LangParam>,
-    state: Data<&AppState>,
-) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = require_person(req, &state, lang, None).await?;
+pub async fn my_entries(person: Person, state: Data<&AppState>) -> poem::Result<Response> {
+    let Person { lang, current } = person;
     let mine = entries::mine(&state.db, &current.user)
         .await
         .map_err(internal)?;
@@ -130,13 +123,11 @@ pub async fn my_entries(
 
 #[handler]
 pub async fn entry_page(
-    req: &Request,
     id: Path<i64>,
-    params: Query<LangParam>,
+    person: Person,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
-    let current = require_person(req, &state, lang, None).await?;
+    let Person { lang, current } = person;
     match entries::find_own(&state.db, &current.user, id.0).await {
         Ok(found) => show_entry(&state, lang, &current, &found, None).await,
         Err(err) => refused(&state, lang, err),

@@ -9,8 +9,7 @@ use poem::{Route, get, post};
 use serde::Serialize;
 use tera::Context;
 
-use super::account::LangParam;
-use super::extract::CsrfForm;
+use super::extract::{CsrfForm, Person};
 use super::i18n::Lang;
 use super::session::{SignedIn, answer_with, internal, require_person, see_other};
 use super::view::CompetitionView;
