@@ -2,15 +2,15 @@
 //! rendered content, retry a failed one, resend a sent one.
 
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Form, Path, Query};
+use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
 use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::extract::Administrator;
+use super::extract::{Administrator, CsrfForm};
 use super::i18n::Lang;
-use super::session::{SignedIn, csrf_ok, internal, require_role, see_other};
+use super::session::{SignedIn, internal, require_role, see_other};
 use crate::app::AppState;
 use crate::domain::delivery::EmailStatus;
 use crate::domain::roles::Role;
@@ -26,10 +26,8 @@ pub struct OutboxParams {
 }
 
 #[derive(Deserialize)]
-pub struct ActionForm {
-    csrf: Option<String>,
-    lang: Option<String>,
-}
+/// The retry and resend buttons send nothing but the session's token.
+pub struct ActionForm {}
 
 #[derive(Serialize)]
 struct EmailRow {
@@ -211,19 +209,14 @@ pub async fn email_html(
 }
 
 async fn act(
-    req: &Request,
+    administrator: Administrator,
+    form: CsrfForm<ActionForm>,
     id: i64,
-    form: &ActionForm,
     state: &AppState,
     resend: bool,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let (current, admin) = admin(req, state, lang).await?;
-    if !csrf_ok(&current, form.csrf.as_deref()) {
-        return Ok(state
-            .pages
-            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
-    }
+    let Administrator { admin, .. } = administrator;
+    let lang = form.lang;
     let outcome = if resend {
         emails::resend(&state.db, &admin, state.now(), id).await
     } else {
@@ -249,22 +242,22 @@ async fn act(
 
 #[handler]
 pub async fn retry_email(
-    req: &Request,
+    administrator: Administrator,
     id: Path<i64>,
-    form: Form<ActionForm>,
+    form: CsrfForm<ActionForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(req, id.0, &form, &state, false).await
+    act(administrator, form, id.0, &state, false).await
 }
 
 #[handler]
 pub async fn resend_email(
-    req: &Request,
+    administrator: Administrator,
     id: Path<i64>,
-    form: Form<ActionForm>,
+    form: CsrfForm<ActionForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(req, id.0, &form, &state, true).await
+    act(administrator, form, id.0, &state, true).await
 }
 
 /// The administrators' outbox.

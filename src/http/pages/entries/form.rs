@@ -136,14 +136,17 @@ pub async fn entry_page(
 
 /// Saves changes (`step` absent), submits or withdraws.
 async fn act(
-    req: &Request,
+    form: CsrfForm<Fields>,
     id: i64,
-    fields: &Fields,
     state: &AppState,
     step: Option<&str>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, field(fields, "lang"));
-    let current = require_person(req, state, lang, field(fields, "csrf")).await?;
+    let CsrfForm {
+        lang,
+        current,
+        fields,
+    } = form;
+    let fields = &fields;
     let found = entries::find_own(&state.db, &current.user, id)
         .await
         .map_err(|err| refusal(state, lang, err))?;
@@ -194,30 +197,27 @@ async fn act(
 
 #[handler]
 pub async fn update_entry(
-    req: &Request,
     id: Path<i64>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(req, id.0, &form, &state, None).await
+    act(form, id.0, &state, None).await
 }
 
 #[handler]
 pub async fn submit_entry(
-    req: &Request,
     id: Path<i64>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(req, id.0, &form, &state, Some("submit")).await
+    act(form, id.0, &state, Some("submit")).await
 }
 
 #[handler]
 pub async fn withdraw_entry(
-    req: &Request,
     id: Path<i64>,
-    form: Form<Fields>,
+    form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(req, id.0, &form, &state, Some("withdraw")).await
+    act(form, id.0, &state, Some("withdraw")).await
 }

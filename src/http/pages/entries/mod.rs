@@ -3,7 +3,7 @@
 //! entry page they share, with what was entered and what to fix.
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Multipart, Path, Query};
+use poem::web::{Data, Multipart, Path, Query};
 use poem::{Request, Response, handler};
 use poem::{Route, get, post};
 use serde::Serialize;
