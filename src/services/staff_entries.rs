@@ -153,14 +153,21 @@ async fn with_authors(
     found
         .into_iter()
         .map(|entry| {
-            let author = authors.get(&entry.id);
+            // Every entry is stored with its author, and every author is an account.
+            let author = authors.get(&entry.id).ok_or_else(|| {
+                ServiceError::Corrupt(format!("entries {}: no row in entry_authors", entry.id))
+            })?;
+            let email = emails.get(&author.user_id).cloned().ok_or_else(|| {
+                ServiceError::Corrupt(format!(
+                    "entry_authors {}: no user {}",
+                    author.id, author.user_id
+                ))
+            })?;
             Ok(StaffEntry {
-                details: entries::all_answers(&entry, author)?,
-                author_name: author.map(|a| a.contact_name.clone()).unwrap_or_default(),
-                author_phone: author.and_then(|a| a.contact_phone.clone()),
-                author_email: author
-                    .and_then(|a| emails.get(&a.user_id).cloned())
-                    .unwrap_or_default(),
+                details: entries::all_answers(&entry, Some(author))?,
+                author_name: author.contact_name.clone(),
+                author_phone: author.contact_phone.clone(),
+                author_email: email,
                 entry,
             })
         })

@@ -231,7 +231,9 @@ pub async fn authored(
         contact_name: author
             .as_ref()
             .map(|a| a.contact_name.clone())
-            .unwrap_or_default(),
+            .ok_or_else(|| {
+                ServiceError::Corrupt(format!("entries {}: no row in entry_authors", entry.id))
+            })?,
         contact_phone: author.and_then(|a| a.contact_phone),
         entry,
     })
