@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{Actor, ServiceError};
 use crate::domain::roles::Role;
-use crate::entities::{competition_coordinator, entry, user};
+use crate::entities::{competition_coordinator, entry, entry_author, entry_coauthor, user};
 
 /// Proof of an administrator (city staff): accounts, programmes, the outbox and
 /// every competition.
@@ -141,4 +141,78 @@ pub async fn manager_of_entry(
     let competition_id =
         competition_id.ok_or_else(|| ServiceError::not_found("entry", entry_id))?;
     manager(conn, person, competition_id).await
+}
+
+/// How someone belongs to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// Started it; submits, withdraws and invites co-authors.
+    Lead,
+    /// Invited and accepted; reads and edits the content and attachments.
+    Coauthor,
+}
+
+/// Proof that the holder wrote an entry or co-authors it, with the entry.
+#[derive(Debug, Clone)]
+pub struct EntryAuthor {
+    entry: entry::Model,
+    membership: Membership,
+}
+
+impl EntryAuthor {
+    pub fn entry(&self) -> &entry::Model {
+        &self.entry
+    }
+
+    pub fn into_entry(self) -> entry::Model {
+        self.entry
+    }
+
+    pub fn membership(&self) -> Membership {
+        self.membership
+    }
+
+    /// The same proof if the holder started the entry; a co-author learns that
+    /// only the lead may do `what`.
+    pub fn lead(self, what: &str) -> Result<Self, ServiceError> {
+        match self.membership {
+            Membership::Lead => Ok(self),
+            Membership::Coauthor => Err(ServiceError::Forbidden(format!(
+                "only the person who started this entry can {what}"
+            ))),
+        }
+    }
+}
+
+/// `person` as an author of the entry; "not found" for anyone else (nobody learns
+/// it exists).
+pub async fn entry_author(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+) -> Result<EntryAuthor, ServiceError> {
+    let lead = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(id))
+        .filter(entry_author::Column::UserId.eq(person.id))
+        .one(conn)
+        .await?
+        .is_some();
+    let membership = if lead {
+        Membership::Lead
+    } else {
+        let coauthor = entry_coauthor::Entity::find()
+            .filter(entry_coauthor::Column::EntryId.eq(id))
+            .filter(entry_coauthor::Column::UserId.eq(person.id))
+            .one(conn)
+            .await?;
+        if coauthor.is_none() {
+            return Err(ServiceError::not_found("entry", id));
+        }
+        Membership::Coauthor
+    };
+    let entry = entry::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", id))?;
+    Ok(EntryAuthor { entry, membership })
 }

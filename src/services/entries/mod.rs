@@ -21,7 +21,7 @@ use super::catalogue::Catalogue;
 use super::error::is_unique_violation;
 use super::notifications::competition_facts;
 use super::writes::Writes;
-use super::{Actor, ServiceError, competitions, outbox, programmes};
+use super::{Actor, ServiceError, authorization, competitions, outbox, programmes};
 use crate::domain::entries::{self as rules, EntryAction, EntryStatus};
 use crate::domain::entry_form::{Answers, Completeness, FieldProblem, Localized};
 use crate::entities::{
@@ -34,6 +34,7 @@ mod one_step;
 mod reminders;
 mod submission;
 
+pub use crate::services::authorization::Membership;
 pub use drafts::{create, update};
 pub use one_step::{OneStepSubmission, enter_on_behalf, submit_new};
 pub use reminders::remind_drafts;
@@ -111,15 +112,6 @@ impl EntryContent {
             "details": jury,
         })
     }
-}
-
-/// How someone belongs to an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Membership {
-    /// Started it; submits, withdraws and invites co-authors.
-    Lead,
-    /// Invited and accepted; reads and edits the content and attachments.
-    Coauthor,
 }
 
 /// Checks the answers against the competition's form; `Submit` also demands the
@@ -350,63 +342,6 @@ async fn earlier(
         .map(|k| k.result_id))
 }
 
-/// The entry and how `person` belongs to it; "not found" for anyone else (nobody
-/// learns it exists).
-pub async fn find_member(
-    conn: &impl ConnectionTrait,
-    person: &user::Model,
-    id: i64,
-) -> Result<(entry::Model, Membership), ServiceError> {
-    let lead = entry_author::Entity::find()
-        .filter(entry_author::Column::EntryId.eq(id))
-        .filter(entry_author::Column::UserId.eq(person.id))
-        .one(conn)
-        .await?
-        .is_some();
-    let membership = if lead {
-        Membership::Lead
-    } else {
-        let coauthor = entry_coauthor::Entity::find()
-            .filter(entry_coauthor::Column::EntryId.eq(id))
-            .filter(entry_coauthor::Column::UserId.eq(person.id))
-            .one(conn)
-            .await?;
-        if coauthor.is_none() {
-            return Err(ServiceError::not_found("entry", id));
-        }
-        Membership::Coauthor
-    };
-    let found = entry::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("entry", id))?;
-    Ok((found, membership))
-}
-
-/// The entry if `person` wrote it or co-authors it; otherwise "not found".
-pub async fn find_own(
-    conn: &impl ConnectionTrait,
-    person: &user::Model,
-    id: i64,
-) -> Result<entry::Model, ServiceError> {
-    Ok(find_member(conn, person, id).await?.0)
-}
-
-/// The entry if `person` started it. A co-author learns that only the lead may `what`.
-pub async fn find_led(
-    conn: &impl ConnectionTrait,
-    person: &user::Model,
-    id: i64,
-    what: &str,
-) -> Result<entry::Model, ServiceError> {
-    match find_member(conn, person, id).await? {
-        (found, Membership::Lead) => Ok(found),
-        (_, Membership::Coauthor) => Err(ServiceError::Forbidden(format!(
-            "only the person who started this entry can {what}"
-        ))),
-    }
-}
-
 /// The person's entries (their own and those they co-author), newest first.
 pub async fn mine(
     db: &DatabaseConnection,
@@ -482,4 +417,28 @@ where
         }
     }
     Err(ServiceError::Concurrent("the Kennzahl"))
+}
+
+/// The entry if `person` wrote it or co-authors it; otherwise "not found".
+pub async fn find_own(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+) -> Result<entry::Model, ServiceError> {
+    Ok(authorization::entry_author(conn, person, id)
+        .await?
+        .into_entry())
+}
+
+/// The entry if `person` started it. A co-author learns that only the lead may `what`.
+pub async fn find_led(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    id: i64,
+    what: &str,
+) -> Result<entry::Model, ServiceError> {
+    Ok(authorization::entry_author(conn, person, id)
+        .await?
+        .lead(what)?
+        .into_entry())
 }

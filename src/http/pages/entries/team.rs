@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::email_address::EmailAddress;
+use crate::services::authorization;
 
 /// The entry page's part about the team: the co-authors, and for the lead the
 /// invitation form with what was typed and what to fix.
@@ -13,9 +14,10 @@ pub(super) async fn describe(
     (typed, error): (&(String, String), Option<String>),
     context: &mut Context,
 ) -> poem::Result<()> {
-    let (_, membership) = entries::find_member(&state.db, &current.user, entry.id)
+    let membership = authorization::entry_author(&state.db, &current.user, entry.id)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .membership();
     let coauthors: Vec<CoauthorView> = coauthors::of_entry(&state.db, entry.id)
         .await
         .map_err(internal)?
