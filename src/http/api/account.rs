@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::UserAuth;
 use super::models::Role;
+use super::responses::{Answer, Created, NoContent};
 use crate::app::AppState;
 use crate::entities::{api_token, user};
 use crate::http::problem::ApiProblem;
@@ -76,104 +77,68 @@ pub struct CreatedApiToken {
     pub value: String,
 }
 
-#[derive(ApiResponse)]
-pub enum MeResponse {
-    /// The caller's account.
-    #[oai(status = 200)]
-    Ok(Json<Account>),
-}
-
-#[derive(ApiResponse)]
-pub enum TokensResponse {
-    /// The caller's tokens.
-    #[oai(status = 200)]
-    Ok(Json<Vec<ApiToken>>),
-}
-
-#[derive(ApiResponse)]
-pub enum CreateTokenResponse {
-    /// The token was created; its value is shown only now.
-    #[oai(status = 201)]
-    Created(Json<CreatedApiToken>),
-}
-
-#[derive(ApiResponse)]
-pub enum RevokeTokenResponse {
-    /// The token no longer works.
-    #[oai(status = 204)]
-    Revoked,
-}
-
-#[derive(ApiResponse)]
-pub enum ExportResponse {
-    /// Everything stored about the caller.
-    #[oai(status = 200)]
-    Ok(Json<serde_json::Value>),
-}
-
-#[derive(ApiResponse)]
-pub enum DeleteAccountResponse {
-    /// The account is deleted; its personal data is gone.
-    #[oai(status = 204)]
-    Deleted,
-}
-
 #[OpenApi(tag = "ApiTags::Account")]
 impl AccountApi {
     /// The caller's account.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, auth: UserAuth) -> Result<MeResponse, ApiProblem> {
-        Ok(MeResponse::Ok(Json(auth.0.into())))
+    async fn me(&self, auth: UserAuth) -> Result<Answer<Account>, ApiProblem> {
+        Ok(Answer::Ok(Json(auth.0.into())))
     }
 
     /// The caller's API tokens.
+    ///
+    /// Answer: The caller's tokens.
     #[oai(path = "/me/tokens", method = "get")]
-    async fn tokens(&self, auth: UserAuth) -> Result<TokensResponse, ApiProblem> {
+    async fn tokens(&self, auth: UserAuth) -> Result<Answer<Vec<ApiToken>>, ApiProblem> {
         let found = api_tokens::tokens(&self.state.db, auth.0.id).await?;
-        Ok(TokensResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             found.into_iter().map(Into::into).collect(),
         )))
     }
 
     /// Create a personal API token; its value is in this answer only.
+    ///
+    /// Answer: The token was created; its value is shown only now.
     #[oai(path = "/me/tokens", method = "post")]
     async fn create_token(
         &self,
         auth: UserAuth,
         body: Json<NewApiToken>,
-    ) -> Result<CreateTokenResponse, ApiProblem> {
+    ) -> Result<Created<CreatedApiToken>, ApiProblem> {
         let (token, value) =
             api_tokens::create_token(&self.state.db, auth.0.id, self.state.now(), &body.0.name)
                 .await?;
-        Ok(CreateTokenResponse::Created(Json(CreatedApiToken {
+        Ok(Created::New(Json(CreatedApiToken {
             token: token.into(),
             value,
         })))
     }
 
     /// Revoke one of the caller's tokens.
+    ///
+    /// Answer: The token no longer works.
     #[oai(path = "/me/tokens/:id", method = "delete")]
-    async fn revoke_token(
-        &self,
-        auth: UserAuth,
-        id: Path<i64>,
-    ) -> Result<RevokeTokenResponse, ApiProblem> {
+    async fn revoke_token(&self, auth: UserAuth, id: Path<i64>) -> Result<NoContent, ApiProblem> {
         api_tokens::revoke_token(&self.state.db, auth.0.id, self.state.now(), id.0).await?;
-        Ok(RevokeTokenResponse::Revoked)
+        Ok(NoContent::Done)
     }
 
     /// Download everything stored about the caller (GDPR).
+    ///
+    /// Answer: Everything stored about the caller.
     #[oai(path = "/me/export", method = "get")]
-    async fn export(&self, auth: UserAuth) -> Result<ExportResponse, ApiProblem> {
-        Ok(ExportResponse::Ok(Json(
+    async fn export(&self, auth: UserAuth) -> Result<Answer<serde_json::Value>, ApiProblem> {
+        Ok(Answer::Ok(Json(
             users::export(&self.state.db, auth.0.id).await?,
         )))
     }
 
     /// Delete the caller's account (GDPR).
+    ///
+    /// Answer: The account is deleted; its personal data is gone.
     #[oai(path = "/me", method = "delete")]
-    async fn delete(&self, auth: UserAuth) -> Result<DeleteAccountResponse, ApiProblem> {
+    async fn delete(&self, auth: UserAuth) -> Result<NoContent, ApiProblem> {
         users::delete(&self.state.db, self.state.now(), auth.0.id).await?;
-        Ok(DeleteAccountResponse::Deleted)
+        Ok(NoContent::Done)
     }
 }

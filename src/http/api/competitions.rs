@@ -11,6 +11,7 @@ use super::models::{
     AuditEntry, Competition, NewCompetition, TransitionRequest, UpdateCompetition,
 };
 use super::prepared::PreparedJson;
+use super::responses::{Answer, Created, NoContent};
 use crate::app::AppState;
 use crate::domain::{Money, TransitionCommand};
 use crate::entities::competition;
@@ -23,52 +24,10 @@ pub struct CompetitionsApi {
 }
 
 #[derive(ApiResponse)]
-pub enum ListCompetitionsResponse {
-    /// Competitions in programme order.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Competition>>),
-}
-
-#[derive(ApiResponse)]
 pub enum ListPublicCompetitionsResponse {
     /// Competitions in programme order.
     #[oai(status = 200)]
     Ok(PreparedJson<Vec<Competition>>),
-}
-
-#[derive(ApiResponse)]
-pub enum GetCompetitionResponse {
-    /// The competition.
-    #[oai(status = 200)]
-    Ok(Json<Competition>),
-}
-
-#[derive(ApiResponse)]
-pub enum CreateCompetitionResponse {
-    /// The competition was created as a draft.
-    #[oai(status = 201)]
-    Created(Json<Competition>),
-}
-
-#[derive(ApiResponse)]
-pub enum UpdateCompetitionResponse {
-    /// The competition was changed.
-    #[oai(status = 200)]
-    Ok(Json<Competition>),
-}
-
-#[derive(ApiResponse)]
-pub enum TransitionResponse {
-    /// The competition moved to its new state.
-    #[oai(status = 200)]
-    Ok(Json<Competition>),
-}
-
-#[derive(ApiResponse)]
-pub enum HistoryResponse {
-    /// The audit trail, oldest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<AuditEntry>>),
 }
 
 /// Deadlines are kept to the second.
@@ -91,13 +50,6 @@ impl CompetitionsApi {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum AssignmentResponse {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
-}
-
 #[OpenApi(tag = "ApiTags::Competitions")]
 impl CompetitionsApi {
     /// Let a coordinator manage this competition (administrators).
@@ -107,9 +59,9 @@ impl CompetitionsApi {
         auth: AdminAuth,
         id: Path<i64>,
         user_id: Path<i64>,
-    ) -> Result<AssignmentResponse, ApiProblem> {
+    ) -> Result<NoContent, ApiProblem> {
         coordinators::assign(&self.state.db, &auth.0, self.state.now(), id.0, user_id.0).await?;
-        Ok(AssignmentResponse::Done)
+        Ok(NoContent::Done)
     }
 
     /// Stop a coordinator managing this competition (administrators).
@@ -122,9 +74,9 @@ impl CompetitionsApi {
         auth: AdminAuth,
         id: Path<i64>,
         user_id: Path<i64>,
-    ) -> Result<AssignmentResponse, ApiProblem> {
+    ) -> Result<NoContent, ApiProblem> {
         coordinators::unassign(&self.state.db, &auth.0, self.state.now(), id.0, user_id.0).await?;
-        Ok(AssignmentResponse::Done)
+        Ok(NoContent::Done)
     }
 
     /// List the public competitions (all but drafts).
@@ -142,29 +94,35 @@ impl CompetitionsApi {
     }
 
     /// List all competitions including drafts (administrators).
+    ///
+    /// Answer: Competitions in programme order.
     #[oai(path = "/admin/competitions", method = "get")]
-    async fn list_all(&self, _auth: AdminAuth) -> Result<ListCompetitionsResponse, ApiProblem> {
+    async fn list_all(&self, _auth: AdminAuth) -> Result<Answer<Vec<Competition>>, ApiProblem> {
         let all = competitions::list(&self.state.db, true).await?;
-        Ok(ListCompetitionsResponse::Ok(Json(self.views(all)?)))
+        Ok(Answer::Ok(Json(self.views(all)?)))
     }
 
     /// Get a public competition.
+    ///
+    /// Answer: The competition.
     #[oai(path = "/competitions/:id", method = "get")]
-    async fn get(&self, id: Path<i64>) -> Result<GetCompetitionResponse, ApiProblem> {
+    async fn get(&self, id: Path<i64>) -> Result<Answer<Competition>, ApiProblem> {
         let found = competitions::find(&self.state.db, id.0).await?;
         if !competitions::state_of(&found)?.is_public() {
             return Err(ServiceError::not_found("competition", id.0).into());
         }
-        Ok(GetCompetitionResponse::Ok(Json(self.view(found)?)))
+        Ok(Answer::Ok(Json(self.view(found)?)))
     }
 
     /// Create a competition as a draft in a phase (administrators).
+    ///
+    /// Answer: The competition was created as a draft.
     #[oai(path = "/competitions", method = "post")]
     async fn create(
         &self,
         auth: AdminAuth,
         body: Json<NewCompetition>,
-    ) -> Result<CreateCompetitionResponse, ApiProblem> {
+    ) -> Result<Created<Competition>, ApiProblem> {
         let body = body.0;
         let new = competitions::NewCompetition {
             phase_id: body.phase_id,
@@ -185,20 +143,20 @@ impl CompetitionsApi {
         };
         let created = competitions::create(&self.state.db, &auth.0, self.state.now(), new).await?;
         self.state.changed();
-        Ok(CreateCompetitionResponse::Created(Json(
-            self.view(created)?,
-        )))
+        Ok(Created::New(Json(self.view(created)?)))
     }
 
     /// Change a competition (administrators). While it is open, the deadline can
     /// only be extended.
+    ///
+    /// Answer: The competition was changed.
     #[oai(path = "/competitions/:id", method = "patch")]
     async fn update(
         &self,
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<UpdateCompetition>,
-    ) -> Result<UpdateCompetitionResponse, ApiProblem> {
+    ) -> Result<Answer<Competition>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
         let body = body.0;
         let changes = competitions::CompetitionChanges {
@@ -215,18 +173,20 @@ impl CompetitionsApi {
         let updated =
             competitions::update(&self.state.db, &manager, self.state.now(), changes).await?;
         self.state.changed();
-        Ok(UpdateCompetitionResponse::Ok(Json(self.view(updated)?)))
+        Ok(Answer::Ok(Json(self.view(updated)?)))
     }
 
     /// Move a competition through its lifecycle (administrators). An illegal move
     /// answers 409 naming the current state and the allowed next states.
+    ///
+    /// Answer: The competition moved to its new state.
     #[oai(path = "/competitions/:id/transitions", method = "post")]
     async fn transition(
         &self,
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<TransitionRequest>,
-    ) -> Result<TransitionResponse, ApiProblem> {
+    ) -> Result<Answer<Competition>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
         let body = body.0;
         let command = TransitionCommand {
@@ -238,15 +198,21 @@ impl CompetitionsApi {
         let moved =
             lifecycle::transition(&self.state.db, &manager, self.state.now(), command).await?;
         self.state.changed();
-        Ok(TransitionResponse::Ok(Json(self.view(moved)?)))
+        Ok(Answer::Ok(Json(self.view(moved)?)))
     }
 
     /// The audit trail of a competition (administrators).
+    ///
+    /// Answer: The audit trail, oldest first.
     #[oai(path = "/competitions/:id/history", method = "get")]
-    async fn history(&self, auth: StaffAuth, id: Path<i64>) -> Result<HistoryResponse, ApiProblem> {
+    async fn history(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Vec<AuditEntry>>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
         let entries = competitions::history(&self.state.db, &manager).await?;
-        Ok(HistoryResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             entries
                 .into_iter()
                 .map(TryInto::try_into)

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::AdminAuth;
+use super::responses::{Answer, Created};
 use crate::app::AppState;
 use crate::domain::delivery::EmailStatus as DomainEmailStatus;
 use crate::entities::email_message;
@@ -68,34 +69,6 @@ impl From<email_message::Model> for Email {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum ListEmailsResponse {
-    /// Newest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Email>>),
-}
-
-#[derive(ApiResponse)]
-pub enum PreviewEmailResponse {
-    /// The message and how it renders.
-    #[oai(status = 200)]
-    Ok(Json<EmailPreview>),
-}
-
-#[derive(ApiResponse)]
-pub enum RetryEmailResponse {
-    /// The message waits for delivery again.
-    #[oai(status = 200)]
-    Ok(Json<Email>),
-}
-
-#[derive(ApiResponse)]
-pub enum ResendEmailResponse {
-    /// A copy was queued as a new message.
-    #[oai(status = 201)]
-    Created(Json<Email>),
-}
-
 #[OpenApi(tag = "ApiTags::Emails")]
 impl EmailsApi {
     /// List outbox messages, newest first (administrators).
@@ -115,7 +88,7 @@ impl EmailsApi {
         /// At most this many (1–500, default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u64>>,
-    ) -> Result<ListEmailsResponse, ApiProblem> {
+    ) -> Result<Answer<Vec<Email>>, ApiProblem> {
         let filter = emails::EmailFilter {
             status: status.0.map(Into::into),
             competition_id: competition_id.0,
@@ -124,22 +97,24 @@ impl EmailsApi {
             limit: limit.0.unwrap_or(100),
         };
         let found = emails::list(&self.state.db, &auth.0, filter).await?;
-        Ok(ListEmailsResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             found.into_iter().map(Into::into).collect(),
         )))
     }
 
     /// A message with its rendered subject, text and HTML (administrators).
+    ///
+    /// Answer: The message and how it renders.
     #[oai(path = "/admin/emails/:id", method = "get")]
     async fn preview(
         &self,
         auth: AdminAuth,
         id: Path<i64>,
-    ) -> Result<PreviewEmailResponse, ApiProblem> {
+    ) -> Result<Answer<EmailPreview>, ApiProblem> {
         let message = emails::find(&self.state.db, &auth.0, id.0).await?;
         let rendered = crate::worker::render(&self.state, &message)
             .map_err(|err| ServiceError::Corrupt(format!("email {}: {err}", message.id)))?;
-        Ok(PreviewEmailResponse::Ok(Json(EmailPreview {
+        Ok(Answer::Ok(Json(EmailPreview {
             email: message.into(),
             subject: rendered.subject,
             text: rendered.text,
@@ -148,26 +123,22 @@ impl EmailsApi {
     }
 
     /// Try a failed message again (administrators).
+    ///
+    /// Answer: The message waits for delivery again.
     #[oai(path = "/admin/emails/:id/retry", method = "post")]
-    async fn retry(
-        &self,
-        auth: AdminAuth,
-        id: Path<i64>,
-    ) -> Result<RetryEmailResponse, ApiProblem> {
+    async fn retry(&self, auth: AdminAuth, id: Path<i64>) -> Result<Answer<Email>, ApiProblem> {
         let retried = emails::retry(&self.state.db, &auth.0, self.state.now(), id.0).await?;
         self.state.queued();
-        Ok(RetryEmailResponse::Ok(Json(retried.into())))
+        Ok(Answer::Ok(Json(retried.into())))
     }
 
     /// Send a sent message again, as a new message (administrators).
+    ///
+    /// Answer: A copy was queued as a new message.
     #[oai(path = "/admin/emails/:id/resend", method = "post")]
-    async fn resend(
-        &self,
-        auth: AdminAuth,
-        id: Path<i64>,
-    ) -> Result<ResendEmailResponse, ApiProblem> {
+    async fn resend(&self, auth: AdminAuth, id: Path<i64>) -> Result<Created<Email>, ApiProblem> {
         let copy = emails::resend(&self.state.db, &auth.0, self.state.now(), id.0).await?;
         self.state.queued();
-        Ok(ResendEmailResponse::Created(Json(copy.into())))
+        Ok(Created::New(Json(copy.into())))
     }
 }

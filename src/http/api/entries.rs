@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::{StaffAuth, UserAuth};
 use super::models::{EntrySource, EntryStatus};
-use super::staff_entries::{StaffEntriesResponse, StaffEntry};
+use super::responses::{Answer, Created};
+use super::staff_entries::StaffEntry;
 use crate::app::AppState;
 use crate::entities::entry;
 use crate::entities::stored::Unreadable;
@@ -159,34 +160,6 @@ impl EntryBody {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum CreateEntryResponse {
-    /// The draft (or, for a repeated request, the one created the first time).
-    #[oai(status = 201)]
-    Created(Json<Entry>),
-}
-
-#[derive(ApiResponse)]
-pub enum EntryResponse {
-    /// The entry.
-    #[oai(status = 200)]
-    Ok(Json<Entry>),
-}
-
-#[derive(ApiResponse)]
-pub enum EntriesResponse {
-    /// The caller's entries, newest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Entry>>),
-}
-
-#[derive(ApiResponse)]
-pub enum RemovedResponse {
-    /// The file is gone.
-    #[oai(status = 204)]
-    Removed,
-}
-
 #[OpenApi(tag = "ApiTags::Entries")]
 impl EntriesApi {
     // Listed here rather than with the other staff operations: poem-openapi
@@ -203,7 +176,7 @@ impl EntriesApi {
         /// Words in the title, summary, receipt number, Kennzahl, author name or email.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
-    ) -> Result<StaffEntriesResponse, ApiProblem> {
+    ) -> Result<Answer<Vec<StaffEntry>>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
         let filter = EntryFilter {
             status: status.0.map(Into::into),
@@ -211,7 +184,7 @@ impl EntriesApi {
             query: q.0,
         };
         let all = staff_entries::all(&self.state.db, &manager, &filter).await?;
-        Ok(StaffEntriesResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             all.into_iter()
                 .map(|s| {
                     Ok(StaffEntry {
@@ -238,7 +211,7 @@ impl EntriesApi {
         #[oai(name = "Idempotency-Key", validator(max_length = 100))]
         idempotency_key: Header<Option<String>>,
         body: Json<EntryBody>,
-    ) -> Result<CreateEntryResponse, ApiProblem> {
+    ) -> Result<Created<Entry>, ApiProblem> {
         let state = &self.state;
         let created = entries::create(
             &state.db,
@@ -249,7 +222,7 @@ impl EntriesApi {
             idempotency_key.0.as_deref(),
         )
         .await?;
-        Ok(CreateEntryResponse::Created(Json(
+        Ok(Created::New(Json(
             Entry::load(&self.state.db, created).await?,
         )))
     }
@@ -266,7 +239,7 @@ impl EntriesApi {
         #[oai(name = "Idempotency-Key", validator(max_length = 100))]
         idempotency_key: Header<Option<String>>,
         body: Json<EntryBody>,
-    ) -> Result<CreateEntryResponse, ApiProblem> {
+    ) -> Result<Created<Entry>, ApiProblem> {
         let state = &self.state;
         let request = entries::OneStepSubmission {
             competition_id: id.0,
@@ -285,49 +258,55 @@ impl EntriesApi {
         )
         .await?;
         state.queued();
-        Ok(CreateEntryResponse::Created(Json(submitted.try_into()?)))
+        Ok(Created::New(Json(submitted.try_into()?)))
     }
 
     /// The caller's entries.
+    ///
+    /// Answer: The caller's entries, newest first.
     #[oai(path = "/me/entries", method = "get")]
-    async fn mine(&self, auth: UserAuth) -> Result<EntriesResponse, ApiProblem> {
+    async fn mine(&self, auth: UserAuth) -> Result<Answer<Vec<Entry>>, ApiProblem> {
         let all = entries::mine(&self.state.db, &auth.0).await?;
         let mut loaded = Vec::with_capacity(all.len());
         for model in all {
             loaded.push(Entry::load(&self.state.db, model).await?);
         }
-        Ok(EntriesResponse::Ok(Json(loaded)))
+        Ok(Answer::Ok(Json(loaded)))
     }
 
     /// One of the caller's entries.
+    ///
+    /// Answer: The entry.
     #[oai(path = "/entries/:id", method = "get")]
-    async fn get(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+    async fn get(&self, auth: UserAuth, id: Path<i64>) -> Result<Answer<Entry>, ApiProblem> {
         let found = entries::find_own(&self.state.db, &auth.0, id.0).await?;
-        Ok(EntryResponse::Ok(Json(
-            Entry::load(&self.state.db, found).await?,
-        )))
+        Ok(Answer::Ok(Json(Entry::load(&self.state.db, found).await?)))
     }
 
     /// Change an entry until the deadline; each version of a submitted entry is kept.
+    ///
+    /// Answer: The entry.
     #[oai(path = "/entries/:id", method = "put")]
     async fn update(
         &self,
         auth: UserAuth,
         id: Path<i64>,
         body: Json<EntryBody>,
-    ) -> Result<EntryResponse, ApiProblem> {
+    ) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
         let updated =
             entries::update(&state.db, state.now(), &auth.0, id.0, body.0.content()).await?;
-        Ok(EntryResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             Entry::load(&self.state.db, updated).await?,
         )))
     }
 
     /// Submit: the answer carries the receipt number and the Kennzahl, and a
     /// receipt email is sent. Submitting again answers with the same receipt.
+    ///
+    /// Answer: The entry.
     #[oai(path = "/entries/:id/submit", method = "post")]
-    async fn submit(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+    async fn submit(&self, auth: UserAuth, id: Path<i64>) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
         let submitted = entries::submit(
             &state.db,
@@ -338,14 +317,16 @@ impl EntriesApi {
         )
         .await?;
         state.queued();
-        Ok(EntryResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             Entry::load(&self.state.db, submitted).await?,
         )))
     }
 
     /// Withdraw a submitted entry.
+    ///
+    /// Answer: The entry.
     #[oai(path = "/entries/:id/withdraw", method = "post")]
-    async fn withdraw(&self, auth: UserAuth, id: Path<i64>) -> Result<EntryResponse, ApiProblem> {
+    async fn withdraw(&self, auth: UserAuth, id: Path<i64>) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
         let withdrawn = entries::withdraw(
             &state.db,
@@ -356,7 +337,7 @@ impl EntriesApi {
         )
         .await?;
         state.queued();
-        Ok(EntryResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             Entry::load(&self.state.db, withdrawn).await?,
         )))
     }

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, Multipart, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::UserAuth;
-use super::entries::RemovedResponse;
+use super::responses::{Answer, Created, NoContent};
 use crate::app::AppState;
 use crate::entities::entry_attachment;
 use crate::http::problem::ApiProblem;
@@ -58,20 +58,6 @@ pub struct UploadBody {
 }
 
 #[derive(ApiResponse)]
-pub enum AttachmentCreated {
-    /// The file is stored.
-    #[oai(status = 201)]
-    Created(Json<AttachmentInfo>),
-}
-
-#[derive(ApiResponse)]
-pub enum AttachmentsResponse {
-    /// The entry's files, oldest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<AttachmentInfo>>),
-}
-
-#[derive(ApiResponse)]
 pub enum DownloadResponse {
     /// The file, always as a download (never shown inline by the browser).
     #[oai(status = 200, content_type = "application/octet-stream")]
@@ -82,13 +68,15 @@ pub enum DownloadResponse {
 impl EntryFilesApi {
     /// Attach a file to an idea until the deadline (its author and co-authors). At
     /// most `attachments.max_files` files of `attachments.max_bytes` each.
+    ///
+    /// Answer: The file is stored.
     #[oai(path = "/entries/:id/attachments", method = "post")]
     async fn attach(
         &self,
         auth: UserAuth,
         id: Path<i64>,
         body: UploadBody,
-    ) -> Result<AttachmentCreated, ApiProblem> {
+    ) -> Result<Created<AttachmentInfo>, ApiProblem> {
         let state = &self.state;
         let name = body.file.file_name().unwrap_or_default().to_owned();
         let content = body.file.into_vec().await.map_err(|err| {
@@ -107,21 +95,21 @@ impl EntryFilesApi {
             },
         )
         .await?;
-        Ok(AttachmentCreated::Created(Json(created.into())))
+        Ok(Created::New(Json(created.into())))
     }
 
     /// The files of an idea (its authors, administrators and the competition's
     /// coordinators).
+    ///
+    /// Answer: The entry's files, oldest first.
     #[oai(path = "/entries/:id/attachments", method = "get")]
     async fn attachments(
         &self,
         auth: UserAuth,
         id: Path<i64>,
-    ) -> Result<AttachmentsResponse, ApiProblem> {
+    ) -> Result<Answer<Vec<AttachmentInfo>>, ApiProblem> {
         let all = attachments::list(&self.state.db, &auth.0, id.0).await?;
-        Ok(AttachmentsResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
-        )))
+        Ok(Answer::Ok(Json(all.into_iter().map(Into::into).collect())))
     }
 
     /// Download one file (its authors, administrators and the competition's
@@ -148,7 +136,7 @@ impl EntryFilesApi {
         auth: UserAuth,
         id: Path<i64>,
         attachment_id: Path<i64>,
-    ) -> Result<RemovedResponse, ApiProblem> {
+    ) -> Result<NoContent, ApiProblem> {
         let state = &self.state;
         attachments::remove(
             &state.db,
@@ -159,6 +147,6 @@ impl EntryFilesApi {
             attachment_id.0,
         )
         .await?;
-        Ok(RemovedResponse::Removed)
+        Ok(NoContent::Done)
     }
 }

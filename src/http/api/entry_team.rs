@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::UserAuth;
-use super::entries::{Entry, EntryResponse, RemovedResponse};
+use super::entries::Entry;
+use super::responses::{Answer, Created, NoContent};
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::entities::entry_coauthor;
@@ -63,31 +64,19 @@ pub struct AcceptBody {
     pub token: String,
 }
 
-#[derive(ApiResponse)]
-pub enum CoauthorCreated {
-    /// Invited; the email is on its way.
-    #[oai(status = 201)]
-    Created(Json<Coauthor>),
-}
-
-#[derive(ApiResponse)]
-pub enum CoauthorsResponse {
-    /// The co-authors, in the order they were invited.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Coauthor>>),
-}
-
 #[OpenApi(tag = "ApiTags::Entries")]
 impl EntryTeamApi {
     /// Invite a co-author by email (the person who started the idea, until the
     /// deadline).
+    ///
+    /// Answer: Invited; the email is on its way.
     #[oai(path = "/entries/:id/coauthors", method = "post")]
     async fn invite(
         &self,
         auth: UserAuth,
         id: Path<i64>,
         body: Json<InviteBody>,
-    ) -> Result<CoauthorCreated, ApiProblem> {
+    ) -> Result<Created<Coauthor>, ApiProblem> {
         let state = &self.state;
         let invited = coauthors::invite(
             &state.db,
@@ -100,20 +89,20 @@ impl EntryTeamApi {
         )
         .await?;
         state.queued();
-        Ok(CoauthorCreated::Created(Json(invited.into())))
+        Ok(Created::New(Json(invited.into())))
     }
 
     /// The co-authors of an idea (for its authors).
+    ///
+    /// Answer: The co-authors, in the order they were invited.
     #[oai(path = "/entries/:id/coauthors", method = "get")]
     async fn coauthors(
         &self,
         auth: UserAuth,
         id: Path<i64>,
-    ) -> Result<CoauthorsResponse, ApiProblem> {
+    ) -> Result<Answer<Vec<Coauthor>>, ApiProblem> {
         let all = coauthors::list(&self.state.db, &auth.0, id.0).await?;
-        Ok(CoauthorsResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
-        )))
+        Ok(Answer::Ok(Json(all.into_iter().map(Into::into).collect())))
     }
 
     /// Remove a co-author or withdraw an invitation (the person who started the idea).
@@ -123,10 +112,10 @@ impl EntryTeamApi {
         auth: UserAuth,
         id: Path<i64>,
         coauthor_id: Path<i64>,
-    ) -> Result<RemovedResponse, ApiProblem> {
+    ) -> Result<NoContent, ApiProblem> {
         let state = &self.state;
         coauthors::remove(&state.db, state.now(), &auth.0, id.0, coauthor_id.0).await?;
-        Ok(RemovedResponse::Removed)
+        Ok(NoContent::Done)
     }
 
     /// Accept an invitation to co-author an idea, signed in with the invited address.
@@ -135,11 +124,9 @@ impl EntryTeamApi {
         &self,
         auth: UserAuth,
         body: Json<AcceptBody>,
-    ) -> Result<EntryResponse, ApiProblem> {
+    ) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
         let joined = coauthors::accept(&state.db, state.now(), &auth.0, &body.0.token).await?;
-        Ok(EntryResponse::Ok(Json(
-            Entry::load(&state.db, joined).await?,
-        )))
+        Ok(Answer::Ok(Json(Entry::load(&state.db, joined).await?)))
     }
 }

@@ -10,6 +10,7 @@ mod entry_team;
 pub mod models;
 mod prepared;
 mod programmes;
+mod responses;
 mod staff_entries;
 mod subscriptions;
 mod users;

@@ -1,12 +1,13 @@
 //! Programmes and their phases.
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::auth::AdminAuth;
 use super::models::{NewPhase, NewProgramme, Phase, Programme, UpdatePhase, UpdateProgramme};
+use super::responses::{Answer, Created};
 use crate::app::AppState;
 use crate::domain::Money;
 use crate::http::problem::ApiProblem;
@@ -16,55 +17,6 @@ pub struct ProgrammesApi {
     pub state: AppState,
 }
 
-#[derive(ApiResponse)]
-pub enum ListProgrammesResponse {
-    /// All programmes.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Programme>>),
-}
-
-#[derive(ApiResponse)]
-pub enum GetProgrammeResponse {
-    /// The programme.
-    #[oai(status = 200)]
-    Ok(Json<Programme>),
-}
-
-#[derive(ApiResponse)]
-pub enum CreateProgrammeResponse {
-    /// The programme was created.
-    #[oai(status = 201)]
-    Created(Json<Programme>),
-}
-
-#[derive(ApiResponse)]
-pub enum UpdateProgrammeResponse {
-    /// The programme was changed.
-    #[oai(status = 200)]
-    Ok(Json<Programme>),
-}
-
-#[derive(ApiResponse)]
-pub enum ListPhasesResponse {
-    /// The programme's phases in order.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Phase>>),
-}
-
-#[derive(ApiResponse)]
-pub enum CreatePhaseResponse {
-    /// The phase was created.
-    #[oai(status = 201)]
-    Created(Json<Phase>),
-}
-
-#[derive(ApiResponse)]
-pub enum UpdatePhaseResponse {
-    /// The phase was changed.
-    #[oai(status = 200)]
-    Ok(Json<Phase>),
-}
-
 fn money(field: &'static str, cents: i64) -> Result<Money, ServiceError> {
     Money::from_cents(cents).map_err(|err| ServiceError::invalid(field, err.to_string()))
 }
@@ -72,10 +24,12 @@ fn money(field: &'static str, cents: i64) -> Result<Money, ServiceError> {
 #[OpenApi(tag = "ApiTags::Programmes")]
 impl ProgrammesApi {
     /// List programmes.
+    ///
+    /// Answer: All programmes.
     #[oai(path = "/programmes", method = "get")]
-    async fn list(&self) -> Result<ListProgrammesResponse, ApiProblem> {
+    async fn list(&self) -> Result<Answer<Vec<Programme>>, ApiProblem> {
         let all = programmes::list(&self.state.db).await?;
-        Ok(ListProgrammesResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             all.into_iter()
                 .map(TryInto::try_into)
                 .collect::<Result<_, _>>()?,
@@ -83,19 +37,23 @@ impl ProgrammesApi {
     }
 
     /// Get a programme.
+    ///
+    /// Answer: The programme.
     #[oai(path = "/programmes/:id", method = "get")]
-    async fn get(&self, id: Path<i64>) -> Result<GetProgrammeResponse, ApiProblem> {
+    async fn get(&self, id: Path<i64>) -> Result<Answer<Programme>, ApiProblem> {
         let found = programmes::find(&self.state.db, id.0).await?;
-        Ok(GetProgrammeResponse::Ok(Json(found.try_into()?)))
+        Ok(Answer::Ok(Json(found.try_into()?)))
     }
 
     /// Create a programme (administrators).
+    ///
+    /// Answer: The programme was created.
     #[oai(path = "/programmes", method = "post")]
     async fn create(
         &self,
         auth: AdminAuth,
         body: Json<NewProgramme>,
-    ) -> Result<CreateProgrammeResponse, ApiProblem> {
+    ) -> Result<Created<Programme>, ApiProblem> {
         let body = body.0;
         let new = programmes::NewProgramme {
             slug: body.slug,
@@ -106,17 +64,19 @@ impl ProgrammesApi {
         };
         let created = programmes::create(&self.state.db, &auth.0, self.state.now(), new).await?;
         self.state.changed();
-        Ok(CreateProgrammeResponse::Created(Json(created.try_into()?)))
+        Ok(Created::New(Json(created.try_into()?)))
     }
 
     /// Change a programme's name, description or budget (administrators).
+    ///
+    /// Answer: The programme was changed.
     #[oai(path = "/programmes/:id", method = "patch")]
     async fn update(
         &self,
         auth: AdminAuth,
         id: Path<i64>,
         body: Json<UpdateProgramme>,
-    ) -> Result<UpdateProgrammeResponse, ApiProblem> {
+    ) -> Result<Answer<Programme>, ApiProblem> {
         let body = body.0;
         let changes = programmes::ProgrammeChanges {
             name: body.name,
@@ -129,26 +89,30 @@ impl ProgrammesApi {
         let updated =
             programmes::update(&self.state.db, &auth.0, self.state.now(), id.0, changes).await?;
         self.state.changed();
-        Ok(UpdateProgrammeResponse::Ok(Json(updated.try_into()?)))
+        Ok(Answer::Ok(Json(updated.try_into()?)))
     }
 
     /// List a programme's phases.
+    ///
+    /// Answer: The programme's phases in order.
     #[oai(path = "/programmes/:id/phases", method = "get")]
-    async fn list_phases(&self, id: Path<i64>) -> Result<ListPhasesResponse, ApiProblem> {
+    async fn list_phases(&self, id: Path<i64>) -> Result<Answer<Vec<Phase>>, ApiProblem> {
         let phases = programmes::list_phases(&self.state.db, id.0).await?;
-        Ok(ListPhasesResponse::Ok(Json(
+        Ok(Answer::Ok(Json(
             phases.into_iter().map(Into::into).collect(),
         )))
     }
 
     /// Add a phase to a programme (administrators).
+    ///
+    /// Answer: The phase was created.
     #[oai(path = "/programmes/:id/phases", method = "post")]
     async fn create_phase(
         &self,
         auth: AdminAuth,
         id: Path<i64>,
         body: Json<NewPhase>,
-    ) -> Result<CreatePhaseResponse, ApiProblem> {
+    ) -> Result<Created<Phase>, ApiProblem> {
         let new = programmes::NewPhase {
             number: body.0.number,
             name: body.0.name,
@@ -156,17 +120,19 @@ impl ProgrammesApi {
         let created =
             programmes::create_phase(&self.state.db, &auth.0, self.state.now(), id.0, new).await?;
         self.state.changed();
-        Ok(CreatePhaseResponse::Created(Json(created.into())))
+        Ok(Created::New(Json(created.into())))
     }
 
     /// Rename or renumber a phase (administrators).
+    ///
+    /// Answer: The phase was changed.
     #[oai(path = "/phases/:id", method = "patch")]
     async fn update_phase(
         &self,
         auth: AdminAuth,
         id: Path<i64>,
         body: Json<UpdatePhase>,
-    ) -> Result<UpdatePhaseResponse, ApiProblem> {
+    ) -> Result<Answer<Phase>, ApiProblem> {
         let changes = programmes::PhaseChanges {
             number: body.0.number,
             name: body.0.name,
@@ -175,6 +141,6 @@ impl ProgrammesApi {
             programmes::update_phase(&self.state.db, &auth.0, self.state.now(), id.0, changes)
                 .await?;
         self.state.changed();
-        Ok(UpdatePhaseResponse::Ok(Json(updated.into())))
+        Ok(Answer::Ok(Json(updated.into())))
     }
 }

@@ -7,8 +7,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::StaffAuth;
-use super::entries::{CreateEntryResponse, Entry, EntryBody};
+use super::entries::{Entry, EntryBody};
 use super::models::EntrySource;
+use super::responses::Created;
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
@@ -25,13 +26,6 @@ pub struct StaffEntry {
     pub entry: Entry,
     pub author_name: String,
     pub author_email: String,
-}
-
-#[derive(ApiResponse)]
-pub enum StaffEntriesResponse {
-    /// The competition's entries, oldest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<StaffEntry>>),
 }
 
 #[derive(ApiResponse)]
@@ -71,7 +65,7 @@ impl StaffEntriesApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<OnBehalfBody>,
-    ) -> Result<CreateEntryResponse, ApiProblem> {
+    ) -> Result<Created<Entry>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
         let body = body.0;
         let state = &self.state;
@@ -87,7 +81,7 @@ impl StaffEntriesApi {
         )
         .await?;
         state.queued();
-        Ok(CreateEntryResponse::Created(Json(
+        Ok(Created::New(Json(
             Entry::load(&self.state.db, entered).await?,
         )))
     }

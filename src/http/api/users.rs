@@ -2,11 +2,12 @@
 
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::account::Account;
 use super::auth::AdminAuth;
+use super::responses::{Answer, Created};
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
@@ -35,45 +36,26 @@ pub struct RoleChange {
     pub role: String,
 }
 
-#[derive(ApiResponse)]
-pub enum ListUsersResponse {
-    /// Every account.
-    #[oai(status = 200)]
-    Ok(Json<Vec<Account>>),
-}
-
-#[derive(ApiResponse)]
-pub enum InviteResponse {
-    /// The account exists and an invitation email is queued.
-    #[oai(status = 201)]
-    Created(Json<Account>),
-}
-
-#[derive(ApiResponse)]
-pub enum RoleResponse {
-    /// The role was changed.
-    #[oai(status = 200)]
-    Ok(Json<Account>),
-}
-
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// List accounts (administrators).
+    ///
+    /// Answer: Every account.
     #[oai(path = "/admin/users", method = "get")]
-    async fn list(&self, auth: AdminAuth) -> Result<ListUsersResponse, ApiProblem> {
+    async fn list(&self, auth: AdminAuth) -> Result<Answer<Vec<Account>>, ApiProblem> {
         let all = users::list(&self.state.db, &auth.0).await?;
-        Ok(ListUsersResponse::Ok(Json(
-            all.into_iter().map(Into::into).collect(),
-        )))
+        Ok(Answer::Ok(Json(all.into_iter().map(Into::into).collect())))
     }
 
     /// Invite a staff member or juror by email (administrators).
+    ///
+    /// Answer: The account exists and an invitation email is queued.
     #[oai(path = "/admin/users", method = "post")]
     async fn invite(
         &self,
         auth: AdminAuth,
         body: Json<Invitation>,
-    ) -> Result<InviteResponse, ApiProblem> {
+    ) -> Result<Created<Account>, ApiProblem> {
         let body = body.0;
         let role = users::parse_role(&body.role)?;
         let state = &self.state;
@@ -88,20 +70,22 @@ impl UsersApi {
         )
         .await?;
         state.queued();
-        Ok(InviteResponse::Created(Json(created.into())))
+        Ok(Created::New(Json(created.into())))
     }
 
     /// Change someone's role (administrators).
+    ///
+    /// Answer: The role was changed.
     #[oai(path = "/admin/users/:id", method = "patch")]
     async fn set_role(
         &self,
         auth: AdminAuth,
         id: Path<i64>,
         body: Json<RoleChange>,
-    ) -> Result<RoleResponse, ApiProblem> {
+    ) -> Result<Answer<Account>, ApiProblem> {
         let role = users::parse_role(&body.0.role)?;
         let updated =
             users::set_role(&self.state.db, &auth.0, self.state.now(), id.0, role).await?;
-        Ok(RoleResponse::Ok(Json(updated.into())))
+        Ok(Answer::Ok(Json(updated.into())))
     }
 }
