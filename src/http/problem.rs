@@ -201,7 +201,9 @@ impl From<ServiceError> for ApiProblem {
                 field: Some((*field).to_owned()),
                 ..Problem::new(StatusCode::CONFLICT, "duplicate", detail)
             },
-            ServiceError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            ServiceError::Forbidden(_) | ServiceError::LeadOnly(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
+            }
             ServiceError::Attachment(refused) => {
                 use crate::domain::attachments::AttachmentError as A;
                 let (status, kind) = match refused {

@@ -177,9 +177,7 @@ impl EntryAuthor {
     pub fn lead(self, what: &str) -> Result<Self, ServiceError> {
         match self.membership {
             Membership::Lead => Ok(self),
-            Membership::Coauthor => Err(ServiceError::Forbidden(format!(
-                "only the person who started this entry can {what}"
-            ))),
+            Membership::Coauthor => Err(ServiceError::LeadOnly(what.to_owned())),
         }
     }
 }

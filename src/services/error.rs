@@ -37,6 +37,8 @@ pub enum ServiceError {
     },
     #[error("{0}")]
     Forbidden(String),
+    #[error("only the person who started this entry can {0}")]
+    LeadOnly(String),
     #[error("too many requests; try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: i64 },
     #[error("{0} was changed at the same time by someone else; reload it and try again")]

@@ -67,6 +67,44 @@ pub fn internal(err: ServiceError) -> poem::Error {
     poem::Error::new(err, StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// The one page for a use case's refusal, as an error to pass on with `?`;
+/// failures on our side stay internal errors (logged, a neutral page). Every
+/// refusal is decided here, so a new one cannot fall through unnoticed.
+pub fn refusal(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
+    let (status, title, text) = match &err {
+        ServiceError::NotFound { .. } => {
+            return answer_with(state.pages.message(lang, StatusCode::NOT_FOUND));
+        }
+        ServiceError::RateLimited {
+            retry_after_seconds,
+        } => return answer_with(too_many(state, lang, *retry_after_seconds)),
+        ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text"),
+        ServiceError::LeadOnly(_) => (
+            StatusCode::FORBIDDEN,
+            "entry_lead_only_title",
+            "entry_lead_only_text",
+        ),
+        ServiceError::Entry(_) => (
+            StatusCode::CONFLICT,
+            "entry_locked_title",
+            "entry_locked_text",
+        ),
+        ServiceError::Invalid { .. } | ServiceError::Fields(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "entry_invalid_title",
+            "entry_invalid_text",
+        ),
+        ServiceError::Lifecycle { .. }
+        | ServiceError::Edit(_)
+        | ServiceError::OverBudget(_)
+        | ServiceError::Attachment(_)
+        | ServiceError::Duplicate { .. }
+        | ServiceError::Concurrent(_) => (StatusCode::CONFLICT, "conflict_title", "conflict_text"),
+        ServiceError::Database(_) | ServiceError::Corrupt(_) => return internal(err),
+    };
+    answer_with(state.pages.notice(lang, status, title, text))
+}
+
 /// Whether a submitted form carries its session's token.
 pub fn csrf_ok(signed_in: &SignedIn, submitted: Option<&str>) -> bool {
     submitted.is_some_and(|token| {

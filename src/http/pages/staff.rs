@@ -12,30 +12,14 @@ use tera::Context;
 use super::entries::download;
 use super::extract::StaffMember;
 use super::i18n::Lang;
-use super::session::{answer_with, internal};
+use super::session::{internal, refusal};
 use crate::app::AppState;
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::time;
 use crate::entities::competition;
 use crate::services::authorization::{self, Manager, Staff};
 use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
-use crate::services::{ServiceError, attachments, coauthors, competitions, programmes};
-
-/// A refusal as a page: not found, not allowed, or an error on our side.
-fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
-    match err {
-        ServiceError::NotFound { .. } => {
-            answer_with(state.pages.message(lang, StatusCode::NOT_FOUND))
-        }
-        ServiceError::Forbidden(_) => answer_with(state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            "forbidden_title",
-            "forbidden_text",
-        )),
-        err => internal(err),
-    }
-}
+use crate::services::{attachments, coauthors, competitions, programmes};
 
 /// The capability to manage the competition, with the competition; a page saying
 /// no otherwise.
@@ -47,10 +31,10 @@ async fn managed(
 ) -> poem::Result<(Manager, competition::Model)> {
     let competition = competitions::find(&state.db, id)
         .await
-        .map_err(|err| refused(state, lang, err))?;
+        .map_err(|err| refusal(state, lang, err))?;
     let manager = authorization::manager(&state.db, staff.person(), id)
         .await
-        .map_err(|err| refused(state, lang, err))?;
+        .map_err(|err| refusal(state, lang, err))?;
     Ok((manager, competition))
 }
 
@@ -332,11 +316,11 @@ pub async fn entry_detail(
     } = member;
     let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
         .await
-        .map_err(|err| refused(&state, lang, err))?;
+        .map_err(|err| refusal(&state, lang, err))?;
     let (manager, competition) = managed(&state, lang, &current, manager.competition_id()).await?;
     let with_author = staff_entries::one(&state.db, &manager, id.0)
         .await
-        .map_err(|err| refused(&state, lang, err))?;
+        .map_err(|err| refusal(&state, lang, err))?;
     let found = with_author.entry.clone();
     let form = competitions::form_of(&competition).map_err(internal)?;
     let answers: Vec<Answer> = form

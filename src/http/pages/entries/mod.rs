@@ -11,7 +11,7 @@ use tera::Context;
 
 use super::extract::{CsrfForm, Person};
 use super::i18n::Lang;
-use super::session::{SignedIn, answer_with, internal, require_person, see_other};
+use super::session::{SignedIn, internal, refusal, require_person, see_other};
 use super::view::CompetitionView;
 use crate::app::AppState;
 use crate::domain::attachments as rules;
@@ -271,34 +271,6 @@ async fn stored_values(state: &AppState, model: &entry::Model) -> poem::Result<F
         errors: Vec::new(),
         invite: Default::default(),
     })
-}
-
-/// The page for a refused action on an entry, as an error to pass on with `?`;
-/// failures on our side stay internal errors.
-fn refusal(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
-    let page = match err {
-        ServiceError::Entry(_) => state.pages.notice(
-            lang,
-            StatusCode::CONFLICT,
-            "entry_locked_title",
-            "entry_locked_text",
-        ),
-        ServiceError::Invalid { .. } | ServiceError::Fields(_) => state.pages.notice(
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "entry_invalid_title",
-            "entry_invalid_text",
-        ),
-        ServiceError::Forbidden(_) => state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            "entry_lead_only_title",
-            "entry_lead_only_text",
-        ),
-        ServiceError::NotFound { .. } => state.pages.message(lang, StatusCode::NOT_FOUND),
-        err => return internal(err),
-    };
-    answer_with(page)
 }
 
 fn refused(state: &AppState, lang: Lang, err: ServiceError) -> poem::Result<Response> {
