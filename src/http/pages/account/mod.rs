@@ -13,8 +13,8 @@ use super::extract::{CsrfForm, Person};
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
-    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, csrf_ok, internal,
-    require_person, see_other, set_cookie, signed_in,
+    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, internal, require_person,
+    see_other, set_cookie,
 };
 use crate::app::AppState;
 use crate::domain::roles::Role;
@@ -91,9 +91,7 @@ fn code_of(code: &Option<String>) -> Option<&str> {
 
 #[derive(Deserialize)]
 pub struct SignOutForm {
-    csrf: Option<String>,
     everywhere: Option<String>,
-    lang: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -265,19 +263,14 @@ pub async fn delete_account(
 
 #[handler]
 pub async fn sign_out(
-    req: &Request,
-    form: Form<SignOutForm>,
+    form: CsrfForm<SignOutForm>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, form.lang.as_deref());
-    let Some(current) = signed_in(req, &state).await? else {
-        return Ok(see_other(&format!("/anmelden?lang={}", lang.code())));
-    };
-    if !csrf_ok(&current, form.csrf.as_deref()) {
-        return Ok(state
-            .pages
-            .notice(lang, StatusCode::FORBIDDEN, "csrf_title", "csrf_text"));
-    }
+    let CsrfForm {
+        lang,
+        current,
+        fields: form,
+    } = form;
     let everywhere = form.everywhere.is_some();
     sessions::sign_out(&state.db, state.now(), &current.session, everywhere)
         .await

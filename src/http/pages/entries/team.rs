@@ -1,6 +1,7 @@
 //! Co-authors on the entry page: inviting, removing, and accepting an invitation
 //! from its email link.
 
+use super::super::extract::Visitor;
 use super::*;
 use crate::domain::email_address::EmailAddress;
 use crate::services::authorization;
@@ -135,18 +136,20 @@ pub async fn remove_coauthor(
 #[derive(serde::Deserialize)]
 pub struct InvitationParams {
     token: Option<String>,
-    lang: Option<String>,
 }
 
 /// The invitation link from the email: says what accepting means, and accepts
 /// only with a button (mail scanners that follow links accept nothing).
 #[handler]
 pub async fn invitation_page(
-    req: &Request,
+    visitor: Visitor,
     params: Query<InvitationParams>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, params.lang.as_deref());
+    let Visitor {
+        lang,
+        person: current,
+    } = visitor;
     let token = params.token.clone().unwrap_or_default();
     let (invitation, found) = match coauthors::find_invitation(&state.db, &token).await {
         Ok(found) => found,
@@ -159,7 +162,6 @@ pub async fn invitation_page(
             ));
         }
     };
-    let current = crate::http::pages::session::signed_in(req, &state).await?;
     let mut context = Context::new();
     context.insert("entry_title", &found.title);
     context.insert("invitee", &invitation.name);
