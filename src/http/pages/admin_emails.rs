@@ -3,20 +3,18 @@
 
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path, Query};
-use poem::{Request, Response, handler};
+use poem::{Response, handler};
 use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::extract::{Administrator, CsrfForm};
 use super::i18n::Lang;
-use super::session::{SignedIn, internal, require_role, see_other};
+use super::session::{internal, see_other};
 use crate::app::AppState;
 use crate::domain::delivery::EmailStatus;
-use crate::domain::roles::Role;
 use crate::domain::time;
 use crate::entities::email_message;
-use crate::services::authorization::{self, Admin};
 use crate::services::{ServiceError, emails, notifications};
 
 #[derive(Deserialize)]
@@ -74,13 +72,6 @@ fn row(lang: Lang, m: email_message::Model) -> EmailRow {
         attempts: m.attempts,
         last_error: m.last_error.unwrap_or_default(),
     }
-}
-
-/// The signed-in administrator.
-async fn admin(req: &Request, state: &AppState, lang: Lang) -> poem::Result<(SignedIn, Admin)> {
-    let current = require_role(req, state, lang, &[Role::Admin]).await?;
-    let admin = authorization::admin(current.user.clone()).map_err(internal)?;
-    Ok((current, admin))
 }
 
 #[handler]
@@ -184,12 +175,11 @@ pub async fn email_page(
 /// The HTML part as the recipient sees it, isolated: no scripts, no same-origin access.
 #[handler]
 pub async fn email_html(
-    req: &Request,
+    administrator: Administrator,
     id: Path<i64>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let lang = Lang::find(req, None);
-    let (_, admin) = admin(req, &state, lang).await?;
+    let Administrator { lang, admin, .. } = administrator;
     let message = match emails::find(&state.db, &admin, id.0).await {
         Ok(message) => message,
         Err(ServiceError::NotFound { .. }) => {

@@ -7,7 +7,6 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::i18n::Lang;
 use crate::app::AppState;
-use crate::domain::roles::Role;
 use crate::entities::{session, user};
 use crate::services::ServiceError;
 use crate::services::identity::sessions;
@@ -182,7 +181,9 @@ pub fn answer_with(response: Response) -> poem::Error {
 }
 
 /// The signed-in person; otherwise a redirect to the sign-in page, or a refusal of
-/// a form POSTed without the session's token (see [`answer_with`]).
+/// a form POSTed without the session's token (see [`answer_with`]). For forms whose
+/// token is read by the handler (a multipart upload); every other page takes the
+/// extractors of [`super::extract`].
 pub async fn require_person(
     req: &Request,
     state: &AppState,
@@ -202,37 +203,6 @@ pub async fn require_person(
             "csrf_title",
             "csrf_text",
         )));
-    }
-    Ok(current)
-}
-
-/// The signed-in person if their role is one of `roles` (and, where staff pages
-/// require it, two-factor sign-in is on); otherwise the page that says what to do.
-pub async fn require_role(
-    req: &Request,
-    state: &AppState,
-    lang: Lang,
-    roles: &[Role],
-) -> poem::Result<SignedIn> {
-    let Some(current) = signed_in(req, state).await? else {
-        return Err(answer_with(see_other(&format!(
-            "/anmelden?lang={}",
-            lang.code()
-        ))));
-    };
-    let refuse = |title, text| {
-        Err(answer_with(state.pages.notice(
-            lang,
-            StatusCode::FORBIDDEN,
-            title,
-            text,
-        )))
-    };
-    if !roles.contains(&current.user.role) {
-        return refuse("forbidden_title", "forbidden_text");
-    }
-    if state.settings.auth.require_two_factor_for_staff && current.user.totp_enabled_at.is_none() {
-        return refuse("two_factor_required_title", "two_factor_required_text");
     }
     Ok(current)
 }

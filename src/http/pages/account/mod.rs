@@ -13,8 +13,7 @@ use super::extract::{CsrfForm, Person};
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
-    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, internal, require_person,
-    see_other, set_cookie,
+    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, internal, see_other, set_cookie,
 };
 use crate::app::AppState;
 use crate::domain::roles::Role;
@@ -208,9 +207,8 @@ pub async fn account_page(person: Person, state: Data<&AppState>) -> poem::Resul
 
 /// All personal data as a JSON download.
 #[handler]
-pub async fn export_data(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
-    let lang = Lang::find(req, None);
-    let current = require_person(req, &state, lang, None).await?;
+pub async fn export_data(person: Person, state: Data<&AppState>) -> poem::Result<Response> {
+    let Person { current, .. } = person;
     let data = users::export(&state.db, current.user.id)
         .await
         .map_err(internal)?;
