@@ -155,11 +155,16 @@ pub enum Membership {
 /// Proof that the holder wrote an entry or co-authors it, with the entry.
 #[derive(Debug, Clone)]
 pub struct EntryAuthor {
+    person: user::Model,
     entry: entry::Model,
     membership: Membership,
 }
 
 impl EntryAuthor {
+    pub fn person(&self) -> &user::Model {
+        &self.person
+    }
+
     pub fn entry(&self) -> &entry::Model {
         &self.entry
     }
@@ -212,5 +217,9 @@ pub async fn entry_author(
         .one(conn)
         .await?
         .ok_or_else(|| ServiceError::not_found("entry", id))?;
-    Ok(EntryAuthor { entry, membership })
+    Ok(EntryAuthor {
+        person: person.clone(),
+        entry,
+        membership,
+    })
 }

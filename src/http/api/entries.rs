@@ -18,6 +18,7 @@ use crate::app::AppState;
 use crate::entities::entry;
 use crate::entities::stored::Unreadable;
 use crate::http::problem::ApiProblem;
+use crate::services::authorization;
 use crate::services::entries::{self, EntryContent};
 use crate::services::staff_entries::{self, EntryFilter};
 
@@ -294,8 +295,8 @@ impl EntriesApi {
         body: Json<EntryBody>,
     ) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
-        let updated =
-            entries::update(&state.db, state.now(), &auth.0, id.0, body.0.content()).await?;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
+        let updated = entries::update(&state.db, state.now(), &author, body.0.content()).await?;
         Ok(Answer::Ok(Json(
             Entry::load(&self.state.db, updated).await?,
         )))
@@ -308,11 +309,11 @@ impl EntriesApi {
     #[oai(path = "/entries/:id/submit", method = "post")]
     async fn submit(&self, auth: UserAuth, id: Path<i64>) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
         let submitted = entries::submit(
             &state.db,
             state.now(),
-            &auth.0,
-            id.0,
+            &author,
             &state.settings.server.public_url,
         )
         .await?;
@@ -328,11 +329,11 @@ impl EntriesApi {
     #[oai(path = "/entries/:id/withdraw", method = "post")]
     async fn withdraw(&self, auth: UserAuth, id: Path<i64>) -> Result<Answer<Entry>, ApiProblem> {
         let state = &self.state;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
         let withdrawn = entries::withdraw(
             &state.db,
             state.now(),
-            &auth.0,
-            id.0,
+            &author,
             &state.settings.server.public_url,
         )
         .await?;

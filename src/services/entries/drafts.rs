@@ -92,11 +92,11 @@ pub async fn create(
 pub async fn update(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    person: &user::Model,
-    id: i64,
+    author: &EntryAuthor,
     content: EntryContent,
 ) -> Result<entry::Model, ServiceError> {
-    let current = find_own(db, person, id).await?;
+    let (person, current) = (author.person(), author.entry().clone());
+    let id = current.id;
     let (competition, status) = check(
         db,
         current.competition_id,

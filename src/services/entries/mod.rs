@@ -34,7 +34,7 @@ mod one_step;
 mod reminders;
 mod submission;
 
-pub use crate::services::authorization::Membership;
+pub use crate::services::authorization::{EntryAuthor, Membership};
 pub use drafts::{create, update};
 pub use one_step::{OneStepSubmission, enter_on_behalf, submit_new};
 pub use reminders::remind_drafts;

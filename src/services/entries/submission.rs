@@ -9,11 +9,11 @@ use crate::domain::events::{DomainEvent, PersonalMail};
 pub async fn submit(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    person: &user::Model,
-    id: i64,
+    author: &EntryAuthor,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    let current = find_led(db, person, id, "submit it").await?;
+    let lead = author.clone().lead("submit it")?;
+    let (person, current) = (lead.person(), lead.entry().clone());
     if status_of(&current)? == EntryStatus::Submitted {
         return Ok(current);
     }
@@ -120,11 +120,12 @@ async fn try_submit(
 pub async fn withdraw(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    person: &user::Model,
-    id: i64,
+    author: &EntryAuthor,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    let current = find_led(db, person, id, "withdraw it").await?;
+    let lead = author.clone().lead("withdraw it")?;
+    let (person, current) = (lead.person(), lead.entry().clone());
+    let id = current.id;
     check(
         db,
         current.competition_id,

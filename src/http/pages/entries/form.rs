@@ -2,6 +2,7 @@
 //! withdrawing.
 
 use super::*;
+use crate::services::authorization;
 
 #[handler]
 pub async fn new_entry_form(
@@ -147,16 +148,15 @@ async fn act(
         fields,
     } = form;
     let fields = &fields;
-    let found = entries::find_own(&state.db, &current.user, id)
+    let author = authorization::entry_author(&state.db, &current.user, id)
         .await
         .map_err(|err| refusal(state, lang, err))?;
+    let found = author.entry().clone();
     let public_url = &state.settings.server.public_url;
     let mut sent = None;
     let outcome = match step {
-        Some("submit") => {
-            entries::submit(&state.db, state.now(), &current.user, id, public_url).await
-        }
-        Some(_) => entries::withdraw(&state.db, state.now(), &current.user, id, public_url).await,
+        Some("submit") => entries::submit(&state.db, state.now(), &author, public_url).await,
+        Some(_) => entries::withdraw(&state.db, state.now(), &author, public_url).await,
         None => {
             let competition = competitions::find(&state.db, found.competition_id)
                 .await
@@ -167,7 +167,7 @@ async fn act(
             let form = competitions::form_of(&competition).map_err(internal)?;
             let content = content_from(fields, &goals, &form);
             sent = Some(content.clone());
-            entries::update(&state.db, state.now(), &current.user, id, content).await
+            entries::update(&state.db, state.now(), &author, content).await
         }
     };
     match outcome {
