@@ -15,6 +15,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit;
+use super::authorization::EntryAuthor;
 use super::{Actor, ServiceError, authorization, entries};
 use crate::config::AttachmentSettings;
 use crate::domain::attachments::{self as rules, AttachmentError};
@@ -95,12 +96,12 @@ pub async fn add(
     store: &FileStore,
     limits: &AttachmentSettings,
     now: DateTime<Utc>,
-    person: &user::Model,
-    entry_id: i64,
+    author: &EntryAuthor,
     upload: Upload<'_>,
 ) -> Result<entry_attachment::Model, ServiceError> {
     let Upload { file_name, content } = upload;
-    let current = entries::find_own(db, person, entry_id).await?;
+    let current = author.entry().clone();
+    let (person, entry_id) = (author.person(), current.id);
     entries::check_editable(db, &current, now).await?;
     let existing = entry_attachment::Entity::find()
         .filter(entry_attachment::Column::EntryId.eq(entry_id))
@@ -222,11 +223,11 @@ pub async fn remove(
     db: &DatabaseConnection,
     store: &FileStore,
     now: DateTime<Utc>,
-    person: &user::Model,
-    entry_id: i64,
+    author: &EntryAuthor,
     attachment_id: i64,
 ) -> Result<(), ServiceError> {
-    let current = entries::find_own(db, person, entry_id).await?;
+    let current = author.entry().clone();
+    let (person, entry_id) = (author.person(), current.id);
     entries::check_editable(db, &current, now).await?;
     let txn = crate::services::begin_write(db).await?;
     let found = find(&txn, entry_id, attachment_id).await?;

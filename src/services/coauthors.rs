@@ -18,6 +18,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::entry_form::{FieldProblem, Localized};
 use crate::domain::events::{DomainEvent, PersonalMail};
 use crate::entities::{entry, entry_coauthor, user};
+use crate::services::authorization::EntryAuthor;
 
 /// How long an invitation can be accepted.
 pub const INVITATION_DAYS: i64 = 14;
@@ -58,13 +59,14 @@ fn refused(field: &str, de: impl Into<String>, en: impl Into<String>) -> Service
 pub async fn invite(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    lead: &user::Model,
-    entry_id: i64,
+    author: &EntryAuthor,
     email: &EmailAddress,
     name: &str,
     public_url: &str,
 ) -> Result<entry_coauthor::Model, ServiceError> {
-    let current = entries::find_led(db, lead, entry_id, "invite co-authors").await?;
+    let lead = author.clone().lead("invite co-authors")?;
+    let current = lead.entry().clone();
+    let (lead, entry_id) = (lead.person(), current.id);
     entries::check_editable(db, &current, now).await?;
     let email = email.as_str().to_owned();
     let name = name.trim();
@@ -239,11 +241,12 @@ fn mask(email: &str) -> String {
 pub async fn remove(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    lead: &user::Model,
-    entry_id: i64,
+    author: &EntryAuthor,
     coauthor_id: i64,
 ) -> Result<(), ServiceError> {
-    let current = entries::find_led(db, lead, entry_id, "remove co-authors").await?;
+    let lead = author.clone().lead("remove co-authors")?;
+    let current = lead.entry().clone();
+    let (lead, entry_id) = (lead.person(), current.id);
     let txn = crate::services::begin_write(db).await?;
     let removed = entry_coauthor::Entity::delete_many()
         .filter(entry_coauthor::Column::Id.eq(coauthor_id))

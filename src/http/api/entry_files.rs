@@ -12,6 +12,7 @@ use super::responses::{Answer, Created, NoContent};
 use crate::app::AppState;
 use crate::entities::entry_attachment;
 use crate::http::problem::ApiProblem;
+use crate::services::authorization;
 use crate::services::{ServiceError, attachments};
 
 pub struct EntryFilesApi {
@@ -82,13 +83,13 @@ impl EntryFilesApi {
         let content = body.file.into_vec().await.map_err(|err| {
             ServiceError::invalid("file", format!("the upload could not be read: {err}"))
         })?;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
         let created = attachments::add(
             &state.db,
             &state.files,
             &state.settings.attachments,
             state.now(),
-            &auth.0,
-            id.0,
+            &author,
             attachments::Upload {
                 file_name: &name,
                 content: &content,
@@ -138,12 +139,12 @@ impl EntryFilesApi {
         attachment_id: Path<i64>,
     ) -> Result<NoContent, ApiProblem> {
         let state = &self.state;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
         attachments::remove(
             &state.db,
             &state.files,
             state.now(),
-            &auth.0,
-            id.0,
+            &author,
             attachment_id.0,
         )
         .await?;

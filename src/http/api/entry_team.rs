@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::entities::entry_coauthor;
 use crate::http::problem::ApiProblem;
+use crate::services::authorization;
 use crate::services::coauthors;
 
 pub struct EntryTeamApi {
@@ -78,11 +79,11 @@ impl EntryTeamApi {
         body: Json<InviteBody>,
     ) -> Result<Created<Coauthor>, ApiProblem> {
         let state = &self.state;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
         let invited = coauthors::invite(
             &state.db,
             state.now(),
-            &auth.0,
-            id.0,
+            &author,
             &EmailAddress::parse(&body.0.email)?,
             &body.0.name,
             &state.settings.server.public_url,
@@ -114,7 +115,8 @@ impl EntryTeamApi {
         coauthor_id: Path<i64>,
     ) -> Result<NoContent, ApiProblem> {
         let state = &self.state;
-        coauthors::remove(&state.db, state.now(), &auth.0, id.0, coauthor_id.0).await?;
+        let author = authorization::entry_author(&state.db, &auth.0, id.0).await?;
+        coauthors::remove(&state.db, state.now(), &author, coauthor_id.0).await?;
         Ok(NoContent::Done)
     }
 

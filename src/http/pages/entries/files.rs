@@ -2,6 +2,7 @@
 //! for those allowed, removal until the deadline.
 
 use super::*;
+use crate::services::authorization;
 
 /// The entry page's part about files: the list, and the upload form while the
 /// entry may change and has room.
@@ -119,9 +120,10 @@ pub async fn upload_attachment(
     let (fields, file) = read_upload(multipart).await?;
     let lang = Lang::find(req, field(&fields, "lang"));
     let current = require_person(req, &state, lang, field(&fields, "csrf")).await?;
-    let found = entries::find_own(&state.db, &current.user, id.0)
+    let author = authorization::entry_author(&state.db, &current.user, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
+    let found = author.entry().clone();
     let Some((file_name, content)) = file else {
         let message = Localized::new(
             "Bitte wählen Sie zuerst eine Datei aus.",
@@ -138,8 +140,7 @@ pub async fn upload_attachment(
         &state.files,
         &state.settings.attachments,
         state.now(),
-        &current.user,
-        found.id,
+        &author,
         upload,
     )
     .await;
@@ -210,15 +211,11 @@ pub async fn remove_attachment(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let CsrfForm { lang, current, .. } = form;
-    let removed = attachments::remove(
-        &state.db,
-        &state.files,
-        state.now(),
-        &current.user,
-        id,
-        attachment_id,
-    )
-    .await;
+    let author = authorization::entry_author(&state.db, &current.user, id)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let removed =
+        attachments::remove(&state.db, &state.files, state.now(), &author, attachment_id).await;
     match removed {
         Ok(()) => Ok(see_other(&format!(
             "/konto/ideen/{id}?lang={}#anhaenge",

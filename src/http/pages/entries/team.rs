@@ -74,9 +74,10 @@ pub async fn invite_coauthor(
         current,
         fields: form,
     } = form;
-    let found = entries::find_own(&state.db, &current.user, id.0)
+    let author = authorization::entry_author(&state.db, &current.user, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
+    let found = author.entry().clone();
     let name = field(&form, "coauthor_name").unwrap_or_default();
     let email = field(&form, "coauthor_email").unwrap_or_default();
     let invited = async {
@@ -84,8 +85,7 @@ pub async fn invite_coauthor(
         coauthors::invite(
             &state.db,
             state.now(),
-            &current.user,
-            found.id,
+            &author,
             &email,
             name,
             &state.settings.server.public_url,
@@ -124,7 +124,10 @@ pub async fn remove_coauthor(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let CsrfForm { lang, current, .. } = form;
-    match coauthors::remove(&state.db, state.now(), &current.user, id, coauthor_id).await {
+    let author = authorization::entry_author(&state.db, &current.user, id)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    match coauthors::remove(&state.db, state.now(), &author, coauthor_id).await {
         Ok(()) => Ok(see_other(&format!(
             "/konto/ideen/{id}?lang={}#mitautoren",
             lang.code()
