@@ -114,7 +114,8 @@ pub async fn add(
     store.put(&stored_name, content).await.map_err(io)?;
     let written = async {
         let txn = crate::services::begin_write(db).await?;
-        // Counted again under the transaction: two uploads at once cannot pass the limit.
+        // Counted again with the entry locked: two uploads at once cannot pass the limit.
+        crate::services::db::lock_row::<entry::Entity>(&txn, entry_id).await?;
         let existing = entry_attachment::Entity::find()
             .filter(entry_attachment::Column::EntryId.eq(entry_id))
             .count(&txn)

@@ -86,6 +86,8 @@ pub async fn invite(
     }
     let token = random_token();
     let txn = crate::services::begin_write(db).await?;
+    // Counted with the entry locked: invitations at once cannot pass the limit.
+    crate::services::db::lock_row::<entry::Entity>(&txn, entry_id).await?;
     let existing = entry_coauthor::Entity::find()
         .filter(entry_coauthor::Column::EntryId.eq(entry_id))
         .count(&txn)

@@ -16,7 +16,7 @@ use crate::domain::entry_form::EntryForm;
 use crate::domain::events::{DeadlineExtended, DomainEvent};
 use crate::domain::{CompetitionState, Money, SubmissionWindow};
 use crate::entities::stored;
-use crate::entities::{audit_entry, competition, phase};
+use crate::entities::{audit_entry, competition, phase, programme};
 
 pub struct NewCompetition {
     pub phase_id: i64,
@@ -98,6 +98,9 @@ pub(crate) async fn insert(
     new.entry_form
         .validate_definition()
         .map_err(|err| ServiceError::invalid("entry_form", err))?;
+    // The budget is summed with the programme locked: competitions created or
+    // changed at once cannot together pass it.
+    crate::services::db::lock_row::<programme::Entity>(conn, phase.programme_id).await?;
     let programme = programmes::find(conn, phase.programme_id).await?;
     let mut promised = promised_prize_money(conn, programme.id, None).await?;
     promised.push(new.prize_money);
@@ -168,6 +171,7 @@ pub async fn update(
 
     let txn = crate::services::begin_write(db).await?;
     if let Some(prize) = changes.prize_money {
+        crate::services::db::lock_row::<programme::Entity>(&txn, current.programme_id).await?;
         let programme = programmes::find(&txn, current.programme_id).await?;
         let mut promised = promised_prize_money(&txn, programme.id, Some(id)).await?;
         promised.push(prize);

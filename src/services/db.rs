@@ -6,8 +6,9 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PrimaryKeyTrait, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::config::DatabaseSettings;
@@ -64,6 +65,21 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Locks the row that a limit protects ("at most 5 files per entry", "never more
+/// prize money than the budget") inside a write transaction, before the limit is
+/// counted. On PostgreSQL this is `SELECT … FOR UPDATE`: under READ COMMITTED two
+/// transactions would otherwise both count 4 and both insert; with the lock the
+/// second waits and counts 5. On SQLite the write lock that [`begin_write`] takes
+/// already lets one writer in at a time (sea-query writes no lock clause there).
+pub async fn lock_row<E>(txn: &impl ConnectionTrait, id: i64) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    i64: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    E::find_by_id(id).lock_exclusive().one(txn).await?;
+    Ok(())
 }
 
 /// The file path of a SQLite URL, if it names a file.

@@ -9,7 +9,8 @@ use crate::credentials::signed_in_browser;
 use crate::entry_pages::draft_on_the_web;
 use crate::helpers::{OpenDraft, TestApp, berlin};
 
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] =
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n";
 const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00\x00\x00";
 
 fn pdf_of(size: usize) -> Vec<u8> {
@@ -18,7 +19,7 @@ fn pdf_of(size: usize) -> Vec<u8> {
     bytes
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     entry: i64,

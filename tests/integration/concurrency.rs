@@ -4,8 +4,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::attachments::{PDF, upload};
 use crate::entries::idea;
-use crate::helpers::{TestApp, berlin};
+use crate::helpers::{OpenDraft, TestApp, berlin};
 
 /// Writers per kind.
 const WRITERS: usize = 16;
@@ -140,5 +141,144 @@ async fn sixteen_writers_of_every_kind_at_once_get_no_server_error() {
     assert_eq!(
         app.count("entries WHERE status = 'submitted'").await,
         2 * WRITERS as i64
+    );
+}
+
+/// Fires `requests` at once and returns their statuses.
+async fn at_once<F>(requests: Vec<F>) -> Vec<StatusCode>
+where
+    F: std::future::Future<Output = StatusCode> + Send + 'static,
+{
+    let tasks: Vec<_> = requests.into_iter().map(tokio::spawn).collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("request task"));
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn limits_hold_when_requests_race() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let OpenDraft {
+        entry_id, token, ..
+    } = app.open_with_draft().await;
+
+    // Files: 4 of 5 stored, then 4 uploads at once.
+    for i in 0..4 {
+        let (status, _) = upload(
+            &app,
+            &token,
+            entry_id,
+            &format!("skizze{i}.pdf"),
+            PDF.to_vec(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let uploads = (0..4)
+        .map(|i| {
+            let (app, token) = (app.clone(), token.clone());
+            async move {
+                upload(
+                    &app,
+                    &token,
+                    entry_id,
+                    &format!("mehr{i}.pdf"),
+                    PDF.to_vec(),
+                )
+                .await
+                .0
+            }
+        })
+        .collect();
+    let statuses = at_once(uploads).await;
+    let files = app
+        .count(&format!("entry_attachments WHERE entry_id = {entry_id}"))
+        .await;
+    println!("files: expected 5, got {files}");
+    assert_eq!(files, 5, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+
+    // Co-authors: 9 of 10 invited, then 4 invitations at once.
+    let invite = |i: usize| {
+        let (app, token) = (app.clone(), token.clone());
+        async move {
+            app.request(
+                Method::POST,
+                &format!("/api/entries/{entry_id}/coauthors"),
+                Some(json!({ "email": format!("mit{i}@example.de"), "name": format!("Mit {i}") })),
+                Some(&token),
+            )
+            .await
+            .0
+        }
+    };
+    for i in 0..9 {
+        assert_eq!(invite(i).await, StatusCode::CREATED);
+    }
+    let statuses = at_once((100..104).map(invite).collect()).await;
+    let coauthors = app
+        .count(&format!("entry_coauthors WHERE entry_id = {entry_id}"))
+        .await;
+    println!("co-authors: expected 10, got {coauthors}");
+    assert_eq!(coauthors, 10, "{statuses:?}");
+
+    // Prize money: eight competitions raised at once, each by a third of what the
+    // programme budget has left: at most two fit.
+    let (_, all) = app.admin_get("/api/admin/competitions").await;
+    let all = all.as_array().unwrap().clone();
+    let promised: i64 = all
+        .iter()
+        .map(|c| c["prize_money_cents"].as_i64().unwrap())
+        .sum();
+    // Gera promises its whole budget: give it 9,000 € more to spend.
+    let budget = promised + 900_000;
+    let (status, _) = app
+        .admin_patch("/api/programmes/1", json!({ "budget_cents": budget }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let raise = (budget - promised) / 3 + 1;
+    let raises = all
+        .iter()
+        .take(8)
+        .map(|c| {
+            let app = app.clone();
+            let (id, cents) = (
+                c["id"].as_i64().unwrap(),
+                c["prize_money_cents"].as_i64().unwrap(),
+            );
+            async move {
+                app.admin_patch(
+                    &format!("/api/competitions/{id}"),
+                    json!({ "prize_money_cents": cents + raise }),
+                )
+                .await
+                .0
+            }
+        })
+        .collect();
+    let statuses = at_once(raises).await;
+    let (_, all) = app.admin_get("/api/admin/competitions").await;
+    let now_promised: i64 = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["prize_money_cents"].as_i64().unwrap())
+        .sum();
+    let raised = statuses.iter().filter(|s| s.is_success()).count();
+    println!("prize money: expected at most {budget} cents, got {now_promised} ({raised} raises)");
+    assert!(now_promised <= budget, "{statuses:?}");
+    assert_eq!(raised, 2, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.is_success() || *s == StatusCode::UNPROCESSABLE_ENTITY),
+        "{statuses:?}"
     );
 }
