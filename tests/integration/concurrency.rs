@@ -282,3 +282,65 @@ async fn limits_hold_when_requests_race() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn staff_who_retry_an_idea_on_someones_behalf_record_it_once() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let seniors = app.competition_id("senioren-unabhaengigkeit").await;
+    let other = app.competition_id("wir-lieben-gera").await;
+    let body = json!({
+        "email": "erna@example.de", "name": "Erna Schulze", "source": "paper",
+        "entry": {
+            "title": "Einkaufshilfe per Telefon", "summary": "Ein Telefon-Dienst für Einkäufe.",
+            "details": { "postcode": "07548" }
+        }
+    });
+    let send = |competition: i64, key: &'static str| {
+        let (app, body) = (app.clone(), body.clone());
+        async move {
+            let response = app
+                .client
+                .post(app.url(&format!(
+                    "/api/competitions/{competition}/entries/on-behalf"
+                )))
+                .bearer_auth(app.token.as_deref().unwrap())
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    // A retry after a lost answer, and four at the same moment.
+    let (status, first) = send(seniors, "papier-2020-08-01-1").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = send(seniors, "papier-2020-08-01-1").await;
+    assert_eq!((status, &again["id"]), (StatusCode::CREATED, &first["id"]));
+    let tasks: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(send(seniors, "papier-2020-08-01-2")))
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (status, entry) = task.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{entry}");
+        ids.push(entry["id"].clone());
+    }
+    ids.dedup();
+    let entries = app.count("entries").await;
+    let receipts = app
+        .count("outbox_events WHERE event_type = 'entry.submitted'")
+        .await;
+    println!("on-behalf entries: expected 2, got {entries}; receipts: expected 2, got {receipts}");
+    assert_eq!((entries, receipts, ids.len()), (2, 2, 1));
+
+    // The same key for another competition is another request: refused.
+    let (status, problem) = send(other, "papier-2020-08-01-1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(app.count("entries").await, 2);
+}

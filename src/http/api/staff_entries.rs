@@ -1,7 +1,7 @@
 //! The entries of a competition for staff: list with filters, exports, and ideas
 //! recorded on someone's behalf.
 
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Attachment, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -64,6 +64,10 @@ impl StaffEntriesApi {
         &self,
         auth: StaffAuth,
         id: Path<i64>,
+        /// Any unique value per idea recorded, e.g. a UUID: a retried request
+        /// records nothing twice and sends no second receipt.
+        #[oai(name = "Idempotency-Key", validator(max_length = 100))]
+        idempotency_key: Header<Option<String>>,
         body: Json<OnBehalfBody>,
     ) -> Result<Created<Entry>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
@@ -77,6 +81,7 @@ impl StaffEntriesApi {
             &body.name,
             body.source.into(),
             body.entry.content(),
+            idempotency_key.0.as_deref(),
             &state.settings.server.public_url,
         )
         .await?;

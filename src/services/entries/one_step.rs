@@ -261,9 +261,17 @@ pub async fn enter_on_behalf(
     name: &str,
     source: EntrySource,
     content: EntryContent,
+    idempotency_key: Option<&str>,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
     let (staff, competition_id) = (manager.person(), manager.competition_id());
+    // A key belongs to this operation on this competition.
+    let operation = format!("entry.enter_on_behalf:{competition_id}");
+    if let Some(key) = idempotency_key
+        && let Some(done) = repeated(db, staff.id, key, &operation).await?
+    {
+        return Ok(done);
+    }
     if !EntrySource::STAFF.contains(&source) {
         return Err(ServiceError::invalid(
             "source",
@@ -280,7 +288,7 @@ pub async fn enter_on_behalf(
         source,
         contact_name: name,
     };
-    retrying_collisions(|| async {
+    let entered = retrying_collisions(|| async {
         let txn = crate::services::begin_write(db).await?;
         let entrant = match user::Entity::find()
             .filter(user::Column::Email.eq(&email))
@@ -299,6 +307,20 @@ pub async fn enter_on_behalf(
             .map_err(|err| duplicate_or(err, "user", "email", &email))?,
         };
         let submitted = insert_submitted(&txn, now, &entrant, &new).await?;
+        if let Some(key) = idempotency_key {
+            let remembered = idempotency_key::ActiveModel {
+                user_id: Set(staff.id),
+                key: Set(key.to_owned()),
+                operation: Set(operation.clone()),
+                result_id: Set(submitted.id),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            idempotency_key::Entity::insert(remembered)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(|err| duplicate_or(err, "request", "Idempotency-Key", key))?;
+        }
         let details = json!({
             "source": source, "entrant_id": entrant.id, "receipt_number": submitted.receipt_number,
         });
@@ -325,5 +347,41 @@ pub async fn enter_on_behalf(
         txn.commit().await?;
         Ok(submitted)
     })
-    .await
+    .await;
+    match (entered, idempotency_key) {
+        // The same request at the same moment: the first one's entry.
+        (Err(err @ ServiceError::Duplicate { .. }), Some(key)) => {
+            repeated(db, staff.id, key, &operation).await?.ok_or(err)
+        }
+        (entered, _) => entered,
+    }
+}
+
+/// The entry an earlier request with `key` recorded for `operation`; a key used
+/// for another operation or competition is refused.
+async fn repeated(
+    db: &DatabaseConnection,
+    user_id: i64,
+    key: &str,
+    operation: &str,
+) -> Result<Option<entry::Model>, ServiceError> {
+    let Some(earlier) = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if earlier.operation != operation {
+        return Err(ServiceError::invalid(
+            "Idempotency-Key",
+            "this key was used for another request; send a new key for a new request",
+        ));
+    }
+    let found = entry::Entity::find_by_id(earlier.result_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("entry", earlier.result_id))?;
+    Ok(Some(found))
 }
