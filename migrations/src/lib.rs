@@ -14,6 +14,7 @@ mod m20261127_000009_entry_source;
 mod m20261127_000010_entry_details;
 mod m20261201_000011_known_values;
 mod m20261201_000012_outbox_event_errors;
+mod m20261201_000013_lookup_indexes;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_entry_details::Migration),
             Box::new(m20261201_000011_known_values::Migration),
             Box::new(m20261201_000012_outbox_event_errors::Migration),
+            Box::new(m20261201_000013_lookup_indexes::Migration),
         ]
     }
 }

@@ -168,3 +168,68 @@ async fn an_outbox_event_that_cannot_be_read_waits_for_an_administrator() {
     );
     assert!(page.contains("competition.opened"));
 }
+
+/// The query plan of `sql`, as text, with sequential scans discouraged on
+/// PostgreSQL (its planner scans small tables whole otherwise).
+async fn plan(app: &TestApp, sql: &str) -> String {
+    use sea_orm::TransactionTrait;
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    // One transaction, so the setting and the EXPLAIN share a connection.
+    let txn = db.begin().await.unwrap();
+    let explain = match backend {
+        sea_orm::DbBackend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+        _ => {
+            txn.execute_raw(Statement::from_string(
+                backend,
+                "SET LOCAL enable_seqscan = off",
+            ))
+            .await
+            .unwrap();
+            format!("EXPLAIN {sql}")
+        }
+    };
+    let rows = txn
+        .query_all_raw(Statement::from_string(backend, explain))
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    rows.iter()
+        .map(|row| {
+            row.try_get::<String>("", "detail")
+                .or_else(|_| row.try_get::<String>("", "QUERY PLAN"))
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn lookups_by_entry_use_their_indexes() {
+    let app = TestApp::builder().without_seed().spawn().await;
+    for (index, sql) in [
+        (
+            "ix_entry_versions_entry",
+            "SELECT * FROM entry_versions WHERE entry_id = 1 ORDER BY version",
+        ),
+        (
+            "uq_entry_authors_entry",
+            "SELECT * FROM entry_authors WHERE entry_id = 1",
+        ),
+        (
+            "ix_entries_competition_status",
+            "SELECT COUNT(*) FROM entries WHERE competition_id = 1 AND status = 'submitted'",
+        ),
+        (
+            "ix_entry_attachments_entry",
+            "SELECT COUNT(*) FROM entry_attachments WHERE entry_id = 1",
+        ),
+        (
+            "ix_sign_in_tokens_email",
+            "SELECT * FROM sign_in_tokens WHERE email = 'a@example.de' AND created_at > '2020-01-01'",
+        ),
+    ] {
+        let plan = plan(&app, sql).await;
+        assert!(plan.contains(index), "{sql}: expected {index} in\n{plan}");
+    }
+}
