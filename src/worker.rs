@@ -71,47 +71,74 @@ pub async fn round(state: &AppState) -> Result<Round, ServiceError> {
     let mut tasks = JoinSet::new();
     for (slot, lane) in lanes.into_iter().enumerate() {
         let state = state.clone();
-        tasks.spawn(async move {
-            let mut outcomes = Vec::with_capacity(lane.len());
-            for message in lane {
-                let outcome = deliver(&state, slot, &message).await;
-                outcomes.push((message, outcome));
-            }
-            outcomes
-        });
+        tasks.spawn(async move { deliver_lane(&state, slot, lane, lease).await });
     }
-    let mut sent = Vec::new();
-    let mut failed = 0;
+    let (mut sent, mut failed) = (0, 0);
     while let Some(done) = tasks.join_next().await {
-        let Ok(outcomes) = done else { continue };
-        for (message, outcome) in outcomes {
-            match outcome {
-                Ok(()) => sent.push(message.id),
-                Err(err) => {
-                    failed += 1;
-                    let permanent = matches!(err, MailError::Permanent(_));
-                    tracing::warn!(email = message.id, attempt = message.attempts, error = %err, "email not delivered");
-                    emails::mark_failed(
-                        &state.db,
-                        state.now(),
-                        &message,
-                        &err.to_string(),
-                        permanent,
-                        mail.max_attempts,
-                        mail.retry_base_seconds,
-                    )
-                    .await?;
-                }
+        match done {
+            Ok(Ok((lane_sent, lane_failed))) => {
+                sent += lane_sent;
+                failed += lane_failed;
             }
+            Ok(Err(err)) => return Err(err),
+            Err(err) => tracing::error!(error = %err, "an email connection task failed"),
         }
     }
-    emails::mark_sent(&state.db, state.now(), &sent).await?;
     Ok(Round {
         events,
-        sent: sent.len(),
+        sent,
         failed,
         full,
     })
+}
+
+/// Sends one connection's share of a round, one message at a time: the claim is
+/// renewed (and checked) right before each message and the outcome recorded right
+/// after the server answers, so a crash repeats at most the message in flight on
+/// each connection, and a message whose claim another worker took over is left
+/// to that worker.
+async fn deliver_lane(
+    state: &AppState,
+    slot: usize,
+    lane: Vec<email_message::Model>,
+    lease: chrono::Duration,
+) -> Result<(usize, usize), ServiceError> {
+    let mail = &state.settings.mail;
+    let (mut sent, mut failed) = (0, 0);
+    for message in lane {
+        if !emails::renew(&state.db, state.now(), lease, &message).await? {
+            tracing::info!(email = message.id, "the claim was taken over; not sending");
+            continue;
+        }
+        let recorded = match deliver(state, slot, &message).await {
+            Ok(()) => {
+                sent += 1;
+                emails::mark_sent(&state.db, state.now(), &message).await?
+            }
+            Err(err) => {
+                failed += 1;
+                let permanent = matches!(err, MailError::Permanent(_));
+                tracing::warn!(email = message.id, attempt = message.attempts, error = %err, "email not delivered");
+                emails::mark_failed(
+                    &state.db,
+                    state.now(),
+                    &message,
+                    &err.to_string(),
+                    permanent,
+                    mail.max_attempts,
+                    mail.retry_base_seconds,
+                )
+                .await?
+            }
+        };
+        if !recorded {
+            tracing::warn!(
+                email = message.id,
+                "the outcome was not recorded: a newer claim holds the message"
+            );
+        }
+    }
+    Ok((sent, failed))
 }
 
 /// Renders a stored message as it will be (or was) sent.

@@ -15,6 +15,7 @@ mod m20261127_000010_entry_details;
 mod m20261201_000011_known_values;
 mod m20261201_000012_outbox_event_errors;
 mod m20261201_000013_lookup_indexes;
+mod m20261201_000014_email_claims;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_known_values::Migration),
             Box::new(m20261201_000012_outbox_event_errors::Migration),
             Box::new(m20261201_000013_lookup_indexes::Migration),
+            Box::new(m20261201_000014_email_claims::Migration),
         ]
     }
 }

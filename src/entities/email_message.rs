@@ -22,6 +22,9 @@ pub struct Model {
     pub next_attempt_at: DateTimeUtc,
     /// While `sending`: the claim expires then (a crashed worker's claim is taken over).
     pub locked_until: Option<DateTimeUtc>,
+    /// While `sending`: which claim holds the message. Outcomes are recorded only
+    /// under the claim that sent it.
+    pub claim_token: Option<String>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,

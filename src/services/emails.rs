@@ -73,17 +73,19 @@ pub async fn claim(
     lease: Duration,
     limit: u32,
 ) -> Result<Vec<email_message::Model>, ServiceError> {
+    // Every claim has its own token: the fencing value its outcomes must show.
+    let token = crate::services::identity::tokens::random_token();
     let backend = db.get_database_backend();
     let sql = match backend {
         DatabaseBackend::Postgres => {
-            "UPDATE email_messages SET status = 'sending', locked_until = $1, attempts = attempts + 1 \
+            "UPDATE email_messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, claim_token = $4 \
              WHERE id IN (SELECT id FROM email_messages \
                WHERE (status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2) \
                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
              RETURNING *"
         }
         _ => {
-            "UPDATE email_messages SET status = 'sending', locked_until = ?, attempts = attempts + 1 \
+            "UPDATE email_messages SET status = 'sending', locked_until = ?, attempts = attempts + 1, claim_token = ? \
              WHERE id IN (SELECT id FROM email_messages \
                WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND locked_until < ?) \
                ORDER BY id LIMIT ?) \
@@ -91,11 +93,15 @@ pub async fn claim(
         }
     };
     let values: Vec<sea_orm::Value> = match backend {
-        DatabaseBackend::Postgres => {
-            vec![(now + lease).into(), now.into(), i64::from(limit).into()]
-        }
+        DatabaseBackend::Postgres => vec![
+            (now + lease).into(),
+            now.into(),
+            i64::from(limit).into(),
+            token.clone().into(),
+        ],
         _ => vec![
             (now + lease).into(),
+            token.clone().into(),
             now.into(),
             now.into(),
             i64::from(limit).into(),
@@ -109,28 +115,56 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Records delivered messages in one write.
+/// Whether `message` is still held by its claim; if so the lease is extended to
+/// `now + lease`. A worker calls this right before sending, so it never sends a
+/// message whose claim another worker has taken over, and the time one message
+/// takes can never outlive the lease.
+pub async fn renew(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    message: &email_message::Model,
+) -> Result<bool, ServiceError> {
+    let renewed = email_message::Entity::update_many()
+        .set(email_message::ActiveModel {
+            locked_until: Set(Some(now + lease)),
+            ..Default::default()
+        })
+        .filter(held_by(message))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
+
+/// The row as `message`'s claim left it: still sending, under the same claim.
+fn held_by(message: &email_message::Model) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(email_message::Column::Id.eq(message.id))
+        .add(email_message::Column::Status.eq(EmailStatus::Sending))
+        .add(email_message::Column::ClaimToken.eq(message.claim_token.clone()))
+}
+
+/// Records that the mail server accepted `message`, right after it answered (its
+/// own short write, so a crash repeats at most the message in flight). Returns
+/// false when the claim is no longer this worker's: the newer claim decides.
 pub async fn mark_sent(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
-    ids: &[i64],
-) -> Result<(), ServiceError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    email_message::Entity::update_many()
+    message: &email_message::Model,
+) -> Result<bool, ServiceError> {
+    let recorded = email_message::Entity::update_many()
         .set(email_message::ActiveModel {
             status: Set(EmailStatus::Sent),
             sent_at: Set(Some(now)),
             locked_until: Set(None),
+            claim_token: Set(None),
             last_error: Set(None),
             ..Default::default()
         })
-        .filter(email_message::Column::Id.is_in(ids.iter().copied()))
-        .filter(email_message::Column::Status.eq(EmailStatus::Sending))
+        .filter(held_by(message))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(recorded.rows_affected == 1)
 }
 
 /// When to try again after `attempts` failed attempts: exponential, with ±25 %
@@ -152,10 +186,11 @@ pub async fn mark_failed(
     permanent: bool,
     max_attempts: i32,
     retry_base_seconds: u64,
-) -> Result<(), ServiceError> {
+) -> Result<bool, ServiceError> {
     let parked = permanent || message.attempts >= max_attempts;
     let mut update = email_message::ActiveModel {
         locked_until: Set(None),
+        claim_token: Set(None),
         last_error: Set(Some(error.chars().take(2000).collect())),
         ..Default::default()
     };
@@ -165,13 +200,12 @@ pub async fn mark_failed(
         update.status = Set(EmailStatus::Pending);
         update.next_attempt_at = Set(now + retry_delay(message.attempts, retry_base_seconds));
     }
-    email_message::Entity::update_many()
+    let recorded = email_message::Entity::update_many()
         .set(update)
-        .filter(email_message::Column::Id.eq(message.id))
-        .filter(email_message::Column::Status.eq(EmailStatus::Sending))
+        .filter(held_by(message))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(recorded.rows_affected == 1)
 }
 
 /// Filters for the admin list.

@@ -344,3 +344,51 @@ async fn staff_who_retry_an_idea_on_someones_behalf_record_it_once() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(app.count("entries").await, 2);
 }
+
+#[tokio::test]
+async fn a_late_email_worker_cannot_send_or_overwrite_a_newer_claim() {
+    use ideenwettbewerb::services::{emails, notifications};
+    let app = TestApp::spawn().await;
+    let (status, _) = app
+        .request_json(
+            "/api/subscriptions",
+            json!({ "email": "leserin@example.de", "locale": "de", "programme_id": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let db = &app.state.db;
+    let now = app.state.now();
+    notifications::dispatch(db, now, &app.address, 50)
+        .await
+        .unwrap();
+    let lease = chrono::Duration::seconds(5);
+    let first = emails::claim(db, now, lease, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+
+    // The first worker stalls past its lease; a second one takes the message over.
+    let later = now + chrono::Duration::seconds(6);
+    let second = emails::claim(db, later, lease, 10).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_ne!(first[0].claim_token, second[0].claim_token);
+
+    let late = &first[0];
+    assert!(
+        !emails::renew(db, later, lease, late).await.unwrap(),
+        "the late worker may not send"
+    );
+    assert!(!emails::mark_sent(db, later, late).await.unwrap());
+    assert!(
+        !emails::mark_failed(db, later, late, "timeout", false, 8, 30)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.count("email_messages WHERE status = 'sending'").await,
+        1,
+        "still the second worker's"
+    );
+    assert!(emails::mark_sent(db, later, &second[0]).await.unwrap());
+    let sent = app.count("email_messages WHERE status = 'sent'").await;
+    println!("recorded outcomes: expected 1, got {sent}");
+    assert_eq!(sent, 1);
+}
