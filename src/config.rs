@@ -93,10 +93,13 @@ pub struct MailSettings {
     pub batch_size: u32,
     /// Parallel SMTP connections.
     pub concurrency: u32,
-    /// Attempts before a message is parked as failed.
-    pub max_attempts: i32,
-    /// First retry delay; doubles with each attempt (with jitter), at most six hours.
+    /// How long a message is retried (from when it was queued) before it is parked
+    /// as failed: long enough for a mail server that is down over a weekend.
+    pub retry_window_hours: u64,
+    /// First retry delay; doubles with each attempt (with jitter).
     pub retry_base_seconds: u64,
+    /// The longest wait between two attempts.
+    pub retry_max_seconds: u64,
     /// How long a claimed message stays reserved for the worker that claimed it.
     pub claim_lease_seconds: u64,
     pub timeout_seconds: u64,

@@ -125,8 +125,7 @@ async fn deliver_lane(
                     &message,
                     &err.to_string(),
                     permanent,
-                    mail.max_attempts,
-                    mail.retry_base_seconds,
+                    emails::RetryPolicy::of(mail),
                 )
                 .await?
             }

@@ -167,27 +167,48 @@ pub async fn mark_sent(
     Ok(recorded.rows_affected == 1)
 }
 
-/// When to try again after `attempts` failed attempts: exponential, with ±25 %
-/// jitter so that many messages failing together do not retry together.
-pub fn retry_delay(attempts: i32, base_seconds: u64) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
-    let seconds = (base_seconds.max(1) as f64 * 2f64.powi(exponent as i32)).min(6.0 * 3600.0);
+/// How failed attempts are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// How long after it was queued a message is still retried.
+    pub window: Duration,
+    pub base_seconds: u64,
+    pub max_seconds: u64,
+}
+
+impl RetryPolicy {
+    pub fn of(mail: &crate::config::MailSettings) -> Self {
+        Self {
+            window: Duration::hours(i64::try_from(mail.retry_window_hours).unwrap_or(72)),
+            base_seconds: mail.retry_base_seconds,
+            max_seconds: mail.retry_max_seconds,
+        }
+    }
+}
+
+/// When to try again after `attempts` failed attempts: exponential up to
+/// `max_seconds`, with ±25 % jitter so that many messages failing together do not
+/// retry together.
+pub fn retry_delay(attempts: i32, base_seconds: u64, max_seconds: u64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 30) - 1).unwrap_or(0);
+    let seconds =
+        (base_seconds.max(1) as f64 * 2f64.powi(exponent as i32)).min(max_seconds.max(1) as f64);
     let jitter = rand::rng().random_range(0.75..1.25);
     Duration::milliseconds((seconds * jitter * 1000.0) as i64)
 }
 
 /// Records a failed attempt: retried later, or parked as failed when it cannot
-/// succeed or has used its attempts.
+/// succeed or its retry window has passed.
 pub async fn mark_failed(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     message: &email_message::Model,
     error: &str,
     permanent: bool,
-    max_attempts: i32,
-    retry_base_seconds: u64,
+    retry: RetryPolicy,
 ) -> Result<bool, ServiceError> {
-    let parked = permanent || message.attempts >= max_attempts;
+    let next = now + retry_delay(message.attempts, retry.base_seconds, retry.max_seconds);
+    let parked = permanent || next > message.created_at + retry.window;
     let mut update = email_message::ActiveModel {
         locked_until: Set(None),
         claim_token: Set(None),
@@ -198,7 +219,7 @@ pub async fn mark_failed(
         update.status = Set(EmailStatus::Failed);
     } else {
         update.status = Set(EmailStatus::Pending);
-        update.next_attempt_at = Set(now + retry_delay(message.attempts, retry_base_seconds));
+        update.next_attempt_at = Set(next);
     }
     let recorded = email_message::Entity::update_many()
         .set(update)
@@ -206,6 +227,21 @@ pub async fn mark_failed(
         .exec(db)
         .await?;
     Ok(recorded.rows_affected == 1)
+}
+
+/// Messages waiting for a retry, and the newest error among them: what a mail
+/// server outage looks like from here.
+pub async fn waiting(db: &DatabaseConnection) -> Result<(u64, Option<String>), ServiceError> {
+    let waiting = email_message::Entity::find()
+        .filter(email_message::Column::Status.eq(EmailStatus::Pending))
+        .filter(email_message::Column::LastError.is_not_null());
+    let count = waiting.clone().count(db).await?;
+    let newest = waiting
+        .order_by_desc(email_message::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|m| m.last_error);
+    Ok((count, newest))
 }
 
 /// Filters for the admin list.

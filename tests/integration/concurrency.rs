@@ -378,9 +378,16 @@ async fn a_late_email_worker_cannot_send_or_overwrite_a_newer_claim() {
     );
     assert!(!emails::mark_sent(db, later, late).await.unwrap());
     assert!(
-        !emails::mark_failed(db, later, late, "timeout", false, 8, 30)
-            .await
-            .unwrap()
+        !emails::mark_failed(
+            db,
+            later,
+            late,
+            "timeout",
+            false,
+            emails::RetryPolicy::of(&app.state.settings.mail)
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(
         app.count("email_messages WHERE status = 'sending'").await,

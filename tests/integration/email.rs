@@ -83,7 +83,7 @@ fn token_in(text: &str, path: &str) -> String {
 async fn queue(app: &TestApp, n: usize, recipient: impl Fn(usize) -> String) {
     for i in 0..n {
         let email = NewEmail {
-            idempotency_key: format!("test:{i}"),
+            idempotency_key: format!("test:{i}:{}", recipient(i)),
             template: "competition_opened",
             locale: "de".into(),
             recipient: recipient(i),
@@ -599,4 +599,50 @@ fn every_email_template_in_both_languages_matches_its_snapshot() {
             insta::assert_snapshot!(format!("email_{name}_{locale}"), shown);
         }
     }
+}
+
+#[tokio::test]
+async fn a_mail_server_down_over_a_weekend_loses_nothing() {
+    let mut smtp = sink().await;
+    let app = TestApp::builder()
+        .without_seed()
+        .smtp(smtp.addr())
+        .configure(|settings| settings.mail.retry_base_seconds = 30)
+        .spawn()
+        .await;
+    queue(&app, 3, |i| format!("wochenende{i}@example.de")).await;
+    smtp.stop();
+    // Friday evening to Monday morning: 60 hours of refused connections, a round
+    // every 10 minutes. The old policy (8 attempts from 30 s) parked them after
+    // about an hour.
+    let mut attempts = 0;
+    for _ in 0..360 {
+        let round = app.deliver().await;
+        attempts += round.failed;
+        app.clock.advance(Span::minutes(10));
+    }
+    let waiting = app.count("email_messages WHERE status = 'pending'").await;
+    println!("after a 60 h outage: expected 3 waiting, got {waiting} ({attempts} attempts)");
+    assert_eq!(waiting, 3);
+    let (_, list) = app.admin_get("/api/admin/emails").await;
+    assert!(list[0]["last_error"].as_str().is_some(), "{list}");
+    let (status, ready) = app.page("/readyz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ready.contains("emails waiting for a retry: 3"), "{ready}");
+
+    smtp.restart().await.unwrap();
+    // At most an hour (with jitter, 75 minutes) until each tries again.
+    app.clock.advance(Span::minutes(80));
+    let round = app.deliver().await;
+    assert_eq!(round.sent, 3, "{round:?}");
+    assert_eq!(smtp.wait_for(3, WAIT).await.len(), 3);
+
+    // Past the window a message is parked, for an administrator to retry.
+    queue(&app, 1, |_| "spaeter@example.de".into()).await;
+    smtp.stop();
+    for _ in 0..80 {
+        app.deliver().await;
+        app.clock.advance(Span::hours(1));
+    }
+    assert_eq!(app.count("email_messages WHERE status = 'failed'").await, 1);
 }
