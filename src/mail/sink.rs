@@ -23,6 +23,8 @@ pub struct ReceivedMail {
 struct Inbox {
     mails: Mutex<Vec<ReceivedMail>>,
     arrived: Notify,
+    /// How long the sink takes to accept each message (a slow mail server).
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 pub struct SmtpSink {
@@ -60,6 +62,14 @@ impl SmtpSink {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Makes the sink take `delay` to accept each message, like a slow server.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.inbox
+            .delay_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Closes the port and every open connection (an outage).
@@ -157,6 +167,10 @@ async fn session(stream: TcpStream, inbox: &Inbox) -> std::io::Result<()> {
                     &raw[..]
                 };
                 data.extend_from_slice(unstuffed);
+            }
+            let delay = inbox.delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+            if delay > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             }
             inbox
                 .mails

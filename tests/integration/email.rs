@@ -646,3 +646,73 @@ async fn a_mail_server_down_over_a_weekend_loses_nothing() {
     }
     assert_eq!(app.count("email_messages WHERE status = 'failed'").await, 1);
 }
+
+#[tokio::test]
+async fn two_workers_and_a_slow_mail_server_send_each_message_once() {
+    let smtp = sink().await;
+    // 1 s per message (200 ms here, with the clocks running five times as fast),
+    // a 5 s lease, 40 messages over 4 connections: one worker's connection holds
+    // ten messages, twice the lease. (Without renewing the claim before each
+    // message, 12 of 40 went out twice.)
+    smtp.set_delay(std::time::Duration::from_millis(200));
+    let slow = |settings: &mut ideenwettbewerb::config::Settings| {
+        settings.mail.claim_lease_seconds = 5;
+    };
+    let first = TestApp::builder()
+        .without_seed()
+        .smtp(smtp.addr())
+        .configure(slow)
+        .spawn()
+        .await;
+    queue(&first, 40, |i| format!("langsam{i}@example.de")).await;
+    // Both deliver in the background, each looking for due mail every 50 ms.
+    let first = TestApp::builder()
+        .database_of(&first)
+        .without_seed()
+        .smtp(smtp.addr())
+        .configure(slow)
+        .with_worker()
+        .spawn()
+        .await;
+    let second = TestApp::builder()
+        .database_of(&first)
+        .without_seed()
+        .smtp(smtp.addr())
+        .configure(slow)
+        .with_worker()
+        .spawn()
+        .await;
+    let clocks = (first.clock.clone(), second.clock.clone());
+    let ticking = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            clocks.0.advance(Span::milliseconds(100));
+            clocks.1.advance(Span::milliseconds(100));
+        }
+    });
+    for _ in 0..200 {
+        if first.count("email_messages WHERE status = 'sent'").await == 40 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Time for a duplicate to arrive, if one were on its way.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    ticking.abort();
+    let mails = smtp.received();
+    let recipients: HashSet<_> = mails.iter().map(|m| m.to[0].clone()).collect();
+    println!(
+        "slow server, two workers: expected 40 messages, got {} ({} distinct)",
+        mails.len(),
+        recipients.len()
+    );
+    assert_eq!(
+        (mails.len(), recipients.len()),
+        (40, 40),
+        "no message twice"
+    );
+    assert_eq!(
+        first.count("email_messages WHERE status = 'sent'").await,
+        40
+    );
+}
