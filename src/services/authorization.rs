@@ -179,7 +179,7 @@ impl EntryAuthor {
 
     /// The same proof if the holder started the entry; a co-author learns that
     /// only the lead may do `what`.
-    pub fn lead(self, what: &str) -> Result<Self, ServiceError> {
+    pub fn lead(&self, what: &str) -> Result<&Self, ServiceError> {
         match self.membership {
             Membership::Lead => Ok(self),
             Membership::Coauthor => Err(ServiceError::LeadOnly(what.to_owned())),

@@ -64,7 +64,7 @@ pub async fn invite(
     name: &str,
     public_url: &str,
 ) -> Result<entry_coauthor::Model, ServiceError> {
-    let lead = author.clone().lead("invite co-authors")?;
+    let lead = author.lead("invite co-authors")?;
     let current = lead.entry().clone();
     let (lead, entry_id) = (lead.person(), current.id);
     entries::check_editable(db, &current, now).await?;
@@ -246,7 +246,7 @@ pub async fn remove(
     author: &EntryAuthor,
     coauthor_id: i64,
 ) -> Result<(), ServiceError> {
-    let lead = author.clone().lead("remove co-authors")?;
+    let lead = author.lead("remove co-authors")?;
     let current = lead.entry().clone();
     let (lead, entry_id) = (lead.person(), current.id);
     let txn = crate::services::begin_write(db).await?;

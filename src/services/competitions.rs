@@ -45,11 +45,6 @@ pub struct CompetitionChanges {
     pub entry_form: Option<EntryForm>,
 }
 
-/// The competition's state.
-pub fn state_of(model: &competition::Model) -> Result<CompetitionState, ServiceError> {
-    Ok(model.state)
-}
-
 /// The competition's entry form (target-group fields and eligibility rules).
 pub fn form_of(model: &competition::Model) -> Result<EntryForm, ServiceError> {
     Ok(model.form()?)
@@ -150,7 +145,7 @@ pub async fn update(
 ) -> Result<competition::Model, ServiceError> {
     let (actor, id) = (manager.actor(), manager.competition_id());
     let current = find(db, id).await?;
-    let state = state_of(&current)?;
+    let state = current.state;
     let texts = changes.target_group.is_some()
         || changes.headline.is_some()
         || changes.aim.is_some()

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::audit::{self, AuditRecord};
 use super::authorization::Manager;
-use super::competitions::{find, state_of, window_of};
+use super::competitions::{find, window_of};
 use super::{Actor, ServiceError, outbox};
 use crate::domain::events::{DomainEvent, Transitioned};
 use crate::domain::guards::{decide, due_event};
@@ -25,7 +25,7 @@ pub async fn transition(
 ) -> Result<competition::Model, ServiceError> {
     let (actor, id) = (manager.actor(), manager.competition_id());
     let current = find(db, id).await?;
-    let state = state_of(&current)?;
+    let state = current.state;
     let decision = decide(state, window_of(&current), &command, now).map_err(|source| {
         ServiceError::Lifecycle {
             current: state,
@@ -62,7 +62,7 @@ pub async fn apply_due(
     let mut applied = Vec::new();
     for mut current in candidates {
         loop {
-            let state = state_of(&current)?;
+            let state = current.state;
             let Some(event) = due_event(state, window_of(&current), now) else {
                 break;
             };

@@ -38,21 +38,7 @@ pub async fn dispatch(
         let event = match outbox::read(&row) {
             Ok(event) => event,
             Err(err) => {
-                tracing::error!(
-                    table = "outbox_events",
-                    id = row.id,
-                    event_type = %row.event_type,
-                    error = %err,
-                    "an outbox event cannot be read; it waits for an administrator"
-                );
-                outbox_event::Entity::update_many()
-                    .col_expr(
-                        outbox_event::Column::LastError,
-                        sea_orm::sea_query::Expr::value(format!("cannot be read: {err}")),
-                    )
-                    .filter(outbox_event::Column::Id.eq(row.id))
-                    .exec(db)
-                    .await?;
+                set_aside(db, &row, format!("cannot be read: {err}")).await?;
                 continue;
             }
         };
@@ -74,19 +60,7 @@ pub async fn dispatch(
             Ok(messages) => messages,
             Err(ServiceError::NotFound { what, id }) => {
                 txn.rollback().await?;
-                tracing::error!(
-                    table = "outbox_events",
-                    id = row.id,
-                    "the {what} {id} of an outbox event does not exist; it waits for an administrator"
-                );
-                outbox_event::Entity::update_many()
-                    .col_expr(
-                        outbox_event::Column::LastError,
-                        sea_orm::sea_query::Expr::value(format!("its {what} {id} does not exist")),
-                    )
-                    .filter(outbox_event::Column::Id.eq(row.id))
-                    .exec(db)
-                    .await?;
+                set_aside(db, &row, format!("its {what} {id} does not exist")).await?;
                 continue;
             }
             Err(err) => return Err(err),
@@ -98,6 +72,31 @@ pub async fn dispatch(
         processed += 1;
     }
     Ok(processed)
+}
+
+/// Keeps an event that no email can be made from, with the reason, for an
+/// administrator: logged with its id, skipped by later rounds, never dropped.
+async fn set_aside(
+    db: &DatabaseConnection,
+    row: &outbox_event::Model,
+    reason: String,
+) -> Result<(), ServiceError> {
+    tracing::error!(
+        table = "outbox_events",
+        id = row.id,
+        event_type = %row.event_type,
+        reason = %reason,
+        "an outbox event cannot be turned into email; it waits for an administrator"
+    );
+    outbox_event::Entity::update_many()
+        .col_expr(
+            outbox_event::Column::LastError,
+            sea_orm::sea_query::Expr::value(reason),
+        )
+        .filter(outbox_event::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Events that could not be read, for the administrators' outbox.

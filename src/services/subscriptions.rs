@@ -52,9 +52,7 @@ pub async fn request(
     let scope_name = match request.competition_id {
         Some(id) => {
             let competition = competitions::find(db, id).await?;
-            if competition.programme_id != programme.id
-                || !competitions::state_of(&competition)?.is_public()
-            {
+            if competition.programme_id != programme.id || !competition.state.is_public() {
                 return Err(ServiceError::not_found("competition", id));
             }
             competition.headline

@@ -108,7 +108,7 @@ impl CompetitionsApi {
     #[oai(path = "/competitions/:id", method = "get")]
     async fn get(&self, id: Path<i64>) -> Result<Answer<Competition>, ApiProblem> {
         let found = competitions::find(&self.state.db, id.0).await?;
-        if !competitions::state_of(&found)?.is_public() {
+        if !found.state.is_public() {
             return Err(ServiceError::not_found("competition", id.0).into());
         }
         Ok(Answer::Ok(Json(self.view(found)?)))

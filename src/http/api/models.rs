@@ -8,7 +8,7 @@ use crate::domain::roles::Role as DomainRole;
 use crate::domain::{CompetitionState, LifecycleEvent};
 use crate::entities::stored::Unreadable;
 use crate::entities::{audit_entry, competition, phase, programme};
-use crate::services::competitions::{state_of, window_of};
+use crate::services::competitions::window_of;
 
 /// A programme of competitions, e.g. "SMARTCity Gera".
 #[derive(Debug, Object)]
@@ -311,7 +311,7 @@ impl Competition {
         m: competition::Model,
         now: DateTime<Utc>,
     ) -> Result<Self, crate::services::ServiceError> {
-        let state = state_of(&m)?;
+        let state = m.state;
         let window = window_of(&m);
         let form = serde_json::to_value(m.form()?)
             .map_err(|err| crate::services::ServiceError::Corrupt(err.to_string()))?;

@@ -317,7 +317,9 @@ pub async fn entry_detail(
     let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
-    let (manager, competition) = managed(&state, lang, &current, manager.competition_id()).await?;
+    let competition = competitions::find(&state.db, manager.competition_id())
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
     let with_author = staff_entries::one(&state.db, &manager, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;

@@ -101,7 +101,7 @@ pub async fn update(
         db,
         current.competition_id,
         EntryAction::Edit,
-        Some(status_of(&current)?),
+        Some(current.status),
         now,
     )
     .await?;

@@ -241,10 +241,6 @@ pub(crate) fn entry_audit<'a>(
     AuditRecord::about(actor, action, "entry", entry.id).details(details)
 }
 
-fn status_of(model: &entry::Model) -> Result<EntryStatus, ServiceError> {
-    Ok(model.status)
-}
-
 /// Goals must be among the programme's (when it names any).
 async fn check_goals(
     conn: &impl ConnectionTrait,
@@ -298,7 +294,7 @@ fn decide(
     status: Option<EntryStatus>,
     now: DateTime<Utc>,
 ) -> Result<EntryStatus, ServiceError> {
-    let state = competitions::state_of(competition)?;
+    let state = competition.state;
     if !state.is_public() {
         return Err(ServiceError::not_found("competition", competition.id));
     }
@@ -322,7 +318,7 @@ pub(crate) async fn check_editable(
         conn,
         entry.competition_id,
         EntryAction::Edit,
-        Some(status_of(entry)?),
+        Some(entry.status),
         now,
     )
     .await
@@ -437,8 +433,7 @@ pub async fn find_led(
     id: i64,
     what: &str,
 ) -> Result<entry::Model, ServiceError> {
-    Ok(authorization::entry_author(conn, person, id)
-        .await?
-        .lead(what)?
-        .into_entry())
+    let author = authorization::entry_author(conn, person, id).await?;
+    author.lead(what)?;
+    Ok(author.into_entry())
 }

@@ -12,16 +12,16 @@ pub async fn submit(
     author: &EntryAuthor,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    let lead = author.clone().lead("submit it")?;
+    let lead = author.lead("submit it")?;
     let (person, current) = (lead.person(), lead.entry().clone());
-    if status_of(&current)? == EntryStatus::Submitted {
+    if current.status == EntryStatus::Submitted {
         return Ok(current);
     }
     let (competition, _) = check(
         db,
         current.competition_id,
         EntryAction::Submit,
-        Some(status_of(&current)?),
+        Some(current.status),
         now,
     )
     .await?;
@@ -123,14 +123,14 @@ pub async fn withdraw(
     author: &EntryAuthor,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
-    let lead = author.clone().lead("withdraw it")?;
+    let lead = author.lead("withdraw it")?;
     let (person, current) = (lead.person(), lead.entry().clone());
     let id = current.id;
     check(
         db,
         current.competition_id,
         EntryAction::Withdraw,
-        Some(status_of(&current)?),
+        Some(current.status),
         now,
     )
     .await?;
