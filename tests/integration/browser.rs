@@ -304,7 +304,12 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
     assert_eq!(app.count("entries WHERE status = 'draft'").await, 1);
 
     // The staff pages pass too.
-    for page in ["/verwaltung?lang=de", "/verwaltung/wettbewerbe/1?lang=de"] {
+    for page in [
+        "/verwaltung?lang=de",
+        "/verwaltung/wettbewerbe/1?lang=de",
+        "/verwaltung/wettbewerbe/1/erfassen?lang=de",
+        "/verwaltung/wettbewerbe/1/erfassen?lang=en",
+    ] {
         client.goto(&app.url(page)).await.unwrap();
         let violations = axe_violations(&client).await;
         assert!(violations.is_empty(), "{page}: {violations:#?}");

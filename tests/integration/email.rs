@@ -80,7 +80,7 @@ fn token_in(text: &str, path: &str) -> String {
 }
 
 /// Queues `n` sample messages directly, as a feature would.
-async fn queue(app: &TestApp, n: usize, recipient: impl Fn(usize) -> String) {
+pub(crate) async fn queue(app: &TestApp, n: usize, recipient: impl Fn(usize) -> String) {
     for i in 0..n {
         let email = NewEmail {
             idempotency_key: format!("test:{i}:{}", recipient(i)),

@@ -387,3 +387,96 @@ async fn staff_see_counts_search_entries_and_download_exports() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn staff_record_an_idea_on_the_page_once_however_often_the_form_is_sent() {
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
+    let open = app.competition_id("senioren-unabhaengigkeit").await;
+    let path = format!("/verwaltung/wettbewerbe/{open}/erfassen");
+    let mut admin = signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let list = admin.get(&format!("/verwaltung/wettbewerbe/{open}")).await;
+    assert!(list.body.contains(&path), "the entries page links the form");
+    let form = admin.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Idee erfassen") && form.body.contains("im Ladenlokal"));
+    let csrf = hidden(&form.body, "csrf");
+    let token = hidden(&form.body, "form_token");
+
+    // What is wrong is named in the form, and what was typed stays.
+    let bad = admin
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("form_token", &token),
+                ("entrant_email", "erna-at-example.de"),
+                ("entrant_name", "Erna Schulze"),
+                ("title", "Einkaufshilfe per Telefon"),
+                ("summary", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    for expected in [
+        "E-Mail-Adresse der einreichenden Person",
+        "wählen Sie, wie die Idee eingegangen ist",
+        r#"value="Erna Schulze""#,
+        r#"value="erna-at-example.de""#,
+        "Einkaufshilfe per Telefon",
+    ] {
+        assert!(bad.body.contains(expected), "{expected} in {}", bad.body);
+    }
+    assert_eq!(hidden(&bad.body, "form_token"), token, "the same token");
+    assert_eq!(app.count("entries").await, 0);
+
+    // The corrected form, sent once, then again after a lost answer, then twice
+    // at the same moment: one idea, one receipt.
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("lang", "de"),
+        ("form_token", token.as_str()),
+        ("entrant_email", "erna@example.de"),
+        ("entrant_name", "Erna Schulze"),
+        ("source", "walk_in"),
+        ("title", "Einkaufshilfe per Telefon"),
+        (
+            "summary",
+            "Nachbarn kaufen für Ältere ein, bestellt wird per Telefon.",
+        ),
+        ("detail_postcode", "07548"),
+    ];
+    let first = admin.post(&path, &fields).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let location = first.location.clone().unwrap();
+    assert!(location.starts_with("/verwaltung/einreichungen/"));
+    let again = admin.post(&path, &fields).await;
+    assert_eq!(again.location.as_deref(), Some(location.as_str()));
+    let cookie = admin.cookie_header();
+    let send = || {
+        app.client
+            .post(app.url(&path))
+            .header("cookie", cookie.clone())
+            .header("origin", app.address.clone())
+            .form(&fields)
+            .send()
+    };
+    let (a, b) = tokio::join!(send(), send());
+    for response in [a.unwrap(), b.unwrap()] {
+        assert!(response.status().is_redirection() || response.status() == StatusCode::OK);
+    }
+    let entries = app.count("entries").await;
+    app.deliver().await;
+    let receipts = smtp
+        .received()
+        .iter()
+        .filter(|m| m.to[0] == "erna@example.de")
+        .count();
+    println!(
+        "the form sent four times: expected 1 entry and 1 receipt, got {entries} and {receipts}"
+    );
+    assert_eq!((entries, receipts), (1, 1));
+
+    let detail = admin.get(&location).await;
+    assert!(detail.body.contains("im Ladenlokal") && detail.body.contains("Erna Schulze"));
+}

@@ -12,6 +12,7 @@ mod credentials;
 mod email;
 mod entries;
 mod entry_pages;
+mod faults;
 mod helpers;
 mod lifecycle;
 mod openapi;

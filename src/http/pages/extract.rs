@@ -84,14 +84,20 @@ async fn in_role(req: &Request, lang: Lang, roles: &[Role]) -> poem::Result<Sign
 pub struct StaffMember {
     pub lang: Lang,
     pub staff: Staff,
+    /// The session, for the token of the forms on the page.
+    pub current: SignedIn,
 }
 
 impl<'a> FromRequest<'a> for StaffMember {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let lang = Lang::find(req, None);
         let current = in_role(req, lang, &[Role::Admin, Role::Coordinator]).await?;
-        let staff = authorization::staff(current.user).map_err(internal)?;
-        Ok(Self { lang, staff })
+        let staff = authorization::staff(current.user.clone()).map_err(internal)?;
+        Ok(Self {
+            lang,
+            staff,
+            current,
+        })
     }
 }
 

@@ -51,6 +51,7 @@ impl Pages {
         let mut tera = Tera::default();
         tera.add_raw_templates(page_templates!(
             "base.html",
+            "_entry_fields.html",
             "home.html",
             "competition.html",
             "message.html",
@@ -68,6 +69,7 @@ impl Pages {
             "staff_dashboard.html",
             "staff_entries.html",
             "staff_entry.html",
+            "staff_on_behalf.html",
         ))?;
         Ok(Self { tera })
     }

@@ -35,9 +35,9 @@ pub use form::{
 };
 pub use team::{accept_invitation, invitation_page, invite_coauthor, remove_coauthor};
 
-type Fields = Vec<(String, String)>;
+pub(in crate::http::pages) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+pub(in crate::http::pages) fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
     fields
         .iter()
         .find(|(key, _)| key == name)
@@ -103,14 +103,14 @@ struct ErrorView {
 
 /// What the form shows: the stored entry, or what was just sent with its problems.
 #[derive(Default)]
-struct FormValues {
-    content: EntryContent,
-    errors: Vec<FieldProblem>,
+pub(in crate::http::pages) struct FormValues {
+    pub content: EntryContent,
+    pub errors: Vec<FieldProblem>,
     /// Name and address typed into the invitation form.
-    invite: (String, String),
+    pub invite: (String, String),
 }
 
-async fn programme_goals(
+pub(in crate::http::pages) async fn programme_goals(
     state: &AppState,
     competition: &competition::Model,
 ) -> Result<Vec<String>, ServiceError> {
@@ -123,7 +123,11 @@ fn detail_name(key: &str) -> String {
     format!("detail_{key}")
 }
 
-fn content_from(fields: &Fields, goals: &[String], form: &EntryForm) -> EntryContent {
+pub(in crate::http::pages) fn content_from(
+    fields: &Fields,
+    goals: &[String],
+    form: &EntryForm,
+) -> EntryContent {
     EntryContent {
         title: field(fields, "title").unwrap_or_default().trim().to_owned(),
         summary: field(fields, "summary")
@@ -177,8 +181,44 @@ async fn render_form(
         CompetitionView::new(competition, lang, state.now()).map_err(|err| internal(err.into()))?;
     let editable =
         view.accepting_entries && entry.is_none_or(|e| e.status != EntryStatus::Withdrawn);
+    let mut context = Context::new();
+    context.insert("competition", &view);
+    context.insert("entry", &entry.map(|e| entry_view(lang, e, competition)));
+    context.insert("editable", &editable);
+    context.insert("action", action);
+    context.insert("form_token", &form_token);
+    context.insert("csrf", &current.session.csrf_token);
+    context.insert("account_email", &current.user.email);
+    context.insert("on_behalf", &false);
+    let error_of = insert_content(&mut context, lang, goals, &form, &values);
+    if let Some(entry) = entry {
+        let file_error = error_of("file");
+        files::describe(state, lang, entry, editable, file_error, &mut context).await?;
+        let invite_error = error_of("coauthor_email");
+        let invite = (&values.invite, invite_error);
+        team::describe(state, current, entry, invite, &mut context).await?;
+    }
+    let html = state
+        .pages
+        .render_html("entry_form.html", lang, action, context);
+    let mut response = state.pages.respond(lang, html);
+    if !values.errors.is_empty() {
+        response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    Ok(response)
+}
+
+/// The idea's fields for `_entry_fields.html`: `values` with their problems.
+/// Returns a lookup of the problem with a field, for the sections around them.
+pub(in crate::http::pages) fn insert_content<'v>(
+    context: &mut Context,
+    lang: Lang,
+    goals: Vec<String>,
+    form: &EntryForm,
+    values: &'v FormValues,
+) -> impl Fn(&str) -> Option<String> + 'v {
     let code = lang.code();
-    let error_of = |key: &str| {
+    let error_of = move |key: &str| {
         values
             .errors
             .iter()
@@ -213,13 +253,6 @@ async fn render_form(
             message: p.message.get(code).to_owned(),
         })
         .collect();
-    let mut context = Context::new();
-    context.insert("competition", &view);
-    context.insert("entry", &entry.map(|e| entry_view(lang, e, competition)));
-    context.insert("editable", &editable);
-    context.insert("action", action);
-    context.insert("form_token", &form_token);
-    context.insert("csrf", &current.session.csrf_token);
     context.insert("title", &content.title);
     context.insert("summary", &content.summary);
     context.insert("description", &content.description);
@@ -233,7 +266,6 @@ async fn render_form(
     context.insert("contact_phone", &content.contact_phone);
     context.insert("contact_name_error", &error_of("contact_name"));
     context.insert("contact_phone_error", &error_of("contact_phone"));
-    context.insert("account_email", &current.user.email);
     context.insert("guardian_consent", &content.guardian_consent);
     context.insert("consent_error", &error_of(GUARDIAN_CONSENT));
     let choices: Vec<_> = goals
@@ -244,21 +276,7 @@ async fn render_form(
         })
         .collect();
     context.insert("goals", &choices);
-    if let Some(entry) = entry {
-        let file_error = error_of("file");
-        files::describe(state, lang, entry, editable, file_error, &mut context).await?;
-        let invite_error = error_of("coauthor_email");
-        let invite = (&values.invite, invite_error);
-        team::describe(state, current, entry, invite, &mut context).await?;
-    }
-    let html = state
-        .pages
-        .render_html("entry_form.html", lang, action, context);
-    let mut response = state.pages.respond(lang, html);
-    if !values.errors.is_empty() {
-        response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    Ok(response)
+    error_of
 }
 
 /// The stored entry as form values.

@@ -21,6 +21,8 @@ use crate::services::authorization::{self, Manager, Staff};
 use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
 use crate::services::{attachments, coauthors, competitions, programmes};
 
+mod on_behalf;
+
 /// The capability to manage the competition, with the competition; a page saying
 /// no otherwise.
 async fn managed(
@@ -76,6 +78,7 @@ pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Res
     let StaffMember {
         lang,
         staff: current,
+        ..
     } = member;
     let (lines, per_phase) = staff_entries::dashboard(&state.db, &current)
         .await
@@ -195,6 +198,7 @@ pub async fn competition_entries(
     let StaffMember {
         lang,
         staff: current,
+        ..
     } = member;
     let (manager, competition) = managed(&state, lang, &current, id.0).await?;
     let filter = params.filter();
@@ -270,6 +274,7 @@ pub async fn export_entries(
     let StaffMember {
         lang,
         staff: current,
+        ..
     } = member;
     let (manager, competition) = managed(&state, lang, &current, id).await?;
     let all = staff_entries::all(&state.db, &manager, &params.filter())
@@ -313,6 +318,7 @@ pub async fn entry_detail(
     let StaffMember {
         lang,
         staff: current,
+        ..
     } = member;
     let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
         .await
@@ -382,4 +388,8 @@ pub(super) fn routes(route: Route) -> Route {
         .at("/verwaltung/wettbewerbe/:id", get(competition_entries))
         .at("/verwaltung/wettbewerbe/:id/:format", get(export_entries))
         .at("/verwaltung/einreichungen/:id", get(entry_detail))
+        .at(
+            "/verwaltung/wettbewerbe/:id/erfassen",
+            get(on_behalf::blank_form).post(on_behalf::record),
+        )
 }

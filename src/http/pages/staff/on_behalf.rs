@@ -1,0 +1,219 @@
+//! Recording an idea that came by email, on paper or to the walk-in shop: the
+//! entrant's form fields with the entrant's address, name and the way the idea
+//! came. The form carries a one-time token: sending it twice (a double click, a
+//! retry after a lost answer) records one idea and sends one receipt.
+
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Response, handler};
+use serde::Serialize;
+use tera::Context;
+
+use super::super::entries::{
+    Fields, FormValues, content_from, field, insert_content, programme_goals,
+};
+use super::super::extract::{CsrfForm, StaffMember};
+use super::super::i18n::Lang;
+use super::super::session::{internal, refusal, see_other};
+use super::managed;
+use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::entries::EntrySource;
+use crate::domain::entry_form::{FieldProblem, Localized};
+use crate::entities::competition;
+use crate::services::authorization;
+use crate::services::entries;
+use crate::services::identity::tokens::random_token;
+use crate::services::{ServiceError, competitions};
+
+/// Who the idea is from, as typed into the form.
+#[derive(Default, Serialize)]
+struct Entrant {
+    email: String,
+    name: String,
+    source: String,
+}
+
+impl Entrant {
+    fn from_fields(fields: &Fields) -> Self {
+        let text = |name| field(fields, name).unwrap_or_default().trim().to_owned();
+        Self {
+            email: text("entrant_email"),
+            name: text("entrant_name"),
+            source: text("source"),
+        }
+    }
+
+    /// The address, the source and what is wrong with what was typed.
+    fn parse(&self) -> (Option<EmailAddress>, Option<EntrySource>, Vec<FieldProblem>) {
+        let mut problems = Vec::new();
+        let email = EmailAddress::parse(&self.email).ok();
+        if email.is_none() {
+            problems.push(problem(
+                "entrant_email",
+                "Bitte geben Sie die E-Mail-Adresse der einreichenden Person an, z. B. name@example.de.",
+                "Please enter the entrant's email address, e.g. name@example.de.",
+            ));
+        }
+        if self.name.is_empty() || self.name.chars().count() > 200 {
+            problems.push(problem(
+                "entrant_name",
+                "Bitte geben Sie den Namen der einreichenden Person an (höchstens 200 Zeichen).",
+                "Please enter the entrant's name (at most 200 characters).",
+            ));
+        }
+        let source = self
+            .source
+            .parse::<EntrySource>()
+            .ok()
+            .filter(|source| EntrySource::STAFF.contains(source));
+        if source.is_none() {
+            problems.push(problem(
+                "source",
+                "Bitte wählen Sie, wie die Idee eingegangen ist.",
+                "Please choose how the idea arrived.",
+            ));
+        }
+        (email, source, problems)
+    }
+}
+
+fn problem(field: &str, de: &str, en: &str) -> FieldProblem {
+    FieldProblem {
+        field: field.to_owned(),
+        message: Localized::new(de, en),
+    }
+}
+
+#[handler]
+pub async fn blank_form(
+    id: Path<i64>,
+    member: StaffMember,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let StaffMember {
+        lang,
+        staff,
+        current,
+    } = member;
+    let (_, competition) = managed(&state, lang, &staff, id.0).await?;
+    render(
+        &state,
+        lang,
+        &competition,
+        &current.session.csrf_token,
+        &random_token(),
+        &Entrant::default(),
+        FormValues::default(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn record(
+    id: Path<i64>,
+    form: CsrfForm<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let CsrfForm {
+        lang,
+        current,
+        fields,
+    } = form;
+    let manager =
+        authorization::staff(current.user.clone()).map_err(|err| refusal(&state, lang, err))?;
+    let manager = authorization::manager(&state.db, manager.person(), id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let competition = competitions::find(&state.db, id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let goals = programme_goals(&state, &competition)
+        .await
+        .map_err(internal)?;
+    let entry_form = competitions::form_of(&competition).map_err(internal)?;
+    let content = content_from(&fields, &goals, &entry_form);
+    let entrant = Entrant::from_fields(&fields);
+    let token = field(&fields, "form_token")
+        .filter(|t| !t.is_empty() && t.len() <= 100)
+        .map(str::to_owned)
+        .unwrap_or_else(random_token);
+    let csrf = current.session.csrf_token.clone();
+    let again = |problems: Vec<FieldProblem>, content| {
+        let values = FormValues {
+            content,
+            errors: problems,
+            ..Default::default()
+        };
+        render(&state, lang, &competition, &csrf, &token, &entrant, values)
+    };
+    let (email, source, problems) = entrant.parse();
+    let (Some(email), Some(source), true) = (email, source, problems.is_empty()) else {
+        return again(problems, content).await;
+    };
+    let entered = entries::enter_on_behalf(
+        &state.db,
+        state.now(),
+        &manager,
+        &email,
+        &entrant.name,
+        source,
+        content.clone(),
+        Some(&token),
+        &state.settings.server.public_url,
+    )
+    .await;
+    match entered {
+        Ok(entry) => {
+            state.queued();
+            Ok(see_other(&format!(
+                "/verwaltung/einreichungen/{}?lang={}",
+                entry.id,
+                lang.code()
+            )))
+        }
+        Err(ServiceError::Fields(problems)) => again(problems, content).await,
+        Err(err) => Err(refusal(&state, lang, err)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    lang: Lang,
+    competition: &competition::Model,
+    csrf: &str,
+    form_token: &str,
+    entrant: &Entrant,
+    values: FormValues,
+) -> poem::Result<Response> {
+    let goals = programme_goals(state, competition)
+        .await
+        .map_err(internal)?;
+    let entry_form = competitions::form_of(competition).map_err(internal)?;
+    let mut context = Context::new();
+    context.insert("competition_id", &competition.id);
+    context.insert("headline", &competition.headline);
+    context.insert("csrf", csrf);
+    context.insert("form_token", form_token);
+    context.insert("on_behalf", &true);
+    context.insert("entrant", entrant);
+    let sources: Vec<(String, &str)> = EntrySource::STAFF
+        .iter()
+        .map(|s| (s.to_string(), lang.text(&format!("source_{s}"))))
+        .collect();
+    context.insert("sources", &sources);
+    let error_of = insert_content(&mut context, lang, goals, &entry_form, &values);
+    for key in ["entrant_email", "entrant_name", "source"] {
+        context.insert(format!("{key}_error"), &error_of(key));
+    }
+    let path = format!("/verwaltung/wettbewerbe/{}/erfassen", competition.id);
+    let html = state
+        .pages
+        .render_html("staff_on_behalf.html", lang, &path, context);
+    let mut response = state.pages.respond(lang, html);
+    if !values.errors.is_empty() {
+        response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    Ok(response)
+}
