@@ -140,7 +140,7 @@ pub async fn invite(
                 competition_id: Some(competition.id),
                 context: json!({
                     "competition": competition_facts(&competition, &programme, locale, public_url),
-                    "inviter_name": lead.display_name,
+                    "inviter_name": if lead.display_name.is_empty() { &lead.email } else { &lead.display_name },
                     "invitee_name": name,
                     "entry_title": current.title,
                     "accept_url": format!("{base}/einladung?token={token}"),

@@ -72,6 +72,15 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         .await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(
+        form.body.contains(r#"name="step" value="save""#)
+            && form.body.contains(r#"name="step" value="submit""#),
+        "both ways from the first page: save a draft, or submit"
+    );
+    assert!(
+        form.body.contains(r#"autocomplete="name" value="""#),
+        "the contact name is not guessed from the address"
+    );
+    assert!(
         form.body.contains("Multimodale Mobilität"),
         "the programme's goals"
     );
@@ -94,6 +103,14 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         )
         .await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get(first.location.as_deref().unwrap())
+            .await
+            .body
+            .contains(r#"role="status">Ihr Entwurf ist gespeichert."#),
+        "the step is confirmed on screen"
+    );
     let again = browser
         .post(
             "/wettbewerbe/familien-familienfreundlichkeit/einreichen",
@@ -108,9 +125,45 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
     let entry = first.location.unwrap();
     let entry = entry.split('?').next().unwrap().to_owned();
 
+    browser.get(&entry).await;
     let page = browser.get(&entry).await;
-    assert!(page.body.contains("Entwurf") && page.body.contains("Jetzt verbindlich einreichen"));
+    assert!(page.body.contains("Entwurf") && page.body.contains(r#"value="submit""#));
     assert!(page.body.contains(r#"name="goal_2" value="1" checked"#));
+    assert!(
+        !page.body.contains(r#"role="status""#),
+        "a confirmation is shown once"
+    );
+    assert!(page.body.contains("<title>Spielplatz-Karte (Entwurf"));
+
+    // Submitting what is in the form: what was typed is saved even when the
+    // submission is refused, and shown with what to fix.
+    let typed = browser
+        .post(
+            &entry,
+            &[
+                ("csrf", csrf.as_str()),
+                ("step", "submit"),
+                ("title", "Spielplatz-Karte"),
+                (
+                    "summary",
+                    "Eine Karte aller Spielplätze mit Schatten und Toiletten.",
+                ),
+                ("description", "Neu getippt, nie gespeichert."),
+                ("goal_2", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(typed.body.contains("Neu getippt, nie gespeichert."));
+    assert!(typed.body.contains("<title>Fehler: Spielplatz-Karte"));
+    assert!(
+        browser
+            .get(&entry)
+            .await
+            .body
+            .contains("Neu getippt, nie gespeichert."),
+        "nothing typed is lost"
+    );
 
     // The target group's fields: a draft may lack them, a submission may not.
     let incomplete = browser
@@ -124,11 +177,6 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
             && incomplete.body.contains(r##"href="#detail_postcode""##)
             && incomplete.body.contains("Spielplatz-Karte"),
         "says what to fix, next to the idea as entered"
-    );
-    assert!(
-        page.body.contains(r#"id="contact_name""#)
-            && !page.body.contains(r#"autocomplete="name" value="""#),
-        "the contact name is filled in from the account"
     );
     let bad_phone = browser
         .post(
@@ -185,12 +233,27 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         )
         .await;
     assert_eq!(attached.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get(attached.location.as_deref().unwrap())
+            .await
+            .body
+            .contains("Die Datei „Skizze.pdf“ ist angehängt.")
+    );
     let submitted = browser
         .post(&format!("{entry}/einreichen"), &[("csrf", csrf.as_str())])
         .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER);
     let page = browser.get(&entry).await;
     assert!(page.body.contains("Eingangsnummer") && page.body.contains("Kennzahl"));
+    assert!(
+        page.body
+            .contains("Ihre Idee ist eingereicht. Eingangsnummer: 2020-")
+            && page
+                .body
+                .contains("Sie erhalten eine Bestätigung per E-Mail."),
+        "the receipt number on screen"
+    );
     // The receipt arrives over SMTP with a copy of the entry.
     app.deliver().await;
     let receipt = wait_for_mail(&smtp, "familie@example.de", "Eingangsnummer").await;
@@ -214,6 +277,13 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         )
         .await;
     assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get(&entry)
+            .await
+            .body
+            .contains("Ihre Änderungen sind gespeichert.")
+    );
     assert_eq!(app.count("entry_versions").await, 2);
     let list = browser.get("/konto/ideen").await;
     assert!(list.body.contains("Spielplatz-Karte 2.0") && list.body.contains("Eingereicht"));
@@ -229,17 +299,34 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
     // A second idea is submitted and withdrawn again; the entrant hears of both.
     let (second, _) = draft_on_the_web(&mut browser, "Zweite Idee", "Doch nicht.").await;
     let page = browser.get(&second).await;
-    assert!(page.body.contains("Jetzt verbindlich einreichen"));
+    assert!(page.body.contains(r#"value="submit""#));
     let wir_lieben_gera = [("csrf", csrf.as_str())];
     let done = browser
         .post(&format!("{second}/einreichen"), &wir_lieben_gera)
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
+    // Withdrawing asks first.
+    let page = browser.get(&second).await;
+    assert!(
+        page.body
+            .contains(&format!(r#"href="{second}/zurueckziehen?lang=de""#))
+    );
+    let ask = browser.get(&format!("{second}/zurueckziehen")).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.body.contains("nicht rückgängig") && ask.body.contains("Zweite Idee"));
+    assert!(browser.get(&second).await.body.contains("Eingereicht"));
     let withdrawn = browser
         .post(&format!("{second}/zurueckziehen"), &wir_lieben_gera)
         .await;
     assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
-    assert!(browser.get(&second).await.body.contains("Zurückgezogen"));
+    let page = browser.get(&second).await;
+    assert!(
+        page.body.contains("Zurückgezogen") && page.body.contains("Ihre Idee ist zurückgezogen.")
+    );
+    assert!(
+        !page.body.contains("Änderungen möglich bis"),
+        "a withdrawn idea no longer says it can be changed"
+    );
     app.deliver().await;
     wait_for_mail(&smtp, "familie@example.de", "zurückgezogen").await;
 

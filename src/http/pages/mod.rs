@@ -5,6 +5,7 @@ mod admin_emails;
 mod competition;
 mod entries;
 pub mod extract;
+pub mod flash;
 mod home;
 pub mod i18n;
 pub mod session;
@@ -56,6 +57,7 @@ impl Pages {
             "competition.html",
             "message.html",
             "action.html",
+            "confirm.html",
             "notify_form.html",
             "sign_in.html",
             "account.html",
@@ -84,6 +86,9 @@ impl Pages {
     ) -> Result<String, tera::Error> {
         context.insert("lang", lang.code());
         context.insert("t", lang.texts());
+        if let Some(flash) = flash::take() {
+            context.insert("flash", &flash.text(lang));
+        }
         context.insert("other_lang", lang.other().code());
         context.insert(
             "other_lang_href",

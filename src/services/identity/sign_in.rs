@@ -146,7 +146,8 @@ pub async fn complete(
     let user = match existing {
         Some(user) => user,
         None => {
-            let name = link.email.split('@').next().unwrap_or_default();
+            // No name is guessed from the address; people give one when they want.
+            let name = "";
             super::accounts::create_entrant(&txn, now, None, &link.email, name).await?
         }
     };

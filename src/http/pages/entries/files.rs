@@ -145,11 +145,11 @@ pub async fn upload_attachment(
     )
     .await;
     match added {
-        Ok(_) => Ok(see_other(&format!(
-            "/konto/ideen/{}?lang={}#anhaenge",
-            found.id,
-            lang.code()
-        ))),
+        Ok(added) => Ok(flash::redirect(
+            &state,
+            &format!("/konto/ideen/{}?lang={}#anhaenge", found.id, lang.code()),
+            Flash::with(Notice::FileAttached, added.file_name),
+        )),
         Err(ServiceError::Attachment(refused)) => {
             let mut response =
                 file_problem(&state, lang, &current, &found, refused.localized()).await?;
@@ -217,10 +217,11 @@ pub async fn remove_attachment(
     let removed =
         attachments::remove(&state.db, &state.files, state.now(), &author, attachment_id).await;
     match removed {
-        Ok(()) => Ok(see_other(&format!(
-            "/konto/ideen/{id}?lang={}#anhaenge",
-            lang.code()
-        ))),
+        Ok(()) => Ok(flash::redirect(
+            &state,
+            &format!("/konto/ideen/{id}?lang={}#anhaenge", lang.code()),
+            Flash::new(Notice::FileRemoved),
+        )),
         Err(err) => refused(&state, lang, err),
     }
 }

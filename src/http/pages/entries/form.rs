@@ -1,6 +1,7 @@
 //! The entry form: starting an idea, the person's ideas, editing, submitting and
 //! withdrawing.
 
+use super::super::flash::{self, Flash, Notice};
 use super::*;
 use crate::services::authorization;
 
@@ -17,7 +18,9 @@ pub async fn new_entry_form(
     let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
     // One token per form: sending the same form twice creates one draft.
     let mut blank = FormValues::default();
-    blank.content.contact_name = Some(current.user.display_name.clone());
+    // The account's name if the person gave one; never guessed from the address.
+    blank.content.contact_name =
+        Some(current.user.display_name.clone()).filter(|name| !name.trim().is_empty());
     render_form(
         &state,
         lang,
@@ -60,12 +63,8 @@ pub async fn create_entry(
         key,
     )
     .await;
-    match outcome {
-        Ok(created) => Ok(see_other(&format!(
-            "/konto/ideen/{}?lang={}",
-            created.id,
-            lang.code()
-        ))),
+    let created = match outcome {
+        Ok(created) => created,
         Err(ServiceError::Fields(errors)) => {
             // Show the form again with everything entered and what to fix.
             let action = format!("/wettbewerbe/{}/einreichen", competition.slug);
@@ -74,7 +73,7 @@ pub async fn create_entry(
                 errors,
                 invite: Default::default(),
             };
-            render_form(
+            return render_form(
                 &state,
                 lang,
                 &current,
@@ -84,10 +83,52 @@ pub async fn create_entry(
                 key.map(str::to_owned),
                 values,
             )
-            .await
+            .await;
+        }
+        Err(err) => return refused(&state, lang, err),
+    };
+    if field(&form, "step") != Some("submit") {
+        return Ok(flash::redirect(
+            &state,
+            &entry_path(created.id, lang),
+            Flash::new(Notice::DraftSaved),
+        ));
+    }
+    // Saved as a draft; now submitted, or shown with what is missing.
+    let author = authorization::entry_author(&state.db, &current.user, created.id)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let public_url = &state.settings.server.public_url;
+    match entries::submit(&state.db, state.now(), &author, public_url).await {
+        Ok(submitted) => {
+            state.queued();
+            Ok(submitted_redirect(&state, lang, &submitted))
+        }
+        Err(ServiceError::Fields(errors)) => {
+            let values = FormValues {
+                content,
+                errors,
+                invite: Default::default(),
+            };
+            show_entry(&state, lang, &current, author.entry(), Some(values)).await
         }
         Err(err) => refused(&state, lang, err),
     }
+}
+
+fn entry_path(id: i64, lang: Lang) -> String {
+    format!("/konto/ideen/{id}?lang={}", lang.code())
+}
+
+fn submitted_redirect(state: &AppState, lang: Lang, submitted: &entry::Model) -> Response {
+    flash::redirect(
+        state,
+        &entry_path(submitted.id, lang),
+        Flash::with(
+            Notice::Submitted,
+            submitted.receipt_number.clone().unwrap_or_default(),
+        ),
+    )
 }
 
 #[handler]
@@ -135,12 +176,23 @@ pub async fn entry_page(
     }
 }
 
-/// Saves changes (`step` absent), submits or withdraws.
+/// What a POST to an entry does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Saves what is in the form.
+    Save,
+    /// Saves what is in the form, then submits it.
+    Submit,
+    Withdraw,
+}
+
+/// Saves, submits or withdraws. When saving or submitting fails, the page shows
+/// what was typed with what to fix: nothing typed is lost.
 async fn act(
     form: CsrfForm<Fields>,
     id: i64,
     state: &AppState,
-    step: Option<&str>,
+    step: Step,
 ) -> poem::Result<Response> {
     let CsrfForm {
         lang,
@@ -154,63 +206,137 @@ async fn act(
     let found = author.entry().clone();
     let public_url = &state.settings.server.public_url;
     let mut sent = None;
-    let outcome = match step {
-        Some("submit") => entries::submit(&state.db, state.now(), &author, public_url).await,
-        Some(_) => entries::withdraw(&state.db, state.now(), &author, public_url).await,
-        None => {
-            let competition = competitions::find(&state.db, found.competition_id)
-                .await
-                .map_err(internal)?;
-            let goals = programme_goals(state, &competition)
-                .await
-                .map_err(internal)?;
-            let form = competitions::form_of(&competition).map_err(internal)?;
-            let content = content_from(fields, &goals, &form);
-            sent = Some(content.clone());
-            entries::update(&state.db, state.now(), &author, content).await
+    // The form's fields are saved first, unless this is the bare withdraw form.
+    if step != Step::Withdraw && field(fields, "title").is_some() {
+        let competition = competitions::find(&state.db, found.competition_id)
+            .await
+            .map_err(internal)?;
+        let goals = programme_goals(state, &competition)
+            .await
+            .map_err(internal)?;
+        let form = competitions::form_of(&competition).map_err(internal)?;
+        let content = content_from(fields, &goals, &form);
+        sent = Some(content.clone());
+        if let Err(err) = entries::update(&state.db, state.now(), &author, content).await {
+            return answer_problem(state, lang, &current, &found, sent, err).await;
         }
+    }
+    let outcome = match step {
+        Step::Save => {
+            let notice = if found.status == EntryStatus::Draft {
+                Notice::DraftSaved
+            } else {
+                Notice::ChangesSaved
+            };
+            return Ok(flash::redirect(
+                state,
+                &entry_path(id, lang),
+                Flash::new(notice),
+            ));
+        }
+        Step::Submit => entries::submit(&state.db, state.now(), &author, public_url).await,
+        Step::Withdraw => entries::withdraw(&state.db, state.now(), &author, public_url).await,
     };
     match outcome {
-        Ok(_) => {
+        Ok(changed) => {
             state.queued();
-            Ok(see_other(&format!(
-                "/konto/ideen/{id}?lang={}",
-                lang.code()
-            )))
+            Ok(match step {
+                Step::Withdraw => {
+                    flash::redirect(state, &entry_path(id, lang), Flash::new(Notice::Withdrawn))
+                }
+                _ => submitted_redirect(state, lang, &changed),
+            })
         }
-        Err(ServiceError::Fields(errors)) => {
-            // What was sent (or, when submitting, what is stored) with what to fix.
-            let content = match sent {
-                Some(content) => content,
-                None => stored_values(state, &found).await?.content,
-            };
-            let values = FormValues {
-                content,
-                errors,
-                invite: Default::default(),
-            };
-            show_entry(state, lang, &current, &found, Some(values)).await
-        }
-        Err(err) => refused(state, lang, err),
+        Err(err) => answer_problem(state, lang, &current, &found, sent, err).await,
     }
 }
 
+/// The entry page with what was sent (or what is stored) and what to fix; other
+/// refusals get their page.
+async fn answer_problem(
+    state: &AppState,
+    lang: Lang,
+    current: &SignedIn,
+    found: &entry::Model,
+    sent: Option<EntryContent>,
+    err: ServiceError,
+) -> poem::Result<Response> {
+    let ServiceError::Fields(errors) = err else {
+        return refused(state, lang, err);
+    };
+    let content = match sent {
+        Some(content) => content,
+        None => stored_values(state, found).await?.content,
+    };
+    let values = FormValues {
+        content,
+        errors,
+        invite: Default::default(),
+    };
+    show_entry(state, lang, current, found, Some(values)).await
+}
+
+/// Saves the form, or saves and submits it (`step=submit`).
 #[handler]
 pub async fn update_entry(
     id: Path<i64>,
     form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(form, id.0, &state, None).await
+    let step = if field(&form.fields, "step") == Some("submit") {
+        Step::Submit
+    } else {
+        Step::Save
+    };
+    act(form, id.0, &state, step).await
 }
 
+/// Submits, saving the form's fields first when they are sent along.
 #[handler]
 pub async fn submit_entry(
     id: Path<i64>,
     form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(form, id.0, &state, Some("submit")).await
+    act(form, id.0, &state, Step::Submit).await
+}
+
+/// Asks first: withdrawing cannot be undone.
+#[handler]
+pub async fn confirm_withdrawal(
+    id: Path<i64>,
+    person: Person,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let Person { lang, current } = person;
+    let author = authorization::entry_author(&state.db, &current.user, id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    author
+        .lead("withdraw the entry")
+        .map_err(|err| refusal(&state, lang, err))?;
+    let path = format!("/konto/ideen/{}/zurueckziehen", id.0);
+    let mut context = Context::new();
+    context.insert("title", lang.text("withdraw_confirm_title"));
+    context.insert(
+        "text",
+        &format!(
+            "„{}“: {}",
+            author.entry().title,
+            lang.text("withdraw_confirm_text")
+        ),
+    );
+    context.insert("action", &path);
+    context.insert("csrf", &current.session.csrf_token);
+    context.insert("button", lang.text("withdraw_confirm_button"));
+    context.insert("cancel", lang.text("withdraw_cancel"));
+    context.insert("cancel_href", &entry_path(id.0, lang));
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("confirm.html", lang, &path, context),
+    ))
 }
 
 #[handler]
@@ -219,5 +345,5 @@ pub async fn withdraw_entry(
     form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    act(form, id.0, &state, Some("withdraw")).await
+    act(form, id.0, &state, Step::Withdraw).await
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::extract::{CsrfForm, Person};
+use super::flash::{self, Flash, Notice};
 use super::i18n::Lang;
 use super::session::{SignedIn, internal, refusal, require_person, see_other};
 use super::view::CompetitionView;
@@ -30,8 +31,8 @@ mod team;
 
 pub use files::{download, download_attachment, remove_attachment, upload_attachment};
 pub use form::{
-    create_entry, entry_page, my_entries, new_entry_form, submit_entry, update_entry,
-    withdraw_entry,
+    confirm_withdrawal, create_entry, entry_page, my_entries, new_entry_form, submit_entry,
+    update_entry, withdraw_entry,
 };
 pub use team::{accept_invitation, invitation_page, invite_coauthor, remove_coauthor};
 
@@ -341,7 +342,10 @@ pub(super) fn routes(route: Route) -> Route {
         .at("/konto/ideen", get(my_entries))
         .at("/konto/ideen/:id", get(entry_page).post(update_entry))
         .at("/konto/ideen/:id/einreichen", post(submit_entry))
-        .at("/konto/ideen/:id/zurueckziehen", post(withdraw_entry))
+        .at(
+            "/konto/ideen/:id/zurueckziehen",
+            get(confirm_withdrawal).post(withdraw_entry),
+        )
         .at("/konto/ideen/:id/mitautoren", post(invite_coauthor))
         .at(
             "/konto/ideen/:id/mitautoren/:coauthor_id/entfernen",

@@ -96,11 +96,11 @@ pub async fn invite_coauthor(
     match invited {
         Ok(_) => {
             state.queued();
-            Ok(see_other(&format!(
-                "/konto/ideen/{}?lang={}#mitautoren",
-                found.id,
-                lang.code()
-            )))
+            Ok(flash::redirect(
+                &state,
+                &format!("/konto/ideen/{}?lang={}#mitautoren", found.id, lang.code()),
+                Flash::with(Notice::CoauthorInvited, email.trim()),
+            ))
         }
         Err(err) => match invitation_problem(&err) {
             Some(message) => {
@@ -128,10 +128,11 @@ pub async fn remove_coauthor(
         .await
         .map_err(|err| refusal(&state, lang, err))?;
     match coauthors::remove(&state.db, state.now(), &author, coauthor_id).await {
-        Ok(()) => Ok(see_other(&format!(
-            "/konto/ideen/{id}?lang={}#mitautoren",
-            lang.code()
-        ))),
+        Ok(()) => Ok(flash::redirect(
+            &state,
+            &format!("/konto/ideen/{id}?lang={}#mitautoren", lang.code()),
+            Flash::new(Notice::CoauthorRemoved),
+        )),
         Err(err) => refused(&state, lang, err),
     }
 }

@@ -13,8 +13,9 @@ use super::super::entries::{
     Fields, FormValues, content_from, field, insert_content, programme_goals,
 };
 use super::super::extract::{CsrfForm, StaffMember};
+use super::super::flash::{self, Flash, Notice};
 use super::super::i18n::Lang;
-use super::super::session::{internal, refusal, see_other};
+use super::super::session::{internal, refusal};
 use super::managed;
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
@@ -166,11 +167,18 @@ pub async fn record(
     match entered {
         Ok(entry) => {
             state.queued();
-            Ok(see_other(&format!(
-                "/verwaltung/einreichungen/{}?lang={}",
-                entry.id,
-                lang.code()
-            )))
+            Ok(flash::redirect(
+                &state,
+                &format!(
+                    "/verwaltung/einreichungen/{}?lang={}",
+                    entry.id,
+                    lang.code()
+                ),
+                Flash::with(
+                    Notice::RecordedOnBehalf,
+                    entry.receipt_number.clone().unwrap_or_default(),
+                ),
+            ))
         }
         Err(ServiceError::Fields(problems)) => again(problems, content).await,
         Err(err) => Err(refusal(&state, lang, err)),

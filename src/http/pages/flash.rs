@@ -1,0 +1,221 @@
+//! One-time confirmations ("Entwurf gespeichert.", "Eingereicht …") on the page a
+//! form's redirect leads to, without JavaScript. The confirmation travels in a
+//! short-lived cookie signed with the browser's own session cookie (HMAC-SHA256):
+//! only this session can have set it, a forged or stale one is ignored. The page that
+//! shows it clears it, so a reload does not repeat it. Pages show it in the layout,
+//! announced to screen readers (`role="status"`).
+
+use std::cell::Cell;
+
+use hmac::{Hmac, Mac};
+use poem::http::header;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use sha2::Sha256;
+
+use super::i18n::Lang;
+use super::session::{SESSION_COOKIE, add_cookie, cookie, see_other};
+use crate::app::AppState;
+
+pub const FLASH_COOKIE: &str = "iw_flash";
+
+/// What a confirmation says; its text is `flash_<name>` in the page texts, with
+/// `{detail}` replaced by the detail (a receipt number, a file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    DraftSaved,
+    Submitted,
+    ChangesSaved,
+    Withdrawn,
+    CoauthorInvited,
+    CoauthorRemoved,
+    FileAttached,
+    FileRemoved,
+    RecordedOnBehalf,
+}
+
+const NOTICES: [(Notice, &str); 9] = [
+    (Notice::DraftSaved, "draft_saved"),
+    (Notice::Submitted, "submitted"),
+    (Notice::ChangesSaved, "changes_saved"),
+    (Notice::Withdrawn, "withdrawn"),
+    (Notice::CoauthorInvited, "coauthor_invited"),
+    (Notice::CoauthorRemoved, "coauthor_removed"),
+    (Notice::FileAttached, "file_attached"),
+    (Notice::FileRemoved, "file_removed"),
+    (Notice::RecordedOnBehalf, "recorded_on_behalf"),
+];
+
+impl Notice {
+    fn name(self) -> &'static str {
+        NOTICES
+            .iter()
+            .find(|(notice, _)| *notice == self)
+            .map_or("", |(_, name)| name)
+    }
+
+    fn named(name: &str) -> Option<Notice> {
+        NOTICES
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(notice, _)| *notice)
+    }
+}
+
+/// A confirmation with its detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub notice: Notice,
+    pub detail: String,
+}
+
+impl Flash {
+    pub fn new(notice: Notice) -> Self {
+        Self {
+            notice,
+            detail: String::new(),
+        }
+    }
+
+    pub fn with(notice: Notice, detail: impl Into<String>) -> Self {
+        Self {
+            notice,
+            detail: detail.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        lang.text(&format!("flash_{}", self.notice.name()))
+            .replace("{detail}", &self.detail)
+    }
+
+    fn encode(&self, session: &str) -> String {
+        let payload = format!("{}.{}", self.notice.name(), hex(self.detail.as_bytes()));
+        format!("{payload}.{}", hex(&signature(session, &payload)))
+    }
+
+    fn decode(session: &str, value: &str) -> Option<Self> {
+        let (payload, signed) = value.rsplit_once('.')?;
+        let mut mac = keyed(session);
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&unhex(signed)?).ok()?;
+        let (name, detail) = payload.split_once('.')?;
+        Some(Self {
+            notice: Notice::named(name)?,
+            detail: String::from_utf8(unhex(detail)?).ok()?,
+        })
+    }
+}
+
+fn keyed(session: &str) -> Hmac<Sha256> {
+    // HMAC takes keys of any length.
+    Hmac::<Sha256>::new_from_slice(session.as_bytes()).expect("any key length")
+}
+
+fn signature(session: &str, payload: &str) -> Vec<u8> {
+    let mut mac = keyed(session);
+    mac.update(payload.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// What this request carries: the session cookie (to sign with) and the
+/// confirmation to show, and whether a page showed it.
+struct Slot {
+    session: Option<String>,
+    incoming: Option<Flash>,
+    shown: Cell<bool>,
+}
+
+tokio::task_local! {
+    static SLOT: Slot;
+}
+
+/// The confirmation to show on the page being rendered, if any; marks it shown.
+pub fn take() -> Option<Flash> {
+    SLOT.try_with(|slot| {
+        let flash = slot.incoming.clone();
+        if flash.is_some() {
+            slot.shown.set(true);
+        }
+        flash
+    })
+    .ok()
+    .flatten()
+}
+
+/// A redirect to `location` (303) that shows `flash` there.
+pub fn redirect(state: &AppState, location: &str, flash: Flash) -> Response {
+    let mut response = see_other(location);
+    let session = SLOT.try_with(|slot| slot.session.clone()).ok().flatten();
+    if let Some(session) = session {
+        let value = super::session::set_cookie(state, FLASH_COOKIE, &flash.encode(&session), 300);
+        add_cookie(&mut response, &value);
+    }
+    response
+}
+
+/// Around the pages: reads the confirmation, and clears it once a page showed it
+/// (or when it is not valid for this session).
+pub async fn around<E: Endpoint>(ep: E, req: Request) -> poem::Result<Response> {
+    let session = cookie(&req, SESSION_COOKIE);
+    let raw = cookie(&req, FLASH_COOKIE);
+    let incoming = match (&session, &raw) {
+        (Some(session), Some(raw)) => Flash::decode(session, raw),
+        _ => None,
+    };
+    let stale = raw.is_some() && incoming.is_none();
+    let slot = Slot {
+        session,
+        incoming,
+        shown: Cell::new(false),
+    };
+    let (result, shown) = SLOT
+        .scope(slot, async move {
+            let result = ep.call(req).await.map(IntoResponse::into_response);
+            (result, SLOT.with(|slot| slot.shown.get()))
+        })
+        .await;
+    let mut response = result?;
+    let sets_new = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    if (shown || stale) && !sets_new {
+        add_cookie(
+            &mut response,
+            &format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        );
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_confirmation_is_read_back_only_with_its_own_session() {
+        let flash = Flash::with(Notice::Submitted, "2020-07-00012");
+        let value = flash.encode("session-a");
+        assert_eq!(Flash::decode("session-a", &value), Some(flash));
+        assert_eq!(Flash::decode("session-b", &value), None);
+        let forged = value.replacen("submitted", "withdrawn", 1);
+        assert_eq!(Flash::decode("session-a", &forged), None);
+        assert_eq!(Flash::decode("session-a", "nonsense"), None);
+    }
+}
