@@ -22,7 +22,10 @@ async fn an_administrator_signs_in_by_link_and_manages_the_outbox() {
 
     let page = browser.get("/konto").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "not signed in");
-    assert_eq!(page.location.as_deref(), Some("/anmelden?lang=de"));
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/anmelden?lang=de&weiter=%2Fkonto")
+    );
 
     let token = request_link(&app, &smtp, &mut browser, "admin@localhost").await;
     let page = browser.get(&format!("/anmelden/link?token={token}")).await;
@@ -36,7 +39,7 @@ async fn an_administrator_signs_in_by_link_and_manages_the_outbox() {
         .post("/anmelden/link", &[("token", &token), ("lang", "de")])
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location.as_deref(), Some("/admin/emails?lang=de"));
+    assert_eq!(page.location.as_deref(), Some("/verwaltung?lang=de"));
     let session = browser
         .cookies
         .get("iw_session")
@@ -140,8 +143,16 @@ async fn sign_in_links_are_single_use_short_lived_and_bound_to_their_browser() {
     let mut other = Browser::new(&app);
     let page = other.post("/anmelden/link", &[("token", &token)]).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(page.body.contains("im selben Browser"));
+    assert!(page.body.contains("im selben Browser") && page.body.contains("Zu Ihrem Schutz"));
     assert!(!other.cookies.contains_key("iw_session"));
+    // It offers a new link to the same address, for this browser.
+    assert!(
+        page.body
+            .contains(r#"name="email" value="anna@example.de""#)
+    );
+    let token = request_link(&app, &smtp, &mut other, "anna@example.de").await;
+    let page = other.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 
     // Expired after 15 minutes.
     let token = request_link(&app, &smtp, &mut anna, "anna@example.de").await;
@@ -476,4 +487,91 @@ async fn every_page_checks_every_role() {
             assert_eq!(status, expected, "{who}: GET {path}");
         }
     }
+}
+
+#[tokio::test]
+async fn signing_in_brings_people_back_to_the_form_they_wanted() {
+    let smtp = sink().await;
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(crate::helpers::berlin("2020-08-01T10:00"))
+        .await;
+    let form = "/wettbewerbe/wir-lieben-gera/einreichen?lang=de";
+    let mut lehrerin = Browser::new(&app);
+    let away = lehrerin.get(form).await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER);
+    let sign_in = away.location.unwrap();
+    assert_eq!(
+        sign_in,
+        "/anmelden?lang=de&weiter=%2Fwettbewerbe%2Fwir-lieben-gera%2Feinreichen%3Flang%3Dde"
+    );
+    let page = lehrerin.get(&sign_in).await;
+    assert!(
+        page.body
+            .contains("Um eine Idee einzureichen, melden Sie sich bitte zuerst an."),
+        "signing in comes first, and says so"
+    );
+    assert_eq!(hidden(&page.body, "weiter").replace("&#x2F;", "/"), form);
+    let before = smtp.received().len();
+    let asked = lehrerin
+        .post(
+            "/anmelden",
+            &[
+                ("email", "lehrerin.mueller@example.de"),
+                ("lang", "de"),
+                ("weiter", form),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    app.deliver().await;
+    let mails = smtp
+        .wait_for(before + 1, std::time::Duration::from_secs(10))
+        .await;
+    let text = MessageParser::default()
+        .parse(&mails.last().unwrap().data)
+        .unwrap()
+        .body_text(0)
+        .unwrap()
+        .into_owned();
+    let token: String = text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let arrived = lehrerin.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(arrived.location.as_deref(), Some(form), "back to the form");
+    let page = lehrerin.get(form).await;
+    assert!(
+        page.body.contains(r#"autocomplete="name" value="""#),
+        "the contact name is not guessed from lehrerin.mueller"
+    );
+
+    // Only paths on this site are returned to.
+    for unsafe_path in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let page = lehrerin
+            .get(&format!(
+                "/anmelden?lang=de&weiter={}",
+                url_escape(unsafe_path)
+            ))
+            .await;
+        assert!(!page.body.contains(r#"name="weiter""#), "{unsafe_path}");
+    }
+    let mut admin = Browser::new(&app);
+    let token = request_link(&app, &smtp, &mut admin, "admin@localhost").await;
+    let page = admin.post("/anmelden/link", &[("token", &token)]).await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/verwaltung?lang=de"),
+        "staff start at their overview"
+    );
+}
+
+fn url_escape(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::i18n::Lang;
-use super::session::{SignedIn, answer_with, csrf_ok, internal, see_other, signed_in};
+use super::session::{SignedIn, answer_with, csrf_ok, internal, signed_in, to_sign_in};
 use crate::app::AppState;
 use crate::domain::roles::Role;
 use crate::services::authorization::{self, Admin, Staff};
@@ -45,7 +45,7 @@ pub struct Person {
 async fn person(req: &Request, lang: Lang) -> poem::Result<SignedIn> {
     signed_in(req, state(req)?)
         .await?
-        .ok_or_else(|| answer_with(see_other(&format!("/anmelden?lang={}", lang.code()))))
+        .ok_or_else(|| answer_with(to_sign_in(req, lang)))
 }
 
 impl<'a> FromRequest<'a> for Person {

@@ -60,6 +60,7 @@ impl Pages {
             "confirm.html",
             "notify_form.html",
             "sign_in.html",
+            "other_browser.html",
             "account.html",
             "admin_emails.html",
             "admin_email.html",

@@ -12,6 +12,41 @@ use crate::services::ServiceError;
 use crate::services::identity::sessions;
 
 pub const SESSION_COOKIE: &str = "iw_session";
+/// Where to go after signing in with an emailed link (set with the link's request).
+pub const RETURN_COOKIE: &str = "iw_return";
+
+/// `path` if it is a path on this site (`/…`, not `//…` or `/\…`, no scheme, no
+/// control characters, at most 300 characters): the only places sign-in returns to.
+pub fn safe_return(path: &str) -> Option<&str> {
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && path.len() <= 300
+        && !path.contains("://")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '\\' && c != '"' && c != '<' && c != '>');
+    safe.then_some(path)
+}
+
+/// The sign-in page, with the way back to `req`'s page when it is one to return to.
+pub fn to_sign_in(req: &Request, lang: Lang) -> Response {
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let back = (req.method() == poem::http::Method::GET)
+        .then(|| safe_return(&here))
+        .flatten()
+        .map(|path| format!("&weiter={}", urlencode(path)))
+        .unwrap_or_default();
+    see_other(&format!("/anmelden?lang={}{back}", lang.code()))
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
 pub const BROWSER_COOKIE: &str = "iw_browser";
 
 /// A cookie's value from the request.
@@ -191,10 +226,7 @@ pub async fn require_person(
     csrf: Option<&str>,
 ) -> poem::Result<SignedIn> {
     let Some(current) = signed_in(req, state).await? else {
-        return Err(answer_with(see_other(&format!(
-            "/anmelden?lang={}",
-            lang.code()
-        ))));
+        return Err(answer_with(to_sign_in(req, lang)));
     };
     if req.method() == poem::http::Method::POST && !csrf_ok(&current, csrf) {
         return Err(answer_with(state.pages.notice(

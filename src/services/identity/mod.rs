@@ -16,8 +16,10 @@ use super::ServiceError;
 pub enum SignInError {
     #[error("the sign-in link is unknown, used or expired")]
     Invalid,
+    /// The link is valid but was asked for in another browser; a new one can be
+    /// sent to `email` from this one.
     #[error("the sign-in link was asked for in another browser")]
-    OtherBrowser,
+    OtherBrowser { email: String },
     #[error("a current code from the authenticator app is needed")]
     CodeRequired,
     #[error("email, password or code is wrong")]

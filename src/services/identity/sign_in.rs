@@ -121,7 +121,7 @@ pub async fn complete(
     if let Some(expected) = &link.browser_hash
         && browser.map(hash).as_ref() != Some(expected)
     {
-        return Err(SignInError::OtherBrowser);
+        return Err(SignInError::OtherBrowser { email: link.email });
     }
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(&link.email))

@@ -13,7 +13,8 @@ use super::extract::{CsrfForm, Person};
 use super::i18n::Lang;
 use super::session::too_many;
 use super::session::{
-    BROWSER_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, internal, see_other, set_cookie,
+    BROWSER_COOKIE, RETURN_COOKIE, SESSION_COOKIE, SignedIn, add_cookie, cookie, internal,
+    safe_return, see_other, set_cookie,
 };
 use crate::app::AppState;
 use crate::domain::roles::Role;
@@ -34,15 +35,18 @@ mod sign_in;
 pub use access::{create_token, enable_two_factor, revoke_token, set_password, start_two_factor};
 pub use sign_in::{complete_sign_in, link_page, password_sign_in, request_sign_in, sign_in_page};
 
+/// The sign-in page's query: its language and the page to return to.
 #[derive(Deserialize)]
-pub struct LangParam {
+pub struct SignInParams {
     pub lang: Option<String>,
+    pub weiter: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct SignInForm {
     email: String,
     lang: Option<String>,
+    weiter: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +62,7 @@ pub struct PasswordSignInForm {
     password: String,
     code: Option<String>,
     lang: Option<String>,
+    weiter: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,14 +71,22 @@ pub struct CredentialForm {
     code: Option<String>,
 }
 
-/// After a successful sign-in: the session cookie, and on to the right page.
-fn signed_in_response(state: &AppState, lang: Lang, role: Role, session: &str) -> Response {
-    let target = if role == Role::Admin {
-        "/admin/emails"
-    } else {
-        "/konto"
+/// After a successful sign-in: the session cookie, and on to the page the person
+/// wanted (`back`, a path on this site), or their start page: the staff overview
+/// for staff, the account otherwise.
+fn signed_in_response(
+    state: &AppState,
+    lang: Lang,
+    role: Role,
+    session: &str,
+    back: Option<&str>,
+) -> Response {
+    let start = match role {
+        Role::Admin | Role::Coordinator => format!("/verwaltung?lang={}", lang.code()),
+        Role::Entrant | Role::Juror => format!("/konto?lang={}", lang.code()),
     };
-    let mut response = see_other(&format!("{target}?lang={}", lang.code()));
+    let target = back.and_then(safe_return).map_or(start, str::to_owned);
+    let mut response = see_other(&target);
     let max_age = state.settings.auth.session_absolute_hours * 3600;
     // A new session value at every sign-in: a value planted before is never adopted.
     add_cookie(
@@ -81,6 +94,7 @@ fn signed_in_response(state: &AppState, lang: Lang, role: Role, session: &str) -
         &set_cookie(state, SESSION_COOKIE, session, max_age),
     );
     add_cookie(&mut response, &set_cookie(state, BROWSER_COOKIE, "", 0));
+    add_cookie(&mut response, &set_cookie(state, RETURN_COOKIE, "", 0));
     response
 }
 

@@ -5,13 +5,33 @@ use super::*;
 use crate::domain::email_address::EmailAddress;
 
 #[handler]
-pub fn sign_in_page(req: &Request, params: Query<LangParam>, state: Data<&AppState>) -> Response {
+pub fn sign_in_page(
+    req: &Request,
+    params: Query<SignInParams>,
+    state: Data<&AppState>,
+) -> Response {
     let lang = Lang::find(req, params.lang.as_deref());
+    let back = params.weiter.as_deref().and_then(safe_return);
+    let mut context = Context::new();
+    context.insert("back", &back);
+    // Why signing in comes first, in the words of what the person wanted.
+    let why = back.map(|path| {
+        if path
+            .split('?')
+            .next()
+            .is_some_and(|p| p.ends_with("/einreichen"))
+        {
+            "sign_in_first_to_submit"
+        } else {
+            "sign_in_first"
+        }
+    });
+    context.insert("why", &why.map(|key| lang.text(key)));
     state.pages.respond(
         lang,
         state
             .pages
-            .render_html("sign_in.html", lang, "/anmelden", Context::new()),
+            .render_html("sign_in.html", lang, "/anmelden", context),
     )
 }
 
@@ -75,6 +95,19 @@ pub async fn request_sign_in(
         &mut response,
         &set_cookie(&state, BROWSER_COOKIE, &browser, max_age),
     );
+    // The link brings the person back to where they were, in this browser.
+    let back = form.weiter.as_deref().and_then(safe_return);
+    let back =
+        back.map(|path| url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>());
+    add_cookie(
+        &mut response,
+        &set_cookie(
+            &state,
+            RETURN_COOKIE,
+            back.as_deref().unwrap_or_default(),
+            if back.is_some() { max_age } else { 0 },
+        ),
+    );
     Ok(response)
 }
 
@@ -110,19 +143,37 @@ pub async fn complete_sign_in(
     )
     .await
     {
-        Ok((user, session)) => Ok(signed_in_response(&state, lang, user.role, &session)),
+        Ok((user, session)) => {
+            let back = cookie(req, RETURN_COOKIE).and_then(|value| {
+                url::form_urlencoded::parse(format!("p={value}").as_bytes())
+                    .next()
+                    .map(|(_, path)| path.into_owned())
+            });
+            Ok(signed_in_response(
+                &state,
+                lang,
+                user.role,
+                &session,
+                back.as_deref(),
+            ))
+        }
         Err(SignInError::Invalid | SignInError::WrongCredentials) => Ok(state.pages.notice(
             lang,
             StatusCode::BAD_REQUEST,
             "sign_in_invalid_title",
             "sign_in_invalid_text",
         )),
-        Err(SignInError::OtherBrowser) => Ok(state.pages.notice(
-            lang,
-            StatusCode::BAD_REQUEST,
-            "sign_in_other_browser_title",
-            "sign_in_other_browser_text",
-        )),
+        Err(SignInError::OtherBrowser { email }) => {
+            // Explain, and offer a new link to the same address from here.
+            let mut context = Context::new();
+            context.insert("email", &email);
+            let html = state
+                .pages
+                .render_html("other_browser.html", lang, "/anmelden", context);
+            let mut response = state.pages.respond(lang, html);
+            response.set_status(StatusCode::BAD_REQUEST);
+            Ok(response)
+        }
         Err(SignInError::CodeRequired) => {
             let mut context = Context::new();
             context.insert("token", token);
@@ -162,7 +213,13 @@ pub async fn password_sign_in(
     )
     .await;
     match outcome {
-        Ok((user, session)) => Ok(signed_in_response(&state, lang, user.role, &session)),
+        Ok((user, session)) => Ok(signed_in_response(
+            &state,
+            lang,
+            user.role,
+            &session,
+            form.weiter.as_deref(),
+        )),
         Err(SignInError::Service(err)) => Err(internal(err)),
         Err(_) => Ok(state.pages.notice(
             lang,
