@@ -113,7 +113,7 @@ async fn deliver_lane(
         let recorded = match deliver(state, slot, &message).await {
             Ok(()) => {
                 sent += 1;
-                emails::mark_sent(&state.db, state.now(), &message).await?
+                emails::mark_sent(&state.db, state.now(), &message, state.mailer.via()).await?
             }
             Err(err) => {
                 failed += 1;

@@ -29,6 +29,29 @@ impl EmailStatus {
 
 named_values!(EmailStatus, "email status");
 
+/// How a sent email left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveredVia {
+    /// Handed to the mail server, which answered "OK".
+    Smtp,
+    /// Written as an `.eml` file: no mail server is configured.
+    File,
+}
+
+impl DeliveredVia {
+    pub const ALL: [Self; 2] = [Self::Smtp, Self::File];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Smtp => "smtp",
+            Self::File => "file",
+        }
+    }
+}
+
+named_values!(DeliveredVia, "delivery");
+
 #[cfg(test)]
 mod tests {
     use super::EmailStatus;

@@ -25,6 +25,8 @@ pub struct Model {
     /// While `sending`: which claim holds the message. Outcomes are recorded only
     /// under the claim that sent it.
     pub claim_token: Option<String>,
+    /// How a sent message left (none before it is sent).
+    pub delivered_via: Option<crate::domain::delivery::DeliveredVia>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,

@@ -63,7 +63,7 @@ macro_rules! stored_as_text {
 }
 
 use crate::domain::CompetitionState;
-use crate::domain::delivery::EmailStatus;
+use crate::domain::delivery::{DeliveredVia, EmailStatus};
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::roles::Role;
 
@@ -72,5 +72,6 @@ stored_as_text!(
     CompetitionState,
     EntryStatus,
     EntrySource,
-    EmailStatus
+    EmailStatus,
+    DeliveredVia
 );

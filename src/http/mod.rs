@@ -57,7 +57,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let pages = pages::routes()
         .at("/static/app.css", get(stylesheet))
         .around(pages::session::same_origin)
-        .around(pages::flash::around)
+        .around(pages::layout::around)
         .around(move |ep, req| body_limit::limit_body(ep, req, max_file))
         // Errors (an unknown path, a refused body) as a page in the visitor's language.
         .around(move |ep, req| {

@@ -43,6 +43,16 @@ pub enum Mailer {
     Files(PathBuf),
 }
 
+impl Mailer {
+    /// How what this mailer sends leaves.
+    pub fn via(&self) -> crate::domain::delivery::DeliveredVia {
+        match self {
+            Mailer::Smtp(_) => crate::domain::delivery::DeliveredVia::Smtp,
+            Mailer::Files(_) => crate::domain::delivery::DeliveredVia::File,
+        }
+    }
+}
+
 pub struct SmtpMailer {
     host: String,
     port: u16,

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::audit::{self, AuditRecord};
 use super::authorization::Admin;
 use super::{Actor, ServiceError};
-use crate::domain::delivery::EmailStatus;
+use crate::domain::delivery::{DeliveredVia, EmailStatus};
 use crate::entities::email_message;
 
 /// A message to queue.
@@ -151,10 +151,12 @@ pub async fn mark_sent(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     message: &email_message::Model,
+    via: DeliveredVia,
 ) -> Result<bool, ServiceError> {
     let recorded = email_message::Entity::update_many()
         .set(email_message::ActiveModel {
             status: Set(EmailStatus::Sent),
+            delivered_via: Set(Some(via)),
             sent_at: Set(Some(now)),
             locked_until: Set(None),
             claim_token: Set(None),

@@ -1,6 +1,7 @@
 //! Concurrent writers of every kind at once: none may answer 5xx ("database is
 //! locked"); each write either succeeds or is refused with a clear 409.
 
+use ideenwettbewerb::domain::delivery::DeliveredVia;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -376,7 +377,11 @@ async fn a_late_email_worker_cannot_send_or_overwrite_a_newer_claim() {
         !emails::renew(db, later, lease, late).await.unwrap(),
         "the late worker may not send"
     );
-    assert!(!emails::mark_sent(db, later, late).await.unwrap());
+    assert!(
+        !emails::mark_sent(db, later, late, DeliveredVia::Smtp)
+            .await
+            .unwrap()
+    );
     assert!(
         !emails::mark_failed(
             db,
@@ -394,7 +399,11 @@ async fn a_late_email_worker_cannot_send_or_overwrite_a_newer_claim() {
         1,
         "still the second worker's"
     );
-    assert!(emails::mark_sent(db, later, &second[0]).await.unwrap());
+    assert!(
+        emails::mark_sent(db, later, &second[0], DeliveredVia::Smtp)
+            .await
+            .unwrap()
+    );
     let sent = app.count("email_messages WHERE status = 'sent'").await;
     println!("recorded outcomes: expected 1, got {sent}");
     assert_eq!(sent, 1);

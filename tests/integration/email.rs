@@ -474,6 +474,12 @@ async fn without_smtp_email_is_written_as_eml_files() {
         .collect();
     assert_eq!(files.len(), 1);
     assert!(files[0].extension().is_some_and(|e| e == "eml"));
+    assert_eq!(
+        app.count("email_messages WHERE delivered_via = 'file'")
+            .await,
+        1,
+        "recorded as written to a file, not as sent to a server"
+    );
     let raw = std::fs::read(&files[0]).unwrap();
     let message = MessageParser::default().parse(&raw).unwrap();
     assert_eq!(

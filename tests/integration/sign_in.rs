@@ -51,7 +51,7 @@ async fn an_administrator_signs_in_by_link_and_manages_the_outbox() {
     let page = browser.get("/admin/emails").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("sign_in_link") && page.body.contains("gesendet"),
+        page.body.contains("<td>Anmeldelink</td>") && page.body.contains("gesendet"),
         "{}",
         page.body
     );

@@ -12,7 +12,7 @@ use super::extract::{Administrator, CsrfForm};
 use super::i18n::Lang;
 use super::session::{internal, see_other};
 use crate::app::AppState;
-use crate::domain::delivery::EmailStatus;
+use crate::domain::delivery::{DeliveredVia, EmailStatus};
 use crate::domain::time;
 use crate::entities::email_message;
 use crate::services::{ServiceError, emails, notifications};
@@ -33,6 +33,8 @@ struct EmailRow {
     created: String,
     recipient: String,
     template: String,
+    /// What the template is for, in the page's language.
+    template_name: &'static str,
     locale: String,
     status: EmailStatus,
     status_label: &'static str,
@@ -65,9 +67,15 @@ fn row(lang: Lang, m: email_message::Model) -> EmailRow {
             time::format_de(m.created_at)
         },
         recipient: m.recipient,
+        template_name: lang.text(&format!("template_{}", m.template)),
         template: m.template,
         locale: m.locale,
-        status_label: lang.text(&format!("status_{status}")),
+        // A message written as a file was not sent: say so.
+        status_label: if m.delivered_via == Some(DeliveredVia::File) {
+            lang.text("status_filed")
+        } else {
+            lang.text(&format!("status_{status}"))
+        },
         status: m.status,
         attempts: m.attempts,
         last_error: m.last_error.unwrap_or_default(),

@@ -5,15 +5,13 @@
 //! shows it clears it, so a reload does not repeat it. Pages show it in the layout,
 //! announced to screen readers (`role="status"`).
 
-use std::cell::Cell;
-
 use hmac::{Hmac, Mac};
-use poem::http::header;
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::Response;
 use sha2::Sha256;
 
 use super::i18n::Lang;
-use super::session::{SESSION_COOKIE, add_cookie, cookie, see_other};
+use super::layout;
+use super::session::{add_cookie, see_other};
 use crate::app::AppState;
 
 pub const FLASH_COOKIE: &str = "iw_flash";
@@ -132,76 +130,24 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// What this request carries: the session cookie (to sign with) and the
-/// confirmation to show, and whether a page showed it.
-struct Slot {
-    session: Option<String>,
-    incoming: Option<Flash>,
-    shown: Cell<bool>,
-}
-
-tokio::task_local! {
-    static SLOT: Slot;
-}
-
 /// The confirmation to show on the page being rendered, if any; marks it shown.
 pub fn take() -> Option<Flash> {
-    SLOT.try_with(|slot| {
-        let flash = slot.incoming.clone();
-        if flash.is_some() {
-            slot.shown.set(true);
-        }
-        flash
-    })
-    .ok()
-    .flatten()
+    layout::take_flash()
 }
 
 /// A redirect to `location` (303) that shows `flash` there.
 pub fn redirect(state: &AppState, location: &str, flash: Flash) -> Response {
     let mut response = see_other(location);
-    let session = SLOT.try_with(|slot| slot.session.clone()).ok().flatten();
-    if let Some(session) = session {
+    if let Some(session) = layout::session_cookie() {
         let value = super::session::set_cookie(state, FLASH_COOKIE, &flash.encode(&session), 300);
         add_cookie(&mut response, &value);
     }
     response
 }
 
-/// Around the pages: reads the confirmation, and clears it once a page showed it
-/// (or when it is not valid for this session).
-pub async fn around<E: Endpoint>(ep: E, req: Request) -> poem::Result<Response> {
-    let session = cookie(&req, SESSION_COOKIE);
-    let raw = cookie(&req, FLASH_COOKIE);
-    let incoming = match (&session, &raw) {
-        (Some(session), Some(raw)) => Flash::decode(session, raw),
-        _ => None,
-    };
-    let stale = raw.is_some() && incoming.is_none();
-    let slot = Slot {
-        session,
-        incoming,
-        shown: Cell::new(false),
-    };
-    let (result, shown) = SLOT
-        .scope(slot, async move {
-            let result = ep.call(req).await.map(IntoResponse::into_response);
-            (result, SLOT.with(|slot| slot.shown.get()))
-        })
-        .await;
-    let mut response = result?;
-    let sets_new = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
-    if (shown || stale) && !sets_new {
-        add_cookie(
-            &mut response,
-            &format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-        );
-    }
-    Ok(response)
+/// The confirmation `raw` carries, if it was signed for `session`.
+pub(super) fn read(session: &str, raw: &str) -> Option<Flash> {
+    Flash::decode(session, raw)
 }
 
 #[cfg(test)]

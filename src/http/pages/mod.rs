@@ -8,6 +8,7 @@ pub mod extract;
 pub mod flash;
 mod home;
 pub mod i18n;
+pub mod layout;
 pub mod session;
 mod staff;
 mod subscriptions;
@@ -90,6 +91,8 @@ impl Pages {
         if let Some(flash) = flash::take() {
             context.insert("flash", &flash.text(lang));
         }
+        context.insert("staff_menu", &layout::staff_menu());
+        context.insert("admin_menu", &layout::admin_menu());
         context.insert("other_lang", lang.other().code());
         context.insert(
             "other_lang_href",

@@ -94,6 +94,9 @@ pub async fn signed_in(req: &Request, state: &AppState) -> Result<Option<SignedI
     let found = sessions::current(&state.db, state.now(), &state.settings.auth, &value)
         .await
         .map_err(internal)?;
+    if let Some((_, user)) = &found {
+        super::layout::note_role(user.role);
+    }
     Ok(found.map(|(session, user)| SignedIn { session, user }))
 }
 
