@@ -48,7 +48,40 @@ pub struct EntryPage {
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// `LOWER(column) LIKE '%needle%'`, the same on SQLite and PostgreSQL.
+/// Capital letters beyond ASCII that names and titles in German use, with their
+/// small forms. `LOWER()` folds only ASCII on SQLite (and on PostgreSQL under the C
+/// locale), so these are folded by hand, the same way on both engines.
+const FOLDED_CAPITALS: [(&str, &str); 16] = [
+    ("Ä", "ä"),
+    ("Ö", "ö"),
+    ("Ü", "ü"),
+    ("ẞ", "ß"),
+    ("É", "é"),
+    ("È", "è"),
+    ("Ê", "ê"),
+    ("À", "à"),
+    ("Á", "á"),
+    ("Ç", "ç"),
+    ("Ñ", "ñ"),
+    ("Ó", "ó"),
+    ("Ł", "ł"),
+    ("Š", "š"),
+    ("Č", "č"),
+    ("Ž", "ž"),
+];
+
+/// The column in small letters, umlauts included.
+fn folded(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
+    FOLDED_CAPITALS.iter().fold(
+        Expr::expr(Func::lower(Expr::col(column))),
+        |inner, (capital, small)| {
+            Expr::expr(Func::cust("REPLACE").args([inner, Expr::val(*capital), Expr::val(*small)]))
+        },
+    )
+}
+
+/// The column, folded to small letters, contains `needle` (in any case): the
+/// same on SQLite and PostgreSQL.
 fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Expr {
     let escaped = needle
         .to_lowercase()
@@ -56,7 +89,7 @@ fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Exp
         .replace('%', "\\%")
         .replace('_', "\\_");
     sea_orm::sea_query::ExprTrait::like(
-        Expr::expr(Func::lower(Expr::col(column))),
+        folded(column),
         sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
     )
 }
@@ -384,9 +417,11 @@ fn table(
     Ok((header, rows))
 }
 
-/// A cell a spreadsheet will not run as a formula.
+/// A cell a spreadsheet will not run as a formula: one that starts with `=`, `+`,
+/// `-`, `@`, a tab or a line break, also after leading spaces or line breaks.
 fn inert(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let start = text.trim_start_matches([' ', '\t', '\r', '\n']);
+    if text.starts_with(['\t', '\r', '\n']) || start.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -448,4 +483,29 @@ pub fn to_xlsx(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, Serv
         .autofilter(0, 0, rows.len() as u32, last_col)
         .map_err(failed)?;
     workbook.save_to_buffer().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_neutralised_also_after_spaces() {
+        for formula in [
+            "=1+1",
+            "+49",
+            "-2",
+            "@SUM(A1)",
+            " =1+1",
+            "\n=HYPERLINK(\"x\")",
+            "\t=1",
+            "\r\n+1",
+            "  @x",
+        ] {
+            assert_eq!(inert(formula), format!("'{formula}"), "{formula:?}");
+        }
+        for plain in ["Solarbänke", "07545", "a=b", " text", "E-Mail"] {
+            assert_eq!(inert(plain), plain, "{plain:?}");
+        }
+    }
 }

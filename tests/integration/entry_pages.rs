@@ -403,6 +403,7 @@ async fn staff_see_counts_search_entries_and_download_exports() {
     for (email, title, source) in [
         ("erna@example.de", "Einkaufshilfe per Telefon", "walk_in"),
         ("otto@example.de", "Tablet-Kurse im Stadtteil", "paper"),
+        ("ute@example.de", "Überdachte Bänke am Markt", "email"),
     ] {
         let (status, body) = app
             .admin_post(
@@ -438,8 +439,8 @@ async fn staff_see_counts_search_entries_and_download_exports() {
             && dashboard.body.contains("Smarte Unabhängigkeit im Alter")
     );
     assert!(
-        dashboard.body.contains(r#"<td class="num">2</td>"#),
-        "two submitted in the competition and its phase"
+        dashboard.body.contains(r#"<td class="num">3</td>"#),
+        "three submitted in the competition and its phase"
     );
 
     let list = admin
@@ -447,6 +448,17 @@ async fn staff_see_counts_search_entries_and_download_exports() {
         .await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("Tablet-Kurse") && !list.body.contains("Einkaufshilfe"));
+    // Umlauts match in any case, on both engines.
+    for typed in ["Überdachte", "überdachte", "ÜBERDACHTE", "bänke"] {
+        let list = admin
+            .get(&format!(
+                "/verwaltung/wettbewerbe/{open}?q={}",
+                url::form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
+            ))
+            .await;
+        assert!(list.body.contains("Überdachte Bänke"), "{typed}");
+        assert!(!list.body.contains("Tablet-Kurse"), "{typed}");
+    }
     let list = admin
         .get(&format!("/verwaltung/wettbewerbe/{open}?source=walk_in"))
         .await;

@@ -42,21 +42,23 @@ impl Lang {
             }
         }
         let accept = req.header("accept-language").unwrap_or_default();
-        for range in accept.split(',') {
-            let tag = range
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            if tag.starts_with("de") {
-                return Lang::De;
-            }
-            if tag.starts_with("en") {
-                return Lang::En;
-            }
-        }
-        Lang::De
+        Self::preferred(accept).unwrap_or(Lang::De)
+    }
+
+    /// The browser's most wanted language we have, by the quality values of its
+    /// `Accept-Language` (`q=0` means "not this one").
+    pub fn preferred(accept: &str) -> Option<Lang> {
+        accept_language::parse_with_quality(accept)
+            .into_iter()
+            .filter(|(_, quality)| *quality > 0.0)
+            .find_map(|(tag, _)| {
+                let primary = tag.split('-').next().unwrap_or_default();
+                match primary.to_ascii_lowercase().as_str() {
+                    "de" => Some(Lang::De),
+                    "en" => Some(Lang::En),
+                    _ => None,
+                }
+            })
     }
 
     pub fn code(self) -> &'static str {
@@ -88,6 +90,19 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_browser_language_follows_its_quality_values() {
+        assert_eq!(Lang::preferred("en;q=0.1, de;q=0.9"), Some(Lang::De));
+        assert_eq!(
+            Lang::preferred("fr-FR, en-GB;q=0.8, de;q=0.7"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::preferred("de-AT"), Some(Lang::De));
+        assert_eq!(Lang::preferred("en;q=0, de;q=0.2"), Some(Lang::De));
+        assert_eq!(Lang::preferred("fr, tr"), None);
+        assert_eq!(Lang::preferred(""), None);
+    }
 
     #[test]
     fn both_catalogues_have_the_same_keys_and_no_empty_texts() {
