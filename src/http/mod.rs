@@ -42,6 +42,39 @@ async fn page_security_policy<E: Endpoint>(next: E, req: poem::Request) -> poem:
     Ok(response)
 }
 
+/// Answers that carry secrets or personal data are never stored by browsers or
+/// proxies: anything for a signed-in person (a session cookie or an API token) and
+/// the personal areas. Answers that set their own policy keep it.
+async fn personal_no_store<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<Response> {
+    let path = req.uri().path();
+    let personal = req
+        .headers()
+        .contains_key(poem::http::header::AUTHORIZATION)
+        || pages::session::cookie(&req, pages::session::SESSION_COOKIE).is_some()
+        || [
+            "/konto",
+            "/verwaltung",
+            "/admin",
+            "/api/me",
+            "/api/admin",
+            "/einladung",
+        ]
+        .iter()
+        .any(|area| path == *area || path.starts_with(&format!("{area}/")));
+    let mut response = next.call(req).await?.into_response();
+    if personal
+        && !response
+            .headers()
+            .contains_key(poem::http::header::CACHE_CONTROL)
+    {
+        response.headers_mut().insert(
+            poem::http::header::CACHE_CONTROL,
+            poem::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(response)
+}
+
 /// The whole application as one endpoint.
 pub fn routes(state: AppState) -> impl Endpoint {
     let behind_tls = state.settings.server.public_url.starts_with("https://");
@@ -81,6 +114,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .nest("/api", api)
         .nest("/", pages)
         .data(state)
+        .around(personal_no_store)
         .with(
             SetHeader::new()
                 .overriding("x-content-type-options", "nosniff")

@@ -203,3 +203,54 @@ async fn health_and_readiness_answer() {
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert!(response.headers().contains_key("x-request-id"));
 }
+
+#[tokio::test]
+async fn answers_with_secrets_or_personal_data_are_not_stored_by_caches() {
+    let app = TestApp::spawn().await;
+    let token = app.entrant("anna@example.de").await;
+    let cache_control = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for path in ["/api/me", "/api/me/export"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            cache_control(&response).as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let created = app
+        .client
+        .post(app.url("/api/me/tokens"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Laptop" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cache_control(&created).as_deref(), Some("no-store"));
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/konto", "/verwaltung", "/admin/emails"] {
+        let response = no_redirects.get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            cache_control(&response).as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    // Public pages for anonymous visitors may be cached.
+    let home = app.client.get(app.url("/")).send().await.unwrap();
+    assert_ne!(cache_control(&home).as_deref(), Some("no-store"));
+}
