@@ -17,6 +17,7 @@ mod m20261201_000012_outbox_event_errors;
 mod m20261201_000013_lookup_indexes;
 mod m20261201_000014_email_claims;
 mod m20261202_000015_email_delivery;
+mod m20261202_000016_competition_reopened;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_lookup_indexes::Migration),
             Box::new(m20261201_000014_email_claims::Migration),
             Box::new(m20261202_000015_email_delivery::Migration),
+            Box::new(m20261202_000016_competition_reopened::Migration),
         ]
     }
 }

@@ -218,6 +218,15 @@ impl EntryForm {
             let value = answers.get(&field.key).map(|v| v.trim()).unwrap_or("");
             let value = if field.kind == FieldKind::Confirm && !value.is_empty() {
                 "yes"
+            } else if field.kind == FieldKind::Choice {
+                // A range typed with a hyphen ("5-7") is the choice written with a
+                // dash ("5–7").
+                let dashed = value.replace('-', "–");
+                field
+                    .choices
+                    .iter()
+                    .find(|c| c.as_str() == value || **c == dashed)
+                    .map_or(value, String::as_str)
             } else {
                 value
             };
@@ -234,10 +243,17 @@ impl EntryForm {
                             format!("Please confirm: “{en}”."),
                         )
                     } else {
-                        problem(
-                            format!("Bitte füllen Sie „{de}“ aus."),
-                            format!("Please fill in “{en}”."),
-                        )
+                        if field.kind == FieldKind::Choice {
+                            problem(
+                                format!("Bitte wählen Sie „{de}“."),
+                                format!("Please choose “{en}”."),
+                            )
+                        } else {
+                            problem(
+                                format!("Bitte füllen Sie „{de}“ aus."),
+                                format!("Please fill in “{en}”."),
+                            )
+                        }
                     });
                 }
                 continue;
@@ -290,7 +306,7 @@ impl EntryForm {
             problems.push(FieldProblem {
                 field: GUARDIAN_CONSENT.to_owned(),
                 message: Localized::new(
-                    "Bitte bestätigen Sie, dass Sie als Erwachsene Person einreichen und die Einwilligung der Erziehungsberechtigten zur Veröffentlichung vorliegt.",
+                    "Bitte bestätigen Sie, dass Sie als erwachsene Person einreichen und die Einwilligung der Erziehungsberechtigten zur Veröffentlichung vorliegt.",
                     "Please confirm that you submit as an adult and that the guardians have consented to publication.",
                 ),
             });

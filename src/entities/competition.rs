@@ -16,6 +16,8 @@ pub struct Model {
     pub eligibility_note: String,
     pub opens_at: Option<DateTimeUtc>,
     pub closes_at: Option<DateTimeUtc>,
+    /// When a closed competition was last opened again (its new window starts then).
+    pub reopened_at: Option<DateTimeUtc>,
     pub prize_money_cents: i64,
     pub state: crate::domain::CompetitionState,
     /// Incremented by every write; the compare-and-set token.

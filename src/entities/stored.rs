@@ -85,6 +85,17 @@ impl programme::Model {
 }
 
 impl competition::Model {
+    /// The name to show wherever a competition is named: its headline with its
+    /// target group, because headlines repeat (Gera has two "Smarte Projekte für
+    /// Gera", one for everyone and one for school classes).
+    pub fn full_name(&self) -> String {
+        if self.target_group.trim().is_empty() {
+            self.headline.clone()
+        } else {
+            format!("{} · {}", self.headline, self.target_group)
+        }
+    }
+
     /// The target-group fields and eligibility rules.
     pub fn form(&self) -> Result<EntryForm, Unreadable> {
         json("competitions", self.id, "entry_form", &self.entry_form)

@@ -175,7 +175,8 @@ impl EmailTemplates {
 pub fn sample_context(name: &str) -> Value {
     let competition = json!({
         "headline": "Smarte Projekte für Gera",
-        "target_group": "Wir lieben Gera (alle)",
+        "name": "Smarte Projekte für Gera · Alle, die Gera lieben",
+        "target_group": "Alle, die Gera lieben",
         "programme_name": "SMARTCity Gera",
         "opens": "20.07.2020, 00:00 Uhr",
         "closes": "20.11.2020, 23:59 Uhr",
@@ -302,7 +303,7 @@ mod tests {
     fn user_text_is_escaped_in_html_but_not_in_text() {
         let templates = EmailTemplates::load().unwrap();
         let mut variables = sample_context("competition_opened");
-        variables["competition"]["headline"] = json!("<script>x</script> & Co");
+        variables["competition"]["name"] = json!("<script>x</script> & Co");
         let envelope = Envelope {
             locale: "de",
             sender_name: "Stadt",

@@ -106,6 +106,9 @@ async fn apply(
     if let Some(closes_at) = decision.new_closes_at {
         model.closes_at = Set(Some(closes_at));
     }
+    if event == LifecycleEvent::Reopen {
+        model.reopened_at = Set(Some(now));
+    }
     // The compare-and-set: first statement of the transaction, so SQLite takes the
     // write lock here and PostgreSQL re-checks the row after a concurrent commit.
     let written = competition::Entity::update_many()

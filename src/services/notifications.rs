@@ -132,6 +132,7 @@ pub(crate) fn competition_facts(
     };
     json!({
         "headline": competition.headline,
+        "name": competition.full_name(),
         "target_group": competition.target_group,
         "programme_name": programme.name,
         "opens": when(competition.opens_at),

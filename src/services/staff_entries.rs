@@ -381,8 +381,8 @@ fn table(
             let goals = e.goals()?;
             let mut row = vec![
                 e.id.to_string(),
-                e.status.to_string(),
-                e.source.to_string(),
+                status_de(e.status).to_owned(),
+                source_de(e.source).to_owned(),
                 e.receipt_number.clone().unwrap_or_default(),
                 e.kennzahl.clone().unwrap_or_default(),
                 e.title.clone(),
@@ -415,6 +415,25 @@ fn table(
         })
         .collect::<Result<_, ServiceError>>()?;
     Ok((header, rows))
+}
+
+/// The status in the exports' language (their headers are German).
+fn status_de(status: EntryStatus) -> &'static str {
+    match status {
+        EntryStatus::Draft => "Entwurf",
+        EntryStatus::Submitted => "Eingereicht",
+        EntryStatus::Withdrawn => "Zurückgezogen",
+    }
+}
+
+/// How the idea came, in the exports' language.
+fn source_de(source: EntrySource) -> &'static str {
+    match source {
+        EntrySource::Online => "online",
+        EntrySource::Email => "per E-Mail",
+        EntrySource::Paper => "auf Papier",
+        EntrySource::WalkIn => "im Ladenlokal",
+    }
 }
 
 /// A cell a spreadsheet will not run as a formula: one that starts with `=`, `+`,

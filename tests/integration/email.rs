@@ -182,7 +182,7 @@ async fn subscribers_confirm_then_hear_of_the_opening_and_can_leave_with_one_cli
     let extended = parse(&mails[1]);
     assert_eq!(
         extended.subject,
-        "Mehr Zeit: Smarte Projekte für Gera verlängert"
+        "Mehr Zeit: Einsendeschluss verlängert für Smarte Projekte für Gera · Alle, die Gera lieben"
     );
     assert_eq!(extended.to, "anna.schmidt@example.de");
     assert_eq!(extended.from_name, "SMARTCity Gera");
@@ -240,7 +240,7 @@ async fn the_deadline_closing_tells_administrators() {
     let mails = smtp.wait_for(4, WAIT).await;
     let subjects: HashSet<_> = mails.iter().map(|m| parse(m).subject).collect();
     assert!(
-        subjects.contains("Einsendeschluss erreicht: Smartes Handwerk"),
+        subjects.contains("Einsendeschluss erreicht: Smartes Handwerk · Handwerksbetriebe"),
         "{subjects:?}"
     );
     assert!(mails.iter().all(|m| m.to == ["admin@localhost"]));
@@ -397,7 +397,7 @@ async fn a_refused_recipient_is_parked_and_admins_retry_or_resend() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         preview["subject"],
-        "Jetzt Ideen einreichen: Smarte Projekte für Gera"
+        "Jetzt Ideen einreichen: Smarte Projekte für Gera · Alle, die Gera lieben"
     );
     assert!(
         preview["html"]

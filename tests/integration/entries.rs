@@ -605,7 +605,7 @@ async fn school_classes_answer_their_fields_and_childrens_names_stay_private() {
         errors[1]["detail_de"]
             .as_str()
             .unwrap()
-            .contains("5-7, 8-10, 11-12")
+            .contains("5–7, 8–10, 11–12")
     );
     assert_eq!(app.count("entries").await, 0);
 
@@ -666,7 +666,7 @@ async fn school_classes_answer_their_fields_and_childrens_names_stay_private() {
 
     // What the jury will read carries the grade band, never names or the school.
     assert_eq!(
-        app.count("entries WHERE details LIKE '%5-7%'").await,
+        app.count("entries WHERE details LIKE '%5–7%'").await,
         1,
         "the grade band is with the entry"
     );

@@ -154,6 +154,18 @@ async fn gera_extends_every_deadline_to_the_end_of_the_year() {
         (reopened["state"].as_str(), reopened["closes_at"].as_str()),
         (Some("open"), Some("2020-12-31T22:59:00+00:00"))
     );
+    assert_eq!(reopened["reopened_at"], "2020-10-01T08:00:00+00:00");
+    // Its page shows the new window, not the first start beside the new deadline.
+    let slug = reopened["slug"].as_str().unwrap().to_owned();
+    app.state.catalogue.invalidate();
+    let (_, page) = app.page(&format!("/wettbewerbe/{slug}")).await;
+    assert!(
+        page.contains("Wieder geöffnet am") && page.contains("01.10.2020"),
+        "{page}"
+    );
+    assert!(!page.contains("02.06.2020"), "not the 2020 start");
+    let (_, home) = app.page("/").await;
+    assert!(home.contains("wieder geöffnet am"));
 
     // Phase 2 is still open: its deadline is extended, never shortened.
     let id_2 = app.competition(PHASE_2).await["id"].as_i64().unwrap();

@@ -127,7 +127,9 @@ async fn sign_in_links_are_single_use_short_lived_and_bound_to_their_browser() {
     let page = anna.post("/anmelden/link", &[("token", &token)]).await;
     assert_eq!(page.location.as_deref(), Some("/konto?lang=de"));
     let account = anna.get("/konto").await;
-    assert!(account.body.contains("anna@example.de") && account.body.contains("entrant"));
+    assert!(
+        account.body.contains("anna@example.de") && account.body.contains("Teilnehmende Person")
+    );
     assert_eq!(
         anna.get("/admin/emails").await.status,
         StatusCode::FORBIDDEN

@@ -159,6 +159,9 @@ pub struct Competition {
     pub opens_at: Option<DateTime<Utc>>,
     /// Deadline for entries (UTC; shown in Europe/Berlin time).
     pub closes_at: Option<DateTime<Utc>>,
+    /// When the competition was opened again after it had closed (its new window
+    /// runs from then to `closes_at`); absent if it never was.
+    pub reopened_at: Option<DateTime<Utc>>,
     /// Prize money in euro cents.
     pub prize_money_cents: i64,
     pub state: State,
@@ -328,6 +331,7 @@ impl Competition {
             eligibility_note: m.eligibility_note,
             opens_at: m.opens_at,
             closes_at: m.closes_at,
+            reopened_at: m.reopened_at,
             prize_money_cents: m.prize_money_cents,
             state: state.into(),
             allowed_events: state

@@ -32,7 +32,7 @@ pub async fn competition_page(
             .map_err(|err| tera::Error::msg(err.to_string()))?;
         context.insert("competition", &view);
         context.insert("programme_name", &found.programme.name);
-        context.insert("phase_name", &found.phase.name);
+        context.insert("phase_name", &super::view::phase_name(lang, found.phase).0);
         context.insert("programme_id", &found.programme.id);
         context.insert("competition_id", &found.competition.id);
         let path = format!("/wettbewerbe/{}", found.competition.slug);

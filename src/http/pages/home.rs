@@ -24,6 +24,8 @@ struct ProgrammeView {
 struct PhaseView {
     number: i32,
     name: String,
+    /// The name is the programme's German (marked `lang="de"` on English pages).
+    german: bool,
     competitions: Vec<CompetitionView>,
 }
 
@@ -46,9 +48,11 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
                 if competitions.is_empty() {
                     continue;
                 }
+                let (name, german) = super::view::phase_name(lang, phase);
                 phases.push(PhaseView {
                     number: phase.number,
-                    name: phase.name.clone(),
+                    name,
+                    german,
                     competitions: competitions
                         .iter()
                         .map(|c| CompetitionView::new(c, lang, now))

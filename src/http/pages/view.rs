@@ -14,10 +14,15 @@ pub struct CompetitionView {
     pub slug: String,
     pub target_group: String,
     pub headline: String,
+    /// The headline with the target group, for naming it outside its own page.
+    pub full_name: String,
     pub aim: String,
     pub description: String,
     pub eligibility_note: String,
     pub opens: Option<String>,
+    /// When it was opened again after closing, if it was: its window starts then.
+    pub reopened: Option<String>,
+    pub reopened_iso: Option<String>,
     pub closes: Option<String>,
     pub opens_iso: Option<String>,
     pub closes_iso: Option<String>,
@@ -52,10 +57,13 @@ impl CompetitionView {
             slug: model.slug.clone(),
             target_group: model.target_group.clone(),
             headline: model.headline.clone(),
+            full_name: model.full_name(),
             aim: model.aim.clone(),
             description: model.description.clone(),
             eligibility_note: model.eligibility_note.clone(),
             opens: when(lang, model.opens_at),
+            reopened: when(lang, model.reopened_at),
+            reopened_iso: model.reopened_at.map(|at| at.to_rfc3339()),
             closes: when(lang, model.closes_at),
             opens_iso: model.opens_at.map(|at| at.to_rfc3339()),
             closes_iso: model.closes_at.map(|at| at.to_rfc3339()),
@@ -64,5 +72,20 @@ impl CompetitionView {
             prize: money(lang, model.prize_money()?),
             accepting_entries: state == CompetitionState::Open && window_of(model).contains(now),
         })
+    }
+}
+
+/// A phase's name in `lang`: the programme's own name, except that the usual
+/// "Staffel N" is said in the page's language ("Round N"). The flag says whether
+/// the name is still the programme's German.
+pub fn phase_name(lang: Lang, phase: &crate::entities::phase::Model) -> (String, bool) {
+    if phase.name.trim() == format!("Staffel {}", phase.number) {
+        (
+            lang.text("phase_numbered")
+                .replace("{n}", &phase.number.to_string()),
+            false,
+        )
+    } else {
+        (phase.name.clone(), true)
     }
 }

@@ -188,7 +188,7 @@ async fn render_account(
         .collect();
     let mut context = Context::new();
     context.insert("email", &current.user.email);
-    context.insert("role", &current.user.role);
+    context.insert("role", lang.text(&format!("role_{}", current.user.role)));
     context.insert("is_admin", &(current.user.role == Role::Admin));
     context.insert("is_staff", &(current.user.role != Role::Entrant));
     context.insert("is_juror", &(current.user.role == Role::Juror));

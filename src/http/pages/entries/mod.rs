@@ -76,7 +76,7 @@ fn entry_view(lang: Lang, model: &entry::Model, competition: &competition::Model
         status: model.status,
         receipt_number: model.receipt_number.clone(),
         kennzahl: model.kennzahl.clone(),
-        competition: competition.headline.clone(),
+        competition: competition.full_name(),
         competition_state: lang.text(&format!("state_{}", competition.state)),
     }
 }

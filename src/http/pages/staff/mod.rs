@@ -90,7 +90,8 @@ pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Res
             .await
             .map_err(internal)?
         {
-            names.insert(phase.id, format!("{}: {}", programme.name, phase.name));
+            let (phase_name, _) = super::view::phase_name(lang, &phase);
+            names.insert(phase.id, format!("{}: {phase_name}", programme.name));
         }
     }
     for line in lines {
@@ -222,7 +223,7 @@ pub async fn competition_entries(
         .finish();
     let mut context = Context::new();
     context.insert("competition_id", &competition.id);
-    context.insert("headline", &competition.headline);
+    context.insert("headline", &competition.full_name());
     context.insert("rows", &rows);
     context.insert("total", &page.total);
     context.insert("page", &page.page);
@@ -351,7 +352,7 @@ pub async fn entry_detail(
     let mut context = Context::new();
     context.insert("entry", &row(lang, &with_author));
     context.insert("competition_id", &competition.id);
-    context.insert("headline", &competition.headline);
+    context.insert("headline", &competition.full_name());
     context.insert("summary", &found.summary);
     context.insert("description", &found.description);
     context.insert("goals", &goals);

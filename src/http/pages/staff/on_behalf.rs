@@ -201,7 +201,7 @@ async fn render(
     let entry_form = competitions::form_of(competition).map_err(internal)?;
     let mut context = Context::new();
     context.insert("competition_id", &competition.id);
-    context.insert("headline", &competition.headline);
+    context.insert("headline", &competition.full_name());
     context.insert("csrf", csrf);
     context.insert("form_token", form_token);
     context.insert("on_behalf", &true);
