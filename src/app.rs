@@ -41,6 +41,8 @@ pub struct StateInner {
     pub files: crate::services::attachments::FileStore,
     /// Wakes the email worker when this process queued something.
     pub wake: Notify,
+    /// Who runs the site (Impressum, privacy notice, brand).
+    pub site: crate::services::site::SiteInfo,
     pub settings: Settings,
 }
 
@@ -78,10 +80,12 @@ impl AppState {
             }
         }
         let writes = crate::services::writes::Writes::for_database(&db);
+        let site = crate::services::site::SiteInfo::load(settings.seed_file().as_deref())
+            .map_err(StartupError::Site)?;
         Ok(Self(Arc::new(StateInner {
             db,
             clock,
-            pages: Pages::load()?,
+            pages: Pages::load(crate::http::pages::Brand::of(&site))?,
             emails: EmailTemplates::load()?,
             mailer,
             catalogue: CatalogueCache::new(CATALOGUE_TTL),
@@ -89,6 +93,7 @@ impl AppState {
             files: crate::services::attachments::FileStore::new(&settings.attachments.dir),
             writes,
             wake: Notify::new(),
+            site,
             settings,
         })))
     }
@@ -125,6 +130,8 @@ pub enum StartupError {
     EmailTemplates(#[from] TemplateError),
     #[error("mail settings: {0}")]
     Mail(String),
+    #[error("site information in the programme file: {0}")]
+    Site(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod programmes;
 pub mod seed;
+pub mod site;
 pub mod staff_entries;
 pub mod subscriptions;
 pub mod users;

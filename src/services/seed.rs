@@ -31,6 +31,9 @@ pub struct ProgrammeFile {
     /// Entry forms by name; competitions name the one they use.
     #[serde(default)]
     pub forms: BTreeMap<String, EntryForm>,
+    /// Who runs the site, read at every start by [`crate::services::site`].
+    #[serde(default)]
+    pub site: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize, Validate)]

@@ -183,3 +183,120 @@ async fn a_change_on_another_instance_shows_within_a_second() {
         "the other instance shows it after its cache expires"
     );
 }
+
+#[tokio::test]
+async fn a_german_public_site_has_its_legal_pages_linked_from_every_page() {
+    let app = TestApp::spawn().await;
+    let (_, home) = app.page("/").await;
+    for link in [
+        "/impressum",
+        "/datenschutz",
+        "/barrierefreiheit",
+        "/leichte-sprache",
+    ] {
+        assert!(
+            home.contains(&format!(r#"href="{link}?lang=de""#)),
+            "{link}"
+        );
+    }
+    assert!(home.contains(r#"<meta name="description""#));
+    assert!(home.contains(r#"rel="icon""#));
+    let (_, imprint) = app.page("/impressum").await;
+    assert!(imprint.contains("Stadt Gera") && imprint.contains("§ 5"));
+    assert!(
+        imprint.contains("[Platzhalter"),
+        "what the city must still fill in is marked"
+    );
+    let (_, privacy) = app.page("/datenschutz").await;
+    for part in [
+        "Art. 6 Abs. 1 lit. e DSGVO",
+        "Aufsichtsbehörde",
+        "15 Minuten",
+        "Datenschutzbeauftragte",
+    ] {
+        assert!(privacy.contains(part), "{part}");
+    }
+    let (_, statement) = app.page("/barrierefreiheit").await;
+    assert!(statement.contains("BITV 2.0") && statement.contains("Barriere melden"));
+    let (_, easy) = app.page("/leichte-sprache").await;
+    assert!(easy.contains("Wie mache ich mit?") && easy.contains("Wer hilft mir?"));
+    let (_, privacy_en) = app.page("/datenschutz?lang=en").await;
+    assert!(privacy_en.contains("Your rights") && privacy_en.contains("Art. 6(1)(e) GDPR"));
+    let favicon = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(favicon.status(), StatusCode::OK);
+    assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
+}
+
+/// Page texts that differ between the languages: an English page must show none of
+/// the German ones (a text left untranslated), and every page must render in both
+/// (a key missing in one language fails the page).
+#[tokio::test]
+async fn every_page_renders_in_both_languages_without_untranslated_text() {
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
+    let german: std::collections::BTreeMap<String, String> = toml::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/templates/i18n/de.toml",
+            crate::helpers::REPO_ROOT
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let english: std::collections::BTreeMap<String, String> = toml::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/templates/i18n/en.toml",
+            crate::helpers::REPO_ROOT
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let only_german: Vec<&String> = german
+        .iter()
+        .filter(|(key, text)| english.get(*key) != Some(text) && text.split_whitespace().count() >= 3)
+        .map(|(_, text)| text)
+        .collect();
+    let competition = app.competition_id("wir-lieben-gera").await;
+    let mut browser = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let (entry, _) =
+        crate::entry_pages::draft_on_the_web(&mut browser, "Bänke", "Mehr Bänke am Markt.").await;
+    let pages = [
+        "/".to_owned(),
+        "/wettbewerbe/wir-lieben-gera".to_owned(),
+        "/anmelden".to_owned(),
+        "/impressum".to_owned(),
+        "/datenschutz".to_owned(),
+        "/barrierefreiheit".to_owned(),
+        "/konto".to_owned(),
+        "/konto/ideen".to_owned(),
+        entry.clone(),
+        format!("{entry}/zurueckziehen"),
+        "/wettbewerbe/wir-lieben-gera/einreichen".to_owned(),
+        "/verwaltung".to_owned(),
+        format!("/verwaltung/wettbewerbe/{competition}"),
+        format!("/verwaltung/wettbewerbe/{competition}/erfassen"),
+        "/admin/emails".to_owned(),
+        "/admin/emails/1".to_owned(),
+    ];
+    for page in &pages {
+        for lang in ["de", "en"] {
+            let path = format!(
+                "{page}{}lang={lang}",
+                if page.contains('?') { '&' } else { '?' }
+            );
+            let shown = browser.get(&path).await;
+            assert_eq!(shown.status, StatusCode::OK, "{path}: {}", shown.body);
+            if lang == "en" {
+                for text in &only_german {
+                    assert!(
+                        !shown.body.contains(text.as_str()),
+                        "{path} shows German text: {text}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod flash;
 mod home;
 pub mod i18n;
 pub mod layout;
+mod legal;
 pub mod session;
 mod staff;
 mod subscriptions;
@@ -25,6 +26,7 @@ use i18n::Lang;
 pub fn routes() -> poem::Route {
     let modules = [
         home::routes,
+        legal::routes,
         competition::routes,
         subscriptions::routes,
         account::routes,
@@ -46,13 +48,34 @@ macro_rules! page_templates {
 /// The page templates, compiled into the binary so it runs from any folder.
 pub struct Pages {
     tera: Tera,
+    brand: Brand,
+}
+
+/// The header's brand: the programme's name, and whether a logo is configured.
+#[derive(Debug, Clone)]
+pub struct Brand {
+    pub name: String,
+    pub logo: bool,
+}
+
+impl Brand {
+    pub fn of(site: &crate::services::site::SiteInfo) -> Self {
+        Self {
+            name: site.name.clone(),
+            logo: site.logo_path().is_some(),
+        }
+    }
 }
 
 impl Pages {
-    pub fn load() -> Result<Self, tera::Error> {
+    pub fn load(brand: Brand) -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
         tera.add_raw_templates(page_templates!(
             "base.html",
+            "imprint.html",
+            "privacy.html",
+            "accessibility.html",
+            "easy_read.html",
             "_entry_fields.html",
             "home.html",
             "competition.html",
@@ -75,7 +98,7 @@ impl Pages {
             "staff_entry.html",
             "staff_on_behalf.html",
         ))?;
-        Ok(Self { tera })
+        Ok(Self { tera, brand })
     }
 
     /// Renders `template` with the language's texts as `t`.
@@ -92,6 +115,8 @@ impl Pages {
             context.insert("flash", &flash.text(lang));
         }
         context.insert("staff_menu", &layout::staff_menu());
+        context.insert("brand_name", &self.brand.name);
+        context.insert("brand_logo", &self.brand.logo);
         context.insert("admin_menu", &layout::admin_menu());
         context.insert("other_lang", lang.other().code());
         context.insert(
