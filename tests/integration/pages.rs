@@ -238,25 +238,13 @@ async fn a_german_public_site_has_its_legal_pages_linked_from_every_page() {
 #[tokio::test]
 async fn every_page_renders_in_both_languages_without_untranslated_text() {
     let (app, smtp) = crate::helpers::with_smtp_at("2020-08-01T10:00").await;
-    let german: std::collections::BTreeMap<String, String> = toml::from_str(
-        &std::fs::read_to_string(format!(
-            "{}/templates/i18n/de.toml",
-            crate::helpers::REPO_ROOT
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let english: std::collections::BTreeMap<String, String> = toml::from_str(
-        &std::fs::read_to_string(format!(
-            "{}/templates/i18n/en.toml",
-            crate::helpers::REPO_ROOT
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    use ideenwettbewerb::http::pages::i18n::Lang;
+    let (german, english) = (Lang::De.texts(), Lang::En.texts());
     let only_german: Vec<&String> = german
         .iter()
-        .filter(|(key, text)| english.get(*key) != Some(text) && text.split_whitespace().count() >= 3)
+        .filter(|(key, text)| {
+            english.get(*key) != Some(text) && text.split_whitespace().count() >= 3
+        })
         .map(|(_, text)| text)
         .collect();
     let competition = app.competition_id("wir-lieben-gera").await;

@@ -83,8 +83,10 @@ impl Flash {
 
     /// The text in `lang`.
     pub fn text(&self, lang: Lang) -> String {
-        lang.text(&format!("flash_{}", self.notice.name()))
-            .replace("{detail}", &self.detail)
+        lang.text_with(
+            &format!("flash_{}", self.notice.name()),
+            &[("detail", self.detail.as_str().into())],
+        )
     }
 
     fn encode(&self, session: &str) -> String {

@@ -1,8 +1,12 @@
-//! Page language: German first, English second. Texts live in `templates/i18n/`.
+//! Page language: German first, English second. The texts are Fluent messages in
+//! `templates/i18n/<language>/*.ftl` (plurals and variables in the translators'
+//! usual format); a further language is a folder of `.ftl` files and a variant here.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use poem::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,17 +15,85 @@ pub enum Lang {
     En,
 }
 
-type Catalogue = BTreeMap<String, String>;
-
-fn parse(name: &str, text: &str) -> Catalogue {
-    toml::from_str(text)
-        .unwrap_or_else(|err| panic!("templates/i18n/{name}.toml is invalid: {err}"))
+/// One language's messages: the bundle for messages with variables, and every
+/// message formatted without them, for templates (`t.key`).
+pub struct Catalogue {
+    bundle: FluentBundle<FluentResource>,
+    texts: BTreeMap<String, String>,
 }
 
-static DE: LazyLock<Catalogue> =
-    LazyLock::new(|| parse("de", include_str!("../../../templates/i18n/de.toml")));
-static EN: LazyLock<Catalogue> =
-    LazyLock::new(|| parse("en", include_str!("../../../templates/i18n/en.toml")));
+impl Catalogue {
+    fn load(code: &str, files: &[(&str, &str)]) -> Self {
+        let locale: unic_langid::LanguageIdentifier = code.parse().expect("a language code");
+        let mut bundle = FluentBundle::new_concurrent(vec![locale]);
+        // Plain text in HTML and email: no Unicode isolation marks around values.
+        bundle.set_use_isolating(false);
+        let mut ids: Vec<String> = Vec::new();
+        for (name, text) in files {
+            let resource =
+                FluentResource::try_new((*text).to_owned()).unwrap_or_else(|(_, errors)| {
+                    panic!("templates/i18n/{code}/{name} is not valid Fluent: {errors:?}")
+                });
+            ids.extend(resource.entries().filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_owned()),
+                _ => None,
+            }));
+            bundle
+                .add_resource(resource)
+                .unwrap_or_else(|errors| panic!("templates/i18n/{code}/{name}: {errors:?}"));
+        }
+        let mut catalogue = Self {
+            bundle,
+            texts: BTreeMap::new(),
+        };
+        for id in ids {
+            let text = catalogue.format(&id, None);
+            catalogue.texts.insert(id, text);
+        }
+        catalogue
+    }
+
+    /// The message `id` with `args`; empty for an unknown id.
+    fn format(&self, id: &str, args: Option<&FluentArgs>) -> String {
+        let Some(pattern) = self.bundle.get_message(id).and_then(|m| m.value()) else {
+            return String::new();
+        };
+        let mut errors = Vec::new();
+        let text = self.bundle.format_pattern(pattern, args, &mut errors);
+        if args.is_some() && !errors.is_empty() {
+            tracing::warn!(
+                message = id,
+                ?errors,
+                "a page text was formatted with errors"
+            );
+        }
+        text.into_owned()
+    }
+
+    /// Every message formatted without variables.
+    pub fn texts(&self) -> &BTreeMap<String, String> {
+        &self.texts
+    }
+}
+
+static DE: LazyLock<Catalogue> = LazyLock::new(|| {
+    Catalogue::load(
+        "de",
+        &[(
+            "pages.ftl",
+            include_str!("../../../templates/i18n/de/pages.ftl"),
+        )],
+    )
+});
+static EN: LazyLock<Catalogue> = LazyLock::new(|| {
+    Catalogue::load(
+        "en",
+        &[(
+            "pages.ftl",
+            include_str!("../../../templates/i18n/en/pages.ftl"),
+        )],
+    )
+});
 
 impl Lang {
     /// The one way a page finds its language: `chosen` (a form's `lang` field)
@@ -75,15 +147,29 @@ impl Lang {
         }
     }
 
-    pub fn texts(self) -> &'static Catalogue {
+    pub fn catalogue(self) -> &'static Catalogue {
         match self {
             Lang::De => &DE,
             Lang::En => &EN,
         }
     }
 
+    /// Every message without variables, for templates.
+    pub fn texts(self) -> &'static BTreeMap<String, String> {
+        self.catalogue().texts()
+    }
+
     pub fn text(self, key: &str) -> &'static str {
         self.texts().get(key).map_or("", String::as_str)
+    }
+
+    /// The message `key` with variables, e.g. `[("count", 3.into())]`.
+    pub fn text_with(self, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(name.to_string(), value.clone());
+        }
+        self.catalogue().format(key, Some(&fluent_args))
     }
 }
 
@@ -106,9 +192,38 @@ mod tests {
 
     #[test]
     fn both_catalogues_have_the_same_keys_and_no_empty_texts() {
-        let de: Vec<_> = DE.keys().collect();
-        let en: Vec<_> = EN.keys().collect();
+        let de: Vec<_> = DE.texts().keys().collect();
+        let en: Vec<_> = EN.texts().keys().collect();
         assert_eq!(de, en);
-        assert!(DE.values().chain(EN.values()).all(|v| !v.trim().is_empty()));
+        assert!(
+            DE.texts()
+                .values()
+                .chain(EN.texts().values())
+                .all(|v| !v.trim().is_empty())
+        );
+    }
+
+    #[test]
+    fn messages_take_variables_and_plurals() {
+        assert_eq!(
+            Lang::De.text_with("phase_numbered", &[("n", 2.into())]),
+            "Staffel 2"
+        );
+        assert_eq!(
+            Lang::En.text_with("phase_numbered", &[("n", 2.into())]),
+            "Round 2"
+        );
+        assert_eq!(
+            Lang::De.text_with("staff_found_count", &[("count", 1.into())]),
+            "1 Einreichung gefunden"
+        );
+        assert_eq!(
+            Lang::De.text_with("staff_found_count", &[("count", 12.into())]),
+            "12 Einreichungen gefunden"
+        );
+        assert_eq!(
+            Lang::En.text_with("staff_found_count", &[("count", 1.into())]),
+            "1 entry found"
+        );
     }
 }

@@ -45,6 +45,35 @@ macro_rules! page_templates {
     };
 }
 
+/// `{{ tr(key="…", lang=lang, count=3) }}`: a page text with variables (plurals,
+/// numbers), for what `t.key` cannot say.
+fn translate(args: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let key = args
+        .get("key")
+        .and_then(tera::Value::as_str)
+        .ok_or_else(|| tera::Error::msg("tr() needs key=\"…\""))?;
+    let lang = match args.get("lang").and_then(tera::Value::as_str) {
+        Some("en") => Lang::En,
+        _ => Lang::De,
+    };
+    let values: Vec<(&str, fluent_bundle::FluentValue<'_>)> = args
+        .iter()
+        .filter(|(name, _)| name.as_str() != "key" && name.as_str() != "lang")
+        .map(|(name, value)| {
+            let value = match value {
+                tera::Value::Number(n) => n.as_f64().map_or_else(
+                    || fluent_bundle::FluentValue::from(n.to_string()),
+                    fluent_bundle::FluentValue::from,
+                ),
+                tera::Value::String(text) => fluent_bundle::FluentValue::from(text.as_str()),
+                other => fluent_bundle::FluentValue::from(other.to_string()),
+            };
+            (name.as_str(), value)
+        })
+        .collect();
+    Ok(tera::Value::String(lang.text_with(key, &values)))
+}
+
 /// The page templates, compiled into the binary so it runs from any folder.
 pub struct Pages {
     tera: Tera,
@@ -98,6 +127,7 @@ impl Pages {
             "staff_entry.html",
             "staff_on_behalf.html",
         ))?;
+        tera.register_function("tr", translate);
         Ok(Self { tera, brand })
     }
 

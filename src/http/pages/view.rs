@@ -81,8 +81,7 @@ impl CompetitionView {
 pub fn phase_name(lang: Lang, phase: &crate::entities::phase::Model) -> (String, bool) {
     if phase.name.trim() == format!("Staffel {}", phase.number) {
         (
-            lang.text("phase_numbered")
-                .replace("{n}", &phase.number.to_string()),
+            lang.text_with("phase_numbered", &[("n", phase.number.into())]),
             false,
         )
     } else {
