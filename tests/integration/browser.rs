@@ -310,6 +310,44 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         assert!(violations.is_empty(), "{page}: {violations:#?}");
     }
 
+    // WCAG 1.4.10: at 320 CSS pixels nothing scrolls sideways.
+    client.set_window_size(320, 800).await.unwrap();
+    let width: i64 = client
+        .execute("return window.innerWidth", vec![])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert!(width <= 330, "the window is narrow: {width}");
+    let entry = format!("/konto/ideen/{}?lang=de", app.count("entries").await);
+    for page in [
+        "/?lang=de",
+        "/?lang=en",
+        "/wettbewerbe/wir-lieben-gera?lang=de",
+        "/wettbewerbe/unternehmen-smarte-vernetzung/einreichen?lang=de",
+        entry.as_str(),
+        "/konto?lang=de",
+        "/konto/ideen?lang=de",
+        "/verwaltung?lang=de",
+        "/verwaltung/wettbewerbe/1?lang=de",
+        "/verwaltung/wettbewerbe/1/erfassen?lang=de",
+        "/admin/emails?lang=de",
+        "/impressum?lang=de",
+        "/datenschutz?lang=de",
+        "/barrierefreiheit?lang=de",
+        "/leichte-sprache?lang=de",
+    ] {
+        client.goto(&app.url(page)).await.unwrap();
+        let overflow = client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(overflow, json!(0), "{page} scrolls sideways at 320 px");
+    }
+
     client.close().await.unwrap();
 }
 
