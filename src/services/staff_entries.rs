@@ -14,7 +14,7 @@ use sea_orm::{
 use super::authorization::{Manager, Staff};
 use super::{ServiceError, competitions, entries};
 use crate::domain::entries::{EntrySource, EntryStatus};
-use crate::domain::entry_form::EntryForm;
+use crate::domain::entry_form::{EntryForm, FieldKind};
 use crate::entities::{competition, competition_coordinator, entry, entry_author, user};
 
 /// An entry with its author, for staff (never for the jury).
@@ -352,7 +352,7 @@ pub async fn dashboard(
 fn table(
     entries: &[StaffEntry],
     form: &EntryForm,
-) -> Result<(Vec<String>, Vec<Vec<String>>), ServiceError> {
+) -> Result<(Vec<String>, Vec<Vec<Cell>>), ServiceError> {
     let mut header: Vec<String> = [
         "Nr.",
         "Status",
@@ -379,42 +379,64 @@ fn table(
         .map(|s| {
             let e = &s.entry;
             let goals = e.goals()?;
+            let text = Cell::Text;
             let mut row = vec![
-                e.id.to_string(),
-                status_de(e.status).to_owned(),
-                source_de(e.source).to_owned(),
-                e.receipt_number.clone().unwrap_or_default(),
-                e.kennzahl.clone().unwrap_or_default(),
-                e.title.clone(),
-                e.summary.clone(),
-                e.description.clone(),
-                goals.join(", "),
+                Cell::Number(e.id),
+                text(status_de(e.status).to_owned()),
+                text(source_de(e.source).to_owned()),
+                text(e.receipt_number.clone().unwrap_or_default()),
+                text(e.kennzahl.clone().unwrap_or_default()),
+                text(e.title.clone()),
+                text(e.summary.clone()),
+                text(e.description.clone()),
+                text(goals.join(", ")),
                 e.submitted_at
-                    .map(crate::domain::time::format_de)
-                    .unwrap_or_default(),
-                s.author_name.clone(),
-                s.author_email.clone(),
-                s.author_phone.clone().unwrap_or_default(),
+                    .map_or(Cell::Text(String::new()), Cell::Moment),
+                text(s.author_name.clone()),
+                text(s.author_email.clone()),
+                text(s.author_phone.clone().unwrap_or_default()),
             ];
-            row.extend(
-                form.fields
-                    .iter()
-                    .map(|f| s.details.get(&f.key).cloned().unwrap_or_default()),
-            );
+            row.extend(form.fields.iter().map(|f| {
+                let answer = s.details.get(&f.key).cloned().unwrap_or_default();
+                match (f.kind, answer.trim().parse::<i64>()) {
+                    (FieldKind::Number, Ok(number)) => Cell::Number(number),
+                    _ => Cell::Text(answer),
+                }
+            }));
             if form.for_minors {
-                row.push(
+                row.push(text(
                     if e.guardian_consent_at.is_some() {
                         "ja"
                     } else {
                         "nein"
                     }
                     .into(),
-                );
+                ));
             }
             Ok(row)
         })
         .collect::<Result<_, ServiceError>>()?;
     Ok((header, rows))
+}
+
+/// One cell of an export: text, a whole number or a moment (numbers and moments
+/// are typed in the workbook, so they sort and filter as such; the CSV writes them
+/// in German notation).
+enum Cell {
+    Text(String),
+    Number(i64),
+    Moment(chrono::DateTime<chrono::Utc>),
+}
+
+impl Cell {
+    /// As CSV text: German date and time, neutralised formulas.
+    fn csv(&self) -> String {
+        match self {
+            Cell::Text(text) => inert(text),
+            Cell::Number(number) => number.to_string(),
+            Cell::Moment(at) => crate::domain::time::format_de(*at),
+        }
+    }
 }
 
 /// The status in the exports' language (their headers are German).
@@ -459,9 +481,7 @@ pub fn to_csv(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, Servi
             .from_writer(&mut out);
         writer.write_record(&header).map_err(io)?;
         for row in rows {
-            writer
-                .write_record(row.iter().map(|cell| inert(cell)))
-                .map_err(io)?;
+            writer.write_record(row.iter().map(Cell::csv)).map_err(io)?;
         }
         writer
             .flush()
@@ -470,8 +490,17 @@ pub fn to_csv(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, Servi
     Ok(out)
 }
 
-/// The entries as an Excel workbook: text cells only (nothing is evaluated), a
-/// bold, frozen header row and a filter on every column.
+fn excel_moment(
+    at: &chrono::DateTime<chrono_tz::Tz>,
+) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
+    use chrono::{Datelike, Timelike};
+    rust_xlsxwriter::ExcelDateTime::from_ymd(at.year() as u16, at.month() as u8, at.day() as u8)?
+        .and_hms(at.hour() as u16, at.minute() as u8, at.second())
+}
+
+/// The entries as an Excel workbook: texts as text (nothing is evaluated), numbers
+/// and moments typed (they sort and filter as such), a bold, frozen header row and a
+/// filter on every column.
 pub fn to_xlsx(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
@@ -487,13 +516,31 @@ pub fn to_xlsx(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, Serv
             .map_err(failed)?;
         sheet.set_column_width(col, 18).map_err(failed)?;
     }
+    let moment = Format::new().set_num_format("dd.mm.yyyy hh:mm");
     for (row, cells) in rows.iter().enumerate() {
+        let row = row as u32 + 1;
         for (col, cell) in cells.iter().enumerate() {
-            // At most 32,767 characters fit in a cell.
-            let cell: String = cell.chars().take(32_767).collect();
-            sheet
-                .write_string(row as u32 + 1, col as u16, &cell)
-                .map_err(failed)?;
+            let col = col as u16;
+            match cell {
+                Cell::Text(text) => {
+                    // At most 32,767 characters fit in a cell.
+                    let text: String = text.chars().take(32_767).collect();
+                    sheet.write_string(row, col, &text).map_err(failed)?;
+                }
+                Cell::Number(number) => {
+                    sheet
+                        .write_number(row, col, *number as f64)
+                        .map_err(failed)?;
+                }
+                Cell::Moment(at) => {
+                    // Wall-clock time in Gera, as the CSV shows it.
+                    let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+                    let when = excel_moment(&local).map_err(failed)?;
+                    sheet
+                        .write_datetime_with_format(row, col, &when, &moment)
+                        .map_err(failed)?;
+                }
+            }
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(failed)?;

@@ -487,6 +487,22 @@ async fn staff_list_and_export_the_entries_of_a_competition() {
     assert!(strings.contains("Postleitzahl (freiwillig)"));
     let sheet = xlsx_part(&workbook, "xl/worksheets/sheet1.xml");
     assert!(!sheet.contains("<f>"), "no formulas");
+    // The entry number is a number cell and the submission a date cell (a number
+    // with a date format), so both sort and filter as such.
+    assert!(
+        sheet.contains(r#"<c r="A2" s=""#) || sheet.contains(r#"<c r="A2"><v>"#),
+        "{sheet}"
+    );
+    assert!(
+        !sheet.contains(r#"<c r="A2" t="s""#),
+        "the number is not text: {sheet}"
+    );
+    assert!(
+        sheet.contains(r#"<c r="J2" s=""#),
+        "the moment is a styled number: {sheet}"
+    );
+    let styles = xlsx_part(&workbook, "xl/styles.xml");
+    assert!(styles.contains("dd.mm.yyyy hh:mm"), "{styles}");
 
     // Filter and search on the API.
     let (_, found) = app
