@@ -82,7 +82,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let max_file = state.settings.attachments.max_bytes;
+    let contract = std::sync::Arc::new(api::contract::Contract::from_spec(&api.spec()));
     let api = api
+        .around(move |ep, req| api::contract::enforce(ep, req, contract.clone()))
         .around(move |ep, req| body_limit::limit_body(ep, req, max_file))
         .catch_all_error(problem::from_poem_error);
 
@@ -110,7 +112,17 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/api/openapi.json", spec)
-        .nest("/api/docs", docs)
+        .nest(
+            "/api/docs",
+            // Swagger UI is one page with inline script and style: those, its own
+            // document and nothing from elsewhere.
+            docs.with(SetHeader::new().overriding(
+                poem::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+                 img-src 'self' data:; connect-src 'self'; font-src 'self' data:; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            )),
+        )
         .nest("/api", api)
         .nest("/", pages)
         .data(state)

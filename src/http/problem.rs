@@ -254,7 +254,7 @@ pub async fn from_poem_error(err: poem::Error) -> Response {
         StatusCode::UNAUTHORIZED => Problem::new(
             status,
             "unauthorized",
-            "send an administrator API token as `Authorization: Bearer iw_…`",
+            "send your API token as `Authorization: Bearer iw_…` (entrants and staff create one on their account page; the first administrator's is printed at the first start or by `ideenwettbewerb admin-token`)",
         ),
         StatusCode::FORBIDDEN => Problem::new(status, "forbidden", err.to_string()),
         StatusCode::NOT_FOUND => Problem::new(

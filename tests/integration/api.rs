@@ -254,3 +254,16 @@ async fn answers_with_secrets_or_personal_data_are_not_stored_by_caches() {
     let home = app.client.get(app.url("/")).send().await.unwrap();
     assert_ne!(cache_control(&home).as_deref(), Some("no-store"));
 }
+
+#[tokio::test]
+async fn swagger_ui_gets_a_policy_that_fits_it() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"));
+    assert!(response.text().await.unwrap().contains("SwaggerUIBundle"));
+}

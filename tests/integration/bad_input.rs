@@ -333,3 +333,69 @@ async fn bad_requests_get_problem_json_and_change_nothing() {
     let (_, competitions_after) = app.admin_get("/api/admin/competitions").await;
     assert_eq!(competitions_after, competitions_before);
 }
+
+#[tokio::test]
+async fn the_api_holds_requests_to_its_document() {
+    let app = TestApp::spawn().await;
+    let draft = app.open_with_draft().await;
+    let path = format!("/api/competitions/{}/entries", draft.competition_id);
+    let before = app.snapshot_counts().await;
+    let post = |body: Value| {
+        let (app, path, token) = (&app, path.clone(), draft.token.clone());
+        async move {
+            app.request(Method::POST, &path, Some(body), Some(&token))
+                .await
+        }
+    };
+    for (body, mentions) in [
+        (
+            json!({ "title": 123, "summary": "s" }),
+            "`title` must be text",
+        ),
+        (
+            json!({ "title": "t", "summary": "s", "details": { "postcode": 7545 } }),
+            "`details.postcode` must be text",
+        ),
+        (
+            json!({ "title": "t", "summary": "s", "goals": [1] }),
+            "`goals[0]` must be text",
+        ),
+        (
+            json!({ "title": "t", "summary": "s", "guardian_consent": "yes" }),
+            "`guardian_consent` must be true or false",
+        ),
+        (json!({ "summary": "s" }), "`title` is required"),
+        (
+            json!({ "title": null, "summary": "s" }),
+            "`title` is required",
+        ),
+        (Value::Null, "not null"),
+        (json!([1, 2]), "must be an object"),
+    ] {
+        let (status, problem, _) = post(body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {problem}");
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(mentions), "{body}: {detail}");
+        assert_eq!(problem["type"], "urn:ideenwettbewerb:problem:bad-request");
+    }
+    assert_eq!(app.snapshot_counts().await, before, "nothing was stored");
+
+    // A path that does not take the method says which ones it takes.
+    let response = app
+        .client
+        .delete(app.url("/api/competitions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let response = app
+        .client
+        .put(app.url(&format!("/api/entries/{}/submit", draft.entry_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "POST");
+}

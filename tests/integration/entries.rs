@@ -232,7 +232,7 @@ async fn bad_entries_are_refused_and_nothing_is_stored() {
             open,
             json!({ "summary": "ohne Titel" }),
             StatusCode::BAD_REQUEST,
-            "required field of EntryBody is missing",
+            "`title` is required",
         ),
         (
             open,

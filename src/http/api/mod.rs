@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod competitions;
+pub mod contract;
 mod emails;
 mod entries;
 mod entry_files;
