@@ -977,3 +977,56 @@ async fn a_title_or_summary_of_only_spaces_is_refused_on_every_way_in() {
         0
     );
 }
+
+#[tokio::test]
+async fn an_idempotency_key_belongs_to_one_operation_on_one_competition() {
+    let app = TestApp::spawn().await;
+    app.move_clock_to(berlin("2020-08-01T10:00")).await;
+    let anna = app.entrant("anna@example.de").await;
+    let first = app.competition_id("wir-lieben-gera").await;
+    let other = app.competition_id("familien-familienfreundlichkeit").await;
+    let send = |path: String, key: &'static str| {
+        let (app, anna) = (&app, anna.clone());
+        async move {
+            let response = app
+                .client
+                .post(app.url(&path))
+                .bearer_auth(&anna)
+                .header("Idempotency-Key", key)
+                .json(&idea("Spielplatz-Karte"))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, draft) = send(format!("/api/competitions/{first}/entries"), "k-1").await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    // The same key for another competition, or for another operation, is refused.
+    for path in [
+        format!("/api/competitions/{other}/entries"),
+        format!("/api/competitions/{first}/submissions"),
+    ] {
+        let (status, problem) = send(path.clone(), "k-1").await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("used for another request"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.count("entries").await, 1);
+    // The same request again still answers with the first entry.
+    let (status, again) = send(format!("/api/competitions/{first}/entries"), "k-1").await;
+    assert_eq!((status, &again["id"]), (StatusCode::CREATED, &draft["id"]));
+}

@@ -12,8 +12,9 @@ pub async fn create(
     content: EntryContent,
     idempotency: Option<&str>,
 ) -> Result<entry::Model, ServiceError> {
+    let operation = keyed("entry.create", competition_id);
     if let Some(key) = idempotency
-        && let Some(done) = earlier(db, author.id, key).await?
+        && let Some(done) = earlier(db, author.id, key, &operation).await?
     {
         return find_own(db, author, done).await;
     }
@@ -59,7 +60,7 @@ pub async fn create(
         let remembered = idempotency_key::ActiveModel {
             user_id: Set(author.id),
             key: Set(key.to_owned()),
-            operation: Set("entry.create".to_owned()),
+            operation: Set(operation.clone()),
             result_id: Set(created.id),
             created_at: Set(now),
             ..Default::default()
@@ -70,7 +71,7 @@ pub async fn create(
             // The same request raced us and won: answer with its entry.
             if is_unique_violation(&err) {
                 txn.rollback().await?;
-                let done = earlier(db, author.id, key)
+                let done = earlier(db, author.id, key, &operation)
                     .await?
                     .ok_or_else(|| ServiceError::Concurrent("the entry"))?;
                 return find_own(db, author, done).await;

@@ -325,17 +325,35 @@ pub(crate) async fn check_editable(
     .map(|_| ())
 }
 
+/// The operation a key belongs to: one kind of request on one competition.
+fn keyed(kind: &str, competition_id: i64) -> String {
+    format!("{kind}:{competition_id}")
+}
+
+/// The entry an earlier request with `key` made for `operation`. A key already
+/// used for another operation or competition is refused, never answered with that
+/// request's entry.
 async fn earlier(
     db: &DatabaseConnection,
     user_id: i64,
     key: &str,
+    operation: &str,
 ) -> Result<Option<i64>, ServiceError> {
-    Ok(idempotency_key::Entity::find()
+    let Some(found) = idempotency_key::Entity::find()
         .filter(idempotency_key::Column::UserId.eq(user_id))
         .filter(idempotency_key::Column::Key.eq(key))
         .one(db)
         .await?
-        .map(|k| k.result_id))
+    else {
+        return Ok(None);
+    };
+    if found.operation != operation {
+        return Err(ServiceError::invalid(
+            "Idempotency-Key",
+            "this key was used for another request; send a new key for a new request",
+        ));
+    }
+    Ok(Some(found.result_id))
 }
 
 /// The person's entries (their own and those they co-author), newest first.

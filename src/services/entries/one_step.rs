@@ -123,7 +123,7 @@ pub async fn submit_new(
         .and_then(|_| content_rules(&competition, &content, Completeness::Submit));
     let answers = match checked {
         Ok(answers) => answers,
-        Err(err) => return answer_repeated(db, author, key, err).await,
+        Err(err) => return answer_repeated(db, author, competition_id, key, err).await,
     };
     let mut all_answers = answers.jury.clone();
     all_answers.extend(answers.identity.clone());
@@ -145,7 +145,9 @@ pub async fn submit_new(
             contact_phone: work.content.contact_phone.clone(),
             answers: work.all_answers.clone(),
         }),
-        Err(err @ ServiceError::Duplicate { .. }) => answer_repeated(db, author, key, err).await,
+        Err(err @ ServiceError::Duplicate { .. }) => {
+            answer_repeated(db, author, competition_id, key, err).await
+        }
         Err(err) => Err(err),
     }
 }
@@ -189,7 +191,7 @@ impl Write for SubmitNew {
             let remembered = idempotency_key::ActiveModel {
                 user_id: Set(author.id),
                 key: Set(key.clone()),
-                operation: Set("entry.submit_new".to_owned()),
+                operation: Set(keyed("entry.submit_new", self.competition.id)),
                 result_id: Set(submitted.id),
                 created_at: Set(now),
                 ..Default::default()
@@ -237,13 +239,15 @@ impl Write for SubmitNew {
 async fn answer_repeated(
     db: &DatabaseConnection,
     author: &user::Model,
+    competition_id: i64,
     key: Option<&str>,
     err: ServiceError,
 ) -> Result<Authored, ServiceError> {
     let Some(key) = key else {
         return Err(err);
     };
-    match earlier(db, author.id, key).await? {
+    let operation = keyed("entry.submit_new", competition_id);
+    match earlier(db, author.id, key, &operation).await? {
         Some(done) => authored(db, find_own(db, author, done).await?).await,
         None => Err(err),
     }
@@ -266,7 +270,7 @@ pub async fn enter_on_behalf(
 ) -> Result<entry::Model, ServiceError> {
     let (staff, competition_id) = (manager.person(), manager.competition_id());
     // A key belongs to this operation on this competition.
-    let operation = format!("entry.enter_on_behalf:{competition_id}");
+    let operation = keyed("entry.enter_on_behalf", competition_id);
     if let Some(key) = idempotency_key
         && let Some(done) = repeated(db, staff.id, key, &operation).await?
     {
@@ -365,23 +369,12 @@ async fn repeated(
     key: &str,
     operation: &str,
 ) -> Result<Option<entry::Model>, ServiceError> {
-    let Some(earlier) = idempotency_key::Entity::find()
-        .filter(idempotency_key::Column::UserId.eq(user_id))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .one(db)
-        .await?
-    else {
+    let Some(id) = earlier(db, user_id, key, operation).await? else {
         return Ok(None);
     };
-    if earlier.operation != operation {
-        return Err(ServiceError::invalid(
-            "Idempotency-Key",
-            "this key was used for another request; send a new key for a new request",
-        ));
-    }
-    let found = entry::Entity::find_by_id(earlier.result_id)
+    let found = entry::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::not_found("entry", earlier.result_id))?;
+        .ok_or_else(|| ServiceError::not_found("entry", id))?;
     Ok(Some(found))
 }
