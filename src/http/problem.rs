@@ -26,18 +26,23 @@ pub struct Problem {
     pub detail: String,
     /// The competition's state, when a lifecycle rule refused the request.
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub current_state: Option<String>,
     /// The lifecycle events allowed in `current_state`.
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub allowed_events: Option<Vec<String>>,
     /// The states reachable from `current_state`.
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub allowed_next_states: Option<Vec<String>>,
     /// The request field to correct.
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub field: Option<String>,
     /// Every field to correct, when there are several (entry form answers).
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub errors: Option<Vec<FieldError>>,
 }
 

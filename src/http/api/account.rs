@@ -47,6 +47,7 @@ pub struct ApiToken {
     pub id: i64,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 

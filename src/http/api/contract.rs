@@ -14,10 +14,22 @@ use serde_json::Value;
 use crate::http::problem::{CONTENT_TYPE, Problem};
 
 /// One path of the document, its segments (`None` for a parameter) and what each
-/// of its methods expects as a JSON body.
+/// of its methods expects as a JSON body, and its answers by status.
 struct Path {
     segments: Vec<Option<String>>,
     methods: Vec<(Method, Option<Value>)>,
+    answers: Vec<(Method, String, Value)>,
+}
+
+/// How strictly a value is held to its schema.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strictness {
+    /// A request: `null` stands for absent, unknown fields are the operation's
+    /// business (most refuse them).
+    Request,
+    /// An answer: `null` only where the document says `nullable`, and no field the
+    /// document does not list.
+    Answer,
 }
 
 /// The operations of the API, read from its OpenAPI document.
@@ -54,7 +66,31 @@ impl Contract {
                         Some((method, body))
                     })
                     .collect();
-                paths.push(Path { segments, methods });
+                let answers = operations
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(method, operation)| {
+                        let method = Method::from_bytes(method.to_uppercase().as_bytes()).ok()?;
+                        Some((method, operation["responses"].as_object()?.clone()))
+                    })
+                    .flat_map(|(method, responses)| {
+                        responses.into_iter().filter_map(move |(status, answer)| {
+                            let schema = answer["content"]
+                                .as_object()?
+                                .iter()
+                                .find(|(kind, _)| kind.contains("json"))?
+                                .1["schema"]
+                                .clone();
+                            Some((method.clone(), status, schema))
+                        })
+                    })
+                    .collect();
+                paths.push(Path {
+                    segments,
+                    methods,
+                    answers,
+                });
             }
         }
         // A literal segment beats a parameter (`/me/tokens` before `/{id}/tokens`).
@@ -86,19 +122,65 @@ impl Contract {
         }
     }
 
-    /// What is wrong with `value` against `schema`, each naming the field.
+    /// What is wrong with an answer of `method path` with `status`, against the
+    /// document: for tests that hold real answers to it.
+    pub fn answer_problems(
+        &self,
+        method: &Method,
+        path: &str,
+        status: u16,
+        value: &Value,
+    ) -> Vec<String> {
+        let path = path.split('?').next().unwrap_or_default();
+        let path = path.strip_prefix("/api").unwrap_or(path);
+        let Some(found) = self.find(path) else {
+            return vec![format!("{method} {path} is not in the document")];
+        };
+        let Some((_, _, schema)) = found
+            .answers
+            .iter()
+            .find(|(m, s, _)| m == method && *s == status.to_string())
+        else {
+            return vec![format!("{method} {path} does not document status {status}")];
+        };
+        let mut problems = Vec::new();
+        self.walk(value, schema, "", Strictness::Answer, &mut problems);
+        problems
+    }
+
+    /// What is wrong with a request body `value` against `schema`.
     fn check(&self, value: &Value, schema: &Value, at: &str, problems: &mut Vec<String>) {
+        self.walk(value, schema, at, Strictness::Request, problems);
+    }
+
+    /// What is wrong with `value` against `schema`, each naming the field.
+    fn walk(
+        &self,
+        value: &Value,
+        schema: &Value,
+        at: &str,
+        strictness: Strictness,
+        problems: &mut Vec<String>,
+    ) {
+        let nullable = schema["nullable"].as_bool() == Some(true);
         let schema = self.resolve(schema);
         if let Some(parts) = schema["allOf"].as_array() {
+            if value.is_null() && (nullable || schema["nullable"].as_bool() == Some(true)) {
+                return;
+            }
             for part in parts {
-                self.check(value, part, at, problems);
+                self.walk(value, part, at, strictness, problems);
             }
             return;
         }
+        let name = if at.is_empty() { "the body" } else { at };
         if value.is_null() {
+            let declared = nullable || schema["nullable"].as_bool() == Some(true);
+            if strictness == Strictness::Answer && !declared {
+                problems.push(format!("`{name}` is null but not nullable"));
+            }
             return;
         }
-        let name = if at.is_empty() { "the body" } else { at };
         let expected = schema["type"].as_str().unwrap_or_default();
         let found = match value {
             Value::Bool(_) => "true or false",
@@ -140,16 +222,29 @@ impl Contract {
             Value::Object(object) => {
                 for required in schema["required"].as_array().into_iter().flatten() {
                     let key = required.as_str().unwrap_or_default();
-                    if object.get(key).is_none_or(Value::is_null) {
+                    let missing = match strictness {
+                        Strictness::Request => object.get(key).is_none_or(Value::is_null),
+                        Strictness::Answer => object.get(key).is_none(),
+                    };
+                    if missing {
                         problems.push(format!("`{}` is required", field(key)));
                     }
                 }
                 let properties = schema["properties"].as_object();
+                let extra = &schema["additionalProperties"];
                 for (key, item) in object {
                     match properties.and_then(|p| p.get(key)) {
-                        Some(property) => self.check(item, property, &field(key), problems),
-                        None if schema["additionalProperties"].is_object() => {
-                            self.check(item, &schema["additionalProperties"], &field(key), problems)
+                        Some(property) => {
+                            self.walk(item, property, &field(key), strictness, problems)
+                        }
+                        None if extra.is_object() => {
+                            self.walk(item, extra, &field(key), strictness, problems)
+                        }
+                        None if strictness == Strictness::Answer
+                            && properties.is_some()
+                            && *extra != Value::Bool(true) =>
+                        {
+                            problems.push(format!("`{}` is not in the document", field(key)));
                         }
                         None => {}
                     }
@@ -157,7 +252,8 @@ impl Contract {
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.check(item, &schema["items"], &format!("{name}[{i}]"), problems);
+                    let at = format!("{name}[{i}]");
+                    self.walk(item, &schema["items"], &at, strictness, problems);
                 }
             }
             _ => {}

@@ -33,11 +33,15 @@ pub struct Email {
     pub status: EmailStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub last_error: Option<String>,
+    #[oai(nullable)]
     pub competition_id: Option<i64>,
     /// The copy's original, for resent messages.
+    #[oai(nullable)]
     pub resent_from_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub sent_at: Option<DateTime<Utc>>,
 }
 

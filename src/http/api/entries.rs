@@ -37,14 +37,18 @@ pub struct Entry {
     pub description: String,
     pub goals: Vec<String>,
     /// The anonymous code the jury sees, once submitted.
+    #[oai(nullable)]
     pub kennzahl: Option<String>,
+    #[oai(nullable)]
     pub receipt_number: Option<String>,
     /// Counts the kept versions of a submitted entry.
     pub version: i32,
     pub source: EntrySource,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub submitted_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     pub withdrawn_at: Option<DateTime<Utc>>,
     /// Answers to the competition's entry form (see `Competition.entry_form`).
     pub details: BTreeMap<String, String>,
@@ -52,8 +56,10 @@ pub struct Entry {
     pub guardian_consent: bool,
     /// Whom to contact about the entry (its authors and staff see it).
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub contact_name: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub contact_phone: Option<String>,
 }
 
@@ -133,9 +139,11 @@ pub struct EntryBody {
     /// Whom to contact about the idea; absent: your account's name (when changing:
     /// the name given before).
     #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(nullable)]
     pub contact_name: Option<String>,
     /// A phone number for questions (digits, spaces, `+ ( ) / -`); absent: none.
     #[oai(validator(max_length = 40))]
+    #[oai(nullable)]
     pub contact_phone: Option<String>,
 }
 

@@ -47,11 +47,14 @@ pub struct NewProgramme {
 #[oai(deny_unknown_fields)]
 pub struct UpdateProgramme {
     #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(nullable)]
     pub name: Option<String>,
     #[oai(validator(max_length = 20000))]
+    #[oai(nullable)]
     pub description: Option<String>,
     /// New total budget in euro cents; cannot fall below the prize money promised.
     #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    #[oai(nullable)]
     pub budget_cents: Option<i64>,
 }
 
@@ -77,8 +80,10 @@ pub struct NewPhase {
 #[oai(deny_unknown_fields)]
 pub struct UpdatePhase {
     #[oai(validator(minimum(value = "1"), maximum(value = "99")))]
+    #[oai(nullable)]
     pub number: Option<i32>,
     #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(nullable)]
     pub name: Option<String>,
 }
 
@@ -156,11 +161,14 @@ pub struct Competition {
     pub description: String,
     pub eligibility_note: String,
     /// Start of the submission window (UTC; shown in Europe/Berlin time).
+    #[oai(nullable)]
     pub opens_at: Option<DateTime<Utc>>,
     /// Deadline for entries (UTC; shown in Europe/Berlin time).
+    #[oai(nullable)]
     pub closes_at: Option<DateTime<Utc>>,
     /// When the competition was opened again after it had closed (its new window
     /// runs from then to `closes_at`); absent if it never was.
+    #[oai(nullable)]
     pub reopened_at: Option<DateTime<Utc>>,
     /// Prize money in euro cents.
     pub prize_money_cents: i64,
@@ -200,7 +208,9 @@ pub struct NewCompetition {
     #[oai(default, validator(max_length = 5000))]
     pub eligibility_note: String,
     /// RFC 3339 with offset, e.g. `2020-06-02T00:00:00+02:00`.
+    #[oai(nullable)]
     pub opens_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     pub closes_at: Option<DateTime<Utc>>,
     #[oai(
         default,
@@ -208,6 +218,7 @@ pub struct NewCompetition {
     )]
     pub prize_money_cents: i64,
     /// The entry form, shaped as in `Competition.entry_form`; none: title and texts only.
+    #[oai(nullable)]
     pub entry_form: Option<serde_json::Value>,
 }
 
@@ -216,22 +227,31 @@ pub struct NewCompetition {
 #[oai(deny_unknown_fields)]
 pub struct UpdateCompetition {
     #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(nullable)]
     pub target_group: Option<String>,
     #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(nullable)]
     pub headline: Option<String>,
     #[oai(validator(max_length = 1000))]
+    #[oai(nullable)]
     pub aim: Option<String>,
     #[oai(validator(max_length = 20000))]
+    #[oai(nullable)]
     pub description: Option<String>,
     #[oai(validator(max_length = 5000))]
+    #[oai(nullable)]
     pub eligibility_note: Option<String>,
     /// Only before the competition opens.
+    #[oai(nullable)]
     pub opens_at: Option<DateTime<Utc>>,
     /// Before opening any time in the future; while open only later (an extension).
+    #[oai(nullable)]
     pub closes_at: Option<DateTime<Utc>>,
     #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
+    #[oai(nullable)]
     pub prize_money_cents: Option<i64>,
     /// A new entry form (shaped as in `Competition.entry_form`); only before opening.
+    #[oai(nullable)]
     pub entry_form: Option<serde_json::Value>,
 }
 
@@ -242,11 +262,13 @@ pub struct TransitionRequest {
     pub event: Event,
     /// Why; required to force, close early, re-open or cancel.
     #[oai(validator(max_length = 2000))]
+    #[oai(nullable)]
     pub reason: Option<String>,
     /// Open before `opens_at` (needs a reason).
     #[oai(default)]
     pub force: bool,
     /// The new deadline when re-opening.
+    #[oai(nullable)]
     pub closes_at: Option<DateTime<Utc>>,
 }
 
@@ -258,8 +280,11 @@ pub struct AuditEntry {
     /// `user:<id>` or `system:<part>`.
     pub actor: String,
     pub action: String,
+    #[oai(nullable)]
     pub from_state: Option<String>,
+    #[oai(nullable)]
     pub to_state: Option<String>,
+    #[oai(nullable)]
     pub reason: Option<String>,
     pub details: serde_json::Value,
 }

@@ -25,6 +25,7 @@ pub struct NewSubscription {
     pub locale: String,
     pub programme_id: i64,
     /// Only this competition; all of the programme's when absent.
+    #[oai(nullable)]
     pub competition_id: Option<i64>,
 }
 
