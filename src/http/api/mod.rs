@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod competitions;
 pub mod contract;
+mod document;
 mod emails;
 mod entries;
 mod entry_files;
@@ -52,6 +53,11 @@ pub type Api = (
 );
 
 /// The API service, mounted at `/api`.
+/// The OpenAPI document as served (poem-openapi's, finished by `document`).
+pub fn document(service: &OpenApiService<Api, ()>) -> String {
+    document::finish(&service.spec())
+}
+
 pub fn service(state: AppState) -> OpenApiService<Api, ()> {
     let api = (
         programmes::ProgrammesApi {
