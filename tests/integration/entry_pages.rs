@@ -81,6 +81,15 @@ async fn an_idea_is_entered_submitted_and_withdrawn_on_the_web() {
         "the contact name is not guessed from the address"
     );
     assert!(
+        form.body
+            .contains(r#"Titel Ihrer Idee <span class="required">(Pflicht)</span>"#),
+        "required fields are marked, the title too"
+    );
+    assert!(
+        !form.body.contains(") <span class=\"required\">("),
+        "no doubled brackets"
+    );
+    assert!(
         form.body.contains("Multimodale Mobilität"),
         "the programme's goals"
     );
