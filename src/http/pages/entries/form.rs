@@ -48,11 +48,7 @@ pub async fn create_entry(
     let competition = public_competition(&state, &slug)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
-    let goals = programme_goals(&state, &competition)
-        .await
-        .map_err(internal)?;
-    let entry_form = competitions::form_of(&competition).map_err(internal)?;
-    let content = content_from(&form, &goals, &entry_form);
+    let content = typed_content(&state, &competition, &form).await?;
     let key = field(&form, "form_token").filter(|t| t.len() <= 100);
     let outcome = entries::create(
         &state.db,
@@ -211,11 +207,7 @@ async fn act(
         let competition = competitions::find(&state.db, found.competition_id)
             .await
             .map_err(internal)?;
-        let goals = programme_goals(state, &competition)
-            .await
-            .map_err(internal)?;
-        let form = competitions::form_of(&competition).map_err(internal)?;
-        let content = content_from(fields, &goals, &form);
+        let content = typed_content(state, &competition, fields).await?;
         sent = Some(content.clone());
         if let Err(err) = entries::update(&state.db, state.now(), &author, content).await {
             return answer_problem(state, lang, &current, &found, sent, err).await;

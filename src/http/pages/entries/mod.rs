@@ -119,16 +119,26 @@ pub(in crate::http::pages) async fn programme_goals(
     Ok(programme.goals()?)
 }
 
+/// What the form's fields say about the idea, read against the competition's
+/// goals and entry form.
+pub(in crate::http::pages) async fn typed_content(
+    state: &AppState,
+    competition: &competition::Model,
+    fields: &Fields,
+) -> poem::Result<EntryContent> {
+    let goals = programme_goals(state, competition)
+        .await
+        .map_err(internal)?;
+    let form = competitions::form_of(competition).map_err(internal)?;
+    Ok(content_from(fields, &goals, &form))
+}
+
 /// Form field name of an entry-form answer.
 fn detail_name(key: &str) -> String {
     format!("detail_{key}")
 }
 
-pub(in crate::http::pages) fn content_from(
-    fields: &Fields,
-    goals: &[String],
-    form: &EntryForm,
-) -> EntryContent {
+fn content_from(fields: &Fields, goals: &[String], form: &EntryForm) -> EntryContent {
     EntryContent {
         title: field(fields, "title").unwrap_or_default().trim().to_owned(),
         summary: field(fields, "summary")

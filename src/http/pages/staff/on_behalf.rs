@@ -10,7 +10,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::super::entries::{
-    Fields, FormValues, content_from, field, insert_content, programme_goals,
+    Fields, FormValues, field, insert_content, programme_goals, typed_content,
 };
 use super::super::extract::{CsrfForm, StaffMember};
 use super::super::flash::{self, Flash, Notice};
@@ -129,11 +129,7 @@ pub async fn record(
     let competition = competitions::find(&state.db, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
-    let goals = programme_goals(&state, &competition)
-        .await
-        .map_err(internal)?;
-    let entry_form = competitions::form_of(&competition).map_err(internal)?;
-    let content = content_from(&fields, &goals, &entry_form);
+    let content = typed_content(&state, &competition, &fields).await?;
     let entrant = Entrant::from_fields(&fields);
     let token = field(&fields, "form_token")
         .filter(|t| !t.is_empty() && t.len() <= 100)
