@@ -399,3 +399,23 @@ async fn the_api_holds_requests_to_its_document() {
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["allow"], "POST");
 }
+
+#[tokio::test]
+async fn a_path_parameter_that_is_no_number_is_named_as_in_the_path() {
+    let app = TestApp::spawn().await;
+    let draft = app.open_with_draft().await;
+    let (status, problem, _) = app
+        .request(
+            Method::GET,
+            &format!("/api/entries/{}/attachments/abc", draft.entry_id),
+            None,
+            Some(&draft.token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("attachment_id") && !detail.contains("param"),
+        "{detail}"
+    );
+}

@@ -17,6 +17,8 @@ use crate::http::problem::{CONTENT_TYPE, Problem};
 /// of its methods expects as a JSON body, and its answers by status.
 struct Path {
     segments: Vec<Option<String>>,
+    /// The path parameters' names, in order (poem-openapi reports them as `param0`…).
+    names: Vec<String>,
     methods: Vec<(Method, Option<Value>)>,
     answers: Vec<(Method, String, Value)>,
 }
@@ -86,8 +88,14 @@ impl Contract {
                         })
                     })
                     .collect();
+                let names = template
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                    .map(str::to_owned)
+                    .collect();
                 paths.push(Path {
                     segments,
+                    names,
                     methods,
                     answers,
                 });
@@ -320,8 +328,24 @@ pub async fn enforce<E: Endpoint>(
             .collect::<Vec<_>>()
             .join(", ")
     });
+    let names = found.map(|p| p.names.clone()).unwrap_or_default();
     let mut response = match ep.call(req).await {
         Ok(response) => response.into_response(),
+        // A path parameter is named as in the path, not by its position.
+        Err(err)
+            if err.status() == StatusCode::BAD_REQUEST
+                && err.to_string().contains("path `param") =>
+        {
+            let mut message = err.to_string();
+            for (i, name) in names.iter().enumerate() {
+                message = message.replace(&format!("`param{i}`"), &format!("`{name}`"));
+            }
+            return Ok(problem(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("{message}; use a whole number"),
+            ));
+        }
         Err(err)
             if err.status() == StatusCode::METHOD_NOT_ALLOWED
                 || (refused.is_some() && err.status() == StatusCode::BAD_REQUEST) =>
