@@ -105,15 +105,18 @@ impl StaffEntriesApi {
         let db = &self.state.db;
         let manager = auth.manager(db, id.0).await?;
         let all = staff_entries::all(db, &manager, &EntryFilter::default()).await?;
-        let form = competitions::form_of(&competitions::find(db, id.0).await?)?;
+        let competition = competitions::find(db, id.0).await?;
+        let form = competitions::form_of(&competition)?;
+        // Named by the competition's slug, which tells same-named competitions apart.
+        let name = format!("einreichungen-{}", competition.slug);
         Ok(match format.0.as_deref() {
             Some("xlsx") => ExportResponse::Xlsx(
                 Attachment::new(staff_entries::to_xlsx(&all, &form)?)
-                    .filename(format!("einreichungen-{}.xlsx", id.0)),
+                    .filename(format!("{name}.xlsx")),
             ),
             _ => ExportResponse::Csv(
                 Attachment::new(staff_entries::to_csv(&all, &form)?)
-                    .filename(format!("einreichungen-{}.csv", id.0)),
+                    .filename(format!("{name}.csv")),
             ),
         })
     }
