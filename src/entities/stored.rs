@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{audit_entry, competition, email_message, entry, entry_author, programme};
+use super::{
+    audit_entry, competition, email_message, entry, entry_author, entry_version, programme,
+};
 use crate::domain::Money;
 use crate::domain::entry_form::EntryForm;
 
@@ -115,6 +117,13 @@ impl email_message::Model {
     /// The template's variables.
     pub fn template_context(&self) -> Result<Value, Unreadable> {
         json("email_messages", self.id, "context", &self.context)
+    }
+}
+
+impl entry_version::Model {
+    /// The version's title, summary, description, goals and jury answers.
+    pub fn content_json(&self) -> Result<Value, Unreadable> {
+        json("entry_versions", self.id, "content", &self.content)
     }
 }
 

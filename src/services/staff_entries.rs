@@ -15,7 +15,9 @@ use super::authorization::{Manager, Staff};
 use super::{ServiceError, competitions, entries};
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::entry_form::{EntryForm, FieldKind};
-use crate::entities::{competition, competition_coordinator, entry, entry_author, user};
+use crate::entities::{
+    audit_entry, competition, competition_coordinator, entry, entry_author, entry_version, user,
+};
 
 /// An entry with its author, for staff (never for the jury).
 pub struct StaffEntry {
@@ -437,6 +439,35 @@ impl Cell {
             Cell::Moment(at) => crate::domain::time::format_de(*at),
         }
     }
+}
+
+/// An entry's own history for staff: its kept versions and every recorded action
+/// on it (created, submitted, changed, withdrawn, files, co-authors, staff actions),
+/// oldest first.
+pub struct EntryHistory {
+    pub versions: Vec<entry_version::Model>,
+    pub events: Vec<audit_entry::Model>,
+}
+
+pub async fn history(
+    db: &DatabaseConnection,
+    manager: &Manager,
+    entry_id: i64,
+) -> Result<EntryHistory, ServiceError> {
+    // Only an entry of the manager's competition.
+    one(db, manager, entry_id).await?;
+    let versions = entry_version::Entity::find()
+        .filter(entry_version::Column::EntryId.eq(entry_id))
+        .order_by_asc(entry_version::Column::Version)
+        .all(db)
+        .await?;
+    let events = audit_entry::Entity::find()
+        .filter(audit_entry::Column::SubjectType.eq("entry"))
+        .filter(audit_entry::Column::SubjectId.eq(entry_id))
+        .order_by_asc(audit_entry::Column::Id)
+        .all(db)
+        .await?;
+    Ok(EntryHistory { versions, events })
 }
 
 /// The status in the exports' language (their headers are German).

@@ -37,6 +37,26 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<user::Model, S
         .ok_or_else(|| ServiceError::not_found("user", id))
 }
 
+/// The addresses of these people by id, in one query (for naming actors).
+pub async fn emails_of(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, ServiceError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(unique))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person.email))
+        .collect())
+}
+
 /// Every account (administrators).
 pub async fn list(
     db: &DatabaseConnection,

@@ -1030,3 +1030,42 @@ async fn an_idempotency_key_belongs_to_one_operation_on_one_competition() {
     let (status, again) = send(format!("/api/competitions/{first}/entries"), "k-1").await;
     assert_eq!((status, &again["id"]), (StatusCode::CREATED, &draft["id"]));
 }
+
+#[tokio::test]
+async fn staff_read_an_entrys_history_and_nobody_else_does() {
+    let app = TestApp::spawn().await;
+    let draft = app.open_with_draft().await;
+    let (status, _, _) = app
+        .request(
+            Method::POST,
+            &format!("/api/entries/{}/submit", draft.entry_id),
+            None,
+            Some(&draft.token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/entries/{}/history", draft.entry_id);
+    let (status, history) = app.admin_get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let actions: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["entry.created", "entry.submitted"]);
+    assert_eq!(
+        history["versions"][0]["content"]["title"],
+        "Solarbänke für Gera"
+    );
+    let (status, _, _) = app
+        .request(Method::GET, &path, None, Some(&draft.token))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "entrants do not read histories"
+    );
+    let (status, _) = app.admin_get("/api/entries/999/history").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -587,4 +587,14 @@ async fn staff_record_an_idea_on_the_page_once_however_often_the_form_is_sent() 
 
     let detail = admin.get(&location).await;
     assert!(detail.body.contains("im Ladenlokal") && detail.body.contains("Erna Schulze"));
+    // Its history: who recorded it, when.
+    assert!(
+        detail.body.contains("Verlauf")
+            && detail.body.contains(
+                "<td>admin@localhost</td><td>von der Verwaltung erfasst und eingereicht</td>"
+            )
+            && detail.body.contains("1 gespeicherte Fassung"),
+        "{}",
+        detail.body
+    );
 }

@@ -8,8 +8,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::auth::StaffAuth;
 use super::entries::{Entry, EntryBody};
-use super::models::EntrySource;
-use super::responses::Created;
+use super::models::{AuditEntry, EntrySource};
+use super::responses::{Answer, Created};
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
@@ -26,6 +26,22 @@ pub struct StaffEntry {
     pub entry: Entry,
     pub author_name: String,
     pub author_email: String,
+}
+
+/// One kept version of an entry.
+#[derive(Debug, Object)]
+pub struct EntryVersion {
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The version's title, summary, description and goals (and jury answers).
+    pub content: serde_json::Value,
+}
+
+/// An entry's history: its versions and every recorded action on it.
+#[derive(Debug, Object)]
+pub struct EntryHistory {
+    pub versions: Vec<EntryVersion>,
+    pub events: Vec<AuditEntry>,
 }
 
 #[derive(ApiResponse)]
@@ -89,6 +105,38 @@ impl StaffEntriesApi {
         Ok(Created::New(Json(
             Entry::load(&self.state.db, entered).await?,
         )))
+    }
+
+    /// An entry's history (staff of its competition): its kept versions and every
+    /// recorded action on it (created, submitted, changed, withdrawn, files,
+    /// co-authors, staff actions), oldest first.
+    #[oai(path = "/entries/:id/history", method = "get")]
+    async fn history(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<EntryHistory>, ApiProblem> {
+        let db = &self.state.db;
+        let manager =
+            crate::services::authorization::manager_of_entry(db, auth.0.person(), id.0).await?;
+        let history = staff_entries::history(db, &manager, id.0).await?;
+        let versions = history
+            .versions
+            .into_iter()
+            .map(|v| {
+                Ok(EntryVersion {
+                    content: v.content_json()?,
+                    version: v.version,
+                    created_at: v.created_at,
+                })
+            })
+            .collect::<Result<_, crate::entities::stored::Unreadable>>()?;
+        let events = history
+            .events
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_, _>>()?;
+        Ok(Answer::Ok(Json(EntryHistory { versions, events })))
     }
 
     /// All entries of a competition as a download: `csv` (UTF-8 with BOM, semicolons,

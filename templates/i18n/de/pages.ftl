@@ -327,3 +327,24 @@ staff_found_count = { $count ->
     [one] 1 Einreichung gefunden
    *[other] { $count } Einreichungen gefunden
 }
+history = Verlauf
+history_when = Wann
+history_who = Wer
+history_what = Was
+history_why = Warum
+actor_system = das System
+history_versions = { $count ->
+    [one] 1 gespeicherte Fassung
+   *[other] { $count } gespeicherte Fassungen
+}
+action_entry_created = Entwurf angelegt
+action_entry_submitted = eingereicht
+action_entry_updated = geändert
+action_entry_withdrawn = zurückgezogen
+action_entry_entered_on_behalf = von der Verwaltung erfasst und eingereicht
+action_entry_attachment_added = Datei angehängt
+action_entry_attachment_removed = Datei entfernt
+action_entry_coauthor_invited = Mitautorin oder Mitautor eingeladen
+action_entry_coauthor_accepted = Einladung ins Team angenommen
+action_entry_coauthor_removed = aus dem Team entfernt
+action_entry_reminded = an den Einsendeschluss erinnert

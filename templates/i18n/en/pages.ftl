@@ -327,3 +327,24 @@ staff_found_count = { $count ->
     [one] 1 entry found
    *[other] { $count } entries found
 }
+history = History
+history_when = When
+history_who = Who
+history_what = What
+history_why = Why
+actor_system = the system
+history_versions = { $count ->
+    [one] 1 kept version
+   *[other] { $count } kept versions
+}
+action_entry_created = draft started
+action_entry_submitted = submitted
+action_entry_updated = changed
+action_entry_withdrawn = withdrawn
+action_entry_entered_on_behalf = recorded and submitted by staff
+action_entry_attachment_added = file attached
+action_entry_attachment_removed = file removed
+action_entry_coauthor_invited = co-author invited
+action_entry_coauthor_accepted = team invitation accepted
+action_entry_coauthor_removed = removed from the team
+action_entry_reminded = reminded of the deadline

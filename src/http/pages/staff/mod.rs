@@ -19,7 +19,7 @@ use crate::domain::time;
 use crate::entities::competition;
 use crate::services::authorization::{self, Manager, Staff};
 use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
-use crate::services::{attachments, coauthors, competitions, programmes};
+use crate::services::{attachments, coauthors, competitions, programmes, users};
 
 mod on_behalf;
 
@@ -373,6 +373,11 @@ pub async fn entry_detail(
             .map(|c| (c.name.clone(), c.email.clone(), c.accepted_at.is_some()))
             .collect::<Vec<_>>(),
     );
+    let history = staff_entries::history(&state.db, &manager, found.id)
+        .await
+        .map_err(internal)?;
+    context.insert("history", &timeline(&state, lang, &history.events).await?);
+    context.insert("versions", &history.versions.len());
     let path = format!("/verwaltung/einreichungen/{}", found.id);
     Ok(state.pages.respond(
         lang,
@@ -380,6 +385,44 @@ pub async fn entry_detail(
             .pages
             .render_html("staff_entry.html", lang, &path, context),
     ))
+}
+
+/// One line of an entry's history: when, who, what, why.
+#[derive(Serialize)]
+struct Moment {
+    when: String,
+    who: String,
+    what: String,
+    why: Option<String>,
+}
+
+/// The audit lines as a readable timeline, naming people by their address.
+async fn timeline(
+    state: &AppState,
+    lang: Lang,
+    events: &[crate::entities::audit_entry::Model],
+) -> poem::Result<Vec<Moment>> {
+    let ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
+    let people = users::emails_of(&state.db, &ids).await.map_err(internal)?;
+    Ok(events
+        .iter()
+        .map(|event| {
+            let label = lang.text(&format!("action_{}", event.action.replace('.', "_")));
+            Moment {
+                when: when(lang, event.occurred_at),
+                who: event
+                    .actor_user_id
+                    .and_then(|id| people.get(&id).cloned())
+                    .unwrap_or_else(|| lang.text("actor_system").to_owned()),
+                what: if label.is_empty() {
+                    event.action.clone()
+                } else {
+                    label.to_owned()
+                },
+                why: event.reason.clone(),
+            }
+        })
+        .collect())
 }
 
 /// The staff pages: dashboard, entry lists, exports and entry details.
