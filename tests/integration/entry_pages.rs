@@ -598,3 +598,120 @@ async fn staff_record_an_idea_on_the_page_once_however_often_the_form_is_sent() 
         detail.body
     );
 }
+
+#[tokio::test]
+async fn staff_run_a_competition_from_its_page_with_the_rules_in_the_form() {
+    let (app, smtp) = with_smtp_at("2020-05-01T12:00").await;
+    let id = 1;
+    let base = format!("/verwaltung/wettbewerbe/{id}");
+    let mut admin = signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let page = admin.get(&base).await;
+    assert!(page.body.contains("Ablauf") && page.body.contains("Startet bald"));
+    assert!(
+        page.body
+            .contains(&format!(r#"href="{base}/schritt/open?lang=de""#))
+    );
+    assert!(
+        !page.body.contains("/schritt/archive"),
+        "only the steps allowed now"
+    );
+
+    // Opening before the start asks for a reason, and says who is emailed.
+    let step = admin.get(&format!("{base}/schritt/open")).await;
+    assert_eq!(step.status, StatusCode::OK);
+    assert!(
+        step.body.contains(r#"name="reason""#) && step.body.contains("Wer eine E-Mail bekommt")
+    );
+    let csrf = hidden(&step.body, "csrf");
+    let refused = admin
+        .post(
+            &format!("{base}/schritt/open"),
+            &[("csrf", &csrf), ("lang", "de"), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Bitte geben Sie einen Grund an."));
+    assert!(refused.body.contains("<title>Fehler: "));
+    assert_eq!(
+        app.competition("unternehmen-smarte-vernetzung").await["state"],
+        "scheduled"
+    );
+    let opened = admin
+        .post(
+            &format!("{base}/schritt/open"),
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("reason", "Pilot mit der IHK"),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let page = admin.get(opened.location.as_deref().unwrap()).await;
+    assert!(page.body.contains("Erledigt: Öffnen.") && page.body.contains("Offen für Ideen"));
+    let (_, history) = app
+        .admin_get(&format!("/api/competitions/{id}/history"))
+        .await;
+    assert!(
+        history.to_string().contains("Pilot mit der IHK"),
+        "the reason is in the trail"
+    );
+
+    // Closing early, then re-opening: a deadline in the past is refused in the
+    // form, with what was typed kept.
+    let closed = admin
+        .post(
+            &format!("{base}/schritt/close"),
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("reason", "Stadtratsbeschluss"),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let late = admin
+        .post(
+            &format!("{base}/schritt/reopen"),
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("reason", "Neue Runde"),
+                ("closes_at", "2020-04-01T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.body.contains("in der Zukunft liegt"));
+    assert!(late.body.contains("Neue Runde") && late.body.contains(r#"value="2020-04-01T10:00""#));
+    let reopened = admin
+        .post(
+            &format!("{base}/schritt/reopen"),
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("reason", "Neue Runde"),
+                ("closes_at", "2020-12-31T23:59"),
+            ],
+        )
+        .await;
+    assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.body);
+    let competition = app.competition("unternehmen-smarte-vernetzung").await;
+    assert_eq!(
+        (
+            competition["state"].as_str(),
+            competition["closes_at"].as_str()
+        ),
+        (Some("open"), Some("2020-12-31T22:59:00+00:00"))
+    );
+    // A step not allowed now is no page; entrants are kept out.
+    assert_eq!(
+        admin.get(&format!("{base}/schritt/archive")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut entrant = signed_in_browser(&app, &smtp, "erna@example.de").await;
+    assert_eq!(
+        entrant.get(&format!("{base}/schritt/close")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -29,9 +29,10 @@ pub enum Notice {
     FileAttached,
     FileRemoved,
     RecordedOnBehalf,
+    StepTaken,
 }
 
-const NOTICES: [(Notice, &str); 9] = [
+const NOTICES: [(Notice, &str); 10] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -41,6 +42,7 @@ const NOTICES: [(Notice, &str); 9] = [
     (Notice::FileAttached, "file_attached"),
     (Notice::FileRemoved, "file_removed"),
     (Notice::RecordedOnBehalf, "recorded_on_behalf"),
+    (Notice::StepTaken, "step_taken"),
 ];
 
 impl Notice {

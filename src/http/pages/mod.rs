@@ -126,6 +126,7 @@ impl Pages {
             "staff_entries.html",
             "staff_entry.html",
             "staff_on_behalf.html",
+            "staff_step.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

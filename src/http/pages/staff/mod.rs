@@ -21,6 +21,7 @@ use crate::services::authorization::{self, Manager, Staff};
 use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
 use crate::services::{attachments, coauthors, competitions, programmes, users};
 
+mod lifecycle;
 mod on_behalf;
 
 /// The capability to manage the competition, with the competition; a page saying
@@ -224,6 +225,17 @@ pub async fn competition_entries(
     let mut context = Context::new();
     context.insert("competition_id", &competition.id);
     context.insert("headline", &competition.full_name());
+    context.insert(
+        "state_label",
+        lang.text(&format!("state_{}", competition.state)),
+    );
+    let steps: Vec<(&str, &str)> = competition
+        .state
+        .allowed_events()
+        .into_iter()
+        .map(|event| (event.as_str(), lang.text(&format!("event_{event}"))))
+        .collect();
+    context.insert("steps", &steps);
     context.insert("rows", &rows);
     context.insert("total", &page.total);
     context.insert("page", &page.page);
@@ -432,6 +444,10 @@ pub(super) fn routes(route: Route) -> Route {
         .at("/verwaltung/wettbewerbe/:id", get(competition_entries))
         .at("/verwaltung/wettbewerbe/:id/:format", get(export_entries))
         .at("/verwaltung/einreichungen/:id", get(entry_detail))
+        .at(
+            "/verwaltung/wettbewerbe/:id/schritt/:event",
+            get(lifecycle::confirm_step).post(lifecycle::take_step),
+        )
         .at(
             "/verwaltung/wettbewerbe/:id/erfassen",
             get(on_behalf::blank_form).post(on_behalf::record),
