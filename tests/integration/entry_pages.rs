@@ -704,6 +704,45 @@ async fn staff_run_a_competition_from_its_page_with_the_rules_in_the_form() {
         ),
         (Some("open"), Some("2020-12-31T22:59:00+00:00"))
     );
+    // Extending the deadline of the open competition: never shorter.
+    let page = admin.get(&base).await;
+    assert!(
+        page.body
+            .contains(&format!(r#"href="{base}/schritt/extend?lang=de""#))
+    );
+    let shorter = admin
+        .post(
+            &format!("{base}/schritt/extend"),
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("closes_at", "2020-11-30T23:59"),
+            ],
+        )
+        .await;
+    assert_eq!(shorter.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        shorter.body.contains("nur verlängert werden"),
+        "{}",
+        shorter.body
+    );
+    let extended = admin
+        .post(
+            &format!("{base}/schritt/extend"),
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("closes_at", "2021-01-31T23:59"),
+            ],
+        )
+        .await;
+    assert_eq!(extended.status, StatusCode::SEE_OTHER, "{}", extended.body);
+    let page = admin.get(extended.location.as_deref().unwrap()).await;
+    assert!(page.body.contains("Erledigt: Einsendeschluss verlängern."));
+    assert_eq!(
+        app.competition("unternehmen-smarte-vernetzung").await["closes_at"],
+        "2021-01-31T22:59:00+00:00"
+    );
     // A step not allowed now is no page; entrants are kept out.
     assert_eq!(
         admin.get(&format!("{base}/schritt/archive")).await.status,

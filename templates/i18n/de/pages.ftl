@@ -393,3 +393,7 @@ event_archive_mail = niemand.
 event_cancel = Absagen
 event_cancel_help = Der Wettbewerb findet nicht statt. Das lässt sich nicht rückgängig machen.
 event_cancel_mail = niemand.
+event_extend = Einsendeschluss verlängern
+event_extend_help = Der Wettbewerb bleibt offen und nimmt bis zum neuen Einsendeschluss Ideen an. Verkürzen geht nicht.
+event_extend_mail = alle, die Benachrichtigungen zu diesem Wettbewerb oder seinem Programm bestellt haben.
+step_deadline_shortened = Ein Einsendeschluss kann nur verlängert werden: Wählen Sie einen späteren als den jetzigen.

@@ -393,3 +393,7 @@ event_archive_mail = nobody.
 event_cancel = Cancel
 event_cancel_help = The competition does not take place. This cannot be undone.
 event_cancel_mail = nobody.
+event_extend = Extend the deadline
+event_extend_help = The competition stays open and accepts ideas until the new deadline. Shortening is not possible.
+event_extend_mail = everyone who asked for notifications about this competition or its programme.
+step_deadline_shortened = A deadline can only be extended: choose a later one than the current one.

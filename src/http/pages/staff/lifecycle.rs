@@ -29,12 +29,14 @@ struct Asks {
     deadline: bool,
 }
 
-/// What the rule for `event` needs from staff now.
-fn asks(
-    event: LifecycleEvent,
-    competition: &competition::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Asks {
+/// What the rule for `step` needs from staff now.
+fn asks(step: Step, competition: &competition::Model, now: chrono::DateTime<chrono::Utc>) -> Asks {
+    let Step::Event(event) = step else {
+        return Asks {
+            reason: false,
+            deadline: true,
+        };
+    };
     let early = |at: Option<chrono::DateTime<chrono::Utc>>| at.is_some_and(|at| now < at);
     match event {
         LifecycleEvent::Reopen => Asks {
@@ -74,12 +76,60 @@ fn explain(lang: Lang, err: &LifecycleError) -> String {
     lang.text(key).to_owned()
 }
 
-/// The event named in the path, if it is one staff may take now.
-fn step_of(name: &str, state: CompetitionState) -> Option<LifecycleEvent> {
+/// A step on the staff page: a lifecycle event, or extending an open competition's
+/// deadline (an edit of `closes_at`, which tells the subscribers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Event(LifecycleEvent),
+    Extend,
+}
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::Event(event) => event.as_str(),
+            Step::Extend => "extend",
+        }
+    }
+}
+
+/// The steps staff may take in `state`, in the order the page offers them.
+pub(super) fn steps(state: CompetitionState) -> Vec<&'static str> {
+    let mut steps: Vec<&str> = Vec::new();
+    if state == CompetitionState::Open {
+        steps.push(Step::Extend.name());
+    }
+    steps.extend(
+        state
+            .allowed_events()
+            .into_iter()
+            .map(LifecycleEvent::as_str),
+    );
+    steps
+}
+
+/// The step named in the path, if staff may take it now.
+fn step_of(name: &str, state: CompetitionState) -> Option<Step> {
+    if name == "extend" {
+        return (state == CompetitionState::Open).then_some(Step::Extend);
+    }
     state
         .allowed_events()
         .into_iter()
         .find(|event| event.as_str() == name)
+        .map(Step::Event)
+}
+
+/// An edit's refusal (extending the deadline) in the page's language.
+fn explain_edit(lang: Lang, err: &crate::domain::edit::EditError) -> String {
+    use crate::domain::edit::EditError;
+    let key = match err {
+        EditError::DeadlineShortened { .. } => "step_deadline_shortened",
+        EditError::DeadlineInPast => "step_deadline_missing",
+        EditError::WindowOrder => "step_window_order",
+        _ => "step_not_allowed",
+    };
+    lang.text(key).to_owned()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -87,20 +137,21 @@ fn render(
     state: &AppState,
     lang: Lang,
     competition: &competition::Model,
-    event: LifecycleEvent,
+    step: Step,
     csrf: &str,
     typed: (&str, &str),
     error: Option<String>,
 ) -> Response {
     let mut context = Context::new();
+    let event = step.name();
     let label = lang.text(&format!("event_{event}"));
     context.insert("competition_id", &competition.id);
     context.insert("headline", &competition.full_name());
-    context.insert("event", event.as_str());
+    context.insert("event", event);
     context.insert("label", label);
     context.insert("help", lang.text(&format!("event_{event}_help")));
     context.insert("mail", lang.text(&format!("event_{event}_mail")));
-    context.insert("asks", &asks(event, competition, state.now()));
+    context.insert("asks", &asks(step, competition, state.now()));
     context.insert("csrf", csrf);
     context.insert("reason", typed.0);
     context.insert("closes_at", typed.1);
@@ -162,7 +213,7 @@ pub async fn take_step(
     let competition = competitions::find(&state.db, id)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
-    let Some(event) = step_of(&name, competition.state) else {
+    let Some(step) = step_of(&name, competition.state) else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
     let reason = field(&fields, "reason")
@@ -179,7 +230,7 @@ pub async fn take_step(
             &state,
             lang,
             &competition,
-            event,
+            step,
             &csrf,
             (&reason, &typed_deadline),
             Some(error),
@@ -194,23 +245,43 @@ pub async fn take_step(
         }
     };
     let now = state.now();
-    let command = TransitionCommand {
-        event,
-        reason: (!reason.is_empty()).then(|| reason.clone()),
-        // Opening before the window starts is what the reason is asked for.
-        force: event == LifecycleEvent::Open && competition.opens_at.is_some_and(|at| now < at),
-        new_closes_at,
+    let outcome = match step {
+        Step::Extend => {
+            let Some(closes_at) = new_closes_at else {
+                return Ok(again(lang.text("step_deadline_missing").to_owned()));
+            };
+            let changes = competitions::CompetitionChanges {
+                closes_at: Some(closes_at),
+                ..Default::default()
+            };
+            competitions::update(&state.db, &manager, now, changes).await
+        }
+        Step::Event(event) => {
+            let command = TransitionCommand {
+                event,
+                reason: (!reason.is_empty()).then(|| reason.clone()),
+                // Opening before the window starts is what the reason is asked for.
+                force: event == LifecycleEvent::Open
+                    && competition.opens_at.is_some_and(|at| now < at),
+                new_closes_at,
+            };
+            lifecycle::transition(&state.db, &manager, now, command).await
+        }
     };
-    match lifecycle::transition(&state.db, &manager, now, command).await {
+    match outcome {
         Ok(moved) => {
             state.changed();
             state.queued();
             Ok(flash::redirect(
                 &state,
                 &format!("/verwaltung/wettbewerbe/{}?lang={}", moved.id, lang.code()),
-                Flash::with(Notice::StepTaken, lang.text(&format!("event_{event}"))),
+                Flash::with(
+                    Notice::StepTaken,
+                    lang.text(&format!("event_{}", step.name())),
+                ),
             ))
         }
+        Err(ServiceError::Edit(edit)) => Ok(again(explain_edit(lang, &edit))),
         Err(ServiceError::Lifecycle { source, .. }) => Ok(again(explain(lang, &source))),
         Err(ServiceError::Concurrent(_)) => Ok(again(lang.text("step_concurrent").to_owned())),
         Err(err) if matches!(err, ServiceError::Database(_) | ServiceError::Corrupt(_)) => {

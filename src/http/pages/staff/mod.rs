@@ -229,11 +229,9 @@ pub async fn competition_entries(
         "state_label",
         lang.text(&format!("state_{}", competition.state)),
     );
-    let steps: Vec<(&str, &str)> = competition
-        .state
-        .allowed_events()
+    let steps: Vec<(&str, &str)> = lifecycle::steps(competition.state)
         .into_iter()
-        .map(|event| (event.as_str(), lang.text(&format!("event_{event}"))))
+        .map(|step| (step, lang.text(&format!("event_{step}"))))
         .collect();
     context.insert("steps", &steps);
     context.insert("rows", &rows);
