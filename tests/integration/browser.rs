@@ -305,6 +305,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/wettbewerbe/1/erfassen?lang=de",
         "/verwaltung/wettbewerbe/1/erfassen?lang=en",
         "/verwaltung/wettbewerbe/1/schritt/close?lang=de",
+        "/verwaltung/wettbewerbe/1/verlauf?lang=de",
     ] {
         client.goto(&app.url(page)).await.unwrap();
         let violations = axe_violations(&client).await;

@@ -743,6 +743,16 @@ async fn staff_run_a_competition_from_its_page_with_the_rules_in_the_form() {
         app.competition("unternehmen-smarte-vernetzung").await["closes_at"],
         "2021-01-31T22:59:00+00:00"
     );
+    // The competition's history tells the story, with the reasons.
+    let history = admin.get(&format!("{base}/verlauf")).await;
+    assert_eq!(history.status, StatusCode::OK);
+    for line in [
+        "<td>admin@localhost</td><td>Stand geändert: Startet bald → Offen für Ideen</td><td>Pilot mit der IHK</td>",
+        "Stand geändert: Einsendeschluss vorbei → Offen für Ideen</td><td>Neue Runde</td>",
+        "<td>admin@localhost</td><td>geändert</td>",
+    ] {
+        assert!(history.body.contains(line), "{line} in {}", history.body);
+    }
     // A step not allowed now is no page; entrants are kept out.
     assert_eq!(
         admin.get(&format!("{base}/schritt/archive")).await.status,
@@ -751,6 +761,10 @@ async fn staff_run_a_competition_from_its_page_with_the_rules_in_the_form() {
     let mut entrant = signed_in_browser(&app, &smtp, "erna@example.de").await;
     assert_eq!(
         entrant.get(&format!("{base}/schritt/close")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        entrant.get(&format!("{base}/verlauf")).await.status,
         StatusCode::FORBIDDEN
     );
 }

@@ -267,6 +267,7 @@ async fn every_page_renders_in_both_languages_without_untranslated_text() {
         format!("/verwaltung/wettbewerbe/{competition}"),
         format!("/verwaltung/wettbewerbe/{competition}/erfassen"),
         format!("/verwaltung/wettbewerbe/{competition}/schritt/close"),
+        format!("/verwaltung/wettbewerbe/{competition}/verlauf"),
         "/admin/emails".to_owned(),
         "/admin/emails/1".to_owned(),
     ];

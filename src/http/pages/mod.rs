@@ -127,6 +127,7 @@ impl Pages {
             "staff_entry.html",
             "staff_on_behalf.html",
             "staff_step.html",
+            "staff_history.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

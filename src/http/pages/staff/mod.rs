@@ -424,15 +424,54 @@ async fn timeline(
                     .actor_user_id
                     .and_then(|id| people.get(&id).cloned())
                     .unwrap_or_else(|| lang.text("actor_system").to_owned()),
-                what: if label.is_empty() {
-                    event.action.clone()
-                } else {
-                    label.to_owned()
+                what: {
+                    let what = if label.is_empty() {
+                        event.action.clone()
+                    } else {
+                        label.to_owned()
+                    };
+                    match (&event.from_state, &event.to_state) {
+                        (Some(from), Some(to)) => format!(
+                            "{what}: {} → {}",
+                            lang.text(&format!("state_{from}")),
+                            lang.text(&format!("state_{to}"))
+                        ),
+                        _ => what,
+                    }
                 },
                 why: event.reason.clone(),
             }
         })
         .collect())
+}
+
+/// A competition's audit trail as a timeline: who did what, when and why.
+#[handler]
+pub async fn competition_history(
+    id: Path<i64>,
+    member: StaffMember,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let StaffMember {
+        lang,
+        staff: current,
+        ..
+    } = member;
+    let (manager, competition) = managed(&state, lang, &current, id.0).await?;
+    let events = competitions::history(&state.db, &manager)
+        .await
+        .map_err(internal)?;
+    let mut context = Context::new();
+    context.insert("competition_id", &competition.id);
+    context.insert("headline", &competition.full_name());
+    context.insert("history", &timeline(&state, lang, &events).await?);
+    let path = format!("/verwaltung/wettbewerbe/{}/verlauf", competition.id);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("staff_history.html", lang, &path, context),
+    ))
 }
 
 /// The staff pages: dashboard, entry lists, exports and entry details.
@@ -442,6 +481,10 @@ pub(super) fn routes(route: Route) -> Route {
         .at("/verwaltung/wettbewerbe/:id", get(competition_entries))
         .at("/verwaltung/wettbewerbe/:id/:format", get(export_entries))
         .at("/verwaltung/einreichungen/:id", get(entry_detail))
+        .at(
+            "/verwaltung/wettbewerbe/:id/verlauf",
+            get(competition_history),
+        )
         .at(
             "/verwaltung/wettbewerbe/:id/schritt/:event",
             get(lifecycle::confirm_step).post(lifecycle::take_step),
