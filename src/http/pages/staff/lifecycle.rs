@@ -207,12 +207,7 @@ pub async fn take_step(
     } = form;
     let staff =
         authorization::staff(current.user.clone()).map_err(|err| refusal(&state, lang, err))?;
-    let manager = authorization::manager(&state.db, staff.person(), id)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
-    let competition = competitions::find(&state.db, id)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
+    let (manager, competition) = managed(&state, lang, &staff, id).await?;
     let Some(step) = step_of(&name, competition.state) else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };

@@ -121,14 +121,9 @@ pub async fn record(
         current,
         fields,
     } = form;
-    let manager =
+    let staff =
         authorization::staff(current.user.clone()).map_err(|err| refusal(&state, lang, err))?;
-    let manager = authorization::manager(&state.db, manager.person(), id.0)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
-    let competition = competitions::find(&state.db, id.0)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
+    let (manager, competition) = managed(&state, lang, &staff, id.0).await?;
     let content = typed_content(&state, &competition, &fields).await?;
     let entrant = Entrant::from_fields(&fields);
     let token = field(&fields, "form_token")
