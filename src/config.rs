@@ -51,6 +51,22 @@ pub struct DatabaseSettings {
     /// `sqlite://path?mode=rwc` or `postgres://user:password@host/db`.
     pub url: String,
     pub max_connections: u32,
+    /// PostgreSQL cancels a statement of the app's that runs longer (0: never), so
+    /// one slow page cannot hold the pool's connections; a cancelled request
+    /// answers 503 with Retry-After. Migrations run without it.
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout_seconds: u64,
+    /// How long a request waits for a free connection before it answers 503.
+    #[serde(default = "default_acquire_timeout")]
+    pub acquire_timeout_seconds: u64,
+}
+
+fn default_acquire_timeout() -> u64 {
+    10
+}
+
+fn default_statement_timeout() -> u64 {
+    10
 }
 
 #[derive(Debug, Clone, Deserialize)]

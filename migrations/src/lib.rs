@@ -18,6 +18,7 @@ mod m20261201_000013_lookup_indexes;
 mod m20261201_000014_email_claims;
 mod m20261202_000015_email_delivery;
 mod m20261202_000016_competition_reopened;
+mod m20261202_000017_staff_scale;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_email_claims::Migration),
             Box::new(m20261202_000015_email_delivery::Migration),
             Box::new(m20261202_000016_competition_reopened::Migration),
+            Box::new(m20261202_000017_staff_scale::Migration),
         ]
     }
 }

@@ -32,6 +32,16 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// Who the entry belongs to (staff only; see `entry_author`).
+    #[sea_orm(has_one = "super::entry_author::Entity")]
+    Author,
+}
+
+impl Related<super::entry_author::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Author.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

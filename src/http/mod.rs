@@ -7,6 +7,7 @@ mod health;
 pub mod pages;
 pub mod problem;
 pub mod rate_limit;
+pub mod streams;
 
 use poem::http::StatusCode;
 use poem::middleware::{CatchPanic, RequestId, ReuseId, SetHeader, Tracing};

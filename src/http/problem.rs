@@ -117,7 +117,14 @@ pub enum ApiProblem {
     /// Something failed on our side; the request id in the logs tells what.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// The database is busy (no free connection in time, or a statement ran past
+    /// its timeout); try again after Retry-After seconds.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Busy(Json<Problem>, #[oai(header = "Retry-After")] i64),
 }
+
+/// How long a client should wait when the database is busy.
+const BUSY_RETRY_SECONDS: i64 = 5;
 
 impl From<Problem> for ApiProblem {
     fn from(problem: Problem) -> Self {
@@ -131,6 +138,7 @@ impl From<Problem> for ApiProblem {
             415 => Self::UnsupportedMediaType(Json(problem)),
             422 => Self::Unprocessable(Json(problem)),
             429 => Self::TooManyRequests(Json(problem), 60),
+            503 => Self::Busy(Json(problem), BUSY_RETRY_SECONDS),
             _ => Self::Internal(Json(problem)),
         }
     }
@@ -230,6 +238,15 @@ impl From<ServiceError> for ApiProblem {
             }
             ServiceError::Concurrent(_) => {
                 Problem::new(StatusCode::CONFLICT, "concurrent-change", detail)
+            }
+            ServiceError::Database(_) if err.is_busy() => {
+                tracing::warn!(error = %err, "database busy");
+                let problem = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the database is busy; try again in a few seconds",
+                );
+                return Self::Busy(Json(problem), BUSY_RETRY_SECONDS);
             }
             ServiceError::Database(_) | ServiceError::Corrupt(_) => {
                 tracing::error!(error = %err, "request failed");

@@ -30,21 +30,40 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
             ))
         })?;
     }
-    let mut options = ConnectOptions::new(url);
+    // Migrations first, on a connection of their own without a statement
+    // timeout (building an index over many entries may take a while).
+    let migrating = Database::connect(options(settings, 1, 0)).await?;
+    Migrator::up(&migrating, None).await?;
+    migrating.close().await?;
+    Database::connect(options(
+        settings,
+        settings.max_connections,
+        settings.statement_timeout_seconds,
+    ))
+    .await
+}
+
+fn options(settings: &DatabaseSettings, connections: u32, timeout_seconds: u64) -> ConnectOptions {
+    let mut options = ConnectOptions::new(settings.url.as_str());
     options
-        .max_connections(settings.max_connections.max(1))
+        .max_connections(connections.max(1))
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds.max(1)))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
+        })
+        .map_sqlx_postgres_opts(move |opts| {
+            if timeout_seconds == 0 {
+                opts
+            } else {
+                opts.options([("statement_timeout", format!("{timeout_seconds}s"))])
+            }
         });
-    let db = Database::connect(options).await?;
-    Migrator::up(&db, None).await?;
-    Ok(db)
+    options
 }
 
 /// Starts a transaction that will write. This is the one way every write begins.

@@ -85,6 +85,23 @@ fn describe_fields(problems: &[crate::domain::entry_form::FieldProblem]) -> Stri
         .join(" ")
 }
 
+impl ServiceError {
+    /// The database is too busy to answer now: no connection became free in time
+    /// (the pool's acquire timeout), or PostgreSQL cancelled a statement that ran
+    /// past `database.statement_timeout_seconds`. Worth a retry, not a bug.
+    pub fn is_busy(&self) -> bool {
+        let ServiceError::Database(err) = self else {
+            return false;
+        };
+        if matches!(err, DbErr::ConnectionAcquire(_)) {
+            return true;
+        }
+        // SQLSTATE 57014: query_canceled (the statement timeout).
+        err.to_string()
+            .contains("canceling statement due to statement timeout")
+    }
+}
+
 /// Whether a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(

@@ -12,6 +12,7 @@ pub mod db;
 pub mod emails;
 pub mod entries;
 pub mod error;
+pub mod exports;
 pub mod identity;
 pub mod lifecycle;
 pub mod notifications;

@@ -3,18 +3,17 @@
 //! competition and phase for the dashboard, and exports as CSV and XLSX. Staff see
 //! the authors; the jury never reads from here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::authorization::{Manager, Staff};
 use super::{ServiceError, competitions, entries};
 use crate::domain::entries::{EntrySource, EntryStatus};
-use crate::domain::entry_form::{EntryForm, FieldKind};
 use crate::entities::{
     audit_entry, competition, competition_coordinator, entry, entry_author, entry_version, user,
 };
@@ -40,66 +39,88 @@ pub struct EntryFilter {
     pub query: Option<String>,
 }
 
-/// One page of a filtered list.
+/// Where a page of the list starts. Pages are read by keyset (`id > last seen`)
+/// from an index, so the last page costs what the first does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PageAt {
+    #[default]
+    First,
+    /// The entries after this id.
+    After(i64),
+    /// The entries before this id.
+    Before(i64),
+    Last,
+}
+
+/// How many entries match: exact for the filters, and up to [`COUNT_LIMIT`] for a
+/// search (a search with more hits says "more than 1,000" instead of counting
+/// them all on every keystroke).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    Exactly(u64),
+    MoreThan(u64),
+}
+
+/// One page of a filtered list, with where the pages before and after it start.
 pub struct EntryPage {
     pub entries: Vec<StaffEntry>,
-    pub total: u64,
-    pub page: u64,
-    pub pages: u64,
+    pub total: Total,
+    /// `Some(id)`: there are entries before this page (`PageAt::Before(id)`).
+    pub previous: Option<i64>,
+    /// `Some(id)`: there are entries after this page (`PageAt::After(id)`).
+    pub next: Option<i64>,
 }
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// Capital letters beyond ASCII that names and titles in German use, with their
-/// small forms. `LOWER()` folds only ASCII on SQLite (and on PostgreSQL under the C
-/// locale), so these are folded by hand, the same way on both engines.
-const FOLDED_CAPITALS: [(&str, &str); 16] = [
-    ("Ä", "ä"),
-    ("Ö", "ö"),
-    ("Ü", "ü"),
-    ("ẞ", "ß"),
-    ("É", "é"),
-    ("È", "è"),
-    ("Ê", "ê"),
-    ("À", "à"),
-    ("Á", "á"),
-    ("Ç", "ç"),
-    ("Ñ", "ñ"),
-    ("Ó", "ó"),
-    ("Ł", "ł"),
-    ("Š", "š"),
-    ("Č", "č"),
-    ("Ž", "ž"),
-];
+/// A search counts its hits up to this many.
+pub const COUNT_LIMIT: u64 = 1000;
 
-/// The column in small letters, umlauts included.
-fn folded(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
-    FOLDED_CAPITALS.iter().fold(
-        Expr::expr(Func::lower(Expr::col(column))),
-        |inner, (capital, small)| {
-            Expr::expr(Func::cust("REPLACE").args([inner, Expr::val(*capital), Expr::val(*small)]))
-        },
-    )
+/// The words of a search, as the full-text index splits text: at every character
+/// that is not a letter or digit.
+fn words(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(str::to_lowercase)
+        .collect()
 }
 
-/// The column, folded to small letters, contains `needle` (in any case): the
-/// same on SQLite and PostgreSQL.
-fn contains(column: impl sea_orm::sea_query::IntoColumnRef, needle: &str) -> Expr {
-    let escaped = needle
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    sea_orm::sea_query::ExprTrait::like(
-        folded(column),
-        sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
-    )
+/// Entries whose searched text (title, summary, receipt number, Kennzahl, author
+/// name and email) has every word of the query at the start of one of its words;
+/// on PostgreSQL German stems match as well (see migration 000017).
+fn matching(backend: DbBackend, words: &[String]) -> Expr {
+    match backend {
+        DbBackend::Postgres => {
+            let query = words
+                .iter()
+                .map(|w| format!("{w}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            Expr::cust_with_values(
+                r#""entries"."id" IN (SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('simple', $1) OR document @@ to_tsquery('german', $1))"#,
+                [query],
+            )
+        }
+        _ => {
+            let query = words
+                .iter()
+                .map(|w| format!("\"{w}\"*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            Expr::cust_with_values(
+                r#""entries"."id" IN (SELECT rowid FROM entry_search WHERE entry_search MATCH ?)"#,
+                [query],
+            )
+        }
+    }
 }
 
 fn filtered(
+    backend: DbBackend,
     competition_id: i64,
     filter: &EntryFilter,
-    matching_authors: Option<Vec<i64>>,
 ) -> sea_orm::Select<entry::Entity> {
     let mut query = entry::Entity::find().filter(entry::Column::CompetitionId.eq(competition_id));
     if let Some(status) = filter.status {
@@ -108,133 +129,126 @@ fn filtered(
     if let Some(source) = filter.source {
         query = query.filter(entry::Column::Source.eq(source));
     }
-    if let Some(needle) = filter
-        .query
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        let mut any = Condition::any()
-            .add(contains((entry::Entity, entry::Column::Title), needle))
-            .add(contains((entry::Entity, entry::Column::Summary), needle))
-            .add(contains(
-                (entry::Entity, entry::Column::ReceiptNumber),
-                needle,
-            ))
-            .add(entry::Column::Kennzahl.eq(needle));
-        if let Some(ids) = matching_authors {
-            any = any.add(entry::Column::Id.is_in(ids));
-        }
-        query = query.filter(any);
+    let words = words(filter.query.as_deref().unwrap_or_default());
+    if !words.is_empty() {
+        query = query.filter(matching(backend, &words));
     }
     query
 }
 
-/// Entries whose author's name or email contains the search words.
-async fn entries_by_author(
-    db: &DatabaseConnection,
-    competition_id: i64,
-    needle: &str,
-) -> Result<Vec<i64>, ServiceError> {
-    let people: Vec<i64> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(contains((user::Entity, user::Column::Email), needle))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let of_competition = entry::Entity::find()
-        .select_only()
-        .column(entry::Column::Id)
-        .filter(entry::Column::CompetitionId.eq(competition_id))
-        .into_query();
-    Ok(entry_author::Entity::find()
-        .select_only()
-        .column(entry_author::Column::EntryId)
-        .filter(entry_author::Column::EntryId.in_subquery(of_competition))
-        .filter(
-            Condition::any()
-                .add(contains(
-                    (entry_author::Entity, entry_author::Column::ContactName),
-                    needle,
-                ))
-                .add(entry_author::Column::UserId.is_in(people)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
+/// The entries `query` selects with their authors and the authors' email
+/// addresses, in one query (a join, never a list of ids).
 async fn with_authors(
-    db: &DatabaseConnection,
-    found: Vec<entry::Model>,
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<entry::Entity>,
 ) -> Result<Vec<StaffEntry>, ServiceError> {
-    let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
-    let authors: HashMap<i64, entry_author::Model> = entry_author::Entity::find()
-        .filter(entry_author::Column::EntryId.is_in(ids))
+    query
+        .find_also_related(entry_author::Entity)
+        .and_also_related(user::Entity)
         .all(db)
         .await?
         .into_iter()
-        .map(|a| (a.entry_id, a))
-        .collect();
-    let user_ids: Vec<i64> = authors.values().map(|a| a.user_id).collect();
-    let emails: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.email))
-        .collect();
-    found
-        .into_iter()
-        .map(|entry| {
+        .map(|(entry, author, person)| {
             // Every entry is stored with its author, and every author is an account.
-            let author = authors.get(&entry.id).ok_or_else(|| {
+            let author = author.ok_or_else(|| {
                 ServiceError::Corrupt(format!("entries {}: no row in entry_authors", entry.id))
             })?;
-            let email = emails.get(&author.user_id).cloned().ok_or_else(|| {
+            let person = person.ok_or_else(|| {
                 ServiceError::Corrupt(format!(
                     "entry_authors {}: no user {}",
                     author.id, author.user_id
                 ))
             })?;
             Ok(StaffEntry {
-                details: entries::all_answers(&entry, Some(author))?,
-                author_name: author.contact_name.clone(),
-                author_phone: author.contact_phone.clone(),
-                author_email: email,
+                details: entries::all_answers(&entry, Some(&author))?,
+                author_name: author.contact_name,
+                author_phone: author.contact_phone,
+                author_email: person.email,
                 entry,
             })
         })
         .collect()
 }
 
-/// One page (from 1) of a competition's entries matching `filter`, oldest first.
+/// How many entries `query` selects: exactly, or up to [`COUNT_LIMIT`] for a
+/// search. Either way an index answers it (the competition, status and source
+/// indexes, or the full-text index), never a read of the entries themselves.
+async fn count(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<entry::Entity>,
+    searching: bool,
+) -> Result<Total, ServiceError> {
+    let ids = query.select_only().column(entry::Column::Id);
+    if !searching {
+        return Ok(Total::Exactly(ids.count(db).await?));
+    }
+    let capped = ids.limit(COUNT_LIMIT + 1).count(db).await?;
+    Ok(if capped > COUNT_LIMIT {
+        Total::MoreThan(COUNT_LIMIT)
+    } else {
+        Total::Exactly(capped)
+    })
+}
+
+/// A page of a competition's entries matching `filter`, oldest first.
 pub async fn search(
     db: &DatabaseConnection,
     manager: &Manager,
     filter: &EntryFilter,
-    page: u64,
+    at: PageAt,
 ) -> Result<EntryPage, ServiceError> {
     let competition_id = manager.competition_id();
     competitions::find(db, competition_id).await?;
-    let authors = match filter.query.as_deref().map(str::trim) {
-        Some(needle) if !needle.is_empty() => {
-            Some(entries_by_author(db, competition_id, needle).await?)
-        }
-        _ => None,
+    let backend = db.get_database_backend();
+    let base = || filtered(backend, competition_id, filter);
+    let searching = !words(filter.query.as_deref().unwrap_or_default()).is_empty();
+    let total = count(db, base(), searching).await?;
+    let id = entry::Column::Id;
+    let one_more = PAGE_SIZE + 1;
+    let (page, forward) = match at {
+        PageAt::First => (base().order_by_asc(id), true),
+        PageAt::After(after) => (base().filter(id.gt(after)).order_by_asc(id), true),
+        PageAt::Before(before) => (base().filter(id.lt(before)).order_by_desc(id), false),
+        PageAt::Last => (base().order_by_desc(id), false),
     };
-    let paginator = filtered(competition_id, filter, authors)
-        .order_by_asc(entry::Column::Id)
-        .paginate(db, PAGE_SIZE);
-    let counts = paginator.num_items_and_pages().await?;
-    let page = page.clamp(1, counts.number_of_pages.max(1));
-    let found = paginator.fetch_page(page - 1).await?;
+    let mut found = with_authors(db, page.limit(one_more)).await?;
+    let more = found.len() as u64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    if !forward {
+        found.reverse();
+    }
+    let (first, last) = match (found.first(), found.last()) {
+        (Some(first), Some(last)) => (first.entry.id, last.entry.id),
+        _ => {
+            return Ok(EntryPage {
+                entries: Vec::new(),
+                total,
+                previous: None,
+                next: None,
+            });
+        }
+    };
+    // Whether anything lies beyond the side the page was not read towards.
+    let exists = |condition: Expr| {
+        base()
+            .select_only()
+            .column(id)
+            .filter(condition)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(db)
+    };
+    let (before, after) = match at {
+        PageAt::First => (false, more),
+        PageAt::Last => (more, false),
+        PageAt::After(_) => (exists(id.lt(first)).await?.is_some(), more),
+        PageAt::Before(_) => (more, exists(id.gt(last)).await?.is_some()),
+    };
     Ok(EntryPage {
-        entries: with_authors(db, found).await?,
-        total: counts.number_of_items,
-        page,
-        pages: counts.number_of_pages.max(1),
+        entries: found,
+        total,
+        previous: before.then_some(first),
+        next: after.then_some(last),
     })
 }
 
@@ -244,36 +258,72 @@ pub async fn one(
     manager: &Manager,
     entry_id: i64,
 ) -> Result<StaffEntry, ServiceError> {
-    let found = entry::Entity::find_by_id(entry_id)
-        .filter(entry::Column::CompetitionId.eq(manager.competition_id()))
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("entry", entry_id))?;
-    with_authors(db, vec![found])
+    let query = entry::Entity::find_by_id(entry_id)
+        .filter(entry::Column::CompetitionId.eq(manager.competition_id()));
+    with_authors(db, query)
         .await?
         .pop()
         .ok_or_else(|| ServiceError::not_found("entry", entry_id))
 }
 
-/// Every entry of a competition matching `filter`, oldest first (for exports).
+/// The entries of an export, read in batches by keyset so that memory stays
+/// constant however many there are.
+pub struct Batches {
+    db: DatabaseConnection,
+    query: sea_orm::Select<entry::Entity>,
+    after: Option<i64>,
+    size: u64,
+    done: bool,
+}
+
+/// Entries per batch of an export.
+pub const BATCH: u64 = 500;
+
+impl Batches {
+    /// Starting after the entry with this id (a keyset cursor).
+    pub fn after(mut self, id: Option<i64>) -> Self {
+        self.after = id;
+        self
+    }
+
+    /// `size` entries per batch (at least one).
+    pub fn of(mut self, size: u64) -> Self {
+        self.size = size.max(1);
+        self
+    }
+
+    /// The next entries, oldest first; empty when all were read.
+    pub async fn next(&mut self) -> Result<Vec<StaffEntry>, ServiceError> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut query = self.query.clone().order_by_asc(entry::Column::Id);
+        if let Some(after) = self.after {
+            query = query.filter(entry::Column::Id.gt(after));
+        }
+        let found = with_authors(&self.db, query.limit(self.size)).await?;
+        self.done = (found.len() as u64) < self.size;
+        self.after = found.last().map(|s| s.entry.id);
+        Ok(found)
+    }
+}
+
+/// Every entry of a competition matching `filter`, oldest first, in batches (for
+/// exports and the API list).
 pub async fn all(
     db: &DatabaseConnection,
     manager: &Manager,
     filter: &EntryFilter,
-) -> Result<Vec<StaffEntry>, ServiceError> {
+) -> Result<Batches, ServiceError> {
     let competition_id = manager.competition_id();
     competitions::find(db, competition_id).await?;
-    let authors = match filter.query.as_deref().map(str::trim) {
-        Some(needle) if !needle.is_empty() => {
-            Some(entries_by_author(db, competition_id, needle).await?)
-        }
-        _ => None,
-    };
-    let found = filtered(competition_id, filter, authors)
-        .order_by_asc(entry::Column::Id)
-        .all(db)
-        .await?;
-    with_authors(db, found).await
+    Ok(Batches {
+        db: db.clone(),
+        query: filtered(db.get_database_backend(), competition_id, filter),
+        after: None,
+        size: BATCH,
+        done: false,
+    })
 }
 
 /// Entries of one competition by status.
@@ -350,97 +400,6 @@ pub async fn dashboard(
     Ok((lines, per_phase))
 }
 
-/// The columns of an export: fixed ones, then the competition's own questions.
-fn table(
-    entries: &[StaffEntry],
-    form: &EntryForm,
-) -> Result<(Vec<String>, Vec<Vec<Cell>>), ServiceError> {
-    let mut header: Vec<String> = [
-        "Nr.",
-        "Status",
-        "Herkunft",
-        "Eingangsnummer",
-        "Kennzahl",
-        "Titel",
-        "Kurzbeschreibung",
-        "Beschreibung",
-        "Ziele",
-        "Eingereicht",
-        "Name",
-        "E-Mail",
-        "Telefon",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(form.fields.iter().map(|f| f.label.de.clone()));
-    if form.for_minors {
-        header.push("Einwilligung Erziehungsberechtigte".into());
-    }
-    let rows = entries
-        .iter()
-        .map(|s| {
-            let e = &s.entry;
-            let goals = e.goals()?;
-            let text = Cell::Text;
-            let mut row = vec![
-                Cell::Number(e.id),
-                text(status_de(e.status).to_owned()),
-                text(source_de(e.source).to_owned()),
-                text(e.receipt_number.clone().unwrap_or_default()),
-                text(e.kennzahl.clone().unwrap_or_default()),
-                text(e.title.clone()),
-                text(e.summary.clone()),
-                text(e.description.clone()),
-                text(goals.join(", ")),
-                e.submitted_at
-                    .map_or(Cell::Text(String::new()), Cell::Moment),
-                text(s.author_name.clone()),
-                text(s.author_email.clone()),
-                text(s.author_phone.clone().unwrap_or_default()),
-            ];
-            row.extend(form.fields.iter().map(|f| {
-                let answer = s.details.get(&f.key).cloned().unwrap_or_default();
-                match (f.kind, answer.trim().parse::<i64>()) {
-                    (FieldKind::Number, Ok(number)) => Cell::Number(number),
-                    _ => Cell::Text(answer),
-                }
-            }));
-            if form.for_minors {
-                row.push(text(
-                    if e.guardian_consent_at.is_some() {
-                        "ja"
-                    } else {
-                        "nein"
-                    }
-                    .into(),
-                ));
-            }
-            Ok(row)
-        })
-        .collect::<Result<_, ServiceError>>()?;
-    Ok((header, rows))
-}
-
-/// One cell of an export: text, a whole number or a moment (numbers and moments
-/// are typed in the workbook, so they sort and filter as such; the CSV writes them
-/// in German notation).
-enum Cell {
-    Text(String),
-    Number(i64),
-    Moment(chrono::DateTime<chrono::Utc>),
-}
-
-impl Cell {
-    /// As CSV text: German date and time, neutralised formulas.
-    fn csv(&self) -> String {
-        match self {
-            Cell::Text(text) => inert(text),
-            Cell::Number(number) => number.to_string(),
-            Cell::Moment(at) => crate::domain::time::format_de(*at),
-        }
-    }
-}
-
 /// An entry's own history for staff: its kept versions and every recorded action
 /// on it (created, submitted, changed, withdrawn, files, co-authors, staff actions),
 /// oldest first.
@@ -468,141 +427,4 @@ pub async fn history(
         .all(db)
         .await?;
     Ok(EntryHistory { versions, events })
-}
-
-/// The status in the exports' language (their headers are German).
-fn status_de(status: EntryStatus) -> &'static str {
-    match status {
-        EntryStatus::Draft => "Entwurf",
-        EntryStatus::Submitted => "Eingereicht",
-        EntryStatus::Withdrawn => "Zurückgezogen",
-    }
-}
-
-/// How the idea came, in the exports' language.
-fn source_de(source: EntrySource) -> &'static str {
-    match source {
-        EntrySource::Online => "online",
-        EntrySource::Email => "per E-Mail",
-        EntrySource::Paper => "auf Papier",
-        EntrySource::WalkIn => "im Ladenlokal",
-    }
-}
-
-/// A cell a spreadsheet will not run as a formula: one that starts with `=`, `+`,
-/// `-`, `@`, a tab or a line break, also after leading spaces or line breaks.
-fn inert(text: &str) -> String {
-    let start = text.trim_start_matches([' ', '\t', '\r', '\n']);
-    if text.starts_with(['\t', '\r', '\n']) || start.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-/// The entries as CSV for German spreadsheet programs: UTF-8 with a byte order
-/// mark, semicolons, and no cell that a spreadsheet would run as a formula.
-pub fn to_csv(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
-    let (header, rows) = table(entries, form)?;
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        writer.write_record(&header).map_err(io)?;
-        for row in rows {
-            writer.write_record(row.iter().map(Cell::csv)).map_err(io)?;
-        }
-        writer
-            .flush()
-            .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
-    }
-    Ok(out)
-}
-
-fn excel_moment(
-    at: &chrono::DateTime<chrono_tz::Tz>,
-) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
-    use chrono::{Datelike, Timelike};
-    rust_xlsxwriter::ExcelDateTime::from_ymd(at.year() as u16, at.month() as u8, at.day() as u8)?
-        .and_hms(at.hour() as u16, at.minute() as u8, at.second())
-}
-
-/// The entries as an Excel workbook: texts as text (nothing is evaluated), numbers
-/// and moments typed (they sort and filter as such), a bold, frozen header row and a
-/// filter on every column.
-pub fn to_xlsx(entries: &[StaffEntry], form: &EntryForm) -> Result<Vec<u8>, ServiceError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
-    let (header, rows) = table(entries, form)?;
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Einreichungen").map_err(failed)?;
-    let bold = Format::new().set_bold();
-    for (col, title) in header.iter().enumerate() {
-        let col = col as u16;
-        sheet
-            .write_string_with_format(0, col, title, &bold)
-            .map_err(failed)?;
-        sheet.set_column_width(col, 18).map_err(failed)?;
-    }
-    let moment = Format::new().set_num_format("dd.mm.yyyy hh:mm");
-    for (row, cells) in rows.iter().enumerate() {
-        let row = row as u32 + 1;
-        for (col, cell) in cells.iter().enumerate() {
-            let col = col as u16;
-            match cell {
-                Cell::Text(text) => {
-                    // At most 32,767 characters fit in a cell.
-                    let text: String = text.chars().take(32_767).collect();
-                    sheet.write_string(row, col, &text).map_err(failed)?;
-                }
-                Cell::Number(number) => {
-                    sheet
-                        .write_number(row, col, *number as f64)
-                        .map_err(failed)?;
-                }
-                Cell::Moment(at) => {
-                    // Wall-clock time in Gera, as the CSV shows it.
-                    let local = at.with_timezone(&chrono_tz::Europe::Berlin);
-                    let when = excel_moment(&local).map_err(failed)?;
-                    sheet
-                        .write_datetime_with_format(row, col, &when, &moment)
-                        .map_err(failed)?;
-                }
-            }
-        }
-    }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
-    let last_col = header.len().saturating_sub(1) as u16;
-    sheet
-        .autofilter(0, 0, rows.len() as u32, last_col)
-        .map_err(failed)?;
-    workbook.save_to_buffer().map_err(failed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::inert;
-
-    #[test]
-    fn cells_that_would_run_as_formulas_are_neutralised_also_after_spaces() {
-        for formula in [
-            "=1+1",
-            "+49",
-            "-2",
-            "@SUM(A1)",
-            " =1+1",
-            "\n=HYPERLINK(\"x\")",
-            "\t=1",
-            "\r\n+1",
-            "  @x",
-        ] {
-            assert_eq!(inert(formula), format!("'{formula}"), "{formula:?}");
-        }
-        for plain in ["Solarbänke", "07545", "a=b", " text", "E-Mail"] {
-            assert_eq!(inert(plain), plain, "{plain:?}");
-        }
-    }
 }

@@ -523,7 +523,7 @@ async fn staff_list_and_export_the_entries_of_a_competition() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-fn xlsx_part(workbook: &[u8], name: &str) -> String {
+pub(crate) fn xlsx_part(workbook: &[u8], name: &str) -> String {
     use std::io::Read;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(workbook)).unwrap();
     let mut part = archive.by_name(name).unwrap();
@@ -532,8 +532,10 @@ fn xlsx_part(workbook: &[u8], name: &str) -> String {
     text
 }
 
+/// The texts of the workbook: the export writes them inline in the sheet
+/// (constant-memory mode keeps no shared-strings table).
 fn xlsx_strings(workbook: &[u8]) -> String {
-    xlsx_part(workbook, "xl/sharedStrings.xml")
+    xlsx_part(workbook, "xl/worksheets/sheet1.xml")
 }
 
 #[tokio::test]

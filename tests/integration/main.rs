@@ -17,5 +17,6 @@ mod helpers;
 mod lifecycle;
 mod openapi;
 mod pages;
+mod scale;
 mod sign_in;
 mod stored;

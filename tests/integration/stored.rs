@@ -213,9 +213,21 @@ async fn lookups_by_entry_use_their_indexes() {
             "uq_entry_authors_entry",
             "SELECT * FROM entry_authors WHERE entry_id = 1",
         ),
+        // The dashboard's and the list's counts come from an index.
         (
-            "ix_entries_competition_status",
+            "ix_entries_competition",
             "SELECT COUNT(*) FROM entries WHERE competition_id = 1 AND status = 'submitted'",
+        ),
+        // A page of the staff list is read by keyset from an index, filtered or not.
+        (
+            "ix_entries_competition_status_id",
+            "SELECT id FROM entries WHERE competition_id = 1 AND status = 'submitted' \
+             AND id > 100 ORDER BY id LIMIT 51",
+        ),
+        (
+            "ix_entries_competition_source",
+            "SELECT id FROM entries WHERE competition_id = 1 AND source = 'paper' \
+             AND id < 100 ORDER BY id DESC LIMIT 51",
         ),
         (
             "ix_entry_attachments_entry",
@@ -229,4 +241,17 @@ async fn lookups_by_entry_use_their_indexes() {
         let plan = plan(&app, sql).await;
         assert!(plan.contains(index), "{sql}: expected {index} in\n{plan}");
     }
+    // A search reads the full-text index, not the entries.
+    let (sql, index) = match app.state.db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => (
+            "SELECT rowid FROM entry_search WHERE entry_search MATCH '\"elster\"*'",
+            "VIRTUAL TABLE INDEX",
+        ),
+        _ => (
+            "SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('german', 'elster:*')",
+            "ix_entry_search_document",
+        ),
+    };
+    let plan = plan(&app, sql).await;
+    assert!(plan.contains(index), "{sql}: expected {index} in\n{plan}");
 }

@@ -31,13 +31,15 @@ async fn user_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Mo
         Ok(None) => Err(poem::Error::from_status(
             poem::http::StatusCode::UNAUTHORIZED,
         )),
-        Err(err) => {
-            tracing::error!(error = %err, "token check failed");
-            Err(poem::Error::from_status(
-                poem::http::StatusCode::INTERNAL_SERVER_ERROR,
-            ))
-        }
+        Err(err) => Err(failed(err)),
     }
+}
+
+/// A token check that failed on our side, as the problem JSON of its cause (a
+/// busy database answers 503 with Retry-After; anything else is logged, 500).
+fn failed(err: ServiceError) -> poem::Error {
+    use poem::IntoResponse;
+    poem::Error::from_response(crate::http::problem::ApiProblem::from(err).into_response())
 }
 
 /// An administrator's or coordinator's API token; which competitions a
@@ -70,10 +72,7 @@ async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<Admin> 
         .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
     let user = api_tokens::authenticate(&state.db, &bearer.token)
         .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "token check failed");
-            poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
-        })?;
+        .map_err(failed)?;
     match user {
         Some(user) => authorization::admin(user).map_err(|refused| {
             poem::Error::from_string(refused.to_string(), poem::http::StatusCode::FORBIDDEN)

@@ -175,7 +175,11 @@ impl EntriesApi {
     // documents a path from one API struct only, and this path also takes the POST.
     /// The entries of a competition with their authors, oldest first, optionally
     /// filtered (administrators and the competition's coordinators; never the jury).
+    /// At most `limit` entries (1,000 unless fewer are asked for): for the next ones
+    /// ask again with `after` set to the last id received, until fewer come back.
     #[oai(path = "/competitions/:id/entries", method = "get")]
+    // poem-openapi documents each query parameter as an argument of its own.
+    #[allow(clippy::too_many_arguments)]
     async fn of_competition(
         &self,
         auth: StaffAuth,
@@ -185,6 +189,11 @@ impl EntriesApi {
         /// Words in the title, summary, receipt number, Kennzahl, author name or email.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
+        /// Only entries with a greater id (the last id of the previous answer).
+        after: Query<Option<i64>>,
+        /// How many entries at most (1 to 1,000; 1,000 if not given).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u64>>,
     ) -> Result<Answer<Vec<StaffEntry>>, ApiProblem> {
         let manager = auth.manager(&self.state.db, id.0).await?;
         let filter = EntryFilter {
@@ -192,7 +201,12 @@ impl EntriesApi {
             source: source.0.map(Into::into),
             query: q.0,
         };
-        let all = staff_entries::all(&self.state.db, &manager, &filter).await?;
+        let all = staff_entries::all(&self.state.db, &manager, &filter)
+            .await?
+            .after(after.0)
+            .of(limit.0.unwrap_or(1000))
+            .next()
+            .await?;
         Ok(Answer::Ok(Json(
             all.into_iter()
                 .map(|s| {

@@ -13,8 +13,9 @@ use super::responses::{Answer, Created};
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::http::problem::ApiProblem;
+use crate::http::streams;
 use crate::services::staff_entries::{self, EntryFilter};
-use crate::services::{competitions, entries};
+use crate::services::{competitions, entries, exports};
 
 pub struct StaffEntriesApi {
     pub state: AppState,
@@ -48,13 +49,13 @@ pub struct EntryHistory {
 pub enum ExportResponse {
     /// CSV for spreadsheets (UTF-8 with BOM, semicolon-separated).
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Csv(Attachment<Vec<u8>>),
+    Csv(Attachment<poem::Body>),
     /// An Excel workbook.
     #[oai(
         status = 200,
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )]
-    Xlsx(Attachment<Vec<u8>>),
+    Xlsx(Attachment<poem::Body>),
 }
 
 /// An idea that arrived by email, on paper or in the walk-in shop.
@@ -159,11 +160,11 @@ impl StaffEntriesApi {
         let name = format!("einreichungen-{}", competition.slug);
         Ok(match format.0.as_deref() {
             Some("xlsx") => ExportResponse::Xlsx(
-                Attachment::new(staff_entries::to_xlsx(&all, &form)?)
+                Attachment::new(streams::file(exports::xlsx(all, &form).await?))
                     .filename(format!("{name}.xlsx")),
             ),
             _ => ExportResponse::Csv(
-                Attachment::new(staff_entries::to_csv(&all, &form)?)
+                Attachment::new(streams::csv(exports::Csv::new(all, form)))
                     .filename(format!("{name}.csv")),
             ),
         })

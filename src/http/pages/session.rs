@@ -101,7 +101,13 @@ pub async fn signed_in(req: &Request, state: &AppState) -> Result<Option<SignedI
 }
 
 pub fn internal(err: ServiceError) -> poem::Error {
-    poem::Error::new(err, StatusCode::INTERNAL_SERVER_ERROR)
+    // A busy database is worth a retry; the error page says so (503).
+    let status = if err.is_busy() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    poem::Error::new(err, status)
 }
 
 /// The one page for a use case's refusal, as an error to pass on with `?`;

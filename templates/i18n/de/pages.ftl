@@ -225,8 +225,9 @@ source_walk_in = im Ladenlokal
 export_csv = Als CSV herunterladen
 export_xlsx = Als Excel-Datei herunterladen
 pagination = Seiten
-page_label = Seite
 page_previous = Vorige Seite
+page_first = Erste Seite
+page_last = Letzte Seite
 page_next = Nächste Seite
 consent_given = Einwilligung bestätigt
 consent_missing = Einwilligung fehlt
@@ -327,6 +328,7 @@ staff_found_count = { $count ->
     [one] 1 Einreichung gefunden
    *[other] { $count } Einreichungen gefunden
 }
+staff_found_more = Mehr als { $count } Einreichungen gefunden
 history = Verlauf
 history_when = Wann
 history_who = Wer

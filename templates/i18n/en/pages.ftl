@@ -224,8 +224,9 @@ source_walk_in = in the walk-in shop
 export_csv = Download as CSV
 export_xlsx = Download as Excel file
 pagination = Pages
-page_label = Page
 page_previous = Previous page
+page_first = First page
+page_last = Last page
 page_next = Next page
 consent_given = consent confirmed
 consent_missing = consent missing
@@ -327,6 +328,7 @@ staff_found_count = { $count ->
     [one] 1 entry found
    *[other] { $count } entries found
 }
+staff_found_more = More than { $count } entries found
 history = History
 history_when = When
 history_who = Who

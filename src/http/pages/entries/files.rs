@@ -180,7 +180,7 @@ pub async fn download_attachment(
 }
 
 /// A file as a download: never rendered by the browser, whatever it contains.
-pub fn download(file_name: &str, content: Vec<u8>) -> Response {
+pub fn download(file_name: &str, content: impl Into<poem::Body>) -> Response {
     let ascii: String = file_name
         .chars()
         .map(|c| {

@@ -17,8 +17,10 @@ use crate::app::AppState;
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::time;
 use crate::entities::competition;
+use crate::http::streams;
 use crate::services::authorization::{self, Manager, Staff};
-use crate::services::staff_entries::{self, EntryFilter, StaffEntry};
+use crate::services::exports;
+use crate::services::staff_entries::{self, EntryFilter, PageAt, StaffEntry, Total};
 use crate::services::{attachments, coauthors, competitions, programmes, users};
 
 mod lifecycle;
@@ -136,10 +138,24 @@ pub struct ListParams {
     status: Option<String>,
     source: Option<String>,
     q: Option<String>,
-    page: Option<u64>,
+    /// The page after this entry id.
+    nach: Option<i64>,
+    /// The page before this entry id.
+    vor: Option<i64>,
+    /// `ende=1`: the last page.
+    ende: Option<String>,
 }
 
 impl ListParams {
+    fn at(&self) -> PageAt {
+        match (self.nach, self.vor, self.ende.is_some()) {
+            (Some(after), _, _) => PageAt::After(after),
+            (_, Some(before), _) => PageAt::Before(before),
+            (_, _, true) => PageAt::Last,
+            _ => PageAt::First,
+        }
+    }
+
     fn filter(&self) -> EntryFilter {
         EntryFilter {
             status: self.status.as_deref().and_then(|s| s.parse().ok()),
@@ -204,7 +220,7 @@ pub async fn competition_entries(
     } = member;
     let (manager, competition) = managed(&state, lang, &current, id.0).await?;
     let filter = params.filter();
-    let page = staff_entries::search(&state.db, &manager, &filter, params.page.unwrap_or(1))
+    let page = staff_entries::search(&state.db, &manager, &filter, params.at())
         .await
         .map_err(internal)?;
     let rows: Vec<Row> = page.entries.iter().map(|s| row(lang, s)).collect();
@@ -235,9 +251,14 @@ pub async fn competition_entries(
         .collect();
     context.insert("steps", &steps);
     context.insert("rows", &rows);
-    context.insert("total", &page.total);
-    context.insert("page", &page.page);
-    context.insert("pages", &page.pages);
+    let (total, more) = match page.total {
+        Total::Exactly(n) => (n, false),
+        Total::MoreThan(n) => (n, true),
+    };
+    context.insert("total", &total);
+    context.insert("more", &more);
+    context.insert("previous", &page.previous);
+    context.insert("next", &page.next);
     context.insert(
         "status",
         &filter.status.map(EntryStatus::as_str).unwrap_or_default(),
@@ -293,20 +314,20 @@ pub async fn export_entries(
         .map_err(internal)?;
     let form = competitions::form_of(&competition).map_err(internal)?;
     let name = format!("einreichungen-{}", competition.slug);
-    let (bytes, content_type, file) = match format.as_str() {
+    let (body, content_type, file) = match format.as_str() {
         "einreichungen.csv" => (
-            staff_entries::to_csv(&all, &form).map_err(internal)?,
+            streams::csv(exports::Csv::new(all, form)),
             "text/csv; charset=utf-8",
             format!("{name}.csv"),
         ),
         "einreichungen.xlsx" => (
-            staff_entries::to_xlsx(&all, &form).map_err(internal)?,
+            streams::file(exports::xlsx(all, &form).await.map_err(internal)?),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             format!("{name}.xlsx"),
         ),
         _ => return Ok(state.pages.message(lang, StatusCode::NOT_FOUND)),
     };
-    let mut response = download(&file, bytes);
+    let mut response = download(&file, body);
     response.headers_mut().insert(
         poem::http::header::CONTENT_TYPE,
         poem::http::HeaderValue::from_static(content_type),

@@ -1,0 +1,142 @@
+//! Many entries and accounts at once, for the scale benchmark and the tests of
+//! paging, search and exports: inserted in batches through the entities (so the
+//! database's triggers index them for search as they would any entry), with texts
+//! of realistic length. Not a use case: nothing is audited or emailed.
+
+use chrono::{DateTime, Utc};
+use ideenwettbewerb::domain::entries::{EntrySource, EntryStatus};
+use ideenwettbewerb::domain::roles::Role;
+use ideenwettbewerb::entities::{entry, entry_author, user};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+
+const ROWS_PER_INSERT: usize = 400;
+
+const WORDS: [&str; 12] = [
+    "Solarbänke",
+    "Stadtgarten",
+    "Radweg",
+    "Trinkbrunnen",
+    "Bücherschrank",
+    "Spielplatz",
+    "Nachbarschaft",
+    "Ladepunkte",
+    "Blühwiese",
+    "Sensoren",
+    "Leihräder",
+    "Treffpunkt",
+];
+
+/// Who wrote entry `n`, as seeded.
+pub fn author_email(account: usize) -> String {
+    format!("person{account}@example.de")
+}
+
+/// Districts named in the titles: entry `n` names district `n % DISTRICTS`.
+pub const DISTRICTS: usize = 500;
+
+/// The word for district `k` (`Bezirk137`): a search with a few hits per
+/// thousand entries.
+pub fn district(k: usize) -> String {
+    format!("Bezirk{k}")
+}
+
+/// Seeds `accounts` entrants, then `entries` submitted entries spread over
+/// `competitions` (the first gets `first_share` of them), each by one of the
+/// accounts in turn. Returns the ids of the first and the last entry.
+pub async fn seed(
+    db: &DatabaseConnection,
+    competitions: &[i64],
+    first_share: f64,
+    entries: usize,
+    accounts: usize,
+    at: DateTime<Utc>,
+) -> (i64, i64) {
+    let txn = db.begin().await.unwrap();
+    let mut users: Vec<i64> = Vec::with_capacity(accounts);
+    for chunk in (0..accounts).collect::<Vec<_>>().chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|&k| user::ActiveModel {
+            email: Set(author_email(k)),
+            display_name: Set(format!("Person {k}")),
+            role: Set(Role::Entrant),
+            created_at: Set(at),
+            locale: Set("de".into()),
+            ..Default::default()
+        });
+        users.extend(
+            user::Entity::insert_many(rows)
+                .exec_with_returning_keys(&txn)
+                .await
+                .unwrap(),
+        );
+    }
+    let description = "Entlang der Weißen Elster sollen Bänke mit Solarmodulen entstehen, \
+        an denen man Fahrräder und Telefone laden kann; ein kleiner Bildschirm zeigt \
+        Abfahrten von Bus und Straßenbahn. "
+        .repeat(8);
+    let in_first = ((entries as f64) * first_share) as usize;
+    let competition_of = |n: usize| {
+        if n < in_first || competitions.len() == 1 {
+            competitions[0]
+        } else {
+            competitions[1 + (n % (competitions.len() - 1))]
+        }
+    };
+    let mut range = (i64::MAX, 0);
+    for chunk in (0..entries).collect::<Vec<_>>().chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|&n| entry::ActiveModel {
+            competition_id: Set(competition_of(n)),
+            status: Set(EntryStatus::Submitted),
+            title: Set(format!(
+                "{} für Gera, {}",
+                WORDS[n % WORDS.len()],
+                district(n % DISTRICTS)
+            )),
+            summary: Set(format!(
+                "Eine Idee für {} in der Nachbarschaft, Nummer {n}.",
+                WORDS[(n / 7) % WORDS.len()]
+            )),
+            description: Set(description.clone()),
+            goals: Set(r#"["Nachhaltigkeit"]"#.into()),
+            kennzahl: Set(Some(format!("{:06}", n % 1_000_000))),
+            receipt_number: Set(Some(format!("GE-BULK-{n:07}"))),
+            version: Set(1),
+            created_at: Set(at),
+            updated_at: Set(at),
+            submitted_at: Set(Some(at)),
+            withdrawn_at: Set(None),
+            source: Set(if n % 10 == 3 {
+                EntrySource::Paper
+            } else {
+                EntrySource::Online
+            }),
+            details: Set(r#"{"postcode":"07545"}"#.into()),
+            guardian_consent_at: Set(None),
+            reminded_at: Set(None),
+            ..Default::default()
+        });
+        let ids = entry::Entity::insert_many(rows)
+            .exec_with_returning_keys(&txn)
+            .await
+            .unwrap();
+        for &id in &ids {
+            range = (range.0.min(id), range.1.max(id));
+        }
+        let authors = chunk.iter().zip(ids).map(|(&n, id)| {
+            let account = n % accounts;
+            entry_author::ActiveModel {
+                entry_id: Set(id),
+                user_id: Set(users[account]),
+                contact_name: Set(format!("Person {account}")),
+                details: Set("{}".into()),
+                contact_phone: Set(None),
+                ..Default::default()
+            }
+        });
+        entry_author::Entity::insert_many(authors)
+            .exec(&txn)
+            .await
+            .unwrap();
+    }
+    txn.commit().await.unwrap();
+    range
+}

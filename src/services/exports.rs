@@ -1,0 +1,293 @@
+//! The exports of a competition's entries for staff: CSV for German spreadsheet
+//! programs and an Excel workbook, both written batch by batch from a keyset read
+//! ([`Batches`]), so a 55,000-entry competition costs the memory of one batch.
+
+use super::ServiceError;
+use super::staff_entries::{Batches, StaffEntry};
+use crate::domain::entries::{EntrySource, EntryStatus};
+use crate::domain::entry_form::{EntryForm, FieldKind};
+
+/// The columns of an export: fixed ones, then the competition's own questions.
+fn header(form: &EntryForm) -> Vec<String> {
+    let mut header: Vec<String> = [
+        "Nr.",
+        "Status",
+        "Herkunft",
+        "Eingangsnummer",
+        "Kennzahl",
+        "Titel",
+        "Kurzbeschreibung",
+        "Beschreibung",
+        "Ziele",
+        "Eingereicht",
+        "Name",
+        "E-Mail",
+        "Telefon",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(form.fields.iter().map(|f| f.label.de.clone()));
+    if form.for_minors {
+        header.push("Einwilligung Erziehungsberechtigte".into());
+    }
+    header
+}
+
+/// One entry as the cells of its export row, in the order of [`header`].
+fn row(s: &StaffEntry, form: &EntryForm) -> Result<Vec<Cell>, ServiceError> {
+    let e = &s.entry;
+    let goals = e.goals()?;
+    let text = Cell::Text;
+    let mut row = vec![
+        Cell::Number(e.id),
+        text(status_de(e.status).to_owned()),
+        text(source_de(e.source).to_owned()),
+        text(e.receipt_number.clone().unwrap_or_default()),
+        text(e.kennzahl.clone().unwrap_or_default()),
+        text(e.title.clone()),
+        text(e.summary.clone()),
+        text(e.description.clone()),
+        text(goals.join(", ")),
+        e.submitted_at
+            .map_or(Cell::Text(String::new()), Cell::Moment),
+        text(s.author_name.clone()),
+        text(s.author_email.clone()),
+        text(s.author_phone.clone().unwrap_or_default()),
+    ];
+    row.extend(form.fields.iter().map(|f| {
+        let answer = s.details.get(&f.key).cloned().unwrap_or_default();
+        match (f.kind, answer.trim().parse::<i64>()) {
+            (FieldKind::Number, Ok(number)) => Cell::Number(number),
+            _ => Cell::Text(answer),
+        }
+    }));
+    if form.for_minors {
+        row.push(text(
+            if e.guardian_consent_at.is_some() {
+                "ja"
+            } else {
+                "nein"
+            }
+            .into(),
+        ));
+    }
+    Ok(row)
+}
+
+/// One cell of an export: text, a whole number or a moment (numbers and moments
+/// are typed in the workbook, so they sort and filter as such; the CSV writes them
+/// in German notation).
+enum Cell {
+    Text(String),
+    Number(i64),
+    Moment(chrono::DateTime<chrono::Utc>),
+}
+
+impl Cell {
+    /// As CSV text: German date and time, neutralised formulas.
+    fn csv(&self) -> String {
+        match self {
+            Cell::Text(text) => inert(text),
+            Cell::Number(number) => number.to_string(),
+            Cell::Moment(at) => crate::domain::time::format_de(*at),
+        }
+    }
+}
+
+/// The status in the exports' language (their headers are German).
+fn status_de(status: EntryStatus) -> &'static str {
+    match status {
+        EntryStatus::Draft => "Entwurf",
+        EntryStatus::Submitted => "Eingereicht",
+        EntryStatus::Withdrawn => "Zurückgezogen",
+    }
+}
+
+/// How the idea came, in the exports' language.
+fn source_de(source: EntrySource) -> &'static str {
+    match source {
+        EntrySource::Online => "online",
+        EntrySource::Email => "per E-Mail",
+        EntrySource::Paper => "auf Papier",
+        EntrySource::WalkIn => "im Ladenlokal",
+    }
+}
+
+/// A cell a spreadsheet will not run as a formula: one that starts with `=`, `+`,
+/// `-`, `@`, a tab or a line break, also after leading spaces or line breaks.
+fn inert(text: &str) -> String {
+    let start = text.trim_start_matches([' ', '\t', '\r', '\n']);
+    if text.starts_with(['\t', '\r', '\n']) || start.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The entries as CSV for German spreadsheet programs: UTF-8 with a byte order
+/// mark, semicolons, and no cell that a spreadsheet would run as a formula. Written
+/// batch by batch as the entries are read: memory stays constant however many
+/// there are, and the download starts at once.
+pub struct Csv {
+    batches: Batches,
+    form: EntryForm,
+    started: bool,
+}
+
+impl Csv {
+    pub fn new(batches: Batches, form: EntryForm) -> Self {
+        Csv {
+            batches,
+            form,
+            started: false,
+        }
+    }
+
+    /// The next part of the file, or `None` at its end.
+    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, ServiceError> {
+        let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
+        let mut out = Vec::new();
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        if !self.started {
+            self.started = true;
+            writer.write_record(header(&self.form)).map_err(io)?;
+            drop(writer);
+            let mut first = "\u{feff}".as_bytes().to_vec();
+            first.extend(out);
+            return Ok(Some(first));
+        }
+        let batch = self.batches.next().await?;
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        for entry in &batch {
+            writer
+                .write_record(row(entry, &self.form)?.iter().map(Cell::csv))
+                .map_err(io)?;
+        }
+        writer
+            .flush()
+            .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
+        drop(writer);
+        Ok(Some(out))
+    }
+
+    /// The whole file (for tests and small exports).
+    pub async fn collect(mut self) -> Result<Vec<u8>, ServiceError> {
+        let mut all = Vec::new();
+        while let Some(part) = self.next().await? {
+            all.extend(part);
+        }
+        Ok(all)
+    }
+}
+
+fn excel_moment(
+    at: &chrono::DateTime<chrono_tz::Tz>,
+) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
+    use chrono::{Datelike, Timelike};
+    rust_xlsxwriter::ExcelDateTime::from_ymd(at.year() as u16, at.month() as u8, at.day() as u8)?
+        .and_hms(at.hour() as u16, at.minute() as u8, at.second())
+}
+
+/// The entries as an Excel workbook: texts as text (nothing is evaluated), numbers
+/// and moments typed (they sort and filter as such), a bold, frozen header row and a
+/// filter on every column. The sheet is written in constant-memory mode (rows go
+/// to a temporary file as they are written) and the workbook is zipped into an
+/// anonymous temporary file, which the caller streams and which vanishes when
+/// closed: memory stays constant however many entries there are.
+pub async fn xlsx(mut batches: Batches, form: &EntryForm) -> Result<std::fs::File, ServiceError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
+    let header = header(form);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory();
+    sheet.set_name("Einreichungen").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    for col in 0..header.len() {
+        sheet.set_column_width(col as u16, 18).map_err(failed)?;
+    }
+    for (col, title) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col as u16, title, &bold)
+            .map_err(failed)?;
+    }
+    let moment = Format::new().set_num_format("dd.mm.yyyy hh:mm");
+    let mut row_number = 0u32;
+    loop {
+        let batch = batches.next().await?;
+        if batch.is_empty() {
+            break;
+        }
+        for entry in &batch {
+            row_number += 1;
+            for (col, cell) in row(entry, form)?.iter().enumerate() {
+                let col = col as u16;
+                match cell {
+                    Cell::Text(text) => {
+                        // At most 32,767 characters fit in a cell.
+                        let text: String = text.chars().take(32_767).collect();
+                        sheet.write_string(row_number, col, &text).map_err(failed)?;
+                    }
+                    Cell::Number(number) => {
+                        sheet
+                            .write_number(row_number, col, *number as f64)
+                            .map_err(failed)?;
+                    }
+                    Cell::Moment(at) => {
+                        // Wall-clock time in Gera, as the CSV shows it.
+                        let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+                        let when = excel_moment(&local).map_err(failed)?;
+                        sheet
+                            .write_datetime_with_format(row_number, col, &when, &moment)
+                            .map_err(failed)?;
+                    }
+                }
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    let last_col = header.len().saturating_sub(1) as u16;
+    sheet
+        .autofilter(0, 0, row_number, last_col)
+        .map_err(failed)?;
+    // Zipping is work for a blocking thread, not for the server's workers.
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Seek, SeekFrom};
+        let mut file =
+            tempfile::tempfile().map_err(|err| ServiceError::Corrupt(err.to_string()))?;
+        workbook.save_to_writer(&mut file).map_err(failed)?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
+        Ok(file)
+    })
+    .await
+    .map_err(|err| ServiceError::Corrupt(err.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_neutralised_also_after_spaces() {
+        for formula in [
+            "=1+1",
+            "+49",
+            "-2",
+            "@SUM(A1)",
+            " =1+1",
+            "\n=HYPERLINK(\"x\")",
+            "\t=1",
+            "\r\n+1",
+            "  @x",
+        ] {
+            assert_eq!(inert(formula), format!("'{formula}"), "{formula:?}");
+        }
+        for plain in ["Solarbänke", "07545", "a=b", " text", "E-Mail"] {
+            assert_eq!(inert(plain), plain, "{plain:?}");
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The staff list, search and exports at a size where OFFSET, one parameter per
+//! row or a read of every row would show: pages by keyset, search through the
+//! full-text index, counts capped for searches, exports in batches.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{berlin, with_smtp_at};
+
+#[path = "../../benches/support/bulk.rs"]
+mod bulk;
+
+/// The entry ids linked from a staff list page, in order.
+fn listed(page: &str) -> Vec<i64> {
+    page.split("href=\"/verwaltung/einreichungen/")
+        .skip(1)
+        .filter_map(|rest| rest.split(['?', '"']).next()?.parse().ok())
+        .collect()
+}
+
+/// The value of `name=` in the first link that carries it.
+fn link_with(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("&amp;{name}="))?;
+    let start = page[..at].rfind("href=\"")? + "href=\"".len();
+    let end = at + page[at..].find('"')?;
+    Some(page[start..end].replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn a_large_competition_pages_searches_and_exports_every_entry_once() {
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
+    let big = app.competition_id("wir-lieben-gera").await;
+    let other = app.competition_id("senioren-unabhaengigkeit").await;
+    let (entries, accounts) = (1234usize, 300usize);
+    bulk::seed(
+        &app.state.db,
+        &[big, other],
+        0.9,
+        entries,
+        accounts,
+        berlin("2020-08-01T09:00"),
+    )
+    .await;
+    let in_big = 1110usize; // 90 % of them; entry n is the n-th of those
+    let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let list = format!("/verwaltung/wettbewerbe/{big}");
+
+    // Walk forward from the first page to the last by the "next" links.
+    let first = admin.get(&list).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(
+        first.body.contains("1110 Einreichungen gefunden"),
+        "{}",
+        first.body
+    );
+    assert!(
+        !first.body.contains("rel=\"prev\""),
+        "nothing before the first page"
+    );
+    let mut seen = listed(&first.body);
+    assert_eq!(seen.len(), 50);
+    let mut path = link_with(&first.body, "nach");
+    let mut pages = 1;
+    while let Some(next) = path {
+        let page = admin.get(&next).await;
+        assert_eq!(page.status, StatusCode::OK, "{next}");
+        assert!(page.body.contains("rel=\"prev\""), "{next}: a way back");
+        seen.extend(listed(&page.body));
+        path = link_with(&page.body, "nach");
+        pages += 1;
+    }
+    assert_eq!(pages, 23, "1110 entries, 50 a page");
+    assert_eq!(seen.len(), in_big, "every entry once");
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "oldest first, none twice"
+    );
+
+    // The last page directly (the newest 50), then back by the "previous" link.
+    let last = admin.get(&format!("{list}?ende=1")).await;
+    assert_eq!(listed(&last.body), seen[1060..].to_vec());
+    assert!(
+        !last.body.contains("rel=\"next\""),
+        "nothing after the last page"
+    );
+    let back = link_with(&last.body, "vor").expect("a previous page");
+    let before = admin.get(&back).await;
+    assert_eq!(listed(&before.body), seen[1010..1060].to_vec());
+    assert!(before.body.contains("rel=\"next\""));
+
+    // Search through the full-text index: a district, case and umlauts folded,
+    // email addresses by their parts; counts capped at 1,000.
+    let hits = |path: String| {
+        let app = &app;
+        async move {
+            let (status, found) = app.admin_get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {found}");
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["entry"]["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let api = format!("/api/competitions/{big}/entries");
+    let district = hits(format!("{api}?q=bezirk123")).await;
+    assert_eq!(district.len(), 2, "entries 123 and 623: {district:?}");
+    let umlauts = hits(format!("{api}?q=SOLARB%C3%84NKE")).await;
+    let expected = (0..in_big)
+        .filter(|n| n % 12 == 0 || (n / 7) % 12 == 0)
+        .count();
+    assert_eq!(umlauts.len(), expected, "title or summary");
+    let folded = hits(format!("{api}?q=solarbanke")).await;
+    assert_eq!(folded.len(), expected, "ä found as a");
+    let by_email = hits(format!("{api}?q=person17%40example.de")).await;
+    let expected = (0..in_big)
+        .filter(|n| (n % accounts).to_string().starts_with("17"))
+        .count();
+    assert_eq!(
+        by_email.len(),
+        expected,
+        "person17, person170…: {by_email:?}"
+    );
+    assert!(hits(format!("{api}?q=xylophon")).await.is_empty());
+    let page = admin.get(&format!("{list}?q=example.de")).await;
+    assert!(
+        page.body.contains("Mehr als 1000 Einreichungen gefunden"),
+        "{}",
+        page.body
+    );
+    let page = admin.get(&format!("{list}?q=bezirk123")).await;
+    assert!(
+        page.body.contains("2 Einreichungen gefunden"),
+        "{}",
+        page.body
+    );
+    assert_eq!(listed(&page.body).len(), 2);
+
+    // The API hands the list out in keyset pages too.
+    let (_, page) = app.admin_get(&format!("{api}?limit=1000")).await;
+    let page = page.as_array().unwrap();
+    assert_eq!(page.len(), 1000);
+    let last_id = page[999]["entry"]["id"].as_i64().unwrap();
+    let (_, rest) = app
+        .admin_get(&format!("{api}?limit=1000&after={last_id}"))
+        .await;
+    assert_eq!(rest.as_array().unwrap().len(), 110);
+    for bad in ["limit=0", "limit=1001", "after=x"] {
+        let (status, problem) = app.admin_get(&format!("{api}?{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {problem}");
+    }
+
+    // Both exports carry every entry once, across many batches.
+    let csv = admin.get(&format!("{list}/einreichungen.csv")).await.body;
+    let ids: Vec<i64> = csv
+        .lines()
+        .skip(1)
+        .map(|line| line.split(';').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ids, seen, "the CSV: every entry once, in order");
+    let response = app
+        .client
+        .get(app.url(&format!(
+            "/api/competitions/{big}/entries/export?format=xlsx"
+        )))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let workbook = response.bytes().await.unwrap();
+    let sheet = crate::entries::xlsx_part(&workbook, "xl/worksheets/sheet1.xml");
+    assert_eq!(
+        sheet.matches("<row ").count(),
+        in_big + 1,
+        "a header and every entry"
+    );
+    assert!(
+        sheet.contains(&format!("<autoFilter ref=\"A1:N{}\"", in_big + 1)),
+        "{}",
+        &sheet[..600]
+    );
+}
+
+#[tokio::test]
+async fn a_busy_database_answers_503_with_retry_after_and_recovers() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = crate::helpers::TestApp::builder()
+        .configure(|settings| {
+            settings.database.max_connections = 2;
+            settings.database.acquire_timeout_seconds = 1;
+            settings.database.statement_timeout_seconds = 1;
+        })
+        .spawn()
+        .await;
+    let competition = app.competition_id("wir-lieben-gera").await;
+    let list = format!("/api/competitions/{competition}/entries");
+    let busy = |response: reqwest::Response| {
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "5");
+    };
+    let get = || {
+        app.client
+            .get(app.url(&list))
+            .bearer_auth(app.token.as_deref().unwrap())
+            .send()
+    };
+
+    // Every connection of the pool held elsewhere: the request waits a second
+    // for one, then says the database is busy instead of queueing forever.
+    let first = app.state.db.begin().await.unwrap();
+    let second = app.state.db.begin().await.unwrap();
+    busy(get().await.unwrap());
+    drop((first, second));
+    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+
+    // PostgreSQL: a statement that would wait longer than the statement timeout
+    // (here behind a lock on the entries) is cancelled and its connection freed.
+    if app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let other = sea_orm::Database::connect(app.state.settings.database.url.as_str())
+            .await
+            .unwrap();
+        let lock = other.begin().await.unwrap();
+        lock.execute_unprepared("LOCK TABLE entries IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        busy(get().await.unwrap());
+        lock.rollback().await.unwrap();
+        assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+    }
+}
