@@ -19,6 +19,7 @@ mod m20261201_000014_email_claims;
 mod m20261202_000015_email_delivery;
 mod m20261202_000016_competition_reopened;
 mod m20261202_000017_staff_scale;
+mod m20261202_000018_account_status;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_email_delivery::Migration),
             Box::new(m20261202_000016_competition_reopened::Migration),
             Box::new(m20261202_000017_staff_scale::Migration),
+            Box::new(m20261202_000018_account_status::Migration),
         ]
     }
 }

@@ -18,6 +18,10 @@ pub struct Model {
     pub totp_enabled_at: Option<DateTimeUtc>,
     /// `de` or `en`: the language of emails to this person.
     pub locale: String,
+    /// When they last signed in (a link, or password and code).
+    pub last_signed_in_at: Option<DateTimeUtc>,
+    /// Set by an administrator: no sign-in, session or API token works.
+    pub deactivated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -96,3 +96,18 @@ pub async fn unassign(
     txn.commit().await?;
     Ok(())
 }
+
+/// The competitions a person coordinates, by id (administrators' people page).
+pub async fn competitions_of(
+    db: &DatabaseConnection,
+    _admin: &Admin,
+    user_id: i64,
+) -> Result<Vec<i64>, ServiceError> {
+    Ok(competition_coordinator::Entity::find()
+        .filter(competition_coordinator::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.competition_id)
+        .collect())
+}

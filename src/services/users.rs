@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
@@ -55,17 +55,6 @@ pub async fn emails_of(
         .into_iter()
         .map(|person| (person.id, person.email))
         .collect())
-}
-
-/// Every account (administrators).
-pub async fn list(
-    db: &DatabaseConnection,
-    _admin: &Admin,
-) -> Result<Vec<user::Model>, ServiceError> {
-    Ok(user::Entity::find()
-        .order_by_asc(user::Column::Id)
-        .all(db)
-        .await?)
 }
 
 /// Creates a staff or juror account and emails them how to sign in.
@@ -166,11 +155,145 @@ pub async fn set_role(
     Ok(updated)
 }
 
+/// Administrators whose accounts work (not deactivated), counted inside a write
+/// transaction with their rows locked: two administrators demoting or
+/// deactivating each other at once on PostgreSQL cannot both see "two left" (the
+/// second waits, then counts again without the first). SQLite's write lock
+/// already lets one such transaction in at a time.
 async fn admins(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
-    Ok(user::Entity::find()
+    use sea_orm::QuerySelect;
+    let ids: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
         .filter(user::Column::Role.eq(Role::Admin))
-        .count(conn)
-        .await?)
+        .filter(user::Column::DeactivatedAt.is_null())
+        .lock_exclusive()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.len() as u64)
+}
+
+/// Which accounts to list.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    pub role: Option<Role>,
+    /// Part of the name or email address.
+    pub query: Option<String>,
+}
+
+/// People per page of the people list.
+pub const PEOPLE_PAGE: u64 = 50;
+
+/// Up to `limit` accounts after the id `after`, by id (a keyset page: as fast for
+/// the 10,000th account as for the first). A search compares the folded address
+/// and name; at programme size (tens of thousands of accounts) the primary-key
+/// walk it rides on stays within a few milliseconds.
+pub async fn page(
+    db: &DatabaseConnection,
+    _admin: &Admin,
+    filter: &PeopleFilter,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<Vec<user::Model>, ServiceError> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let mut query = user::Entity::find().order_by_asc(user::Column::Id);
+    if let Some(role) = filter.role {
+        query = query.filter(user::Column::Role.eq(role));
+    }
+    if let Some(after) = after {
+        query = query.filter(user::Column::Id.gt(after));
+    }
+    if let Some(needle) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        let escaped = needle
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let like = |column: user::Column| {
+            Expr::expr(Func::lower(Expr::col((user::Entity, column))))
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+        };
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(like(user::Column::Email))
+                .add(like(user::Column::DisplayName)),
+        );
+    }
+    Ok(query.limit(limit).all(db).await?)
+}
+
+/// Deactivates an account: its sessions end and its API tokens stop working at
+/// once; it cannot sign in until reactivated. Its entries and history stay. The
+/// last working administrator cannot be deactivated.
+pub async fn deactivate(
+    db: &DatabaseConnection,
+    admin: &Admin,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<user::Model, ServiceError> {
+    let txn = crate::services::begin_write(db).await?;
+    let current = find(&txn, id).await?;
+    if current.deactivated_at.is_some() {
+        return Ok(current);
+    }
+    if current.role == Role::Admin && admins(&txn).await? <= 1 {
+        return Err(ServiceError::invalid(
+            "user",
+            "this is the last administrator; make someone else an administrator first",
+        ));
+    }
+    let mut model: user::ActiveModel = current.into();
+    model.deactivated_at = Set(Some(now));
+    let updated = model.update(&txn).await?;
+    session::Entity::update_many()
+        .set(session::ActiveModel {
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(session::Column::UserId.eq(id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(admin.actor(), "user.deactivated", id, json!({})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Lets a deactivated account sign in again (its API tokens work again too).
+pub async fn reactivate(
+    db: &DatabaseConnection,
+    admin: &Admin,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<user::Model, ServiceError> {
+    let txn = crate::services::begin_write(db).await?;
+    let current = find(&txn, id).await?;
+    if current.deactivated_at.is_none() {
+        return Ok(current);
+    }
+    let mut model: user::ActiveModel = current.into();
+    model.deactivated_at = Set(None);
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(admin.actor(), "user.reactivated", id, json!({})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Everything stored about the person (DSGVO Art. 15/20), as JSON.

@@ -55,6 +55,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users", Access::Admin),
     ("PATCH", "/admin/users/{id}", Access::Admin),
+    ("PUT", "/admin/users/{id}/deactivation", Access::Admin),
+    ("DELETE", "/admin/users/{id}/deactivation", Access::Admin),
     ("POST", "/competitions/{id}/entries", Access::AnyUser),
     ("POST", "/competitions/{id}/submissions", Access::AnyUser),
     ("GET", "/competitions/{id}/entries", Access::Admin),
@@ -93,7 +95,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
 ];
 
 /// Creates an account with `role` and returns an API token for it.
-async fn token_for(app: &TestApp, role: &str) -> String {
+pub(crate) async fn token_for(app: &TestApp, role: &str) -> String {
     let (status, account) = app
         .admin_post(
             "/api/admin/users",

@@ -306,6 +306,10 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/wettbewerbe/1/erfassen?lang=en",
         "/verwaltung/wettbewerbe/1/schritt/close?lang=de",
         "/verwaltung/wettbewerbe/1/verlauf?lang=de",
+        "/verwaltung/personen?lang=de",
+        "/verwaltung/personen/einladen?lang=de",
+        "/verwaltung/personen/1?lang=de",
+        "/verwaltung/personen/1?lang=en",
     ] {
         client.goto(&app.url(page)).await.unwrap();
         let violations = axe_violations(&client).await;
@@ -334,6 +338,8 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/wettbewerbe/1?lang=de",
         "/verwaltung/wettbewerbe/1/erfassen?lang=de",
         "/verwaltung/wettbewerbe/1/schritt/close?lang=de",
+        "/verwaltung/personen?lang=de",
+        "/verwaltung/personen/1?lang=de",
         "/admin/emails?lang=de",
         "/impressum?lang=de",
         "/datenschutz?lang=de",

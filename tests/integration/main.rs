@@ -17,6 +17,7 @@ mod helpers;
 mod lifecycle;
 mod openapi;
 mod pages;
+mod people;
 mod scale;
 mod sign_in;
 mod stored;

@@ -27,6 +27,12 @@ pub struct Account {
     pub display_name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// When they last signed in; never if null.
+    #[oai(nullable)]
+    pub last_signed_in_at: Option<DateTime<Utc>>,
+    /// Set while an administrator has deactivated the account.
+    #[oai(nullable)]
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl From<user::Model> for Account {
@@ -37,6 +43,8 @@ impl From<user::Model> for Account {
             display_name: m.display_name,
             role: m.role.into(),
             created_at: m.created_at,
+            last_signed_in_at: m.last_signed_in_at,
+            deactivated_at: m.deactivated_at,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Accounts for administrators: invite staff and jurors, change roles.
 
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::account::Account;
 use super::auth::AdminAuth;
+use super::models::Role as RoleName;
 use super::responses::{Answer, Created};
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
@@ -38,13 +39,68 @@ pub struct RoleChange {
 
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
-    /// List accounts (administrators).
+    /// List accounts (administrators), oldest first, optionally by role or by part
+    /// of the name or address. At most `limit` (1,000 unless fewer are asked for):
+    /// for the next ones ask again with `after` set to the last id received.
     ///
-    /// Answer: Every account.
+    /// Answer: The accounts.
     #[oai(path = "/admin/users", method = "get")]
-    async fn list(&self, auth: AdminAuth) -> Result<Answer<Vec<Account>>, ApiProblem> {
-        let all = users::list(&self.state.db, &auth.0).await?;
-        Ok(Answer::Ok(Json(all.into_iter().map(Into::into).collect())))
+    async fn list(
+        &self,
+        auth: AdminAuth,
+        role: Query<Option<RoleName>>,
+        /// Part of the name or email address.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        /// Only accounts with a greater id (the last id of the previous answer).
+        after: Query<Option<i64>>,
+        /// How many accounts at most (1 to 1,000; 1,000 if not given).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Answer<Vec<Account>>, ApiProblem> {
+        let filter = users::PeopleFilter {
+            role: role.0.map(Into::into),
+            query: q.0,
+        };
+        let found = users::page(
+            &self.state.db,
+            &auth.0,
+            &filter,
+            after.0,
+            limit.0.unwrap_or(1000),
+        )
+        .await?;
+        Ok(Answer::Ok(Json(
+            found.into_iter().map(Into::into).collect(),
+        )))
+    }
+
+    /// Deactivate an account (administrators): its sessions end and its API tokens
+    /// stop working at once; it keeps its entries. The last administrator cannot
+    /// be deactivated. Deactivating a deactivated account changes nothing.
+    ///
+    /// Answer: The account, deactivated.
+    #[oai(path = "/admin/users/:id/deactivation", method = "put")]
+    async fn deactivate(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Account>, ApiProblem> {
+        let done = users::deactivate(&self.state.db, &auth.0, self.state.now(), id.0).await?;
+        Ok(Answer::Ok(Json(done.into())))
+    }
+
+    /// Reactivate a deactivated account (administrators).
+    ///
+    /// Answer: The account, working again.
+    #[oai(path = "/admin/users/:id/deactivation", method = "delete")]
+    async fn reactivate(
+        &self,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Account>, ApiProblem> {
+        let done = users::reactivate(&self.state.db, &auth.0, self.state.now(), id.0).await?;
+        Ok(Answer::Ok(Json(done.into())))
     }
 
     /// Invite a staff member or juror by email (administrators).

@@ -30,9 +30,15 @@ pub enum Notice {
     FileRemoved,
     RecordedOnBehalf,
     StepTaken,
+    PersonInvited,
+    RoleChanged,
+    CoordinatorAssigned,
+    CoordinatorRemoved,
+    PersonDeactivated,
+    PersonReactivated,
 }
 
-const NOTICES: [(Notice, &str); 10] = [
+const NOTICES: [(Notice, &str); 16] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -43,6 +49,12 @@ const NOTICES: [(Notice, &str); 10] = [
     (Notice::FileRemoved, "file_removed"),
     (Notice::RecordedOnBehalf, "recorded_on_behalf"),
     (Notice::StepTaken, "step_taken"),
+    (Notice::PersonInvited, "person_invited"),
+    (Notice::RoleChanged, "role_changed"),
+    (Notice::CoordinatorAssigned, "coordinator_assigned"),
+    (Notice::CoordinatorRemoved, "coordinator_removed"),
+    (Notice::PersonDeactivated, "person_deactivated"),
+    (Notice::PersonReactivated, "person_reactivated"),
 ];
 
 impl Notice {

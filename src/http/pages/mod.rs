@@ -128,6 +128,9 @@ impl Pages {
             "staff_on_behalf.html",
             "staff_step.html",
             "staff_history.html",
+            "staff_people.html",
+            "staff_person.html",
+            "staff_invite.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

@@ -75,7 +75,9 @@ pub async fn authenticate(
         .find_also_related(user::Entity)
         .one(db)
         .await?;
-    Ok(found.and_then(|(_, user)| user))
+    Ok(found
+        .and_then(|(_, user)| user)
+        .filter(|user| user.deactivated_at.is_none()))
 }
 
 /// The person's API tokens, revoked ones too.

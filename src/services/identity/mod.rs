@@ -24,6 +24,9 @@ pub enum SignInError {
     CodeRequired,
     #[error("email, password or code is wrong")]
     WrongCredentials,
+    /// An administrator deactivated the account.
+    #[error("this account is deactivated")]
+    Deactivated,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }

@@ -39,6 +39,14 @@ pub(crate) async fn open_session(
     }
     .insert(conn)
     .await?;
+    user::Entity::update_many()
+        .set(user::ActiveModel {
+            last_signed_in_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?;
     Ok(cookie)
 }
 
@@ -58,6 +66,9 @@ pub async fn current(
     let Some((session, Some(user))) = found else {
         return Ok(None);
     };
+    if user.deactivated_at.is_some() {
+        return Ok(None);
+    }
     let idle = Duration::minutes(settings.session_idle_minutes);
     if session.expires_at <= now || session.last_seen_at + idle <= now {
         return Ok(None);

@@ -129,6 +129,9 @@ pub async fn complete(
         .await?;
     // Two-factor accounts need their code before the link is spent.
     if let Some(person) = &existing {
+        if person.deactivated_at.is_some() {
+            return Err(SignInError::Deactivated);
+        }
         check_second_factor(person, code, now)?;
     }
     let used = sign_in_token::Entity::update_many()
@@ -196,6 +199,9 @@ pub async fn sign_in_with_password(
     };
     if person.role == Role::Entrant {
         return Err(SignInError::WrongCredentials);
+    }
+    if person.deactivated_at.is_some() {
+        return Err(SignInError::Deactivated);
     }
     check_second_factor(&person, code, now)?;
     let txn = crate::services::begin_write(db).await?;

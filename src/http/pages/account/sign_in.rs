@@ -163,6 +163,7 @@ pub async fn complete_sign_in(
             "sign_in_invalid_title",
             "sign_in_invalid_text",
         )),
+        Err(SignInError::Deactivated) => Ok(deactivated(&state, lang)),
         Err(SignInError::OtherBrowser { email }) => {
             // Explain, and offer a new link to the same address from here.
             let mut context = Context::new();
@@ -187,6 +188,16 @@ pub async fn complete_sign_in(
         }
         Err(SignInError::Service(err)) => Err(internal(err)),
     }
+}
+
+/// The page for a deactivated account: whom to ask.
+fn deactivated(state: &AppState, lang: Lang) -> Response {
+    state.pages.notice(
+        lang,
+        StatusCode::FORBIDDEN,
+        "account_deactivated_title",
+        "account_deactivated_text",
+    )
 }
 
 #[handler]
@@ -221,6 +232,7 @@ pub async fn password_sign_in(
             form.weiter.as_deref(),
         )),
         Err(SignInError::Service(err)) => Err(internal(err)),
+        Err(SignInError::Deactivated) => Ok(deactivated(&state, lang)),
         Err(_) => Ok(state.pages.notice(
             lang,
             StatusCode::UNAUTHORIZED,

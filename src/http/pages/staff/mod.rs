@@ -5,7 +5,7 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
 use poem::{Response, handler};
-use poem::{Route, get};
+use poem::{Route, get, post};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -25,6 +25,7 @@ use crate::services::{attachments, coauthors, competitions, programmes, users};
 
 mod lifecycle;
 mod on_behalf;
+mod people;
 
 /// The capability to manage the competition, with the competition; a page saying
 /// no otherwise.
@@ -183,7 +184,7 @@ struct Row {
     submitted: String,
 }
 
-fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
     match lang {
         Lang::De => time::format_de(at),
         Lang::En => time::format_en(at),
@@ -513,5 +514,25 @@ pub(super) fn routes(route: Route) -> Route {
         .at(
             "/verwaltung/wettbewerbe/:id/erfassen",
             get(on_behalf::blank_form).post(on_behalf::record),
+        )
+        .at("/verwaltung/personen", get(people::people))
+        .at(
+            "/verwaltung/personen/einladen",
+            get(people::invite_form).post(people::invite),
+        )
+        .at("/verwaltung/personen/:id", get(people::person_page))
+        .at("/verwaltung/personen/:id/rolle", post(people::change_role))
+        .at("/verwaltung/personen/:id/wettbewerbe", post(people::assign))
+        .at(
+            "/verwaltung/personen/:id/wettbewerbe/:competition/entfernen",
+            post(people::unassign),
+        )
+        .at(
+            "/verwaltung/personen/:id/deaktivieren",
+            post(people::deactivate),
+        )
+        .at(
+            "/verwaltung/personen/:id/reaktivieren",
+            post(people::reactivate),
         )
 }
