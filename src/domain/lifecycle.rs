@@ -206,6 +206,35 @@ impl FromStr for CompetitionState {
     }
 }
 
+/// Why a competition belongs on the staff dashboard's "needs attention" list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attention {
+    /// Open, and its deadline is within [`CLOSING_SOON_DAYS`] days.
+    ClosingSoon,
+    /// Closed, and nobody has started the review yet.
+    AwaitingReview,
+}
+
+/// How close a deadline counts as "closing soon".
+pub const CLOSING_SOON_DAYS: i64 = 7;
+
+/// Whether staff should look at a competition now, and why.
+pub fn attention(
+    state: CompetitionState,
+    closes_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Attention> {
+    match (state, closes_at) {
+        (CompetitionState::Open, Some(deadline))
+            if deadline > now && deadline - now <= chrono::Duration::days(CLOSING_SOON_DAYS) =>
+        {
+            Some(Attention::ClosingSoon)
+        }
+        (CompetitionState::Closed, _) => Some(Attention::AwaitingReview),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +343,32 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn competitions_closing_within_a_week_or_closed_without_review_need_attention() {
+        use chrono::{Duration, TimeZone, Utc};
+        let now = Utc.with_ymd_and_hms(2020, 9, 24, 12, 0, 0).unwrap();
+        let open = CompetitionState::Open;
+        assert_eq!(
+            attention(open, Some(now + Duration::days(7)), now),
+            Some(Attention::ClosingSoon)
+        );
+        assert_eq!(attention(open, Some(now + Duration::days(8)), now), None);
+        assert_eq!(attention(open, Some(now - Duration::hours(1)), now), None);
+        assert_eq!(attention(open, None, now), None);
+        assert_eq!(
+            attention(CompetitionState::Closed, None, now),
+            Some(Attention::AwaitingReview)
+        );
+        for quiet in [
+            CompetitionState::Draft,
+            CompetitionState::Scheduled,
+            CompetitionState::InReview,
+            CompetitionState::Announced,
+        ] {
+            assert_eq!(attention(quiet, Some(now + Duration::days(1)), now), None);
         }
     }
 }

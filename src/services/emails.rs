@@ -281,6 +281,15 @@ pub async fn list(
         .await?)
 }
 
+/// How many messages could not be delivered (for the dashboard).
+pub async fn failed_count(db: &DatabaseConnection, _admin: &Admin) -> Result<u64, ServiceError> {
+    use sea_orm::PaginatorTrait;
+    Ok(email_message::Entity::find()
+        .filter(email_message::Column::Status.eq(crate::domain::delivery::EmailStatus::Failed))
+        .count(db)
+        .await?)
+}
+
 pub async fn find(
     db: &impl ConnectionTrait,
     _admin: &Admin,

@@ -20,4 +20,5 @@ mod pages;
 mod people;
 mod scale;
 mod sign_in;
+mod staff_pages;
 mod stored;

@@ -453,3 +453,11 @@ flash_person_deactivated = Das Konto { $detail } ist deaktiviert.
 flash_person_reactivated = Das Konto { $detail } ist wieder aktiv.
 account_deactivated_title = Konto deaktiviert
 account_deactivated_text = Ihr Konto wurde von der Verwaltung deaktiviert. Wenn Sie es wieder nutzen möchten, wenden Sie sich bitte an die Stadtverwaltung.
+attention_title = Braucht Aufmerksamkeit
+attention_none = Im Moment ist nichts zu tun: Kein Einsendeschluss in den nächsten 7 Tagen, kein geschlossener Wettbewerb wartet auf die Bewertung, alle E-Mails sind zugestellt.
+attention_closing_soon = Einsendeschluss am { $deadline } (in weniger als 7 Tagen).
+attention_awaiting_review = Geschlossen; die Bewertung hat noch nicht begonnen.
+attention_failed_emails = { $count ->
+    [one] 1 E-Mail konnte nicht zugestellt werden
+   *[other] { $count } E-Mails konnten nicht zugestellt werden
+}

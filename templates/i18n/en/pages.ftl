@@ -453,3 +453,11 @@ flash_person_deactivated = The account { $detail } is deactivated.
 flash_person_reactivated = The account { $detail } is active again.
 account_deactivated_title = Account deactivated
 account_deactivated_text = Your account was deactivated by the city's staff. If you would like to use it again, please contact the city administration.
+attention_title = Needs attention
+attention_none = Nothing to do right now: no deadline in the next 7 days, no closed competition waiting for its review, every email delivered.
+attention_closing_soon = Deadline { $deadline } (less than 7 days away).
+attention_awaiting_review = Closed; the review has not started yet.
+attention_failed_emails = { $count ->
+    [one] 1 email could not be delivered
+   *[other] { $count } emails could not be delivered
+}

@@ -15,6 +15,7 @@ use super::i18n::Lang;
 use super::session::{internal, refusal};
 use crate::app::AppState;
 use crate::domain::entries::{EntrySource, EntryStatus};
+use crate::domain::lifecycle::{self as lifecycle_rules, Attention};
 use crate::domain::time;
 use crate::entities::competition;
 use crate::http::streams;
@@ -70,6 +71,15 @@ struct DashboardLine {
     counts: CountsView,
 }
 
+/// A line of "needs attention": a competition, why, and the step that helps.
+#[derive(Serialize)]
+struct AttentionView {
+    id: i64,
+    headline: String,
+    text: String,
+    step: Option<(&'static str, &'static str)>,
+}
+
 #[derive(Serialize)]
 struct PhaseView {
     name: String,
@@ -87,6 +97,41 @@ pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Res
     let (lines, per_phase) = staff_entries::dashboard(&state.db, &current)
         .await
         .map_err(internal)?;
+    let now = state.now();
+    let attention: Vec<AttentionView> = lines
+        .iter()
+        .filter_map(|line| {
+            let c = &line.competition;
+            let why = lifecycle_rules::attention(c.state, c.closes_at, now)?;
+            Some(match why {
+                Attention::ClosingSoon => AttentionView {
+                    id: c.id,
+                    headline: c.full_name(),
+                    text: lang
+                        .text_with(
+                            "attention_closing_soon",
+                            &[("deadline", when(lang, c.closes_at.unwrap_or(now)).into())],
+                        )
+                        .to_string(),
+                    step: None,
+                },
+                Attention::AwaitingReview => AttentionView {
+                    id: c.id,
+                    headline: c.full_name(),
+                    text: lang.text("attention_awaiting_review").to_owned(),
+                    step: Some(("start_review", lang.text("event_start_review"))),
+                },
+            })
+        })
+        .collect();
+    let failed_emails = match authorization::admin(current.person().clone()) {
+        Ok(admin) => Some(
+            crate::services::emails::failed_count(&state.db, &admin)
+                .await
+                .map_err(internal)?,
+        ),
+        Err(_) => None,
+    };
     let mut phases: Vec<PhaseView> = Vec::new();
     let mut names = std::collections::HashMap::new();
     for programme in programmes::list(&state.db).await.map_err(internal)? {
@@ -126,6 +171,8 @@ pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Res
     }
     let mut context = Context::new();
     context.insert("phases", &phases);
+    context.insert("attention", &attention);
+    context.insert("failed_emails", &failed_emails.filter(|n| *n > 0));
     Ok(state.pages.respond(
         lang,
         state
