@@ -103,6 +103,58 @@ pub fn check_edit(
     })
 }
 
+/// What staff may still change about a competition in its state, each with the
+/// reason when not: the competition page shows it, the edit form offers only what
+/// may change. The same rules as [`check_edit`] (a test holds them together).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editable {
+    pub texts: Result<(), EditError>,
+    pub opening: Result<(), EditError>,
+    /// `Ok(true)`: only later (an open competition's deadline is extended, never
+    /// shortened).
+    pub deadline: Result<bool, EditError>,
+    pub prize_money: Result<(), EditError>,
+    pub entry_form: Result<(), EditError>,
+}
+
+pub fn editable(state: CompetitionState) -> Editable {
+    use CompetitionState as S;
+    if matches!(state, S::Announced | S::Archived | S::Cancelled) {
+        let frozen = Err(EditError::Frozen { state });
+        return Editable {
+            texts: frozen.clone(),
+            opening: frozen.clone(),
+            deadline: Err(EditError::Frozen { state }),
+            prize_money: frozen.clone(),
+            entry_form: frozen,
+        };
+    }
+    let before_opening = matches!(state, S::Draft | S::Scheduled);
+    Editable {
+        texts: Ok(()),
+        opening: if before_opening {
+            Ok(())
+        } else {
+            Err(EditError::OpeningFixed { state })
+        },
+        deadline: match state {
+            S::Draft | S::Scheduled => Ok(false),
+            S::Open => Ok(true),
+            _ => Err(EditError::DeadlineFixed { state }),
+        },
+        prize_money: if state == S::Decided {
+            Err(EditError::PrizeMoneyFixed { state })
+        } else {
+            Ok(())
+        },
+        entry_form: if before_opening {
+            Ok(())
+        } else {
+            Err(EditError::FormFixed { state })
+        },
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the prize money of all competitions ({total}) would exceed the programme budget ({budget}); lower the prize money or raise the budget"
@@ -246,5 +298,37 @@ mod tests {
                 budget: euros(80_000)
             })
         );
+    }
+
+    #[test]
+    fn what_the_page_offers_is_what_check_edit_accepts() {
+        let now = at(10);
+        let current = window(5, 20);
+        for state in CompetitionState::ALL {
+            let offered = editable(state);
+            let probe = |edit: CompetitionEdit| check_edit(state, current, &edit, now);
+            let texts = probe(CompetitionEdit {
+                texts: true,
+                ..Default::default()
+            });
+            assert_eq!(offered.texts.is_ok(), texts.is_ok(), "{state}: texts");
+            let opening = probe(CompetitionEdit {
+                opens_at: Some(at(4)),
+                ..Default::default()
+            });
+            assert_eq!(offered.opening.is_ok(), opening.is_ok(), "{state}: opening");
+            let later = probe(closes(25));
+            assert_eq!(offered.deadline.is_ok(), later.is_ok(), "{state}: deadline");
+            let money = probe(CompetitionEdit {
+                prize_money: Money::from_euros(1).ok(),
+                ..Default::default()
+            });
+            assert_eq!(offered.prize_money.is_ok(), money.is_ok(), "{state}: money");
+            let form = probe(CompetitionEdit {
+                entry_form: true,
+                ..Default::default()
+            });
+            assert_eq!(offered.entry_form.is_ok(), form.is_ok(), "{state}: form");
+        }
     }
 }

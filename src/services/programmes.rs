@@ -28,6 +28,37 @@ pub struct ProgrammeChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub budget: Option<Money>,
+    /// The goals ideas may serve; entries keep the goals they named.
+    pub goals: Option<Vec<String>>,
+}
+
+/// Goals are named, short and distinct; a programme has one to twelve.
+fn checked_goals(goals: Vec<String>) -> Result<Vec<String>, ServiceError> {
+    let goals: Vec<String> = goals
+        .into_iter()
+        .map(|g| g.trim().to_owned())
+        .filter(|g| !g.is_empty())
+        .collect();
+    if goals.is_empty() || goals.len() > 12 {
+        return Err(ServiceError::invalid(
+            "goals",
+            "name one to twelve goals, one per line",
+        ));
+    }
+    if let Some(long) = goals.iter().find(|g| g.chars().count() > 100) {
+        return Err(ServiceError::invalid(
+            "goals",
+            format!("a goal has at most 100 characters: `{long}`"),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = goals.iter().find(|g| !seen.insert(g.to_lowercase())) {
+        return Err(ServiceError::invalid(
+            "goals",
+            format!("the goal `{twice}` is named twice"),
+        ));
+    }
+    Ok(goals)
 }
 
 pub struct NewPhase {
@@ -111,6 +142,9 @@ pub async fn update(
     }
     if let Some(budget) = changes.budget {
         model.budget_cents = Set(budget.cents());
+    }
+    if let Some(goals) = changes.goals {
+        model.goals = Set(serde_json::json!(checked_goals(goals)?).to_string());
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;

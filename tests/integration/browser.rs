@@ -310,6 +310,9 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/personen/einladen?lang=de",
         "/verwaltung/personen/1?lang=de",
         "/verwaltung/personen/1?lang=en",
+        "/verwaltung/wettbewerbe/neu?lang=de",
+        "/verwaltung/wettbewerbe/neu?vorlage=1&lang=en",
+        "/verwaltung/wettbewerbe/1/bearbeiten?lang=de",
     ] {
         client.goto(&app.url(page)).await.unwrap();
         let violations = axe_violations(&client).await;
@@ -340,6 +343,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/wettbewerbe/1/schritt/close?lang=de",
         "/verwaltung/personen?lang=de",
         "/verwaltung/personen/1?lang=de",
+        "/verwaltung/wettbewerbe/1/bearbeiten?lang=de",
         "/admin/emails?lang=de",
         "/impressum?lang=de",
         "/datenschutz?lang=de",

@@ -57,3 +57,193 @@ async fn the_dashboard_shows_what_needs_attention() {
         .await;
     assert_eq!(step.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn staff_set_up_copy_and_edit_competitions_on_the_pages_within_the_rules() {
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
+    let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let blank = admin.get("/verwaltung/wettbewerbe/neu").await;
+    assert_eq!(blank.status, StatusCode::OK);
+    let csrf = crate::browser_session::hidden(&blank.body, "csrf");
+    let schools = app.competition_id("schulklassen-smarte-projekte").await;
+    let (_, phases) = app.get("/api/programmes/1/phases").await;
+    let phase = phases[0]["id"].as_i64().unwrap().to_string();
+    let competitions = app.count("competitions").await;
+
+    // Everything wrong at once: every problem named, everything typed kept.
+    let wrong = admin
+        .post(
+            "/verwaltung/wettbewerbe/neu",
+            &[
+                ("csrf", &csrf),
+                ("slug", "Schulen 2027"),
+                ("headline", ""),
+                ("target_group", "Schulklassen"),
+                ("opens_at", "morgen"),
+                ("prize", "viel"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Bitte wählen Sie die Staffel",
+        "Bitte geben Sie einen Kurznamen aus 3 bis 80 Kleinbuchstaben",
+        "Bitte geben Sie einen Titel an",
+        "Bitte geben Sie Datum und Uhrzeit an",
+        "Bitte geben Sie das Preisgeld als Betrag in Euro an",
+        "Bitte wählen Sie, von welchem Wettbewerb die Eingabefelder übernommen werden",
+    ] {
+        assert!(wrong.body.contains(message), "{message}: {}", wrong.body);
+    }
+    assert!(wrong.body.contains(r#"value="Schulen 2027""#));
+    assert!(wrong.body.contains(r#"value="morgen""#));
+    let form = |slug: &'static str, prize: &'static str| {
+        let (csrf, phase, schools) = (csrf.clone(), phase.clone(), schools.to_string());
+        vec![
+            ("csrf", csrf),
+            ("phase", phase),
+            ("slug", slug.to_owned()),
+            ("headline", "Smarte Schulwege".to_owned()),
+            ("target_group", "Schulklassen".to_owned()),
+            ("aim", "Sicher zur Schule".to_owned()),
+            ("opens_at", "2020-11-01T00:00".to_owned()),
+            ("closes_at", "2020-12-31T23:59".to_owned()),
+            ("prize", prize.to_owned()),
+            ("form_from", schools),
+        ]
+    };
+    let send = |fields: &Vec<(&'static str, String)>| {
+        fields
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<_>>()
+    };
+    // Over the programme's budget, or a taken short name: refused in the form.
+    let fields = send(&form("schulwege-2020", "1.000.000"));
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let over = admin.post("/verwaltung/wettbewerbe/neu", &refs).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        over.body
+            .contains("wären mehr als das Budget des Programms"),
+        "{}",
+        over.body
+    );
+    assert!(over.body.contains(r#"value="1.000.000""#));
+    // Gera's twelve prizes use its whole budget: more money for a new one first.
+    let (status, _) = app
+        .admin_patch(
+            "/api/programmes/1",
+            serde_json::json!({ "budget_cents": 9_000_000 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let fields = send(&form("wir-lieben-gera", "500"));
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let taken = admin.post("/verwaltung/wettbewerbe/neu", &refs).await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        taken
+            .body
+            .contains("Diesen Kurznamen hat schon ein anderer Wettbewerb")
+    );
+    assert_eq!(
+        app.count("competitions").await,
+        competitions,
+        "nothing stored"
+    );
+
+    // Set up: a draft with the entry fields of the school competition.
+    let fields = send(&form("schulwege-2020", "1.500,50"));
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = admin.post("/verwaltung/wettbewerbe/neu", &refs).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = admin.get(created.location.as_deref().unwrap()).await.body;
+    assert!(
+        page.contains("Der Wettbewerb „Smarte Schulwege · Schulklassen“ ist als Entwurf angelegt."),
+        "{page}"
+    );
+    assert!(page.contains("Was sich noch ändern lässt"));
+    let made = app.competition("schulwege-2020").await;
+    assert_eq!(made["state"], "draft");
+    assert_eq!(made["prize_money_cents"], 150_050);
+    assert_eq!(
+        made["entry_form"]["fields"][0]["key"], "school",
+        "the entry fields of the school competition: {made}"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'competition.created'")
+            .await,
+        1
+    );
+
+    // A copy starts from another competition's texts, with a new window.
+    let copy = admin
+        .get(&format!("/verwaltung/wettbewerbe/neu?vorlage={schools}"))
+        .await
+        .body;
+    assert!(copy.contains("Eine Kopie von"));
+    assert!(
+        copy.contains(r#"value="schulklassen-smarte-projekte-kopie""#),
+        "{copy}"
+    );
+    assert!(copy.contains(r#"id="c-opens_at" name="opens_at" type="datetime-local" value="""#));
+
+    // An open competition: the start is locked with its reason, the deadline
+    // may only move later.
+    let open = app.competition_id("wir-lieben-gera").await;
+    let edit = admin
+        .get(&format!("/verwaltung/wettbewerbe/{open}/bearbeiten"))
+        .await
+        .body;
+    assert!(edit.contains("Der Beginn steht fest, weil der Wettbewerb schon begonnen hat (Stand: „Offen für Ideen“)."), "{edit}");
+    assert!(edit.contains("Der Einsendeschluss kann nur verlängert werden"));
+    let before = app.competition("wir-lieben-gera").await;
+    let edit_with = |headline: &'static str, closes: &'static str| {
+        vec![
+            ("csrf", csrf.as_str()),
+            ("headline", headline),
+            ("target_group", "Bürgerinnen und Bürger"),
+            ("aim", before["aim"].as_str().unwrap()),
+            ("closes_at", closes),
+            ("prize", "6750"),
+        ]
+    };
+    let path = format!("/verwaltung/wettbewerbe/{open}/bearbeiten");
+    let shorter = admin
+        .post(&path, &edit_with("Wir lieben Gera!", "2020-11-01T23:59"))
+        .await;
+    assert_eq!(shorter.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        shorter
+            .body
+            .contains("Ein Einsendeschluss kann nur verlängert werden")
+    );
+    assert!(shorter.body.contains(r#"value="Wir lieben Gera!""#), "kept");
+    let unchanged = app.competition("wir-lieben-gera").await;
+    assert_eq!(unchanged["headline"], before["headline"]);
+    assert_eq!(unchanged["closes_at"], before["closes_at"]);
+    let saved = admin
+        .post(&path, &edit_with("Wir lieben Gera!", "2020-12-15T23:59"))
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = app.competition("wir-lieben-gera").await;
+    assert_eq!(after["headline"], "Wir lieben Gera!");
+    assert_eq!(after["closes_at"], "2020-12-15T22:59:00+00:00");
+    assert_eq!(
+        after["opens_at"], before["opens_at"],
+        "the locked start stays"
+    );
+    assert!(
+        app.outbox_events(open)
+            .await
+            .contains(&"competition.deadline_extended".to_owned()),
+        "subscribers hear of the extension"
+    );
+    let page = admin
+        .get(&format!("/verwaltung/wettbewerbe/{open}"))
+        .await
+        .body;
+    assert!(page.contains("Die Änderungen an „Wir lieben Gera!"));
+    assert!(page.contains("<strong>Beginn:</strong> nein."), "{page}");
+}

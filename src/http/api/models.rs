@@ -56,6 +56,11 @@ pub struct UpdateProgramme {
     #[oai(validator(minimum(value = "0"), maximum(value = "10000000000")))]
     #[oai(nullable)]
     pub budget_cents: Option<i64>,
+    /// The goals ideas may serve (one to twelve, each at most 100 characters);
+    /// entries keep the goals they named.
+    #[oai(validator(max_items = 12))]
+    #[oai(nullable)]
+    pub goals: Option<Vec<String>>,
 }
 
 /// A phase ("Staffel") of a programme.

@@ -67,7 +67,7 @@ impl ProgrammesApi {
         Ok(Created::New(Json(created.try_into()?)))
     }
 
-    /// Change a programme's name, description or budget (administrators).
+    /// Change a programme's name, description, budget or goals (administrators).
     ///
     /// Answer: The programme was changed.
     #[oai(path = "/programmes/:id", method = "patch")]
@@ -85,6 +85,7 @@ impl ProgrammesApi {
                 .budget_cents
                 .map(|c| money("budget_cents", c))
                 .transpose()?,
+            goals: body.goals,
         };
         let updated =
             programmes::update(&self.state.db, &auth.0, self.state.now(), id.0, changes).await?;

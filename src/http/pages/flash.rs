@@ -36,9 +36,11 @@ pub enum Notice {
     CoordinatorRemoved,
     PersonDeactivated,
     PersonReactivated,
+    CompetitionCreated,
+    CompetitionChanged,
 }
 
-const NOTICES: [(Notice, &str); 16] = [
+const NOTICES: [(Notice, &str); 18] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -55,6 +57,8 @@ const NOTICES: [(Notice, &str); 16] = [
     (Notice::CoordinatorRemoved, "coordinator_removed"),
     (Notice::PersonDeactivated, "person_deactivated"),
     (Notice::PersonReactivated, "person_reactivated"),
+    (Notice::CompetitionCreated, "competition_created"),
+    (Notice::CompetitionChanged, "competition_changed"),
 ];
 
 impl Notice {

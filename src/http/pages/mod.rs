@@ -131,6 +131,7 @@ impl Pages {
             "staff_people.html",
             "staff_person.html",
             "staff_invite.html",
+            "staff_competition_form.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

@@ -121,17 +121,6 @@ fn step_of(name: &str, state: CompetitionState) -> Option<Step> {
 }
 
 /// An edit's refusal (extending the deadline) in the page's language.
-fn explain_edit(lang: Lang, err: &crate::domain::edit::EditError) -> String {
-    use crate::domain::edit::EditError;
-    let key = match err {
-        EditError::DeadlineShortened { .. } => "step_deadline_shortened",
-        EditError::DeadlineInPast => "step_deadline_missing",
-        EditError::WindowOrder => "step_window_order",
-        _ => "step_not_allowed",
-    };
-    lang.text(key).to_owned()
-}
-
 #[allow(clippy::too_many_arguments)]
 fn render(
     state: &AppState,
@@ -276,7 +265,7 @@ pub async fn take_step(
                 ),
             ))
         }
-        Err(ServiceError::Edit(edit)) => Ok(again(explain_edit(lang, &edit))),
+        Err(ServiceError::Edit(edit)) => Ok(again(super::rules::edit_message(lang, &edit))),
         Err(ServiceError::Lifecycle { source, .. }) => Ok(again(explain(lang, &source))),
         Err(ServiceError::Concurrent(_)) => Ok(again(lang.text("step_concurrent").to_owned())),
         Err(err) if matches!(err, ServiceError::Database(_) | ServiceError::Corrupt(_)) => {

@@ -24,9 +24,11 @@ use crate::services::exports;
 use crate::services::staff_entries::{self, EntryFilter, PageAt, StaffEntry, Total};
 use crate::services::{attachments, coauthors, competitions, programmes, users};
 
+mod competition_form;
 mod lifecycle;
 mod on_behalf;
 mod people;
+mod rules;
 
 /// The capability to manage the competition, with the competition; a page saying
 /// no otherwise.
@@ -298,6 +300,11 @@ pub async fn competition_entries(
         .map(|step| (step, lang.text(&format!("event_{step}"))))
         .collect();
     context.insert("steps", &steps);
+    context.insert(
+        "may_change",
+        &competition_form::what_may_change(lang, competition.state),
+    );
+    context.insert("is_admin", &current.is_admin());
     context.insert("rows", &rows);
     let (total, more) = match page.total {
         Total::Exactly(n) => (n, false),
@@ -547,7 +554,15 @@ pub async fn competition_history(
 pub(super) fn routes(route: Route) -> Route {
     route
         .at("/verwaltung", get(dashboard))
+        .at(
+            "/verwaltung/wettbewerbe/neu",
+            get(competition_form::new_form).post(competition_form::create),
+        )
         .at("/verwaltung/wettbewerbe/:id", get(competition_entries))
+        .at(
+            "/verwaltung/wettbewerbe/:id/bearbeiten",
+            get(competition_form::edit_form).post(competition_form::update),
+        )
         .at("/verwaltung/wettbewerbe/:id/:format", get(export_entries))
         .at("/verwaltung/einreichungen/:id", get(entry_detail))
         .at(
