@@ -183,6 +183,42 @@ pub fn check_budget(
     }
 }
 
+/// The programme's money at a glance: what each phase plans (the sum of its
+/// competitions' prize money) against the budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetLine {
+    /// Per phase, in the order given: (phase, planned).
+    pub phases: Vec<(i64, Money)>,
+    pub planned: Money,
+    pub budget: Money,
+    /// What is left to promise; `None` when more is planned than the budget allows
+    /// (stored data from before a budget cut; new promises are refused).
+    pub remaining: Option<Money>,
+}
+
+/// Sums `prizes` (phase, prize money) by phase in the order of `phases`.
+pub fn budget_line(budget: Money, phases: &[i64], prizes: &[(i64, Money)]) -> BudgetLine {
+    let sum = |of: &mut dyn Iterator<Item = Money>| {
+        of.fold(Money::ZERO, |total, m| {
+            total.checked_add(m).unwrap_or(total)
+        })
+    };
+    let per_phase: Vec<(i64, Money)> = phases
+        .iter()
+        .map(|phase| {
+            let mut of = prizes.iter().filter(|(p, _)| p == phase).map(|(_, m)| *m);
+            (*phase, sum(&mut of))
+        })
+        .collect();
+    let planned = sum(&mut prizes.iter().map(|(_, m)| *m));
+    BudgetLine {
+        phases: per_phase,
+        planned,
+        budget,
+        remaining: Money::from_cents(budget.cents() - planned.cents()).ok(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +366,23 @@ mod tests {
             });
             assert_eq!(offered.entry_form.is_ok(), form.is_ok(), "{state}: form");
         }
+    }
+
+    #[test]
+    fn the_budget_line_sums_each_phase_and_what_is_left() {
+        let euros = |e| Money::from_euros(e).unwrap();
+        let line = budget_line(
+            euros(81_000),
+            &[1, 2, 3],
+            &[(1, euros(6_750)), (1, euros(6_750)), (3, euros(1_000))],
+        );
+        assert_eq!(
+            line.phases,
+            vec![(1, euros(13_500)), (2, Money::ZERO), (3, euros(1_000))]
+        );
+        assert_eq!(line.planned, euros(14_500));
+        assert_eq!(line.remaining, Some(euros(66_500)));
+        let over = budget_line(euros(100), &[1], &[(1, euros(150))]);
+        assert_eq!(over.remaining, None);
     }
 }

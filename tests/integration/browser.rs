@@ -313,6 +313,8 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/wettbewerbe/neu?lang=de",
         "/verwaltung/wettbewerbe/neu?vorlage=1&lang=en",
         "/verwaltung/wettbewerbe/1/bearbeiten?lang=de",
+        "/verwaltung/programm/1?lang=de",
+        "/verwaltung/programm/1?lang=en",
     ] {
         client.goto(&app.url(page)).await.unwrap();
         let violations = axe_violations(&client).await;
@@ -344,6 +346,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/personen?lang=de",
         "/verwaltung/personen/1?lang=de",
         "/verwaltung/wettbewerbe/1/bearbeiten?lang=de",
+        "/verwaltung/programm/1?lang=de",
         "/admin/emails?lang=de",
         "/impressum?lang=de",
         "/datenschutz?lang=de",

@@ -460,6 +460,7 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/wettbewerbe/1/schritt/open", "admin"),
         ("/verwaltung/wettbewerbe/1/verlauf", "admin"),
         ("/verwaltung/wettbewerbe/neu", "admin"),
+        ("/verwaltung/programm/1", "admin"),
         ("/verwaltung/wettbewerbe/1/bearbeiten", "admin"),
         ("/verwaltung/personen", "admin"),
         ("/verwaltung/personen/einladen", "admin"),

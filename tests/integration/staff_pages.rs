@@ -247,3 +247,130 @@ async fn staff_set_up_copy_and_edit_competitions_on_the_pages_within_the_rules()
     assert!(page.contains("Die Änderungen an „Wir lieben Gera!"));
     assert!(page.contains("<strong>Beginn:</strong> nein."), "{page}");
 }
+
+#[tokio::test]
+async fn administrators_edit_the_programme_its_phases_and_see_the_budget_line() {
+    let (app, smtp) = with_smtp_at("2020-08-01T10:00").await;
+    let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let first = admin.get("/verwaltung/programm").await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let path = first
+        .location
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = admin.get(&path).await.body;
+    assert!(
+        page.contains("Geplante Preisgelder: <strong>81.000 €</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Noch frei: <strong>0 €</strong>"));
+    assert!(
+        page.contains("<strong>27.000 €</strong>"),
+        "phase 1: four prizes"
+    );
+    let csrf = crate::browser_session::hidden(&page, "csrf");
+    let goals =
+        "Nachhaltigkeit\nMultimodale Mobilität\nDigitale Teilhabe\nZukunftsfähige Stadtentwicklung";
+    let send = |budget: &'static str, goals: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Gera SMARTCity".to_owned()),
+            ("description", "Ideen für Gera".to_owned()),
+            ("budget", budget.to_owned()),
+            ("goals", goals.to_owned()),
+        ]
+    };
+    async fn post(
+        admin: &mut crate::browser_session::Browser<'_>,
+        path: &str,
+        fields: Vec<(&'static str, String)>,
+    ) -> crate::browser_session::Page {
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        admin.post(path, &refs).await
+    }
+    let below = post(&mut admin, &path, send("80.000", goals)).await;
+    assert_eq!(below.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        below
+            .body
+            .contains("wären mehr als das Budget des Programms (80.000 €)"),
+        "{}",
+        below.body
+    );
+    let no_goals = post(&mut admin, &path, send("90.000", " \n ")).await;
+    assert_eq!(no_goals.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_goals
+            .body
+            .contains("Bitte nennen Sie ein bis zwölf verschiedene Ziele")
+    );
+    let bad = post(&mut admin, &path, send("viel Geld", goals)).await;
+    assert!(
+        bad.body
+            .contains("Bitte geben Sie das Budget als Betrag in Euro an")
+    );
+    let (_, programme) = app.get("/api/programmes/1").await;
+    assert_eq!(programme["budget_cents"], 8_100_000, "unchanged");
+    let saved = post(&mut admin, &path, send("90.000", goals)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = admin.get(&path).await.body;
+    assert!(page.contains("Das Programm ist gespeichert."));
+    assert!(
+        page.contains("Noch frei: <strong>9.000 €</strong>"),
+        "{page}"
+    );
+    let (_, programme) = app.get("/api/programmes/1").await;
+    assert_eq!(programme["budget_cents"], 9_000_000);
+    assert_eq!(programme["goals"].as_array().unwrap().len(), 4);
+
+    // Phases: a number twice is refused, a new one is added, one renamed.
+    let taken = admin
+        .post(
+            &format!("{path}/staffeln"),
+            &[("csrf", &csrf), ("number", "1"), ("name", "Noch eine")],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        taken
+            .body
+            .contains("Diese Nummer hat schon eine andere Staffel.")
+    );
+    let added = admin
+        .post(
+            &format!("{path}/staffeln"),
+            &[("csrf", &csrf), ("number", "4"), ("name", "Staffel 4")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let (_, phases) = app.get("/api/programmes/1/phases").await;
+    let fourth = phases[3]["id"].as_i64().unwrap();
+    let renamed = admin
+        .post(
+            &format!("{path}/staffeln/{fourth}"),
+            &[
+                ("csrf", &csrf),
+                ("number", "4"),
+                ("name", "Sonderrunde 2021"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert!(
+        admin
+            .get(&path)
+            .await
+            .body
+            .contains("Die Staffel „Sonderrunde 2021“ ist gespeichert.")
+    );
+    assert_eq!(
+        app.count(
+            "audit_log WHERE action IN ('programme.updated', 'phase.created', 'phase.updated')"
+        )
+        .await,
+        3
+    );
+}

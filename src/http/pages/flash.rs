@@ -38,9 +38,11 @@ pub enum Notice {
     PersonReactivated,
     CompetitionCreated,
     CompetitionChanged,
+    ProgrammeChanged,
+    PhaseSaved,
 }
 
-const NOTICES: [(Notice, &str); 18] = [
+const NOTICES: [(Notice, &str); 20] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -59,6 +61,8 @@ const NOTICES: [(Notice, &str); 18] = [
     (Notice::PersonReactivated, "person_reactivated"),
     (Notice::CompetitionCreated, "competition_created"),
     (Notice::CompetitionChanged, "competition_changed"),
+    (Notice::ProgrammeChanged, "programme_changed"),
+    (Notice::PhaseSaved, "phase_saved"),
 ];
 
 impl Notice {

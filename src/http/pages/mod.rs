@@ -132,6 +132,7 @@ impl Pages {
             "staff_person.html",
             "staff_invite.html",
             "staff_competition_form.html",
+            "staff_programme.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

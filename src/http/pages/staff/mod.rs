@@ -28,6 +28,7 @@ mod competition_form;
 mod lifecycle;
 mod on_behalf;
 mod people;
+mod programme;
 mod rules;
 
 /// The capability to manage the competition, with the competition; a page saying
@@ -576,6 +577,19 @@ pub(super) fn routes(route: Route) -> Route {
         .at(
             "/verwaltung/wettbewerbe/:id/erfassen",
             get(on_behalf::blank_form).post(on_behalf::record),
+        )
+        .at("/verwaltung/programm", get(programme::first))
+        .at(
+            "/verwaltung/programm/:id",
+            get(programme::page).post(programme::update),
+        )
+        .at(
+            "/verwaltung/programm/:id/staffeln",
+            post(programme::add_phase),
+        )
+        .at(
+            "/verwaltung/programm/:id/staffeln/:phase",
+            post(programme::update_phase),
         )
         .at("/verwaltung/personen", get(people::people))
         .at(
