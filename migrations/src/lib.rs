@@ -20,6 +20,7 @@ mod m20261202_000015_email_delivery;
 mod m20261202_000016_competition_reopened;
 mod m20261202_000017_staff_scale;
 mod m20261202_000018_account_status;
+mod m20261202_000019_entry_counts;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_competition_reopened::Migration),
             Box::new(m20261202_000017_staff_scale::Migration),
             Box::new(m20261202_000018_account_status::Migration),
+            Box::new(m20261202_000019_entry_counts::Migration),
         ]
     }
 }

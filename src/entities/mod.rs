@@ -10,6 +10,7 @@ pub mod entry;
 pub mod entry_attachment;
 pub mod entry_author;
 pub mod entry_coauthor;
+pub mod entry_count;
 pub mod entry_version;
 pub mod idempotency_key;
 pub mod outbox_event;

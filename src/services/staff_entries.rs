@@ -15,7 +15,8 @@ use super::authorization::{Manager, Staff};
 use super::{ServiceError, competitions, entries};
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::entities::{
-    audit_entry, competition, competition_coordinator, entry, entry_author, entry_version, user,
+    audit_entry, competition, competition_coordinator, entry, entry_author, entry_count,
+    entry_version, user,
 };
 
 /// An entry with its author, for staff (never for the jury).
@@ -170,24 +171,44 @@ async fn with_authors(
         .collect()
 }
 
-/// How many entries `query` selects: exactly, or up to [`COUNT_LIMIT`] for a
-/// search. Either way an index answers it (the competition, status and source
-/// indexes, or the full-text index), never a read of the entries themselves.
+/// The sum of the kept counts of a competition's entries by status and source
+/// (see `entry_count`): a few rows read, however many entries there are.
+fn summed() -> sea_orm::Select<entry_count::Entity> {
+    entry_count::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"), "n")
+}
+
+/// How many entries match: for the filters the kept counts answer; a search
+/// counts its hits in the full-text index up to [`COUNT_LIMIT`].
 async fn count(
     db: &DatabaseConnection,
-    query: sea_orm::Select<entry::Entity>,
-    searching: bool,
+    competition_id: i64,
+    filter: &EntryFilter,
+    search: Option<sea_orm::Select<entry::Entity>>,
 ) -> Result<Total, ServiceError> {
-    let ids = query.select_only().column(entry::Column::Id);
-    if !searching {
-        return Ok(Total::Exactly(ids.count(db).await?));
+    if let Some(query) = search {
+        let capped = query
+            .select_only()
+            .column(entry::Column::Id)
+            .limit(COUNT_LIMIT + 1)
+            .count(db)
+            .await?;
+        return Ok(if capped > COUNT_LIMIT {
+            Total::MoreThan(COUNT_LIMIT)
+        } else {
+            Total::Exactly(capped)
+        });
     }
-    let capped = ids.limit(COUNT_LIMIT + 1).count(db).await?;
-    Ok(if capped > COUNT_LIMIT {
-        Total::MoreThan(COUNT_LIMIT)
-    } else {
-        Total::Exactly(capped)
-    })
+    let mut counted = summed().filter(entry_count::Column::CompetitionId.eq(competition_id));
+    if let Some(status) = filter.status {
+        counted = counted.filter(entry_count::Column::Status.eq(status));
+    }
+    if let Some(source) = filter.source {
+        counted = counted.filter(entry_count::Column::Source.eq(source));
+    }
+    let n: Option<i64> = counted.into_tuple().one(db).await?;
+    Ok(Total::Exactly(n.unwrap_or(0).max(0) as u64))
 }
 
 /// A page of a competition's entries matching `filter`, oldest first.
@@ -202,7 +223,7 @@ pub async fn search(
     let backend = db.get_database_backend();
     let base = || filtered(backend, competition_id, filter);
     let searching = !words(filter.query.as_deref().unwrap_or_default()).is_empty();
-    let total = count(db, base(), searching).await?;
+    let total = count(db, competition_id, filter, searching.then(base)).await?;
     let id = entry::Column::Id;
     let one_more = PAGE_SIZE + 1;
     let (page, forward) = match at {
@@ -365,13 +386,14 @@ pub async fn dashboard(
             .collect();
         visible.retain(|c| assigned.contains(&c.id));
     }
-    let rows: Vec<(i64, String, i64)> = entry::Entity::find()
+    // From the kept counts: a few hundred rows, however many entries.
+    let rows: Vec<(i64, String, i64)> = entry_count::Entity::find()
         .select_only()
-        .column(entry::Column::CompetitionId)
-        .column(entry::Column::Status)
-        .column_as(entry::Column::Id.count(), "n")
-        .group_by(entry::Column::CompetitionId)
-        .group_by(entry::Column::Status)
+        .column(entry_count::Column::CompetitionId)
+        .column(entry_count::Column::Status)
+        .column_as(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"), "n")
+        .group_by(entry_count::Column::CompetitionId)
+        .group_by(entry_count::Column::Status)
         .into_tuple()
         .all(db)
         .await?;

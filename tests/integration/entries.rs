@@ -197,6 +197,8 @@ async fn an_idea_goes_from_draft_to_receipt_to_withdrawal_and_locks_at_the_deadl
         .request(Method::GET, "/api/me/entries", None, Some(&anna))
         .await;
     assert_eq!(mine.as_array().unwrap().len(), 2);
+    // Drafts, a submission, a withdrawal: the kept counts followed each.
+    app.assert_counts_kept().await;
 }
 
 #[tokio::test]
@@ -826,6 +828,7 @@ async fn concurrent_submissions_and_retries_each_count_once() {
         }
     }
     assert_eq!(app.count("entries").await, 20);
+    app.assert_counts_kept().await;
     assert_eq!(app.count("entry_versions").await, 20);
     assert_eq!(app.count("idempotency_keys").await, 20);
     assert_eq!(

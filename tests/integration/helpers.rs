@@ -312,6 +312,45 @@ impl TestApp {
         row.try_get::<i64>("", "n").expect("count value")
     }
 
+    /// The kept entry counts (migration 000019) agree with the entries, per
+    /// competition, status and source.
+    pub async fn assert_counts_kept(&self) {
+        let db = &self.state.db;
+        let rows = |sql: &str| {
+            let sql = sql.to_owned();
+            async move {
+                let mut found: Vec<(i64, String, String, i64)> = db
+                    .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await
+                    .expect("count query")
+                    .iter()
+                    .map(|row| {
+                        (
+                            row.try_get::<i64>("", "c").unwrap(),
+                            row.try_get::<String>("", "s").unwrap(),
+                            row.try_get::<String>("", "o").unwrap(),
+                            row.try_get::<i64>("", "n").unwrap(),
+                        )
+                    })
+                    .filter(|row| row.3 != 0)
+                    .collect();
+                found.sort();
+                found
+            }
+        };
+        let kept = rows(
+            "SELECT competition_id AS c, status AS s, source AS o, CAST(SUM(n) AS BIGINT) AS n \
+             FROM entry_counts GROUP BY competition_id, status, source",
+        )
+        .await;
+        let actual = rows(
+            "SELECT competition_id AS c, status AS s, source AS o, COUNT(*) AS n \
+             FROM entries GROUP BY competition_id, status, source",
+        )
+        .await;
+        assert_eq!(kept, actual, "kept counts = counted entries");
+    }
+
     /// Row counts of every table that a state change writes.
     pub async fn snapshot_counts(&self) -> Vec<i64> {
         let mut counts = Vec::new();

@@ -41,6 +41,7 @@ async fn a_large_competition_pages_searches_and_exports_every_entry_once() {
     )
     .await;
     let in_big = 1110usize; // 90 % of them; entry n is the n-th of those
+    app.assert_counts_kept().await;
     let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
     let list = format!("/verwaltung/wettbewerbe/{big}");
 
