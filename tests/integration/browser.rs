@@ -315,6 +315,7 @@ async fn the_home_page_renders_in_chromium_and_passes_axe() {
         "/verwaltung/wettbewerbe/1/bearbeiten?lang=de",
         "/verwaltung/programm/1?lang=de",
         "/verwaltung/programm/1?lang=en",
+        "/verwaltung/fristen?lang=de",
     ] {
         client.goto(&app.url(page)).await.unwrap();
         let violations = axe_violations(&client).await;

@@ -459,6 +459,7 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/wettbewerbe/1/erfassen", "admin"),
         ("/verwaltung/wettbewerbe/1/schritt/open", "admin"),
         ("/verwaltung/wettbewerbe/1/verlauf", "admin"),
+        ("/verwaltung/fristen", "staff"),
         ("/verwaltung/wettbewerbe/neu", "admin"),
         ("/verwaltung/programm/1", "admin"),
         ("/verwaltung/wettbewerbe/1/bearbeiten", "admin"),

@@ -374,3 +374,82 @@ async fn administrators_edit_the_programme_its_phases_and_see_the_budget_line() 
         3
     );
 }
+
+#[tokio::test]
+async fn staff_extend_the_deadlines_of_several_competitions_at_once() {
+    let (app, smtp) = with_smtp_at("2020-09-28T10:00").await;
+    let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let form = admin.get("/verwaltung/fristen").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = crate::browser_session::hidden(&form.body, "csrf");
+    let companies = app.competition_id("unternehmen-smarte-vernetzung").await;
+    let crafts = app.competition_id("handwerk-smartes-handwerk").await;
+    let gera = app.competition_id("wir-lieben-gera").await;
+    assert!(form.body.contains(&format!(r#"value="{companies}""#)));
+
+    let none = admin
+        .post(
+            "/verwaltung/fristen",
+            &[("csrf", &csrf), ("closes_at", "2020-10-31T23:59")],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        none.body
+            .contains("Bitte wählen Sie mindestens einen Wettbewerb.")
+    );
+
+    let (companies_s, crafts_s, gera_s) =
+        (companies.to_string(), crafts.to_string(), gera.to_string());
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("competition", companies_s.as_str()),
+        ("competition", crafts_s.as_str()),
+        ("competition", gera_s.as_str()),
+        ("closes_at", "2020-10-31T23:59"),
+    ];
+    let done = admin.post("/verwaltung/fristen", &fields).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(
+        done.body
+            .matches("verlängert bis 31.10.2020, 23:59 Uhr.")
+            .count(),
+        2,
+        "{}",
+        done.body
+    );
+    assert!(
+        done.body
+            .contains("Nicht verlängert: Ein Einsendeschluss kann nur verlängert werden"),
+        "the third keeps its later deadline, with the reason: {}",
+        done.body
+    );
+    for (id, extended) in [(companies, true), (crafts, true), (gera, false)] {
+        assert_eq!(
+            app.outbox_events(id)
+                .await
+                .contains(&"competition.deadline_extended".to_owned()),
+            extended,
+            "competition {id}"
+        );
+    }
+    assert_eq!(
+        app.count("audit_log WHERE action = 'competition.updated'")
+            .await,
+        2,
+        "one transaction and audit row per extended competition"
+    );
+    // Sent again (a reload): nothing further changes.
+    let again = admin.post("/verwaltung/fristen", &fields).await;
+    assert_eq!(
+        again.body.matches("nichts geändert").count(),
+        2,
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'competition.updated'")
+            .await,
+        2
+    );
+}

@@ -133,6 +133,7 @@ impl Pages {
             "staff_invite.html",
             "staff_competition_form.html",
             "staff_programme.html",
+            "staff_extend.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

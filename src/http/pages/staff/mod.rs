@@ -25,6 +25,7 @@ use crate::services::staff_entries::{self, EntryFilter, PageAt, StaffEntry, Tota
 use crate::services::{attachments, coauthors, competitions, programmes, users};
 
 mod competition_form;
+mod extend;
 mod lifecycle;
 mod on_behalf;
 mod people;
@@ -175,6 +176,7 @@ pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Res
     let mut context = Context::new();
     context.insert("phases", &phases);
     context.insert("attention", &attention);
+    context.insert("is_admin", &current.is_admin());
     context.insert("failed_emails", &failed_emails.filter(|n| *n > 0));
     Ok(state.pages.respond(
         lang,
@@ -577,6 +579,10 @@ pub(super) fn routes(route: Route) -> Route {
         .at(
             "/verwaltung/wettbewerbe/:id/erfassen",
             get(on_behalf::blank_form).post(on_behalf::record),
+        )
+        .at(
+            "/verwaltung/fristen",
+            get(extend::choose).post(extend::extend),
         )
         .at("/verwaltung/programm", get(programme::first))
         .at(
