@@ -21,6 +21,7 @@ mod m20261202_000016_competition_reopened;
 mod m20261202_000017_staff_scale;
 mod m20261202_000018_account_status;
 mod m20261202_000019_entry_counts;
+mod m20261202_000020_entry_arrival;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_staff_scale::Migration),
             Box::new(m20261202_000018_account_status::Migration),
             Box::new(m20261202_000019_entry_counts::Migration),
+            Box::new(m20261202_000020_entry_arrival::Migration),
         ]
     }
 }

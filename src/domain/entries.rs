@@ -84,6 +84,37 @@ pub enum EntryError {
     AlreadySubmitted,
     #[error("only a submitted entry can be withdrawn")]
     NotSubmitted,
+    #[error("the idea cannot have arrived in the future ({arrived_at})")]
+    ArrivedInFuture { arrived_at: DateTime<Utc> },
+    #[error("the idea arrived after the deadline ({closes_at})")]
+    ArrivedLate { closes_at: DateTime<Utc> },
+}
+
+/// Whether staff may record an idea that reached the city at `arrived_at` (by
+/// post, email or at the shop), now. What counts is when it arrived, as in any
+/// office: posted before the deadline, it is accepted even when typed in after it,
+/// while the competition is open or closed (not once the review has begun).
+/// Returns whether it is recorded after the deadline (the entry notes that).
+pub fn accepts_arrival(
+    state: CompetitionState,
+    window: SubmissionWindow,
+    arrived_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, EntryError> {
+    if arrived_at > now {
+        return Err(EntryError::ArrivedInFuture { arrived_at });
+    }
+    if !matches!(state, CompetitionState::Open | CompetitionState::Closed) {
+        return Err(EntryError::CompetitionNotOpen { state });
+    }
+    if window.opens_at.is_some_and(|opens| arrived_at < opens) {
+        return Err(EntryError::CompetitionNotOpen { state });
+    }
+    match window.closes_at {
+        Some(closes_at) if arrived_at >= closes_at => Err(EntryError::ArrivedLate { closes_at }),
+        Some(closes_at) => Ok(now >= closes_at),
+        None => Ok(false),
+    }
 }
 
 /// Decides whether `action` is allowed on an entry in `status` (None: a new entry)
@@ -278,5 +309,35 @@ mod tests {
     fn a_kennzahl_has_six_digits() {
         assert_eq!(kennzahl(42), "000042");
         assert_eq!(kennzahl(4_294_967_295), "967295");
+    }
+
+    #[test]
+    fn a_paper_idea_counts_by_the_day_it_arrived() {
+        use chrono::{Duration, TimeZone};
+        let closes = Utc.with_ymd_and_hms(2020, 9, 30, 21, 59, 0).unwrap();
+        let window = SubmissionWindow {
+            opens_at: Some(closes - Duration::days(90)),
+            closes_at: Some(closes),
+        };
+        let before = closes - Duration::days(1);
+        let after = closes + Duration::days(2);
+        assert_eq!(
+            accepts_arrival(CompetitionState::Open, window, before, before),
+            Ok(false)
+        );
+        assert_eq!(
+            accepts_arrival(CompetitionState::Closed, window, before, after),
+            Ok(true),
+            "posted in time, typed in late: accepted with a note"
+        );
+        assert_eq!(
+            accepts_arrival(CompetitionState::Closed, window, after, after),
+            Err(EntryError::ArrivedLate { closes_at: closes })
+        );
+        assert_eq!(
+            accepts_arrival(CompetitionState::Open, window, after, before),
+            Err(EntryError::ArrivedInFuture { arrived_at: after })
+        );
+        assert!(accepts_arrival(CompetitionState::InReview, window, before, after).is_err());
     }
 }

@@ -29,6 +29,9 @@ pub struct Model {
     pub guardian_consent_at: Option<DateTimeUtc>,
     /// When the author of this draft was reminded of the deadline (once).
     pub reminded_at: Option<DateTimeUtc>,
+    /// When an idea recorded by staff reached the city (it counts for the
+    /// deadline); None for ideas entered online.
+    pub arrived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,13 +27,18 @@ pub struct NewEmail {
     pub event_id: Option<i64>,
 }
 
-/// Queues a message unless one with the same idempotency key exists. Returns
-/// whether it was queued.
+/// Queues a message unless one with the same idempotency key exists, or the
+/// recipient is an entrant kept without an address (recorded from paper; see
+/// `entries::has_no_address`), who gets nothing by email. Returns whether it was
+/// queued.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     email: NewEmail,
 ) -> Result<bool, ServiceError> {
+    if crate::services::entries::has_no_address(&email.recipient) {
+        return Ok(false);
+    }
     let model = email_message::ActiveModel {
         idempotency_key: Set(email.idempotency_key),
         template: Set(email.template.to_owned()),

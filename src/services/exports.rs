@@ -51,7 +51,13 @@ fn row(s: &StaffEntry, form: &EntryForm) -> Result<Vec<Cell>, ServiceError> {
         e.submitted_at
             .map_or(Cell::Text(String::new()), Cell::Moment),
         text(s.author_name.clone()),
-        text(s.author_email.clone()),
+        text(
+            if crate::services::entries::has_no_address(&s.author_email) {
+                String::new()
+            } else {
+                s.author_email.clone()
+            },
+        ),
         text(s.author_phone.clone().unwrap_or_default()),
     ];
     row.extend(form.fields.iter().map(|f| {

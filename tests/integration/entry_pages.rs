@@ -527,7 +527,7 @@ async fn staff_record_an_idea_on_the_page_once_however_often_the_form_is_sent() 
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     for expected in [
-        "E-Mail-Adresse der einreichenden Person",
+        "Bitte prüfen Sie die E-Mail-Adresse",
         "wählen Sie, wie die Idee eingegangen ist",
         r#"value="Erna Schulze""#,
         r#"value="erna-at-example.de""#,

@@ -453,3 +453,127 @@ async fn staff_extend_the_deadlines_of_several_competitions_at_once() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_paper_idea_posted_in_time_is_accepted_after_the_deadline_with_a_printed_receipt() {
+    let (app, smtp) = with_smtp_at("2020-11-23T10:00").await;
+    let seniors = app.competition_id("senioren-unabhaengigkeit").await;
+    assert_eq!(
+        app.competition("senioren-unabhaengigkeit").await["state"],
+        "closed"
+    );
+    let mut admin = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let path = format!("/verwaltung/wettbewerbe/{seniors}/erfassen");
+    let form = admin.get(&path).await;
+    assert_eq!(
+        form.status,
+        StatusCode::OK,
+        "a closed competition still takes late post"
+    );
+    let csrf = crate::browser_session::hidden(&form.body, "csrf");
+    let token = crate::browser_session::hidden(&form.body, "form_token");
+    let fields = |arrived: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("lang", "de".to_owned()),
+            ("form_token", token.clone()),
+            ("entrant_email", String::new()),
+            ("entrant_name", "Erna Schulze".to_owned()),
+            ("source", "paper".to_owned()),
+            ("arrived", arrived.to_owned()),
+            ("title", "Bank am Markt".to_owned()),
+            ("summary", "Eine Bank mit Schatten am Markt.".to_owned()),
+            ("detail_postcode", "07545".to_owned()),
+        ]
+    };
+    async fn post(
+        admin: &mut crate::browser_session::Browser<'_>,
+        path: &str,
+        fields: Vec<(&'static str, String)>,
+    ) -> crate::browser_session::Page {
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        admin.post(path, &refs).await
+    }
+    // Arrived after the deadline, in the future, or not a date: refused in the form.
+    for (arrived, message) in [
+        (
+            "2020-11-21",
+            "nach dem Einsendeschluss (20.11.2020, 23:59 Uhr) eingegangen",
+        ),
+        ("2020-11-30", "Der Tag des Eingangs liegt in der Zukunft"),
+        (
+            "gestern",
+            "Bitte geben Sie den Tag des Eingangs als Datum an",
+        ),
+    ] {
+        let refused = post(&mut admin, &path, fields(arrived)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{arrived}"
+        );
+        assert!(
+            refused.body.contains(message),
+            "{arrived}: {}",
+            refused.body
+        );
+        assert!(refused.body.contains(r#"value="Erna Schulze""#), "kept");
+    }
+    assert_eq!(app.count("entries").await, 0);
+
+    // Posted before the deadline, typed in after it, no email address: accepted,
+    // noted, no receipt emailed, a receipt to print.
+    let mails = app.count("email_messages").await;
+    let recorded = post(&mut admin, &path, fields("2020-11-19")).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let receipt_page = recorded.location.unwrap();
+    assert!(receipt_page.contains("/bestaetigung"), "{receipt_page}");
+    let receipt = admin.get(&receipt_page).await.body;
+    assert!(receipt.contains(
+        "Die Person hat keine E-Mail-Adresse: Drucken Sie diese Eingangsbestätigung aus"
+    ));
+    assert!(receipt.contains("<h1>Eingangsbestätigung</h1>"));
+    assert!(
+        receipt.contains("Eingegangen am</dt><dd>19.11.2020"),
+        "{receipt}"
+    );
+    assert!(receipt.contains("Rechtzeitig vor dem Einsendeschluss eingegangen, danach erfasst."));
+    assert!(receipt.contains("Erna Schulze") && receipt.contains("auf Papier"));
+    app.deliver().await;
+    assert_eq!(
+        app.count("email_messages").await,
+        mails,
+        "nothing is emailed"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'entry.entered_on_behalf'")
+            .await,
+        1
+    );
+    let id = receipt_page
+        .trim_start_matches("/verwaltung/einreichungen/")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let detail = admin
+        .get(&format!("/verwaltung/einreichungen/{id}"))
+        .await
+        .body;
+    assert!(detail.contains("(keine E-Mail-Adresse)"), "{detail}");
+    assert!(detail.contains("Eingegangen am 19.11.2020"));
+    assert!(detail.contains("Eingangsbestätigung zum Ausdrucken"));
+
+    // The API does the same.
+    let (status, entered) = app
+        .admin_post(
+            &format!("/api/competitions/{seniors}/entries/on-behalf"),
+            serde_json::json!({
+                "name": "Karl Meier", "source": "paper", "arrived_at": "2020-11-20T10:00:00Z",
+                "entry": { "title": "Rufbus", "summary": "Ein Bus auf Zuruf.", "details": { "postcode": "07545" } }
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{entered}");
+    assert_eq!(entered["arrived_at"], "2020-11-20T10:00:00+00:00");
+}

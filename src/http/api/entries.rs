@@ -50,6 +50,10 @@ pub struct Entry {
     pub submitted_at: Option<DateTime<Utc>>,
     #[oai(nullable)]
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// When an idea recorded by staff reached the city (it counts for the
+    /// deadline); null for ideas entered online.
+    #[oai(nullable)]
+    pub arrived_at: Option<DateTime<Utc>>,
     /// Answers to the competition's entry form (see `Competition.entry_form`).
     pub details: BTreeMap<String, String>,
     /// For children's entries: the guardians' consent was confirmed.
@@ -110,6 +114,7 @@ impl TryFrom<entry::Model> for Entry {
             updated_at: m.updated_at,
             submitted_at: m.submitted_at,
             withdrawn_at: m.withdrawn_at,
+            arrived_at: m.arrived_at,
         })
     }
 }

@@ -62,13 +62,21 @@ pub enum ExportResponse {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct OnBehalfBody {
-    /// The entrant's email address (their account is created if needed).
+    /// The entrant's email address (their account is created if needed). Null or
+    /// left out: the entrant has none; no receipt is emailed (print the staff
+    /// page's receipt instead).
     #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: String,
+    #[oai(nullable)]
+    pub email: Option<String>,
     #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
     /// `email`, `paper` or `walk_in` (`online` is for entrants themselves).
     pub source: EntrySource,
+    /// When the idea reached the city (post mark, email, visit); now if left out.
+    /// An idea that arrived before the deadline is accepted after it, with a note;
+    /// one that arrived after it is refused.
+    #[oai(nullable)]
+    pub arrived_at: Option<chrono::DateTime<chrono::Utc>>,
     pub entry: EntryBody,
 }
 
@@ -94,9 +102,12 @@ impl StaffEntriesApi {
             &state.db,
             state.now(),
             &manager,
-            &EmailAddress::parse(&body.email)?,
-            &body.name,
-            body.source.into(),
+            entries::Arrival {
+                email: body.email.as_deref().map(EmailAddress::parse).transpose()?,
+                name: body.name.clone(),
+                source: body.source.into(),
+                arrived_at: body.arrived_at,
+            },
             body.entry.content(),
             idempotency_key.0.as_deref(),
             &state.settings.server.public_url,

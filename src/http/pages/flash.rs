@@ -40,9 +40,10 @@ pub enum Notice {
     CompetitionChanged,
     ProgrammeChanged,
     PhaseSaved,
+    RecordedWithoutEmail,
 }
 
-const NOTICES: [(Notice, &str); 20] = [
+const NOTICES: [(Notice, &str); 21] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -63,6 +64,7 @@ const NOTICES: [(Notice, &str); 20] = [
     (Notice::CompetitionChanged, "competition_changed"),
     (Notice::ProgrammeChanged, "programme_changed"),
     (Notice::PhaseSaved, "phase_saved"),
+    (Notice::RecordedWithoutEmail, "recorded_without_email"),
 ];
 
 impl Notice {

@@ -134,6 +134,7 @@ impl Pages {
             "staff_competition_form.html",
             "staff_programme.html",
             "staff_extend.html",
+            "staff_receipt.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

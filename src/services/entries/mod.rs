@@ -36,7 +36,7 @@ mod submission;
 
 pub use crate::services::authorization::{EntryAuthor, Membership};
 pub use drafts::{create, update};
-pub use one_step::{OneStepSubmission, enter_on_behalf, submit_new};
+pub use one_step::{Arrival, OneStepSubmission, enter_on_behalf, has_no_address, submit_new};
 pub use reminders::remind_drafts;
 pub use submission::{submit, withdraw};
 

@@ -253,21 +253,53 @@ async fn answer_repeated(
     }
 }
 
+/// Who sent an idea that staff record, and how and when it reached the city.
+pub struct Arrival {
+    /// None: the entrant has no email address (staff hand over a printed receipt).
+    pub email: Option<EmailAddress>,
+    pub name: String,
+    pub source: EntrySource,
+    /// When it arrived (post mark, email, visit); None: now. An idea that arrived
+    /// before the deadline is accepted after it, with a note.
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
+/// The address under which an entrant without email is kept: the reserved
+/// `.invalid` top-level domain (RFC 6761) can never receive mail, and nothing is
+/// ever sent there.
+fn without_address() -> String {
+    format!(
+        "ohne-adresse-{}@ideen.invalid",
+        &crate::services::identity::tokens::random_token()[..16]
+    )
+}
+
+/// Whether an account's address is one kept for an entrant without email.
+pub fn has_no_address(email: &str) -> bool {
+    email.ends_with("@ideen.invalid")
+}
+
 /// Records and submits an idea that arrived by email, on paper or in the walk-in
 /// shop, in one transaction. The entrant's account is found or created by email
-/// address and gets the same receipt as online; the audit names the staff member.
-#[allow(clippy::too_many_arguments)]
+/// address and gets the same receipt as online (none without an address: staff
+/// print it); the audit names the staff member, the day it arrived and whether
+/// it was recorded after the deadline.
 pub async fn enter_on_behalf(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     manager: &Manager,
-    email: &EmailAddress,
-    name: &str,
-    source: EntrySource,
+    arrival: Arrival,
     content: EntryContent,
     idempotency_key: Option<&str>,
     public_url: &str,
 ) -> Result<entry::Model, ServiceError> {
+    let Arrival {
+        email,
+        name,
+        source,
+        arrived_at,
+    } = arrival;
+    let name = name.as_str();
     let (staff, competition_id) = (manager.person(), manager.competition_id());
     // A key belongs to this operation on this competition.
     let operation = keyed("entry.enter_on_behalf", competition_id);
@@ -282,8 +314,29 @@ pub async fn enter_on_behalf(
             "say where the idea came from: email, paper or walk_in",
         ));
     }
-    let email = email.as_str().to_owned();
-    let (competition, _) = check(db, competition_id, EntryAction::Create, None, now).await?;
+    let known = email.is_some();
+    let email = email.map_or_else(without_address, |e| e.as_str().to_owned());
+    let (competition, late) = match arrived_at {
+        None => (
+            check(db, competition_id, EntryAction::Create, None, now)
+                .await?
+                .0,
+            false,
+        ),
+        Some(arrived) => {
+            let competition = competitions::find(db, competition_id).await?;
+            if !competition.state.is_public() {
+                return Err(ServiceError::not_found("competition", competition_id));
+            }
+            let late = rules::accepts_arrival(
+                competition.state,
+                competitions::window_of(&competition),
+                arrived,
+                now,
+            )?;
+            (competition, late)
+        }
+    };
     let answers = checked_content(db, &competition, &content, Completeness::Submit).await?;
     let new = NewSubmission {
         competition: &competition,
@@ -310,7 +363,12 @@ pub async fn enter_on_behalf(
             .await
             .map_err(|err| duplicate_or(err, "user", "email", &email))?,
         };
-        let submitted = insert_submitted(&txn, now, &entrant, &new).await?;
+        let mut submitted = insert_submitted(&txn, now, &entrant, &new).await?;
+        if let Some(arrived) = arrived_at {
+            let mut noted: entry::ActiveModel = submitted.clone().into();
+            noted.arrived_at = Set(Some(arrived));
+            submitted = noted.update(&txn).await?;
+        }
         if let Some(key) = idempotency_key {
             let remembered = idempotency_key::ActiveModel {
                 user_id: Set(staff.id),
@@ -327,6 +385,7 @@ pub async fn enter_on_behalf(
         }
         let details = json!({
             "source": source, "entrant_id": entrant.id, "receipt_number": submitted.receipt_number,
+            "arrived_at": arrived_at, "after_deadline": late, "without_email": !known,
         });
         audit::record(
             &txn,
@@ -339,15 +398,17 @@ pub async fn enter_on_behalf(
             ),
         )
         .await?;
-        notify(
-            &txn,
-            now,
-            &entrant,
-            &submitted,
-            Notice::Submitted,
-            public_url,
-        )
-        .await?;
+        if known {
+            notify(
+                &txn,
+                now,
+                &entrant,
+                &submitted,
+                Notice::Submitted,
+                public_url,
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(submitted)
     })

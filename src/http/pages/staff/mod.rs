@@ -22,7 +22,7 @@ use crate::http::streams;
 use crate::services::authorization::{self, Manager, Staff};
 use crate::services::exports;
 use crate::services::staff_entries::{self, EntryFilter, PageAt, StaffEntry, Total};
-use crate::services::{attachments, coauthors, competitions, programmes, users};
+use crate::services::{attachments, coauthors, competitions, entries, programmes, users};
 
 mod competition_form;
 mod extend;
@@ -253,7 +253,11 @@ fn row(lang: Lang, s: &StaffEntry) -> Row {
         kennzahl: e.kennzahl.clone().unwrap_or_default(),
         title: e.title.clone(),
         author_name: s.author_name.clone(),
-        author_email: s.author_email.clone(),
+        author_email: if entries::has_no_address(&s.author_email) {
+            lang.text("no_email_address").to_owned()
+        } else {
+            s.author_email.clone()
+        },
         author_phone: s.author_phone.clone().unwrap_or_default(),
         submitted: e.submitted_at.map(|at| when(lang, at)).unwrap_or_default(),
     }
@@ -399,6 +403,67 @@ struct Answer {
     value: String,
 }
 
+/// A receipt to print and hand over, for an idea recorded by staff (the only
+/// receipt an entrant without an email address gets).
+#[handler]
+pub async fn receipt(
+    id: Path<i64>,
+    member: StaffMember,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let StaffMember {
+        lang,
+        staff: current,
+        ..
+    } = member;
+    let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let competition = competitions::find(&state.db, manager.competition_id())
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let with_author = staff_entries::one(&state.db, &manager, id.0)
+        .await
+        .map_err(|err| refusal(&state, lang, err))?;
+    let e = &with_author.entry;
+    if e.status != EntryStatus::Submitted {
+        return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
+    }
+    let recorded = e.submitted_at.unwrap_or(e.created_at);
+    let mut context = Context::new();
+    context.insert("entry_id", &e.id);
+    context.insert("competition", &competition.full_name());
+    context.insert(
+        "receipt_number",
+        &e.receipt_number.clone().unwrap_or_default(),
+    );
+    context.insert("title", &e.title);
+    context.insert("author", &with_author.author_name);
+    context.insert("source", lang.text(&format!("source_{}", e.source)));
+    context.insert("arrived", &e.arrived_at.map(|at| time_day(lang, at)));
+    context.insert("recorded", &when(lang, recorded));
+    context.insert(
+        "late",
+        &(e.arrived_at.is_some() && competition.closes_at.is_some_and(|c| recorded >= c)),
+    );
+    let path = format!("/verwaltung/einreichungen/{}/bestaetigung", e.id);
+    Ok(state.pages.respond(
+        lang,
+        state
+            .pages
+            .render_html("staff_receipt.html", lang, &path, context),
+    ))
+}
+
+/// A day as people write it: `29.09.2020` / `29 Sep 2020`.
+fn time_day(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+    match lang {
+        Lang::De => local.format("%d.%m.%Y").to_string(),
+        Lang::En => local.format("%-d %b %Y").to_string(),
+    }
+}
+
 #[handler]
 pub async fn entry_detail(
     id: Path<i64>,
@@ -467,6 +532,30 @@ pub async fn entry_detail(
         .map_err(internal)?;
     context.insert("history", &timeline(&state, lang, &history.events).await?);
     context.insert("versions", &history.versions.len());
+    context.insert("recorded", &(found.source != EntrySource::Online));
+    context.insert(
+        "arrived_note",
+        &found.arrived_at.map(|arrived| {
+            lang.text_with(
+                "entry_arrived_note",
+                &[
+                    ("arrived", when(lang, arrived).into()),
+                    (
+                        "recorded",
+                        when(lang, found.submitted_at.unwrap_or(found.created_at)).into(),
+                    ),
+                ],
+            )
+        }),
+    );
+    context.insert(
+        "arrived_late",
+        &(found.arrived_at.is_some()
+            && competition
+                .closes_at
+                .zip(found.submitted_at)
+                .is_some_and(|(closes, recorded)| recorded >= closes)),
+    );
     let path = format!("/verwaltung/einreichungen/{}", found.id);
     Ok(state.pages.respond(
         lang,
@@ -568,6 +657,7 @@ pub(super) fn routes(route: Route) -> Route {
         )
         .at("/verwaltung/wettbewerbe/:id/:format", get(export_entries))
         .at("/verwaltung/einreichungen/:id", get(entry_detail))
+        .at("/verwaltung/einreichungen/:id/bestaetigung", get(receipt))
         .at(
             "/verwaltung/wettbewerbe/:id/verlauf",
             get(competition_history),

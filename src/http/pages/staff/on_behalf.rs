@@ -33,6 +33,8 @@ struct Entrant {
     email: String,
     name: String,
     source: String,
+    /// The day it arrived (`2020-09-29`); empty: today.
+    arrived: String,
 }
 
 impl Entrant {
@@ -42,18 +44,48 @@ impl Entrant {
             email: text("entrant_email"),
             name: text("entrant_name"),
             source: text("source"),
+            arrived: text("arrived"),
         }
     }
 
-    /// The address, the source and what is wrong with what was typed.
-    fn parse(&self) -> (Option<EmailAddress>, Option<EntrySource>, Vec<FieldProblem>) {
+    /// The start of the day it arrived, in Gera's time; `Err` if not a date.
+    fn arrived_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, ()> {
+        if self.arrived.is_empty() {
+            return Ok(None);
+        }
+        crate::domain::time::parse_berlin(&format!("{}T00:00", self.arrived))
+            .map(Some)
+            .map_err(|_| ())
+    }
+
+    /// The address (None: the entrant has none), the source and what is wrong
+    /// with what was typed.
+    #[allow(clippy::type_complexity)]
+    fn parse(
+        &self,
+    ) -> (
+        Option<Option<EmailAddress>>,
+        Option<EntrySource>,
+        Vec<FieldProblem>,
+    ) {
         let mut problems = Vec::new();
-        let email = EmailAddress::parse(&self.email).ok();
+        let email = if self.email.is_empty() {
+            Some(None)
+        } else {
+            EmailAddress::parse(&self.email).ok().map(Some)
+        };
         if email.is_none() {
             problems.push(problem(
                 "entrant_email",
-                "Bitte geben Sie die E-Mail-Adresse der einreichenden Person an, z. B. name@example.de.",
-                "Please enter the entrant's email address, e.g. name@example.de.",
+                "Bitte prüfen Sie die E-Mail-Adresse, z. B. name@example.de, oder lassen Sie das Feld leer, wenn die Person keine hat.",
+                "Please check the email address, e.g. name@example.de, or leave the field empty if the person has none.",
+            ));
+        }
+        if self.arrived_at().is_err() {
+            problems.push(problem(
+                "arrived",
+                "Bitte geben Sie den Tag des Eingangs als Datum an, z. B. 29.09.2020.",
+                "Please enter the day it arrived as a date, e.g. 29/09/2020.",
             ));
         }
         if self.name.is_empty() || self.name.chars().count() > 200 {
@@ -76,6 +108,35 @@ impl Entrant {
             ));
         }
         (email, source, problems)
+    }
+}
+
+/// Why an idea cannot be recorded with the day it arrived, in both languages.
+fn arrival_refused(lang: Lang, err: &crate::domain::entries::EntryError) -> Localized {
+    use crate::domain::entries::EntryError;
+    let day = |at: chrono::DateTime<chrono::Utc>| match lang {
+        Lang::De => crate::domain::time::format_de(at),
+        Lang::En => crate::domain::time::format_en(at),
+    };
+    match err {
+        EntryError::ArrivedLate { closes_at } => Localized::new(
+            format!(
+                "Die Idee ist nach dem Einsendeschluss ({}) eingegangen und kann nicht mehr angenommen werden.",
+                day(*closes_at)
+            ),
+            format!(
+                "The idea arrived after the deadline ({}) and can no longer be accepted.",
+                day(*closes_at)
+            ),
+        ),
+        EntryError::ArrivedInFuture { .. } => Localized::new(
+            "Der Tag des Eingangs liegt in der Zukunft. Bitte prüfen Sie das Datum.",
+            "The day it arrived is in the future. Please check the date.",
+        ),
+        _ => Localized::new(
+            "Der Wettbewerb nimmt gerade keine Ideen an (auch keine, die rechtzeitig eingegangen sind).",
+            "The competition does not take ideas now (not even ones that arrived in time).",
+        ),
     }
 }
 
@@ -143,13 +204,17 @@ pub async fn record(
     let (Some(email), Some(source), true) = (email, source, problems.is_empty()) else {
         return again(problems, content).await;
     };
+    let known = email.is_some();
     let entered = entries::enter_on_behalf(
         &state.db,
         state.now(),
         &manager,
-        &email,
-        &entrant.name,
-        source,
+        entries::Arrival {
+            email,
+            name: entrant.name.clone(),
+            source,
+            arrived_at: entrant.arrived_at().ok().flatten(),
+        },
         content.clone(),
         Some(&token),
         &state.settings.server.public_url,
@@ -158,20 +223,35 @@ pub async fn record(
     match entered {
         Ok(entry) => {
             state.queued();
+            let receipt = entry.receipt_number.clone().unwrap_or_default();
+            // Without an address, the receipt is printed and handed over.
+            let (page, notice) = if known {
+                ("", Notice::RecordedOnBehalf)
+            } else {
+                ("/bestaetigung", Notice::RecordedWithoutEmail)
+            };
             Ok(flash::redirect(
                 &state,
                 &format!(
-                    "/verwaltung/einreichungen/{}?lang={}",
+                    "/verwaltung/einreichungen/{}{page}?lang={}",
                     entry.id,
                     lang.code()
                 ),
-                Flash::with(
-                    Notice::RecordedOnBehalf,
-                    entry.receipt_number.clone().unwrap_or_default(),
-                ),
+                Flash::with(notice, receipt),
             ))
         }
         Err(ServiceError::Fields(problems)) => again(problems, content).await,
+        Err(ServiceError::Entry(refused)) => {
+            let message = arrival_refused(lang, &refused);
+            again(
+                vec![FieldProblem {
+                    field: "arrived".into(),
+                    message,
+                }],
+                content,
+            )
+            .await
+        }
         Err(err) => Err(refusal(&state, lang, err)),
     }
 }
@@ -203,7 +283,7 @@ async fn render(
         .collect();
     context.insert("sources", &sources);
     let error_of = insert_content(&mut context, lang, goals, &entry_form, &values);
-    for key in ["entrant_email", "entrant_name", "source"] {
+    for key in ["entrant_email", "entrant_name", "source", "arrived"] {
         context.insert(format!("{key}_error"), &error_of(key));
     }
     let path = format!("/verwaltung/wettbewerbe/{}/erfassen", competition.id);
