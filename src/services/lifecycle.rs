@@ -109,6 +109,17 @@ async fn apply(
     if event == LifecycleEvent::Reopen {
         model.reopened_at = Set(Some(now));
     }
+    // Opened before its planned start: the window starts now, so entries are
+    // taken from now on (and the public page says when it really opened).
+    let opened_early = event == LifecycleEvent::Open && current.opens_at.is_some_and(|at| now < at);
+    let opens_at = if opened_early {
+        Some(now)
+    } else {
+        current.opens_at
+    };
+    if opened_early {
+        model.opens_at = Set(opens_at);
+    }
     // The compare-and-set: first statement of the transaction, so SQLite takes the
     // write lock here and PostgreSQL re-checks the row after a concurrent commit.
     let written = competition::Entity::update_many()
@@ -128,6 +139,8 @@ async fn apply(
         "event": event.as_str(),
         "previous_closes_at": decision.new_closes_at.and(current.closes_at),
         "closes_at": closes_at,
+        "previous_opens_at": current.opens_at.filter(|_| opened_early),
+        "opens_at": opens_at,
     });
     audit::record(
         &txn,
@@ -144,7 +157,7 @@ async fn apply(
         from: decision.from,
         to: decision.to,
         reason: reason.map(str::to_owned),
-        opens_at: current.opens_at,
+        opens_at,
         closes_at,
     };
     outbox::enqueue(&txn, now, &DomainEvent::transitioned(event, facts)).await?;

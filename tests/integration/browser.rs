@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::helpers::{REPO_ROOT, TestApp, berlin};
@@ -437,5 +438,313 @@ async fn the_skip_link_is_the_first_stop_for_the_keyboard() {
     client.perform_actions(enter).await.unwrap();
     let url = client.current_url().await.unwrap();
     assert_eq!(url.fragment(), Some("main"));
+    client.close().await.unwrap();
+}
+
+/// A session cookie for the staff member `email`, signed in with a password
+/// (the sign-in itself has its own tests).
+async fn session_for(app: &TestApp, email: &str) -> String {
+    use ideenwettbewerb::services::identity::{credentials, sign_in};
+    let now = app.state.now();
+    let person = ideenwettbewerb::entities::user::Entity::find()
+        .filter(ideenwettbewerb::entities::user::Column::Email.eq(email))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the account");
+    let password = "Sonnenblume-Gera-2020";
+    credentials::set_password(&app.state.db, now, person.id, password)
+        .await
+        .unwrap();
+    let (_, session) = sign_in::sign_in_with_password(
+        &app.state.db,
+        now,
+        &app.state.settings.auth,
+        email,
+        password,
+        None,
+    )
+    .await
+    .map_err(|_| "signed in")
+    .unwrap();
+    session
+}
+
+/// Sets a field of the page's form by its name (text, date, select alike).
+async fn fill(client: &Client, name: &str, value: &str) {
+    let found = client
+        .execute(
+            "const f = document.querySelector(`main [name='${arguments[0]}']`); \
+             if (!f) return false; f.value = arguments[1]; return true;",
+            vec![json!(name), json!(value)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, json!(true), "a field named {name}");
+}
+
+/// Presses the form's submit button, then waits for the next page.
+async fn submit(client: &Client) {
+    let before = client.current_url().await.unwrap();
+    client
+        .find(Locator::Css("main form.stacked-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let ready = client
+            .execute("return document.readyState", vec![])
+            .await
+            .unwrap();
+        if client.current_url().await.unwrap() != before && ready == json!("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn page_text(client: &Client) -> String {
+    client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; bash .ci/run installs them and runs it"]
+async fn staff_run_a_competition_from_set_up_to_review_in_chromium() {
+    use ideenwettbewerb::entities::{audit_entry, subscription};
+    use sea_orm::{ActiveModelTrait, Set};
+    require_browser();
+    let _turn = ONE_BROWSER.lock().await;
+    let smtp = ideenwettbewerb::mail::sink::SmtpSink::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = TestApp::builder().smtp(smtp.addr()).spawn().await;
+    app.move_clock_to(berlin("2020-11-02T10:00")).await;
+    // Someone who follows the programme hears of each public step.
+    subscription::ActiveModel {
+        email: Set("nachbarin@example.de".into()),
+        locale: Set("de".into()),
+        programme_id: Set(1),
+        competition_id: Set(None),
+        status: Set("confirmed".into()),
+        confirm_token_hash: Set("x".into()),
+        unsubscribe_token: Set("unsubscribe-nachbarin".into()),
+        created_at: Set(app.state.now()),
+        confirmed_at: Set(Some(app.state.now())),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let session = session_for(&app, "admin@localhost").await;
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+    client.goto(&app.url("/?lang=de")).await.unwrap();
+    let set = format!("document.cookie = 'iw_session={session}; path=/'");
+    client.execute(&set, vec![]).await.unwrap();
+    let axe = |client: &Client, what: &'static str| {
+        let client = client.clone();
+        async move {
+            let violations = axe_violations(&client).await;
+            assert!(violations.is_empty(), "{what}: {violations:#?}");
+        }
+    };
+    let actions = || async {
+        audit_entry::Entity::find()
+            .order_by_asc(audit_entry::Column::Id)
+            .all(&app.state.db)
+            .await
+            .unwrap()
+    };
+    async fn mails_to(
+        app: &TestApp,
+        smtp: &ideenwettbewerb::mail::sink::SmtpSink,
+        address: &str,
+    ) -> usize {
+        app.deliver().await;
+        smtp.received()
+            .iter()
+            .filter(|m| m.to.iter().any(|to| to == address))
+            .count()
+    }
+
+    // What the subscriber had before (other competitions of the programme).
+    let before = mails_to(&app, &smtp, "nachbarin@example.de").await;
+
+    // 1. Set up the competition on the form.
+    client
+        .goto(&app.url("/verwaltung/wettbewerbe/neu?lang=de"))
+        .await
+        .unwrap();
+    axe(&client, "new competition").await;
+    let (_, phases) = app.get("/api/programmes/1/phases").await;
+    let phase = phases[2]["id"].as_i64().unwrap().to_string();
+    let gera = app.competition_id("wir-lieben-gera").await.to_string();
+    for (name, value) in [
+        ("phase", phase.as_str()),
+        ("slug", "schulwege-2020"),
+        ("headline", "Sichere Schulwege"),
+        ("target_group", "Schulklassen"),
+        ("aim", "Sicher und gesund zur Schule"),
+        ("opens_at", "2020-12-01T00:00"),
+        ("closes_at", "2020-12-31T23:59"),
+        ("prize", "0"),
+        ("form_from", gera.as_str()),
+    ] {
+        fill(&client, name, value).await;
+    }
+    submit(&client).await;
+    let text = page_text(&client).await;
+    assert!(text.contains("ist als Entwurf angelegt"), "{text}");
+    let id = app.competition_id("schulwege-2020").await;
+    let last = actions().await.pop().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.to_state.as_deref()),
+        ("competition.created", Some("draft"))
+    );
+    axe(&client, "competition page").await;
+    let step =
+        |event: &'static str| format!("/verwaltung/wettbewerbe/{id}/schritt/{event}?lang=de");
+
+    // 2. Announce it (schedule): subscribers are told.
+    client.goto(&app.url(&step("schedule"))).await.unwrap();
+    axe(&client, "schedule step").await;
+    submit(&client).await;
+    assert!(page_text(&client).await.contains("Erledigt: Ankündigen."));
+    let last = actions().await.pop().unwrap();
+    assert_eq!(last.to_state.as_deref(), Some("scheduled"));
+    assert_eq!(
+        mails_to(&app, &smtp, "nachbarin@example.de").await,
+        before + 1,
+        "announced"
+    );
+
+    // 3. Open it early: the rule wants a reason, and the form says so (also
+    // when the browser's own check of the required field is switched off).
+    client.goto(&app.url(&step("open"))).await.unwrap();
+    client
+        .execute(
+            "document.querySelector('main form.stacked-form').noValidate = true",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&client).await;
+    let text = page_text(&client).await;
+    assert!(text.contains("Bitte geben Sie einen Grund an."), "{text}");
+    axe(&client, "open step with its error").await;
+    fill(&client, "reason", "Die Schulen haben früher Zeit").await;
+    submit(&client).await;
+    assert!(page_text(&client).await.contains("Erledigt: Öffnen."));
+    let last = actions().await.pop().unwrap();
+    assert_eq!(
+        (last.to_state.as_deref(), last.reason.as_deref()),
+        (Some("open"), Some("Die Schulen haben früher Zeit"))
+    );
+    assert_eq!(
+        mails_to(&app, &smtp, "nachbarin@example.de").await,
+        before + 2,
+        "opened"
+    );
+
+    // 4. Extend its deadline.
+    client.goto(&app.url(&step("extend"))).await.unwrap();
+    fill(&client, "closes_at", "2021-01-15T23:59").await;
+    submit(&client).await;
+    assert!(
+        page_text(&client)
+            .await
+            .contains("Erledigt: Einsendeschluss verlängern.")
+    );
+    let last = actions().await.pop().unwrap();
+    assert_eq!(last.action, "competition.updated");
+    assert!(
+        last.details.contains("2021-01-15T22:59"),
+        "{}",
+        last.details
+    );
+    assert_eq!(
+        mails_to(&app, &smtp, "nachbarin@example.de").await,
+        before + 3,
+        "extended"
+    );
+
+    // 5. Record a paper idea: the entrant gets the receipt.
+    client
+        .goto(&app.url(&format!("/verwaltung/wettbewerbe/{id}/erfassen?lang=de")))
+        .await
+        .unwrap();
+    axe(&client, "record an idea").await;
+    for (name, value) in [
+        ("entrant_email", "erna@example.de"),
+        ("entrant_name", "Erna Schulze"),
+        ("source", "paper"),
+        ("title", "Zebrastreifen an der Grundschule"),
+        ("summary", "Ein Zebrastreifen vor dem Schultor."),
+    ] {
+        fill(&client, name, value).await;
+    }
+    submit(&client).await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Die Idee ist erfasst und eingereicht"),
+        "{text}"
+    );
+    axe(&client, "recorded entry").await;
+    let last = actions().await.pop().unwrap();
+    assert_eq!(last.action, "entry.entered_on_behalf");
+    assert_eq!(
+        mails_to(&app, &smtp, "erna@example.de").await,
+        1,
+        "the receipt"
+    );
+
+    // 6. Close it early, with a reason; the administration is told.
+    client.goto(&app.url(&step("close"))).await.unwrap();
+    fill(&client, "reason", "Alle Schulen haben eingereicht").await;
+    submit(&client).await;
+    assert!(page_text(&client).await.contains("Erledigt: Schließen."));
+    let last = actions().await.pop().unwrap();
+    assert_eq!(
+        (last.to_state.as_deref(), last.reason.as_deref()),
+        (Some("closed"), Some("Alle Schulen haben eingereicht"))
+    );
+    assert!(
+        mails_to(&app, &smtp, "admin@localhost").await >= 1,
+        "the administration hears of it"
+    );
+
+    // 7. Start the review; the timeline shows every step.
+    client.goto(&app.url(&step("start_review"))).await.unwrap();
+    submit(&client).await;
+    assert!(
+        page_text(&client)
+            .await
+            .contains("Erledigt: Bewertung beginnen.")
+    );
+    assert_eq!(
+        app.competition("schulwege-2020").await["state"],
+        "in_review"
+    );
+    client
+        .goto(&app.url(&format!("/verwaltung/wettbewerbe/{id}/verlauf?lang=de")))
+        .await
+        .unwrap();
+    axe(&client, "history").await;
+    let history = page_text(&client).await;
+    for said in [
+        "Die Schulen haben früher Zeit",
+        "Alle Schulen haben eingereicht",
+        "admin@localhost",
+    ] {
+        assert!(history.contains(said), "{said} in {history}");
+    }
     client.close().await.unwrap();
 }

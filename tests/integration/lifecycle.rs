@@ -241,6 +241,24 @@ async fn guards_ask_for_a_window_a_reason_or_force() {
         (status, opened["state"].as_str()),
         (StatusCode::OK, Some("open"))
     );
+    // Opened early, it takes ideas from now: its window starts now.
+    assert_eq!(
+        opened["opens_at"]
+            .as_str()
+            .map(|at| at.starts_with(&app.state.now().date_naive().to_string())),
+        Some(true),
+        "{opened}"
+    );
+    let entrant = app.entrant("frueh@example.de").await;
+    let (status, draft, _) = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/competitions/{id}/entries"),
+            Some(json!({ "title": "Früh dran", "summary": "Eine Idee am ersten Tag." })),
+            Some(&entrant),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
 
     let (status, _) = app.transition(id, json!({ "event": "close" })).await;
     assert_eq!(
