@@ -171,6 +171,30 @@ async fn administrators_run_the_people_page_and_the_last_administrator_stays() {
         .get(&format!("/verwaltung/wettbewerbe/{other}"))
         .await;
     assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+    for page in ["bearbeiten", "erfassen", "verlauf", "schritt/close"] {
+        let status = coordinator
+            .get(&format!("/verwaltung/wettbewerbe/{other}/{page}"))
+            .await
+            .status;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{page} of another competition"
+        );
+    }
+    let theirs_edit = coordinator
+        .get(&format!("/verwaltung/wettbewerbe/{competition}/bearbeiten"))
+        .await;
+    assert_eq!(
+        theirs_edit.status,
+        StatusCode::OK,
+        "their own may be edited"
+    );
+    assert_eq!(
+        coordinator.get("/verwaltung/wettbewerbe/neu").await.status,
+        StatusCode::FORBIDDEN,
+        "setting up competitions is for administrators"
+    );
     assert_eq!(
         coordinator.get("/verwaltung/personen").await.status,
         StatusCode::FORBIDDEN
