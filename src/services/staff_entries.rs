@@ -137,33 +137,23 @@ fn filtered(
     query
 }
 
-/// The entries `query` selects (a page or a batch: at most [`BATCH`]), then
-/// their authors and the authors' addresses in one query. Two short queries
-/// instead of one join: a join lets the planner trade the competition index for
-/// a walk of the whole table, which is what it did at 100,000 entries.
+/// The entries `query` selects (a page or a batch: at most [`BATCH`]) with
+/// their authors and the authors' addresses, in one query. Used with queries by
+/// id only (see [`by_ids`]): given a join and a competition, a planner may trade
+/// the competition's index for a walk of the whole table.
 async fn with_authors(
     db: &impl ConnectionTrait,
     query: sea_orm::Select<entry::Entity>,
 ) -> Result<Vec<StaffEntry>, ServiceError> {
-    let found = query.all(db).await?;
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
-    let mut authors: std::collections::HashMap<i64, (entry_author::Model, Option<user::Model>)> =
-        entry_author::Entity::find()
-            .find_also_related(user::Entity)
-            .filter(entry_author::Column::EntryId.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(a, u)| (a.entry_id, (a, u)))
-            .collect();
-    found
+    query
+        .find_also_related(entry_author::Entity)
+        .and_also_related(user::Entity)
+        .all(db)
+        .await?
         .into_iter()
-        .map(|entry| {
+        .map(|(entry, author, person)| {
             // Every entry is stored with its author, and every author is an account.
-            let (author, person) = authors.remove(&entry.id).ok_or_else(|| {
+            let author = author.ok_or_else(|| {
                 ServiceError::Corrupt(format!("entries {}: no row in entry_authors", entry.id))
             })?;
             let person = person.ok_or_else(|| {
@@ -277,8 +267,8 @@ pub async fn search(
     filter: &EntryFilter,
     at: PageAt,
 ) -> Result<EntryPage, ServiceError> {
+    // The capability proves the competition exists and may be managed.
     let competition_id = manager.competition_id();
-    competitions::find(db, competition_id).await?;
     let backend = db.get_database_backend();
     let base = || filtered(backend, competition_id, filter);
     let searching = !words(filter.query.as_deref().unwrap_or_default()).is_empty();
