@@ -3,8 +3,9 @@
 //! - indexes that serve the entry list in id order per competition, filtered by
 //!   status or by source, so a page is read by keyset (`id > last`) from an index and
 //!   the dashboard's counts per competition and status come from an index alone;
-//! - a full-text index of what staff search for (title, summary, receipt number,
-//!   Kennzahl, the author's name and email), kept current by triggers in the same
+//! - a full-text index of the words staff search for (title, summary, the author's
+//!   name and email; receipt number and Kennzahl are matched exactly on their own
+//!   indexed columns), kept current by triggers in the same
 //!   transaction as every write to entries, authors or email addresses, so no write
 //!   path can forget it. SQLite: an FTS5 table whose tokenizer folds case and
 //!   diacritics (Müller = muller = MÜLLER), searched by word prefix. PostgreSQL: a
@@ -12,7 +13,9 @@
 //!   folds umlauts) beside the plain words (names and email addresses stay whole).
 //!
 //! Both break the text at every character that is not a letter or digit, so
-//! `anna@example.de` is found by `example.de` and `GE-2020-0007` by `2020-0007`.
+//! `anna@example.de` is found by `example.de`. A submission refreshes its entry's
+//! text once (when its author row is written); a draft's save when its title or
+//! summary changes.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -36,7 +39,6 @@ const INDEXES: &[(&str, &[&str])] = &[
 
 /// The searched text of the entries that `condition` selects, as `(id, text)`.
 const SQLITE_DOCUMENT: &str = "SELECT e.id, e.title || ' ' || e.summary || ' ' || \
-     COALESCE(e.receipt_number, '') || ' ' || COALESCE(e.kennzahl, '') || ' ' || \
      COALESCE(a.contact_name, '') || ' ' || COALESCE(u.email, '') \
      FROM entries e LEFT JOIN entry_authors a ON a.entry_id = e.id \
      LEFT JOIN users u ON u.id = a.user_id WHERE ";
@@ -64,8 +66,9 @@ fn sqlite_statements() -> Vec<String> {
     );
     statements.extend([
         format!(
-            "CREATE TRIGGER entry_search_entry_changed AFTER UPDATE OF title, summary, \
-             receipt_number, kennzahl ON entries BEGIN {by_entry} END"
+            "CREATE TRIGGER entry_search_entry_changed AFTER UPDATE OF title, summary \
+             ON entries WHEN OLD.title IS NOT NEW.title OR OLD.summary IS NOT NEW.summary \
+             BEGIN {by_entry} END"
         ),
         "CREATE TRIGGER entry_search_entry_deleted AFTER DELETE ON entries BEGIN \
          DELETE FROM entry_search WHERE rowid = OLD.id; END"
@@ -102,7 +105,7 @@ fn postgres_statements() -> Vec<String> {
            LEFT JOIN entry_authors a ON a.entry_id = e.id \
            LEFT JOIN users u ON u.id = a.user_id, \
            LATERAL (SELECT regexp_replace(concat_ws(' ', e.title, e.summary, \
-             e.receipt_number, e.kennzahl, a.contact_name, u.email), \
+             a.contact_name, u.email), \
              '[^[:alnum:]]+', ' ', 'g') AS text) d \
            WHERE e.id = ANY (ids) \
            ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document $$"
@@ -119,8 +122,9 @@ fn postgres_statements() -> Vec<String> {
            SELECT entry_id FROM entry_authors WHERE user_id = NEW.id)); \
          RETURN NULL; END $$"
             .to_owned(),
-        "CREATE TRIGGER entry_search_entry_changed AFTER UPDATE OF title, summary, \
-         receipt_number, kennzahl ON entries FOR EACH ROW \
+        "CREATE TRIGGER entry_search_entry_changed AFTER UPDATE OF title, summary \
+         ON entries FOR EACH ROW \
+         WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.summary IS DISTINCT FROM NEW.summary) \
          EXECUTE FUNCTION entry_search_by_entry()"
             .to_owned(),
         "CREATE TRIGGER entry_search_author_added AFTER INSERT OR UPDATE OF contact_name, \

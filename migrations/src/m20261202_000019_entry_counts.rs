@@ -2,7 +2,8 @@
 //! count entries: one row per competition, status, source and shard, moved by
 //! triggers in the transaction of every insert, status change or delete. The
 //! shard (`id % 16`) spreads concurrent submissions to one competition over 16
-//! rows, so PostgreSQL's row locks on a counter do not queue them one by one.
+//! rows, and on PostgreSQL the triggers are deferred to the commit, so a counter
+//! row is locked only while its transaction commits, not for all of it.
 //! A count is the sum of at most 16 × 3 × 4 rows.
 
 use sea_orm_migration::prelude::*;
@@ -51,11 +52,13 @@ fn statements(backend: DbBackend) -> Vec<String> {
                    RETURN NULL; \
                  END $$"
             ),
-            "CREATE TRIGGER entry_counts_inserted AFTER INSERT OR DELETE ON entries \
+            "CREATE CONSTRAINT TRIGGER entry_counts_inserted AFTER INSERT OR DELETE ON entries \
+             DEFERRABLE INITIALLY DEFERRED \
              FOR EACH ROW EXECUTE FUNCTION entry_counts_changed()"
                 .to_owned(),
-            "CREATE TRIGGER entry_counts_updated AFTER UPDATE OF competition_id, status, source \
-             ON entries FOR EACH ROW \
+            "CREATE CONSTRAINT TRIGGER entry_counts_updated \
+             AFTER UPDATE OF competition_id, status, source \
+             ON entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
              WHEN (OLD.status IS DISTINCT FROM NEW.status \
                    OR OLD.source IS DISTINCT FROM NEW.source \
                    OR OLD.competition_id IS DISTINCT FROM NEW.competition_id) \

@@ -88,9 +88,9 @@ fn words(query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Entries whose searched text (title, summary, receipt number, Kennzahl, author
-/// name and email) has every word of the query at the start of one of its words;
-/// on PostgreSQL German stems match as well (see migration 000017).
+/// Entries whose searched text (title, summary, author name and email) has every
+/// word of the query at the start of one of its words; on PostgreSQL German stems
+/// match as well (see migration 000017).
 fn matching(backend: DbBackend, words: &[String]) -> Expr {
     match backend {
         DbBackend::Postgres => {
@@ -130,9 +130,16 @@ fn filtered(
     if let Some(source) = filter.source {
         query = query.filter(entry::Column::Source.eq(source));
     }
-    let words = words(filter.query.as_deref().unwrap_or_default());
+    let typed = filter.query.as_deref().unwrap_or_default().trim();
+    let words = words(typed);
     if !words.is_empty() {
-        query = query.filter(matching(backend, &words));
+        // The words in the text index, or the receipt number or Kennzahl exactly.
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(matching(backend, &words))
+                .add(entry::Column::ReceiptNumber.eq(typed.to_uppercase()))
+                .add(entry::Column::Kennzahl.eq(typed)),
+        );
     }
     query
 }

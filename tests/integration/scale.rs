@@ -123,6 +123,9 @@ async fn a_large_competition_pages_searches_and_exports_every_entry_once() {
         "person17, person170…: {by_email:?}"
     );
     assert!(hits(format!("{api}?q=xylophon")).await.is_empty());
+    // A receipt number or Kennzahl exactly, as someone on the phone reads it out.
+    assert_eq!(hits(format!("{api}?q=ge-bulk-0000123")).await.len(), 1);
+    assert_eq!(hits(format!("{api}?q=000123")).await.len(), 1);
     let page = admin.get(&format!("{list}?q=example.de")).await;
     assert!(
         page.body.contains("Mehr als 1000 Einreichungen gefunden"),
