@@ -225,7 +225,7 @@ async fn lookups_by_entry_use_their_indexes() {
              AND id > 100 ORDER BY id LIMIT 51",
         ),
         (
-            "ix_entries_competition_source",
+            "ix_entries_competition",
             "SELECT id FROM entries WHERE competition_id = 1 AND source = 'paper' \
              AND id < 100 ORDER BY id DESC LIMIT 51",
         ),
