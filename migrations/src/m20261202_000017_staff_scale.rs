@@ -9,8 +9,8 @@
 //!   transaction as every write to entries, authors or email addresses, so no write
 //!   path can forget it. SQLite: an FTS5 table whose tokenizer folds case and
 //!   diacritics (Müller = muller = MÜLLER), searched by word prefix. PostgreSQL: a
-//!   `tsvector` with a GIN index, German stemming (Bänke = Bank; the stemmer also
-//!   folds umlauts) beside the plain words (names and email addresses stay whole).
+//!   `tsvector` with a GIN index and German stemming (Bänke = Bank; the stemmer
+//!   also folds umlauts), searched by stem prefix.
 //!
 //! Both break the text at every character that is not a letter or digit, so
 //! `anna@example.de` is found by `example.de`. A submission refreshes its entry's
@@ -49,8 +49,10 @@ fn sqlite_refresh(condition: &str, ids: &str) -> String {
 
 fn sqlite_statements() -> Vec<String> {
     let mut statements = vec![
+        // Rowids only per word (`detail=none`): searches are words and prefixes,
+        // never phrases, and each submission writes a third of the index data.
         "CREATE VIRTUAL TABLE entry_search USING fts5(document, \
-         tokenize = 'unicode61 remove_diacritics 2')"
+         tokenize = 'unicode61 remove_diacritics 2', detail = none)"
             .to_owned(),
         format!("INSERT INTO entry_search (rowid, document) {SQLITE_DOCUMENT}1 = 1"),
     ];
@@ -96,11 +98,11 @@ fn postgres_statements() -> Vec<String> {
            document TSVECTOR NOT NULL)"
             .to_owned(),
         "CREATE INDEX ix_entry_search_document ON entry_search USING GIN (document)".to_owned(),
-        // The searched text of the entries whose ids are given, German stems and
-        // plain words.
+        // The searched text of the entries whose ids are given, as German stems
+        // (names and addresses are stemmed alike in the text and the query).
         "CREATE FUNCTION entry_search_refresh(ids BIGINT[]) RETURNS void LANGUAGE sql AS $$ \
            INSERT INTO entry_search (entry_id, document) \
-           SELECT e.id, to_tsvector('german', d.text) || to_tsvector('simple', d.text) \
+           SELECT e.id, to_tsvector('german', d.text) \
            FROM entries e \
            LEFT JOIN entry_authors a ON a.entry_id = e.id \
            LEFT JOIN users u ON u.id = a.user_id, \

@@ -100,7 +100,7 @@ fn matching(backend: DbBackend, words: &[String]) -> Expr {
                 .collect::<Vec<_>>()
                 .join(" & ");
             Expr::cust_with_values(
-                r#""entries"."id" IN (SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('simple', $1) OR document @@ to_tsquery('german', $1))"#,
+                r#""entries"."id" IN (SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('german', $1))"#,
                 [query],
             )
         }
