@@ -49,10 +49,8 @@ fn sqlite_refresh(condition: &str, ids: &str) -> String {
 
 fn sqlite_statements() -> Vec<String> {
     let mut statements = vec![
-        // Rowids only per word (`detail=none`): searches are words and prefixes,
-        // never phrases, and each submission writes a third of the index data.
         "CREATE VIRTUAL TABLE entry_search USING fts5(document, \
-         tokenize = 'unicode61 remove_diacritics 2', detail = none)"
+         tokenize = 'unicode61 remove_diacritics 2')"
             .to_owned(),
         format!("INSERT INTO entry_search (rowid, document) {SQLITE_DOCUMENT}1 = 1"),
     ];

@@ -89,9 +89,12 @@ fn words(query: &str) -> Vec<String> {
 }
 
 /// Entries whose searched text (title, summary, author name and email) has every
-/// word of the query at the start of one of its words; on PostgreSQL German stems
-/// match as well (see migration 000017).
-fn matching(backend: DbBackend, words: &[String]) -> Expr {
+/// word of the query at the start of one of its words (on PostgreSQL: of its
+/// German stems; see migration 000017), or whose receipt number or Kennzahl is
+/// the query. One `IN` over a union, so both engines read it as one set of ids
+/// (an `OR` beside the `IN` made PostgreSQL test every entry of the competition).
+fn matching(backend: DbBackend, competition_id: i64, words: &[String], typed: &str) -> Expr {
+    let receipt = typed.to_uppercase();
     match backend {
         DbBackend::Postgres => {
             let query = words
@@ -100,8 +103,13 @@ fn matching(backend: DbBackend, words: &[String]) -> Expr {
                 .collect::<Vec<_>>()
                 .join(" & ");
             Expr::cust_with_values(
-                r#""entries"."id" IN (SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('german', $1))"#,
-                [query],
+                r#""entries"."id" IN (SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('german', $1) UNION ALL SELECT id FROM entries WHERE receipt_number = $2 UNION ALL SELECT id FROM entries WHERE competition_id = $3 AND kennzahl = $4)"#,
+                [
+                    sea_orm::Value::from(query),
+                    receipt.into(),
+                    competition_id.into(),
+                    typed.into(),
+                ],
             )
         }
         _ => {
@@ -111,8 +119,13 @@ fn matching(backend: DbBackend, words: &[String]) -> Expr {
                 .collect::<Vec<_>>()
                 .join(" ");
             Expr::cust_with_values(
-                r#""entries"."id" IN (SELECT rowid FROM entry_search WHERE entry_search MATCH ?)"#,
-                [query],
+                r#""entries"."id" IN (SELECT rowid FROM entry_search WHERE entry_search MATCH ? UNION ALL SELECT id FROM entries WHERE receipt_number = ? UNION ALL SELECT id FROM entries WHERE competition_id = ? AND kennzahl = ?)"#,
+                [
+                    sea_orm::Value::from(query),
+                    receipt.into(),
+                    competition_id.into(),
+                    typed.into(),
+                ],
             )
         }
     }
@@ -133,13 +146,7 @@ fn filtered(
     let typed = filter.query.as_deref().unwrap_or_default().trim();
     let words = words(typed);
     if !words.is_empty() {
-        // The words in the text index, or the receipt number or Kennzahl exactly.
-        query = query.filter(
-            sea_orm::Condition::any()
-                .add(matching(backend, &words))
-                .add(entry::Column::ReceiptNumber.eq(typed.to_uppercase()))
-                .add(entry::Column::Kennzahl.eq(typed)),
-        );
+        query = query.filter(matching(backend, competition_id, &words, typed));
     }
     query
 }
