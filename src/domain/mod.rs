@@ -48,6 +48,7 @@ pub mod entries;
 pub mod entry_form;
 pub mod events;
 pub mod guards;
+pub mod jury;
 pub mod lifecycle;
 pub mod money;
 pub mod roles;

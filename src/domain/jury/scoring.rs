@@ -1,0 +1,413 @@
+//! From jurors' score sheets to a ranking that can be explained.
+//!
+//! - A **sheet** is one juror's scores for one entry, one per criterion on the
+//!   competition's scale; its **score** is the weighted mean of those scores.
+//! - Per **entry**: the mean and the median of its sheets' scores, the standard
+//!   deviation (population) and the range as the panel's disagreement, and the
+//!   **normalised** score: the mean of the sheets' z-scores, where each juror's
+//!   scores are centred on that juror's mean and divided by that juror's standard
+//!   deviation (a juror who gave one score, or the same score everywhere, has
+//!   z = 0 throughout). This takes out harsh and lenient jurors.
+//! - Per **juror**: the leniency, the mean of (their score − the mean of the
+//!   other jurors' scores for the same entry) over the entries they share.
+//! - For the **panel**: Krippendorff's alpha for interval data, which handles
+//!   missing sheets (a conflicted juror scores nothing):
+//!   `α = 1 − (n − 1) · Σᵤ [Σᵢ≠ⱼ (vᵤᵢ − vᵤⱼ)² / (mᵤ − 1)] / Σᵢ≠ⱼ (vᵢ − vⱼ)²`,
+//!   over the entries (units `u`) with at least two scores (`mᵤ` of them), `n` being
+//!   all those scores together. 1 is perfect agreement, 0 agreement by chance.
+//! - The **ranking** orders by the chosen basis (raw mean or normalised), then
+//!   breaks ties, in this order: the higher median, then more sheets, then the
+//!   smaller Kennzahl. The rule is part of the result so the page can show it.
+//!
+//! Entries without any sheet are not ranked (no zeros are made up).
+
+use std::collections::BTreeMap;
+
+/// A criterion with its weight (at least 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Criterion {
+    pub key: String,
+    pub weight: u32,
+}
+
+/// One juror's submitted scores for one entry, by criterion key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub juror: i64,
+    pub entry: i64,
+    pub scores: BTreeMap<String, f64>,
+}
+
+/// Why a sheet cannot be counted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    #[error("criterion `{0}` has no score")]
+    Missing(String),
+    #[error("`{0}` is not a criterion of this competition")]
+    Unknown(String),
+    #[error("the criteria's weights add up to nothing")]
+    NoWeight,
+}
+
+/// The sheet's weighted mean over all criteria (every criterion must be scored).
+pub fn sheet_score(criteria: &[Criterion], sheet: &Sheet) -> Result<f64, SheetError> {
+    if let Some(unknown) = sheet
+        .scores
+        .keys()
+        .find(|key| !criteria.iter().any(|c| &c.key == *key))
+    {
+        return Err(SheetError::Unknown(unknown.clone()));
+    }
+    let mut total = 0.0;
+    let mut weights = 0.0;
+    for criterion in criteria {
+        let score = sheet
+            .scores
+            .get(&criterion.key)
+            .ok_or_else(|| SheetError::Missing(criterion.key.clone()))?;
+        total += f64::from(criterion.weight) * score;
+        weights += f64::from(criterion.weight);
+    }
+    if weights == 0.0 {
+        return Err(SheetError::NoWeight);
+    }
+    Ok(total / weights)
+}
+
+/// One scored sheet: who, which entry, the weighted score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub juror: i64,
+    pub entry: i64,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryResult {
+    pub entry: i64,
+    pub sheets: usize,
+    pub mean: f64,
+    pub median: f64,
+    pub std_dev: f64,
+    pub range: f64,
+    pub normalised: f64,
+    /// The panel disagrees enough to discuss it (see [`Aggregate::flag_above`]).
+    pub discuss: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JurorResult {
+    pub juror: i64,
+    pub sheets: usize,
+    pub mean: f64,
+    /// Mean offset from the other jurors on shared entries; None if none shared.
+    pub leniency: Option<f64>,
+}
+
+/// What ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    Raw,
+    Normalised,
+}
+
+/// The whole picture of a panel's scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub entries: Vec<EntryResult>,
+    pub jurors: Vec<JurorResult>,
+    /// Krippendorff's alpha (interval); None without two entries' worth of pairs
+    /// or without any variation at all.
+    pub alpha: Option<f64>,
+    /// Entries whose standard deviation is above this are flagged.
+    pub flag_above: f64,
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+fn std_dev(values: &[f64]) -> f64 {
+    let m = mean(values);
+    (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len().is_multiple_of(2) {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    }
+}
+
+/// Krippendorff's alpha for interval data over units of values (see the module).
+pub fn krippendorff_alpha(units: &[Vec<f64>]) -> Option<f64> {
+    let pairable: Vec<&Vec<f64>> = units.iter().filter(|u| u.len() >= 2).collect();
+    let values: Vec<f64> = pairable.iter().flat_map(|u| u.iter().copied()).collect();
+    let n = values.len() as f64;
+    if pairable.len() < 2 {
+        return None;
+    }
+    let squared = |u: &[f64]| -> f64 {
+        let mut sum = 0.0;
+        for (i, a) in u.iter().enumerate() {
+            for (j, b) in u.iter().enumerate() {
+                if i != j {
+                    sum += (a - b).powi(2);
+                }
+            }
+        }
+        sum
+    };
+    let observed: f64 = pairable
+        .iter()
+        .map(|u| squared(u) / (u.len() as f64 - 1.0))
+        .sum();
+    let expected = squared(&values);
+    if expected == 0.0 {
+        return None;
+    }
+    Some(1.0 - (n - 1.0) * observed / expected)
+}
+
+/// Aggregates the scored sheets; `flag_above` is the standard deviation above
+/// which an entry is flagged for discussion (e.g. 2.0 on a 0–10 scale).
+pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
+    let mut by_entry: BTreeMap<i64, Vec<&Scored>> = BTreeMap::new();
+    let mut by_juror: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+    for s in scored {
+        by_entry.entry(s.entry).or_default().push(s);
+        by_juror.entry(s.juror).or_default().push(s.score);
+    }
+    // Each juror's centre and spread, for the z-scores.
+    let spread: BTreeMap<i64, (f64, f64)> = by_juror
+        .iter()
+        .map(|(juror, scores)| (*juror, (mean(scores), std_dev(scores))))
+        .collect();
+    let z = |s: &Scored| {
+        let (m, sd) = spread[&s.juror];
+        if sd > 0.0 { (s.score - m) / sd } else { 0.0 }
+    };
+    let entries = by_entry
+        .iter()
+        .map(|(entry, sheets)| {
+            let values: Vec<f64> = sheets.iter().map(|s| s.score).collect();
+            let (low, high) = values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            let sd = std_dev(&values);
+            EntryResult {
+                entry: *entry,
+                sheets: values.len(),
+                mean: mean(&values),
+                median: median(&values),
+                std_dev: sd,
+                range: high - low,
+                normalised: sheets.iter().map(|s| z(s)).sum::<f64>() / values.len() as f64,
+                discuss: sd > flag_above,
+            }
+        })
+        .collect();
+    let jurors = by_juror
+        .iter()
+        .map(|(juror, scores)| {
+            let offsets: Vec<f64> = scored
+                .iter()
+                .filter(|s| s.juror == *juror)
+                .filter_map(|mine| {
+                    let others: Vec<f64> = by_entry[&mine.entry]
+                        .iter()
+                        .filter(|s| s.juror != *juror)
+                        .map(|s| s.score)
+                        .collect();
+                    (!others.is_empty()).then(|| mine.score - mean(&others))
+                })
+                .collect();
+            JurorResult {
+                juror: *juror,
+                sheets: scores.len(),
+                mean: mean(scores),
+                leniency: (!offsets.is_empty()).then(|| mean(&offsets)),
+            }
+        })
+        .collect();
+    let units: Vec<Vec<f64>> = by_entry
+        .values()
+        .map(|sheets| sheets.iter().map(|s| s.score).collect())
+        .collect();
+    Aggregate {
+        entries,
+        jurors,
+        alpha: krippendorff_alpha(&units),
+        flag_above,
+    }
+}
+
+/// Entries in ranking order by `basis`; `kennzahl` names each entry for the last
+/// tie-break (see the module: median, then sheets, then Kennzahl), so no two
+/// entries ever share a place and the same scores always give the same order.
+pub fn rank<'a>(
+    aggregate: &'a Aggregate,
+    basis: Basis,
+    kennzahl: &dyn Fn(i64) -> String,
+) -> Vec<&'a EntryResult> {
+    let key = |e: &EntryResult| match basis {
+        Basis::Raw => e.mean,
+        Basis::Normalised => e.normalised,
+    };
+    let mut ranked: Vec<&EntryResult> = aggregate.entries.iter().collect();
+    ranked.sort_by(|a, b| {
+        key(b)
+            .total_cmp(&key(a))
+            .then(b.median.total_cmp(&a.median))
+            .then(b.sheets.cmp(&a.sheets))
+            .then_with(|| kennzahl(a.entry).cmp(&kennzahl(b.entry)))
+    });
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored(juror: i64, entry: i64, score: f64) -> Scored {
+        Scored {
+            juror,
+            entry,
+            score,
+        }
+    }
+
+    #[test]
+    fn a_sheet_is_the_weighted_mean_of_all_its_criteria() {
+        let criteria = vec![
+            Criterion {
+                key: "nachhaltigkeit".into(),
+                weight: 2,
+            },
+            Criterion {
+                key: "machbarkeit".into(),
+                weight: 1,
+            },
+        ];
+        let sheet = |pairs: &[(&str, f64)]| Sheet {
+            juror: 1,
+            entry: 1,
+            scores: pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+        };
+        let full = sheet(&[("nachhaltigkeit", 9.0), ("machbarkeit", 3.0)]);
+        assert_eq!(sheet_score(&criteria, &full), Ok(7.0));
+        assert_eq!(
+            sheet_score(&criteria, &sheet(&[("nachhaltigkeit", 9.0)])),
+            Err(SheetError::Missing("machbarkeit".into()))
+        );
+        assert_eq!(
+            sheet_score(
+                &criteria,
+                &sheet(&[("nachhaltigkeit", 9.0), ("machbarkeit", 3.0), ("x", 1.0)])
+            ),
+            Err(SheetError::Unknown("x".into()))
+        );
+    }
+
+    #[test]
+    fn krippendorffs_alpha_matches_a_hand_computed_case_and_handles_gaps() {
+        let units = vec![
+            vec![1.0, 1.0],
+            vec![2.0, 3.0],
+            vec![3.0, 3.0],
+            vec![4.0, 5.0],
+            vec![5.0, 5.0],
+            vec![2.0], // a juror was conflicted: one score, not pairable
+        ];
+        let alpha = krippendorff_alpha(&units).unwrap();
+        assert!((alpha - 0.916_666_666_7).abs() < 1e-9, "{alpha}");
+        let perfect = vec![vec![1.0, 1.0, 1.0], vec![7.0, 7.0], vec![4.0, 4.0]];
+        assert_eq!(krippendorff_alpha(&perfect), Some(1.0));
+        assert_eq!(krippendorff_alpha(&[vec![3.0, 3.0], vec![3.0, 3.0]]), None);
+        assert_eq!(krippendorff_alpha(&[vec![3.0, 5.0]]), None);
+    }
+
+    #[test]
+    fn a_harsh_juror_is_seen_and_normalised_away() {
+        // Juror 3 scores everything 4 lower than jurors 1 and 2, and misses entry 3.
+        let sheets = vec![
+            scored(1, 1, 8.0),
+            scored(2, 1, 8.0),
+            scored(3, 1, 4.0),
+            scored(1, 2, 6.0),
+            scored(2, 2, 6.0),
+            scored(3, 2, 2.0),
+            scored(1, 3, 7.0),
+            scored(2, 3, 7.0),
+        ];
+        let result = aggregate(&sheets, 1.5);
+        let harsh = result.jurors.iter().find(|j| j.juror == 3).unwrap();
+        assert_eq!(harsh.leniency, Some(-4.0));
+        let entry = |id| result.entries.iter().find(|e| e.entry == id).unwrap();
+        assert_eq!(
+            entry(3).sheets,
+            2,
+            "no zero is made up for the missing sheet"
+        );
+        assert!(
+            entry(1).discuss,
+            "8, 8, 4 disagree: sd {}",
+            entry(1).std_dev
+        );
+        assert!(!entry(3).discuss);
+        assert_eq!(entry(1).median, 8.0);
+        assert_eq!(entry(1).range, 4.0);
+        // Normalised, juror 3's low scale no longer pulls entries 1 and 2 below 3.
+        assert!(entry(1).mean < entry(3).mean);
+        assert!(entry(1).normalised > entry(3).normalised);
+        let raw: Vec<i64> = rank(&result, Basis::Raw, &|id| format!("{id:06}"))
+            .iter()
+            .map(|e| e.entry)
+            .collect();
+        assert_eq!(raw, vec![3, 1, 2]);
+        let normalised: Vec<i64> = rank(&result, Basis::Normalised, &|id| format!("{id:06}"))
+            .iter()
+            .map(|e| e.entry)
+            .collect();
+        assert_eq!(normalised, vec![1, 3, 2]);
+    }
+
+    #[test]
+    fn ties_are_broken_by_median_then_sheets_then_kennzahl() {
+        let sheets = vec![
+            // Entries 1 and 2: mean 6 each; 2 has the higher median.
+            scored(1, 1, 3.0),
+            scored(2, 1, 7.0),
+            scored(3, 1, 8.0),
+            scored(1, 2, 2.0),
+            scored(2, 2, 8.0),
+            scored(3, 2, 8.0),
+            // Entries 3 and 4: mean and median 5, one sheet more for 4.
+            scored(1, 3, 5.0),
+            scored(1, 4, 5.0),
+            scored(2, 4, 5.0),
+            // Entries 5 and 6: the same in everything; the Kennzahl decides.
+            scored(1, 5, 1.0),
+            scored(1, 6, 1.0),
+        ];
+        let result = aggregate(&sheets, 10.0);
+        let kennzahl = |id: i64| {
+            if id == 5 {
+                "900000".into()
+            } else {
+                format!("{id:06}")
+            }
+        };
+        let order: Vec<i64> = rank(&result, Basis::Raw, &kennzahl)
+            .iter()
+            .map(|e| e.entry)
+            .collect();
+        assert_eq!(order, vec![2, 1, 4, 3, 6, 5]);
+    }
+}
