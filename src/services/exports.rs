@@ -179,15 +179,6 @@ impl Csv {
         drop(writer);
         Ok(Some(out))
     }
-
-    /// The whole file (for tests and small exports).
-    pub async fn collect(mut self) -> Result<Vec<u8>, ServiceError> {
-        let mut all = Vec::new();
-        while let Some(part) = self.next().await? {
-            all.extend(part);
-        }
-        Ok(all)
-    }
 }
 
 fn excel_moment(

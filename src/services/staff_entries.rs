@@ -216,24 +216,6 @@ async fn by_ids(
     Ok(found)
 }
 
-/// Orders a competition's entries by id through the index that serves the
-/// filter, naming its leading columns: with only `ORDER BY id` PostgreSQL walks
-/// the primary key and skips other competitions' rows (45,000 of them for the
-/// newest page of a large, early competition).
-fn in_id_order(
-    query: sea_orm::Select<entry::Entity>,
-    filter: &EntryFilter,
-    order: sea_orm::Order,
-) -> sea_orm::Select<entry::Entity> {
-    let mut query = query.order_by(entry::Column::CompetitionId, order.clone());
-    if filter.status.is_some() {
-        query = query.order_by(entry::Column::Status, order.clone());
-    } else if filter.source.is_some() {
-        query = query.order_by(entry::Column::Source, order.clone());
-    }
-    query.order_by(entry::Column::Id, order)
-}
-
 /// The sum of the kept counts of a competition's entries by status and source
 /// (see `entry_count`): a few rows read, however many entries there are.
 fn summed() -> sea_orm::Select<entry_count::Entity> {
@@ -289,15 +271,11 @@ pub async fn search(
     let total = count(db, competition_id, filter, searching.then(base)).await?;
     let id = entry::Column::Id;
     let one_more = PAGE_SIZE + 1;
-    use sea_orm::Order::{Asc, Desc};
     let (page, forward) = match at {
-        PageAt::First => (in_id_order(base(), filter, Asc), true),
-        PageAt::After(after) => (in_id_order(base().filter(id.gt(after)), filter, Asc), true),
-        PageAt::Before(before) => (
-            in_id_order(base().filter(id.lt(before)), filter, Desc),
-            false,
-        ),
-        PageAt::Last => (in_id_order(base(), filter, Desc), false),
+        PageAt::First => (base().order_by_asc(id), true),
+        PageAt::After(after) => (base().filter(id.gt(after)).order_by_asc(id), true),
+        PageAt::Before(before) => (base().filter(id.lt(before)).order_by_desc(id), false),
+        PageAt::Last => (base().order_by_desc(id), false),
     };
     let mut found = by_ids(db, page.limit(one_more)).await?;
     let more = found.len() as u64 > PAGE_SIZE;
@@ -359,7 +337,6 @@ pub async fn one(
 pub struct Batches {
     db: DatabaseConnection,
     query: sea_orm::Select<entry::Entity>,
-    filter: EntryFilter,
     after: Option<i64>,
     size: u64,
     done: bool,
@@ -390,7 +367,7 @@ impl Batches {
         if let Some(after) = self.after {
             query = query.filter(entry::Column::Id.gt(after));
         }
-        let query = in_id_order(query, &self.filter, sea_orm::Order::Asc);
+        let query = query.order_by_asc(entry::Column::Id);
         let found = by_ids(&self.db, query.limit(self.size)).await?;
         self.done = (found.len() as u64) < self.size;
         self.after = found.last().map(|s| s.entry.id);
@@ -410,7 +387,6 @@ pub async fn all(
     Ok(Batches {
         db: db.clone(),
         query: filtered(db.get_database_backend(), competition_id, filter),
-        filter: filter.clone(),
         after: None,
         size: BATCH,
         done: false,
@@ -439,12 +415,12 @@ pub struct CompetitionCounts {
     pub counts: Counts,
 }
 
-/// Counts per competition the staff member manages (all for administrators), in
-/// programme order, and totals per phase id. One grouped query, however many entries.
-pub async fn dashboard(
+/// The competitions the staff member manages (all for administrators), in
+/// programme order.
+pub async fn managed_competitions(
     db: &DatabaseConnection,
     staff: &Staff,
-) -> Result<(Vec<CompetitionCounts>, BTreeMap<i64, Counts>), ServiceError> {
+) -> Result<Vec<competition::Model>, ServiceError> {
     let mut visible = competitions::list(db, true).await?;
     if !staff.is_admin() {
         let assigned: Vec<i64> = competition_coordinator::Entity::find()
@@ -456,6 +432,16 @@ pub async fn dashboard(
             .collect();
         visible.retain(|c| assigned.contains(&c.id));
     }
+    Ok(visible)
+}
+
+/// Counts per competition the staff member manages (all for administrators), in
+/// programme order, and totals per phase id. One grouped query, however many entries.
+pub async fn dashboard(
+    db: &DatabaseConnection,
+    staff: &Staff,
+) -> Result<(Vec<CompetitionCounts>, BTreeMap<i64, Counts>), ServiceError> {
+    let visible = managed_competitions(db, staff).await?;
     // From the kept counts: a few hundred rows, however many entries.
     let rows: Vec<(i64, String, i64)> = entry_count::Entity::find()
         .select_only()

@@ -17,8 +17,8 @@ use super::super::flash::{self, Flash, Notice};
 use super::super::i18n::Lang;
 use super::super::session::{internal, refusal};
 use super::super::view;
-use super::managed;
 use super::rules::{edit_message, form_message};
+use super::{admin_of, managed};
 use crate::app::AppState;
 use crate::domain::edit::{Editable, editable};
 use crate::domain::time::parse_berlin;
@@ -269,6 +269,18 @@ async fn render(state: &AppState, lang: Lang, page: FormPage<'_>) -> poem::Resul
     Ok(response)
 }
 
+/// The form field a rule's refusal belongs to (the window for the rest).
+fn field_of(err: &crate::services::ServiceError) -> &'static str {
+    use crate::domain::edit::EditError;
+    use crate::services::ServiceError;
+    match err {
+        ServiceError::Duplicate { .. } => "slug",
+        ServiceError::OverBudget(_) => "prize",
+        ServiceError::Edit(EditError::OpeningFixed { .. }) => "opens_at",
+        _ => "closes_at",
+    }
+}
+
 #[derive(Deserialize)]
 pub struct NewParams {
     /// Copy this competition.
@@ -313,8 +325,7 @@ pub async fn create(form: CsrfForm<Fields>, state: Data<&AppState>) -> poem::Res
         current,
         fields,
     } = form;
-    let admin =
-        authorization::admin(current.user.clone()).map_err(|err| refusal(&state, lang, err))?;
+    let admin = admin_of(&state, lang, &current.user)?;
     let typed = Typed::from_fields(&fields);
     let mut problems = Vec::new();
     let parsed = parse(lang, &typed, true, &mut problems);
@@ -376,11 +387,7 @@ pub async fn create(form: CsrfForm<Fields>, state: Data<&AppState>) -> poem::Res
         }
         Err(err) => match form_message(lang, &err) {
             Some(message) => {
-                let field = match &err {
-                    crate::services::ServiceError::Duplicate { .. } => "slug",
-                    crate::services::ServiceError::OverBudget(_) => "prize",
-                    _ => "closes_at",
-                };
+                let field = field_of(&err);
                 render(&state, lang, again(typed, vec![Problem { field, message }])).await
             }
             None => Err(refusal(&state, lang, err)),
@@ -519,13 +526,7 @@ pub async fn update(
         }
         Err(err) => match form_message(lang, &err) {
             Some(message) => {
-                let field = match &err {
-                    crate::services::ServiceError::OverBudget(_) => "prize",
-                    crate::services::ServiceError::Edit(
-                        crate::domain::edit::EditError::OpeningFixed { .. },
-                    ) => "opens_at",
-                    _ => "closes_at",
-                };
+                let field = field_of(&err);
                 let page = FormPage {
                     competition: Some(&competition),
                     csrf: &csrf,

@@ -42,14 +42,11 @@ struct Outcome {
 
 /// The open competitions the staff member manages, in programme order.
 async fn open_ones(state: &AppState, staff: &Staff) -> poem::Result<Vec<competition::Model>> {
-    let (lines, _) = staff_entries::dashboard(&state.db, staff)
+    let mut managed = staff_entries::managed_competitions(&state.db, staff)
         .await
         .map_err(internal)?;
-    Ok(lines
-        .into_iter()
-        .map(|line| line.competition)
-        .filter(|c| c.state == CompetitionState::Open)
-        .collect())
+    managed.retain(|c| c.state == CompetitionState::Open);
+    Ok(managed)
 }
 
 fn render(

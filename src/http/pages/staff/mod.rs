@@ -34,6 +34,37 @@ mod rules;
 
 /// The capability to manage the competition, with the competition; a page saying
 /// no otherwise.
+/// The administrator's capability for a form an administrator sent, or the
+/// refusal page.
+fn admin_of(
+    state: &AppState,
+    lang: Lang,
+    person: &crate::entities::user::Model,
+) -> poem::Result<authorization::Admin> {
+    authorization::admin(person.clone()).map_err(|err| refusal(state, lang, err))
+}
+
+/// An entry with its author, its competition and the capability to manage it,
+/// or the refusal page.
+async fn managed_entry(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff,
+    id: i64,
+) -> poem::Result<(Manager, competition::Model, StaffEntry)> {
+    let refused = |err| refusal(state, lang, err);
+    let manager = authorization::manager_of_entry(&state.db, staff.person(), id)
+        .await
+        .map_err(refused)?;
+    let competition = competitions::find(&state.db, manager.competition_id())
+        .await
+        .map_err(refused)?;
+    let entry = staff_entries::one(&state.db, &manager, id)
+        .await
+        .map_err(refused)?;
+    Ok((manager, competition, entry))
+}
+
 async fn managed(
     state: &AppState,
     lang: Lang,
@@ -416,15 +447,7 @@ pub async fn receipt(
         staff: current,
         ..
     } = member;
-    let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
-    let competition = competitions::find(&state.db, manager.competition_id())
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
-    let with_author = staff_entries::one(&state.db, &manager, id.0)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
+    let (_, competition, with_author) = managed_entry(&state, lang, &current, id.0).await?;
     let e = &with_author.entry;
     if e.status != EntryStatus::Submitted {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
@@ -475,15 +498,7 @@ pub async fn entry_detail(
         staff: current,
         ..
     } = member;
-    let manager = authorization::manager_of_entry(&state.db, current.person(), id.0)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
-    let competition = competitions::find(&state.db, manager.competition_id())
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
-    let with_author = staff_entries::one(&state.db, &manager, id.0)
-        .await
-        .map_err(|err| refusal(&state, lang, err))?;
+    let (manager, competition, with_author) = managed_entry(&state, lang, &current, id.0).await?;
     let found = with_author.entry.clone();
     let form = competitions::form_of(&competition).map_err(internal)?;
     let answers: Vec<Answer> = form

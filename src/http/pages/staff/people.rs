@@ -15,12 +15,12 @@ use super::super::extract::{Administrator, CsrfForm};
 use super::super::flash::{self, Flash, Notice};
 use super::super::i18n::Lang;
 use super::super::session::{internal, refusal};
-use super::when;
+use super::{admin_of, when};
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::roles::Role;
 use crate::entities::user;
-use crate::services::authorization::{self, Admin};
+use crate::services::authorization::Admin;
 use crate::services::users::{self, PEOPLE_PAGE, PeopleFilter};
 use crate::services::{ServiceError, competitions, coordinators};
 
@@ -170,10 +170,6 @@ pub async fn invite_form(member: Administrator, state: Data<&AppState>) -> Respo
         &invitee,
         Vec::new(),
     )
-}
-
-fn admin_of(state: &AppState, lang: Lang, person: &user::Model) -> poem::Result<Admin> {
-    authorization::admin(person.clone()).map_err(|err| refusal(state, lang, err))
 }
 
 #[handler]

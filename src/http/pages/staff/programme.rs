@@ -14,19 +14,12 @@ use super::super::flash::{self, Flash, Notice};
 use super::super::i18n::Lang;
 use super::super::session::{internal, refusal, see_other};
 use super::super::view;
+use super::admin_of;
 use super::rules::form_message;
 use crate::app::AppState;
 use crate::domain::Money;
 use crate::domain::edit::budget_line;
-use crate::services::authorization::{self, Admin};
 use crate::services::programmes::{self, PhaseChanges, ProgrammeChanges};
-
-fn euros(lang: Lang, money: Money) -> String {
-    match lang {
-        Lang::De => money.format_de(),
-        Lang::En => money.format_en(),
-    }
-}
 
 /// The programme form as typed.
 #[derive(Serialize, Default)]
@@ -108,14 +101,14 @@ async fn render(
             number: phase.number,
             name: view::phase_name(lang, phase).0,
             stored_name: phase.name.clone(),
-            planned: euros(lang, *planned),
+            planned: view::money(lang, *planned),
             competitions: members
                 .iter()
                 .map(|c| CompetitionLine {
                     id: c.id,
                     name: c.full_name(),
                     state: lang.text(&format!("state_{}", c.state)),
-                    prize: euros(
+                    prize: view::money(
                         lang,
                         Money::from_cents(c.prize_money_cents).unwrap_or_default(),
                     ),
@@ -135,9 +128,9 @@ async fn render(
     context.insert("title", &programme.name);
     context.insert("typed", &typed);
     context.insert("phases", &phases);
-    context.insert("planned", &euros(lang, line.planned));
-    context.insert("budget", &euros(lang, line.budget));
-    context.insert("remaining", &line.remaining.map(|m| euros(lang, m)));
+    context.insert("planned", &view::money(lang, line.planned));
+    context.insert("budget", &view::money(lang, line.budget));
+    context.insert("remaining", &line.remaining.map(|m| view::money(lang, m)));
     context.insert(
         "next_number",
         &(phases.iter().map(|p| p.number).max().unwrap_or(0) + 1),
@@ -177,14 +170,6 @@ pub async fn page(
 ) -> poem::Result<Response> {
     let Administrator { lang, current, .. } = member;
     render(&state, lang, &current.session.csrf_token, id.0, None, None).await
-}
-
-fn admin_of(
-    state: &AppState,
-    lang: Lang,
-    person: &crate::entities::user::Model,
-) -> poem::Result<Admin> {
-    authorization::admin(person.clone()).map_err(|err| refusal(state, lang, err))
 }
 
 #[handler]

@@ -31,10 +31,7 @@ pub(super) fn edit_message(lang: Lang, err: &EditError) -> String {
 
 /// Why prize money or a budget is refused.
 pub(super) fn budget_message(lang: Lang, err: &OverBudget) -> String {
-    let money = |m: crate::domain::Money| match lang {
-        Lang::De => m.format_de(),
-        Lang::En => m.format_en(),
-    };
+    let money = |m| super::super::view::money(lang, m);
     lang.text_with(
         "edit_over_budget",
         &[
