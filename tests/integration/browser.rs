@@ -600,7 +600,18 @@ async fn staff_run_a_competition_from_set_up_to_review_in_chromium() {
     ] {
         fill(&client, name, value).await;
     }
-    submit(&client).await;
+    // Sent from the keyboard alone: Tab to the button, Enter.
+    tab_to_button(&client, "Wettbewerb anlegen").await;
+    press(&client, '\u{E007}').await;
+    for _ in 0..100 {
+        if page_text(&client)
+            .await
+            .contains("ist als Entwurf angelegt")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let text = page_text(&client).await;
     assert!(text.contains("ist als Entwurf angelegt"), "{text}");
     let id = app.competition_id("schulwege-2020").await;
@@ -616,6 +627,22 @@ async fn staff_run_a_competition_from_set_up_to_review_in_chromium() {
     // 2. Announce it (schedule): subscribers are told.
     client.goto(&app.url(&step("schedule"))).await.unwrap();
     axe(&client, "schedule step").await;
+    // Every new staff page can be worked with the keyboard: its main button is
+    // reached by Tab.
+    for (page, button) in [
+        ("/verwaltung/personen/einladen?lang=de", "Einladung senden"),
+        ("/verwaltung/fristen?lang=de", "Einsendeschluss verlängern"),
+        ("/verwaltung/programm/1?lang=de", "Änderungen speichern"),
+        (
+            &format!("/verwaltung/wettbewerbe/{id}/bearbeiten?lang=de")[..],
+            "Änderungen speichern",
+        ),
+        ("/verwaltung/personen/1?lang=de", "Rolle ändern"),
+    ] {
+        client.goto(&app.url(page)).await.unwrap();
+        tab_to_button(&client, button).await;
+    }
+    client.goto(&app.url(&step("schedule"))).await.unwrap();
     submit(&client).await;
     assert!(page_text(&client).await.contains("Erledigt: Ankündigen."));
     let last = actions().await.pop().unwrap();

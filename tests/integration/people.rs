@@ -347,3 +347,35 @@ async fn two_administrators_deactivating_each_other_at_once_leave_one() {
     let (status, problem) = app.admin_get("/api/admin/users?role=bogus").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
 }
+
+#[tokio::test]
+async fn the_same_invitation_sent_twice_at_once_makes_one_account() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let body = serde_json::json!({
+        "email": "jury.doppelt@example.de", "display_name": "Jana", "role": "juror"
+    });
+    let accounts = app.count("users").await;
+    let (a, b, c) = tokio::join!(
+        app.admin_post("/api/admin/users", body.clone()),
+        app.admin_post("/api/admin/users", body.clone()),
+        app.admin_post("/api/admin/users", body.clone()),
+    );
+    let created = [&a, &b, &c]
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{a:?} {b:?} {c:?}");
+    for (status, problem) in [a, b, c] {
+        assert!(
+            [StatusCode::CREATED, StatusCode::CONFLICT].contains(&status),
+            "{status} {problem}"
+        );
+    }
+    assert_eq!(app.count("users").await, accounts + 1);
+    assert_eq!(
+        app.count("outbox_events WHERE event_type = 'user.invited'")
+            .await,
+        1,
+        "one invitation"
+    );
+}
