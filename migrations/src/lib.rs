@@ -22,6 +22,7 @@ mod m20261202_000017_staff_scale;
 mod m20261202_000018_account_status;
 mod m20261202_000019_entry_counts;
 mod m20261202_000020_entry_arrival;
+mod m20261202_000021_jury;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_account_status::Migration),
             Box::new(m20261202_000019_entry_counts::Migration),
             Box::new(m20261202_000020_entry_arrival::Migration),
+            Box::new(m20261202_000021_jury::Migration),
         ]
     }
 }

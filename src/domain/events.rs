@@ -63,6 +63,10 @@ pub enum DomainEvent {
     DeadlineReminder { entry_id: i64, mail: PersonalMail },
     #[serde(rename = "entry.coauthor_invited")]
     CoauthorInvited { entry_id: i64, mail: PersonalMail },
+    #[serde(rename = "entry.excluded")]
+    EntryExcluded { entry_id: i64, mail: PersonalMail },
+    #[serde(rename = "jury.invited")]
+    JuryInvited { competition_id: i64, mail: PersonalMail },
     #[serde(rename = "competition.scheduled")]
     CompetitionScheduled(Transitioned),
     #[serde(rename = "competition.opened")]
@@ -118,6 +122,8 @@ impl DomainEvent {
             Self::EntryWithdrawn { .. } => "entry.withdrawn",
             Self::DeadlineReminder { .. } => "entry.deadline_reminder",
             Self::CoauthorInvited { .. } => "entry.coauthor_invited",
+            Self::EntryExcluded { .. } => "entry.excluded",
+            Self::JuryInvited { .. } => "jury.invited",
             Self::CompetitionScheduled(_) => "competition.scheduled",
             Self::CompetitionOpened(_) => "competition.opened",
             Self::CompetitionClosed(_) => "competition.closed",
@@ -142,7 +148,9 @@ impl DomainEvent {
             Self::EntrySubmitted { entry_id, .. }
             | Self::EntryWithdrawn { entry_id, .. }
             | Self::DeadlineReminder { entry_id, .. }
-            | Self::CoauthorInvited { entry_id, .. } => ("entry", *entry_id),
+            | Self::CoauthorInvited { entry_id, .. }
+            | Self::EntryExcluded { entry_id, .. } => ("entry", *entry_id),
+            Self::JuryInvited { competition_id, .. } => ("competition", *competition_id),
             Self::CompetitionScheduled(t)
             | Self::CompetitionOpened(t)
             | Self::CompetitionClosed(t)

@@ -22,6 +22,9 @@ pub struct Model {
     pub last_signed_in_at: Option<DateTimeUtc>,
     /// Set by an administrator: no sign-in, session or API token works.
     pub deactivated_at: Option<DateTimeUtc>,
+    /// A juror's organisation, company or school: compared with entrants' for
+    /// likely conflicts of interest.
+    pub organisation: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -65,6 +65,9 @@ macro_rules! stored_as_text {
 use crate::domain::CompetitionState;
 use crate::domain::delivery::{DeliveredVia, EmailStatus};
 use crate::domain::entries::{EntrySource, EntryStatus};
+use crate::domain::jury::conflicts::ConflictStatus;
+use crate::domain::jury::panel::PanelRole;
+use crate::domain::jury::precheck::ExclusionReason;
 use crate::domain::roles::Role;
 
 stored_as_text!(
@@ -73,5 +76,8 @@ stored_as_text!(
     EntryStatus,
     EntrySource,
     EmailStatus,
-    DeliveredVia
+    DeliveredVia,
+    PanelRole,
+    ExclusionReason,
+    ConflictStatus
 );

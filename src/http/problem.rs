@@ -230,6 +230,15 @@ impl From<ServiceError> for ApiProblem {
                 Problem::new(status, kind, detail)
             }
             ServiceError::Entry(_) => Problem::new(StatusCode::CONFLICT, "entry-locked", detail),
+            ServiceError::Jury(refused) => {
+                use crate::domain::jury::JuryError as J;
+                match refused {
+                    J::Criteria(_) | J::Mark(_) | J::NoReason | J::Ruling(_) => {
+                        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "jury-invalid", detail)
+                    }
+                    _ => Problem::new(StatusCode::CONFLICT, "jury-rule", detail),
+                }
+            }
             ServiceError::RateLimited {
                 retry_after_seconds,
             } => {

@@ -53,6 +53,7 @@ catalogue!(
     submission_received,
     submission_withdrawn,
     coauthor_invitation,
+    entry_excluded,
     competition_closed,
     jury_invitation,
     jury_reminder,
@@ -231,6 +232,12 @@ pub fn sample_context(name: &str) -> Value {
             "receipt_number": "GERA-2020-000123",
             "entry_url": "https://ideen.example/meine-ideen/1",
         })),
+        "entry_excluded" => entry(json!({
+            "entry_title": "Sitzbänke mit Solarladern",
+            "receipt_number": "GERA-2020-000123",
+            "reason": "nach Einsendeschluss eingegangen",
+            "remark": "Der Poststempel trägt den 2. Dezember.",
+        })),
         "jury_invitation" => entry(json!({
             "juror_name": "Dr. Erika Muster",
             "jury_url": "https://ideen.example/jury/5",
@@ -266,7 +273,7 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         let templates = EmailTemplates::load().expect("templates load");
-        assert_eq!(TEMPLATE_NAMES.len(), 17);
+        assert_eq!(TEMPLATE_NAMES.len(), 18);
         for name in TEMPLATE_NAMES {
             let envelope = Envelope {
                 locale: "en",

@@ -6,12 +6,19 @@
 //! and no service can hand out what its caller may not see.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{Actor, ServiceError};
+use crate::domain::CompetitionState;
+use crate::domain::jury::conflicts::ConflictStatus;
+use crate::domain::jury::panel::PanelRole;
 use crate::domain::roles::Role;
-use crate::entities::{competition_coordinator, entry, entry_author, entry_coauthor, user};
+use crate::entities::{
+    competition, competition_coordinator, conflict, entry, entry_author, entry_coauthor,
+    panel_member, precheck, user,
+};
 
 /// Proof of an administrator (city staff): accounts, programmes, the outbox and
 /// every competition.
@@ -221,5 +228,180 @@ pub async fn entry_author(
         person: person.clone(),
         entry,
         membership,
+    })
+}
+
+/// Proof of a juror seated on one competition's panel (invited and accepted).
+/// It is the only way a service hands an entry to a juror: through
+/// [`Juror::entry`] and [`Juror::entries`], which give admitted entries of this
+/// competition only, never one the juror declared or was found conflicted on,
+/// and only while the jury works on them.
+#[derive(Debug, Clone)]
+pub struct Juror {
+    person: user::Model,
+    competition_id: i64,
+    role: PanelRole,
+}
+
+/// An entry a juror may see and score: admitted by the pre-check, of the
+/// juror's competition, no conflict keeps the juror away. What the juror sees
+/// of it is chosen by [`crate::services::jury::sheets`] (never its author).
+#[derive(Debug, Clone)]
+pub struct JurorEntry {
+    entry: entry::Model,
+    jury_note: String,
+}
+
+impl JurorEntry {
+    pub fn entry(&self) -> &entry::Model {
+        &self.entry
+    }
+
+    /// The pre-check's neutral note for the jury.
+    pub fn jury_note(&self) -> &str {
+        &self.jury_note
+    }
+}
+
+/// The states in which jurors work on the entries.
+const JURY_STATES: [CompetitionState; 2] = [CompetitionState::InReview, CompetitionState::Decided];
+
+impl Juror {
+    pub fn person(&self) -> &user::Model {
+        &self.person
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.person.id)
+    }
+
+    pub fn competition_id(&self) -> i64 {
+        self.competition_id
+    }
+
+    pub fn role(&self) -> PanelRole {
+        self.role
+    }
+
+    pub fn is_chair(&self) -> bool {
+        self.role == PanelRole::Chair
+    }
+
+    /// The query of the entries this juror may see (before the state check).
+    fn visible(&self) -> sea_orm::Select<entry::Entity> {
+        use sea_orm::sea_query::Query;
+        let admitted = Query::select()
+            .column(precheck::Column::EntryId)
+            .from(precheck::Entity)
+            .and_where(precheck::Column::CompetitionId.eq(self.competition_id))
+            .and_where(precheck::Column::Verdict.eq("admitted"))
+            .to_owned();
+        let kept_away = Query::select()
+            .column(conflict::Column::EntryId)
+            .from(conflict::Entity)
+            .and_where(conflict::Column::CompetitionId.eq(self.competition_id))
+            .and_where(conflict::Column::JurorId.eq(self.person.id))
+            .and_where(conflict::Column::Status.ne(ConflictStatus::Dismissed.as_str()))
+            .to_owned();
+        entry::Entity::find()
+            .filter(entry::Column::CompetitionId.eq(self.competition_id))
+            .filter(entry::Column::Status.eq(crate::domain::entries::EntryStatus::Submitted))
+            .filter(entry::Column::Id.in_subquery(admitted))
+            .filter(entry::Column::Id.not_in_subquery(kept_away))
+    }
+
+    async fn at_work(&self, conn: &impl ConnectionTrait) -> Result<bool, ServiceError> {
+        let state: Option<CompetitionState> = competition::Entity::find_by_id(self.competition_id)
+            .select_only()
+            .column(competition::Column::State)
+            .into_tuple()
+            .one(conn)
+            .await?;
+        Ok(state.is_some_and(|s| JURY_STATES.contains(&s)))
+    }
+
+    async fn with_notes(
+        &self,
+        conn: &impl ConnectionTrait,
+        entries: Vec<entry::Model>,
+    ) -> Result<Vec<JurorEntry>, ServiceError> {
+        let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+        let mut notes = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            for row in precheck::Entity::find()
+                .filter(precheck::Column::EntryId.is_in(chunk.to_vec()))
+                .all(conn)
+                .await?
+            {
+                notes.insert(row.entry_id, row.jury_note);
+            }
+        }
+        Ok(entries
+            .into_iter()
+            .map(|entry| JurorEntry {
+                jury_note: notes.remove(&entry.id).unwrap_or_default(),
+                entry,
+            })
+            .collect())
+    }
+
+    /// Every entry this juror may score, by Kennzahl; none before the review.
+    pub async fn entries(&self, conn: &impl ConnectionTrait) -> Result<Vec<JurorEntry>, ServiceError> {
+        if !self.at_work(conn).await? {
+            return Ok(Vec::new());
+        }
+        let entries = self
+            .visible()
+            .order_by_asc(entry::Column::Kennzahl)
+            .all(conn)
+            .await?;
+        self.with_notes(conn, entries).await
+    }
+
+    /// The entry with this Kennzahl, if this juror may see it; "not found"
+    /// otherwise (a conflicted juror does not learn more).
+    pub async fn entry(
+        &self,
+        conn: &impl ConnectionTrait,
+        kennzahl: &str,
+    ) -> Result<JurorEntry, ServiceError> {
+        let missing = || ServiceError::not_found("entry", kennzahl);
+        if !self.at_work(conn).await? {
+            return Err(missing());
+        }
+        let found = self
+            .visible()
+            .filter(entry::Column::Kennzahl.eq(kennzahl))
+            .one(conn)
+            .await?
+            .ok_or_else(missing)?;
+        self.with_notes(conn, vec![found])
+            .await?
+            .pop()
+            .ok_or_else(missing)
+    }
+}
+
+/// `person` as a seated juror of the competition; "not found" for anyone else
+/// (staff use their own pages; an invitation not yet accepted seats nobody).
+pub async fn juror(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    competition_id: i64,
+) -> Result<Juror, ServiceError> {
+    let seat = panel_member::Entity::find()
+        .filter(panel_member::Column::CompetitionId.eq(competition_id))
+        .filter(panel_member::Column::UserId.eq(person.id))
+        .filter(panel_member::Column::AcceptedAt.is_not_null())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("panel", competition_id))?;
+    if person.role != Role::Juror || person.deactivated_at.is_some() {
+        return Err(ServiceError::not_found("panel", competition_id));
+    }
+    Ok(Juror {
+        person: person.clone(),
+        competition_id,
+        role: seat.role,
     })
 }

@@ -21,6 +21,8 @@ pub enum ServiceError {
     #[error(transparent)]
     OverBudget(#[from] OverBudget),
     #[error(transparent)]
+    Jury(#[from] crate::domain::jury::JuryError),
+    #[error(transparent)]
     Attachment(crate::domain::attachments::AttachmentError),
     #[error("`{field}`: {message}")]
     Invalid {

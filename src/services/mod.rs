@@ -14,6 +14,7 @@ pub mod entries;
 pub mod error;
 pub mod exports;
 pub mod identity;
+pub mod jury;
 pub mod lifecycle;
 pub mod notifications;
 pub mod outbox;

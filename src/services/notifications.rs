@@ -177,6 +177,8 @@ async fn messages_for(
         E::EntryWithdrawn { mail, .. } => return Ok(personal("submission_withdrawn", mail)),
         E::DeadlineReminder { mail, .. } => return Ok(personal("deadline_reminder", mail)),
         E::CoauthorInvited { mail, .. } => return Ok(personal("coauthor_invitation", mail)),
+        E::EntryExcluded { mail, .. } => return Ok(personal("entry_excluded", mail)),
+        E::JuryInvited { mail, .. } => return Ok(personal("jury_invitation", mail)),
         E::CompetitionScheduled(t) => {
             to_subscribers("competition_scheduled", t.competition_id, Extras::None)
         }

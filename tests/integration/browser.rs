@@ -505,14 +505,21 @@ async fn submit(client: &Client) {
     }
 }
 
+/// The text of the page's `main`, waiting while a navigation is under way
+/// (between pages there is briefly no `main`, or only a stale one).
 async fn page_text(client: &Client) -> String {
-    client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let mut last = None;
+    for _ in 0..100 {
+        match client.find(Locator::Css("main")).await {
+            Ok(main) => match main.text().await {
+                Ok(text) => return text,
+                Err(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no main on the page after 5 s: {last:?}");
 }
 
 #[tokio::test]

@@ -14,7 +14,8 @@ pub struct Person {
 }
 
 /// Why a conflict is likely.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "hint", content = "value")]
 pub enum Hint {
     /// The juror is an author or co-author of the entry.
     SamePerson,
@@ -22,6 +23,86 @@ pub enum Hint {
     /// The same email domain, other than the large free-mail providers.
     SameEmailDomain(String),
     SameSurname(String),
+}
+
+/// The entry-form fields that name an entrant's organisation (school, company,
+/// club, university): compared with the juror's organisation.
+pub const ORGANISATION_FIELDS: [&str; 6] = [
+    "school",
+    "organisation",
+    "university",
+    "company",
+    "club",
+    "group_name",
+];
+
+/// Where a conflict of interest stands. Every status but `Dismissed` keeps the
+/// entry away from the juror: a declaration at once, a suspicion until staff
+/// have looked at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictStatus {
+    /// The juror said so; it stands.
+    Declared,
+    /// Found from what the system knows; staff confirm or dismiss it.
+    Suspected,
+    Confirmed,
+    Dismissed,
+}
+
+impl ConflictStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Declared,
+        Self::Suspected,
+        Self::Confirmed,
+        Self::Dismissed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Declared => "declared",
+            Self::Suspected => "suspected",
+            Self::Confirmed => "confirmed",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    /// Whether the juror is kept from the entry (cannot see or score it).
+    pub fn keeps_away(self) -> bool {
+        !matches!(self, Self::Dismissed)
+    }
+}
+
+named_values!(ConflictStatus, "conflict status");
+
+/// What staff decide about a suspected conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ruling {
+    Confirm,
+    Dismiss,
+}
+
+/// Why a ruling is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RulingError {
+    #[error("the juror declared this conflict themselves; it stands")]
+    Declared,
+    #[error("give the reason for the decision")]
+    NoReason,
+}
+
+/// The status after staff rule on a conflict (they may also change their mind).
+pub fn rule(status: ConflictStatus, ruling: Ruling, reason: &str) -> Result<ConflictStatus, RulingError> {
+    if status == ConflictStatus::Declared {
+        return Err(RulingError::Declared);
+    }
+    if reason.trim().is_empty() {
+        return Err(RulingError::NoReason);
+    }
+    Ok(match ruling {
+        Ruling::Confirm => ConflictStatus::Confirmed,
+        Ruling::Dismiss => ConflictStatus::Dismissed,
+    })
 }
 
 /// Free-mail domains: sharing one says nothing about two people.
@@ -161,6 +242,16 @@ mod tests {
         let stranger = person("Anna Schmidt", "anna@gmx.de", Some("Goethe-Gymnasium"));
         let free_mail_juror = person("Eva Lang", "eva@gmx.de", Some("Rutheneum"));
         assert!(likely_conflicts(&free_mail_juror, &[stranger]).is_empty());
+    }
+
+    #[test]
+    fn declarations_stand_and_suspicions_are_ruled_on_with_a_reason() {
+        use ConflictStatus::*;
+        assert_eq!(rule(Declared, Ruling::Dismiss, "kennt sie nicht"), Err(RulingError::Declared));
+        assert_eq!(rule(Suspected, Ruling::Dismiss, " "), Err(RulingError::NoReason));
+        assert_eq!(rule(Suspected, Ruling::Dismiss, "Namensgleichheit"), Ok(Dismissed));
+        assert_eq!(rule(Dismissed, Ruling::Confirm, "doch verwandt"), Ok(Confirmed));
+        assert!(Declared.keeps_away() && Suspected.keeps_away() && !Dismissed.keeps_away());
     }
 
     #[test]

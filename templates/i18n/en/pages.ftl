@@ -298,6 +298,7 @@ template_deadline_reminder = Deadline reminder
 template_submission_received = Receipt
 template_submission_withdrawn = Idea withdrawn
 template_coauthor_invitation = Co-author invitation
+template_entry_excluded = Not admitted in the pre-check
 template_competition_closed = Deadline reached
 template_jury_invitation = Jury invitation
 template_jury_reminder = Jury reminder
