@@ -198,6 +198,31 @@ pub fn display_name(original: &str, kind: FileType) -> String {
     format!("{stem}.{}", kind.extension)
 }
 
+/// The accepted type with this media type.
+pub fn type_of(media_type: &str) -> Option<FileType> {
+    ACCEPTED.into_iter().find(|t| t.media_type == media_type)
+}
+
+/// Whether a file of this type may carry its author in its own metadata (PDF
+/// and office document properties, a photo's EXIF data): the jury is warned,
+/// since such files are passed on unchanged.
+pub fn may_name_its_author(media_type: &str) -> bool {
+    media_type == "application/pdf"
+        || media_type == "image/jpeg"
+        || media_type.starts_with("application/vnd.openxmlformats")
+        || media_type.starts_with("application/vnd.oasis")
+        || media_type.starts_with("application/vnd.ms-")
+        || media_type == "application/msword"
+}
+
+/// The name a juror downloads an attachment under: `Anlage-2.pdf`.
+pub fn anonymous_name(number: usize, media_type: &str) -> String {
+    match type_of(media_type) {
+        Some(kind) => format!("Anlage-{number}.{}", kind.extension),
+        None => format!("Anlage-{number}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,30 +270,5 @@ mod tests {
         assert_eq!(display_name("C:\\Users\\a\\Skizze.png", png), "Skizze.png");
         assert_eq!(display_name(".htaccess", png), "htaccess.png");
         assert_eq!(display_name("", png), "anhang.png");
-    }
-}
-
-/// The accepted type with this media type.
-pub fn type_of(media_type: &str) -> Option<FileType> {
-    ACCEPTED.into_iter().find(|t| t.media_type == media_type)
-}
-
-/// Whether a file of this type may carry its author in its own metadata (PDF
-/// and office document properties, a photo's EXIF data): the jury is warned,
-/// since such files are passed on unchanged.
-pub fn may_name_its_author(media_type: &str) -> bool {
-    media_type == "application/pdf"
-        || media_type == "image/jpeg"
-        || media_type.starts_with("application/vnd.openxmlformats")
-        || media_type.starts_with("application/vnd.oasis")
-        || media_type.starts_with("application/vnd.ms-")
-        || media_type == "application/msword"
-}
-
-/// The name a juror downloads an attachment under: `Anlage-2.pdf`.
-pub fn anonymous_name(number: usize, media_type: &str) -> String {
-    match type_of(media_type) {
-        Some(kind) => format!("Anlage-{number}.{}", kind.extension),
-        None => format!("Anlage-{number}"),
     }
 }

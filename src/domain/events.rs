@@ -66,7 +66,10 @@ pub enum DomainEvent {
     #[serde(rename = "entry.excluded")]
     EntryExcluded { entry_id: i64, mail: PersonalMail },
     #[serde(rename = "jury.invited")]
-    JuryInvited { competition_id: i64, mail: PersonalMail },
+    JuryInvited {
+        competition_id: i64,
+        mail: PersonalMail,
+    },
     #[serde(rename = "competition.scheduled")]
     CompetitionScheduled(Transitioned),
     #[serde(rename = "competition.opened")]

@@ -19,7 +19,9 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn verdict(&self) -> Result<crate::domain::jury::precheck::Verdict, super::stored::Unreadable> {
+    pub fn verdict(
+        &self,
+    ) -> Result<crate::domain::jury::precheck::Verdict, super::stored::Unreadable> {
         use crate::domain::jury::precheck::Verdict;
         match (self.verdict.as_str(), self.reason) {
             ("admitted", None) => Ok(Verdict::Admitted),

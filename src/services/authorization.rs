@@ -6,8 +6,7 @@
 //! and no service can hand out what its caller may not see.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{Actor, ServiceError};
@@ -346,7 +345,10 @@ impl Juror {
     }
 
     /// Every entry this juror may score, by Kennzahl; none before the review.
-    pub async fn entries(&self, conn: &impl ConnectionTrait) -> Result<Vec<JurorEntry>, ServiceError> {
+    pub async fn entries(
+        &self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<Vec<JurorEntry>, ServiceError> {
         if !self.at_work(conn).await? {
             return Ok(Vec::new());
         }

@@ -155,6 +155,46 @@ pub async fn set_role(
     Ok(updated)
 }
 
+/// Sets the organisation, company or school of an account (for jurors: compared
+/// with entrants' for likely conflicts of interest); empty clears it.
+pub async fn set_organisation(
+    db: &DatabaseConnection,
+    admin: &Admin,
+    now: DateTime<Utc>,
+    id: i64,
+    organisation: &str,
+) -> Result<user::Model, ServiceError> {
+    let organisation = organisation.trim();
+    if organisation.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            "organisation",
+            "at most 200 characters, please",
+        ));
+    }
+    let txn = crate::services::begin_write(db).await?;
+    let current = find(&txn, id).await?;
+    let value = (!organisation.is_empty()).then(|| organisation.to_owned());
+    if current.organisation == value {
+        return Ok(current);
+    }
+    let mut model: user::ActiveModel = current.into();
+    model.organisation = Set(value.clone());
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        user_audit(
+            admin.actor(),
+            "user.organisation_changed",
+            id,
+            json!({ "organisation": value }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
 /// Administrators whose accounts work (not deactivated), counted inside a write
 /// transaction with their rows locked: two administrators demoting or
 /// deactivating each other at once on PostgreSQL cannot both see "two left" (the

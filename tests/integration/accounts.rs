@@ -11,6 +11,8 @@ enum Access {
     Public,
     AnyUser,
     Admin,
+    /// Any juror (seated or not: a juror not on the panel is answered "not found").
+    Juror,
 }
 
 /// Who may call what. Every operation of the OpenAPI document must be listed.
@@ -92,6 +94,62 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/competitions/{id}/entries/on-behalf",
         Access::Admin,
     ),
+    ("GET", "/competitions/{id}/jury", Access::Admin),
+    ("PATCH", "/competitions/{id}/jury", Access::Admin),
+    ("PUT", "/competitions/{id}/jury/criteria", Access::Admin),
+    ("POST", "/competitions/{id}/jury/panel", Access::Admin),
+    (
+        "PATCH",
+        "/competitions/{id}/jury/panel/{user_id}",
+        Access::Admin,
+    ),
+    (
+        "DELETE",
+        "/competitions/{id}/jury/panel/{user_id}",
+        Access::Admin,
+    ),
+    ("PUT", "/entries/{id}/precheck", Access::Admin),
+    (
+        "POST",
+        "/competitions/{id}/precheck/admit-rest",
+        Access::Admin,
+    ),
+    ("GET", "/competitions/{id}/precheck", Access::Admin),
+    ("GET", "/competitions/{id}/jury/conflicts", Access::Admin),
+    (
+        "POST",
+        "/competitions/{id}/jury/conflicts/detect",
+        Access::Admin,
+    ),
+    (
+        "PUT",
+        "/competitions/{id}/jury/conflicts/{conflict_id}",
+        Access::Admin,
+    ),
+    ("GET", "/competitions/{id}/jury/progress", Access::Admin),
+    ("GET", "/jury/panels", Access::Juror),
+    ("POST", "/jury/competitions/{id}/answer", Access::Juror),
+    ("GET", "/jury/competitions/{id}/entries", Access::Juror),
+    (
+        "GET",
+        "/jury/competitions/{id}/entries/{kennzahl}",
+        Access::Juror,
+    ),
+    (
+        "PUT",
+        "/jury/competitions/{id}/entries/{kennzahl}/sheet",
+        Access::Juror,
+    ),
+    (
+        "POST",
+        "/jury/competitions/{id}/entries/{kennzahl}/conflict",
+        Access::Juror,
+    ),
+    (
+        "GET",
+        "/jury/competitions/{id}/entries/{kennzahl}/attachments/{number}",
+        Access::Juror,
+    ),
 ];
 
 /// Creates an account with `role` and returns an API token for it.
@@ -162,6 +220,9 @@ async fn every_operation_checks_every_role() {
                 .replace("{user_id}", "999")
                 .replace("{attachment_id}", "1")
                 .replace("{coauthor_id}", "1")
+                .replace("{conflict_id}", "1")
+                .replace("{kennzahl}", "123456")
+                .replace("{number}", "1")
         );
         for (who, token) in &callers {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
@@ -176,6 +237,24 @@ async fn every_operation_checks_every_role() {
                     "email": "oma@example.de", "name": "Oma", "source": "paper",
                     "entry": { "title": "t", "summary": "s" }
                 })),
+                ("PUT", "/competitions/{id}/jury/criteria") => Some(json!([])),
+                ("PUT", "/entries/{id}/precheck") => Some(json!({ "admitted": true })),
+                ("PUT", "/competitions/{id}/jury/conflicts/{conflict_id}") => {
+                    Some(json!({ "confirmed": false, "reason": "Prüfung der Rechte" }))
+                }
+                ("PUT", "/jury/competitions/{id}/entries/{kennzahl}/sheet") => {
+                    Some(json!({ "marks": [], "submit": false }))
+                }
+                ("POST", "/jury/competitions/{id}/entries/{kennzahl}/conflict") => {
+                    Some(json!({ "reason": "Prüfung" }))
+                }
+                ("POST", "/jury/competitions/{id}/answer") => Some(json!({ "accept": true })),
+                ("POST", "/competitions/{id}/jury/panel") => {
+                    Some(json!({ "user_id": 999, "role": "member" }))
+                }
+                ("PATCH", "/competitions/{id}/jury/panel/{user_id}") => {
+                    Some(json!({ "role": "member" }))
+                }
                 ("POST" | "PATCH", _) => Some(json!({})),
                 _ => None,
             };
@@ -186,6 +265,7 @@ async fn every_operation_checks_every_role() {
                 Access::Public => true,
                 Access::AnyUser => token.is_some(),
                 Access::Admin => *who == "admin",
+                Access::Juror => *who == "juror",
             };
             let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
             assert_eq!(!denied, allowed, "{who}: {method} {url} answered {status}");

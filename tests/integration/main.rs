@@ -14,6 +14,7 @@ mod entries;
 mod entry_pages;
 mod faults;
 mod helpers;
+mod jury;
 mod lifecycle;
 mod openapi;
 mod pages;

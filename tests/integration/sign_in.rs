@@ -450,7 +450,8 @@ async fn every_page_checks_every_role() {
         cookies.push((role, Some(session)));
     }
     // (path, who gets it: "all", "signed-in", "staff" (administrators and
-    // coordinators; this coordinator is assigned nothing), "admin")
+    // coordinators; this coordinator is assigned nothing), "admin", "juror",
+    // "unseated" (a jury page of a panel this juror is not on: not found))
     let pages = [
         ("/verwaltung", "staff"),
         ("/verwaltung/wettbewerbe/1", "admin"),
@@ -480,6 +481,13 @@ async fn every_page_checks_every_role() {
         ("/admin/emails", "admin"),
         ("/admin/emails/1", "admin"),
         ("/admin/emails/1/html", "admin"),
+        ("/verwaltung/wettbewerbe/1/vorpruefung", "admin"),
+        ("/verwaltung/wettbewerbe/1/jury", "admin"),
+        ("/jury", "juror"),
+        // A juror on no panel learns nothing of competition 1's jury.
+        ("/jury/wettbewerbe/1", "unseated"),
+        ("/jury/wettbewerbe/1/123456", "unseated"),
+        ("/jury/wettbewerbe/1/123456/anlagen/1", "unseated"),
     ];
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -498,6 +506,8 @@ async fn every_page_checks_every_role() {
                 ("signed-in", _, true) => StatusCode::OK,
                 ("staff", "admin" | "coordinator", _) => StatusCode::OK,
                 ("admin", "admin", _) => StatusCode::OK,
+                ("juror", "juror", _) => StatusCode::OK,
+                ("unseated", "juror", _) => StatusCode::NOT_FOUND,
                 _ => StatusCode::FORBIDDEN,
             };
             assert_eq!(status, expected, "{who}: GET {path}");

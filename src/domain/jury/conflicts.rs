@@ -92,7 +92,11 @@ pub enum RulingError {
 }
 
 /// The status after staff rule on a conflict (they may also change their mind).
-pub fn rule(status: ConflictStatus, ruling: Ruling, reason: &str) -> Result<ConflictStatus, RulingError> {
+pub fn rule(
+    status: ConflictStatus,
+    ruling: Ruling,
+    reason: &str,
+) -> Result<ConflictStatus, RulingError> {
     if status == ConflictStatus::Declared {
         return Err(RulingError::Declared);
     }
@@ -247,10 +251,22 @@ mod tests {
     #[test]
     fn declarations_stand_and_suspicions_are_ruled_on_with_a_reason() {
         use ConflictStatus::*;
-        assert_eq!(rule(Declared, Ruling::Dismiss, "kennt sie nicht"), Err(RulingError::Declared));
-        assert_eq!(rule(Suspected, Ruling::Dismiss, " "), Err(RulingError::NoReason));
-        assert_eq!(rule(Suspected, Ruling::Dismiss, "Namensgleichheit"), Ok(Dismissed));
-        assert_eq!(rule(Dismissed, Ruling::Confirm, "doch verwandt"), Ok(Confirmed));
+        assert_eq!(
+            rule(Declared, Ruling::Dismiss, "kennt sie nicht"),
+            Err(RulingError::Declared)
+        );
+        assert_eq!(
+            rule(Suspected, Ruling::Dismiss, " "),
+            Err(RulingError::NoReason)
+        );
+        assert_eq!(
+            rule(Suspected, Ruling::Dismiss, "Namensgleichheit"),
+            Ok(Dismissed)
+        );
+        assert_eq!(
+            rule(Dismissed, Ruling::Confirm, "doch verwandt"),
+            Ok(Confirmed)
+        );
         assert!(Declared.keeps_away() && Suspected.keeps_away() && !Dismissed.keeps_away());
     }
 

@@ -90,8 +90,14 @@ mod tests {
 
     #[test]
     fn an_invitation_is_answered_once_and_the_same_answer_again_is_harmless() {
-        assert_eq!(answer(Seat::Invited, Answer::Accept), Ok(Some(Seat::Accepted)));
-        assert_eq!(answer(Seat::Invited, Answer::Decline), Ok(Some(Seat::Declined)));
+        assert_eq!(
+            answer(Seat::Invited, Answer::Accept),
+            Ok(Some(Seat::Accepted))
+        );
+        assert_eq!(
+            answer(Seat::Invited, Answer::Decline),
+            Ok(Some(Seat::Declined))
+        );
         assert_eq!(answer(Seat::Accepted, Answer::Accept), Ok(None));
         assert_eq!(
             answer(Seat::Accepted, Answer::Decline),

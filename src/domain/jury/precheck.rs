@@ -50,8 +50,14 @@ impl ExclusionReason {
     pub fn label(self) -> crate::domain::entry_form::Localized {
         use crate::domain::entry_form::Localized;
         match self {
-            Self::Late => Localized::new("nach Einsendeschluss eingegangen", "arrived after the deadline"),
-            Self::OffTopic => Localized::new("nicht zur Aufgabe des Wettbewerbs", "not about the competition's task"),
+            Self::Late => Localized::new(
+                "nach Einsendeschluss eingegangen",
+                "arrived after the deadline",
+            ),
+            Self::OffTopic => Localized::new(
+                "nicht zur Aufgabe des Wettbewerbs",
+                "not about the competition's task",
+            ),
             Self::Incomplete => Localized::new("unvollständig", "incomplete"),
             Self::Duplicate => Localized::new("doppelt eingereicht", "entered twice"),
             Self::NotEligible => Localized::new("nicht teilnahmeberechtigt", "not eligible"),
@@ -100,9 +106,7 @@ pub enum PrecheckError {
 pub fn may_decide(state: CompetitionState, scoring_started: bool) -> Result<(), PrecheckError> {
     match state {
         CompetitionState::Closed | CompetitionState::InReview if !scoring_started => Ok(()),
-        CompetitionState::Closed | CompetitionState::InReview => {
-            Err(PrecheckError::ScoringStarted)
-        }
+        CompetitionState::Closed | CompetitionState::InReview => Err(PrecheckError::ScoringStarted),
         other => Err(PrecheckError::NotClosed(other)),
     }
 }

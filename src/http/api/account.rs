@@ -33,6 +33,9 @@ pub struct Account {
     /// Set while an administrator has deactivated the account.
     #[oai(nullable)]
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// Organisation, company or school (set by administrators for jurors).
+    #[oai(nullable)]
+    pub organisation: Option<String>,
 }
 
 impl From<user::Model> for Account {
@@ -45,6 +48,7 @@ impl From<user::Model> for Account {
             created_at: m.created_at,
             last_signed_in_at: m.last_signed_in_at,
             deactivated_at: m.deactivated_at,
+            organisation: m.organisation,
         }
     }
 }

@@ -82,3 +82,31 @@ async fn admin_from_token(req: &Request, bearer: Bearer) -> poem::Result<Admin> 
         )),
     }
 }
+
+/// A juror's API token; which panels they sit on is checked per operation.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "juror_from_token")]
+pub struct JurorAuth(pub user::Model);
+
+impl JurorAuth {
+    /// The capability of a seated juror of the competition, or "not found".
+    pub async fn juror(
+        &self,
+        db: &DatabaseConnection,
+        competition_id: i64,
+    ) -> Result<authorization::Juror, ServiceError> {
+        authorization::juror(db, &self.0, competition_id).await
+    }
+}
+
+async fn juror_from_token(req: &Request, bearer: Bearer) -> poem::Result<user::Model> {
+    let user = user_from_token(req, bearer).await?;
+    if user.role == crate::domain::roles::Role::Juror {
+        Ok(user)
+    } else {
+        Err(poem::Error::from_string(
+            "this operation is for jurors",
+            poem::http::StatusCode::FORBIDDEN,
+        ))
+    }
+}

@@ -9,6 +9,7 @@ mod emails;
 mod entries;
 mod entry_files;
 mod entry_team;
+mod jury;
 pub mod models;
 mod prepared;
 mod programmes;
@@ -37,6 +38,8 @@ enum ApiTags {
     Users,
     /// Entering ideas.
     Entries,
+    /// The jury: pre-check, panel, criteria, conflicts and score sheets.
+    Jury,
 }
 
 pub type Api = (
@@ -50,6 +53,7 @@ pub type Api = (
     entry_files::EntryFilesApi,
     entry_team::EntryTeamApi,
     staff_entries::StaffEntriesApi,
+    jury::JuryApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -87,7 +91,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         entry_team::EntryTeamApi {
             state: state.clone(),
         },
-        staff_entries::StaffEntriesApi { state },
+        staff_entries::StaffEntriesApi {
+            state: state.clone(),
+        },
+        jury::JuryApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

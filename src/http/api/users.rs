@@ -34,7 +34,11 @@ pub struct Invitation {
 #[oai(deny_unknown_fields)]
 pub struct RoleChange {
     #[oai(validator(pattern = "^(admin|coordinator|juror|entrant)$"))]
-    pub role: String,
+    pub role: Option<String>,
+    /// A juror's organisation, company or school (compared with entrants' for
+    /// likely conflicts of interest); empty clears it.
+    #[oai(validator(max_length = 200))]
+    pub organisation: Option<String>,
 }
 
 #[OpenApi(tag = "ApiTags::Users")]
@@ -129,9 +133,9 @@ impl UsersApi {
         Ok(Created::New(Json(created.into())))
     }
 
-    /// Change someone's role (administrators).
+    /// Change someone's role or organisation (administrators).
     ///
-    /// Answer: The role was changed.
+    /// Answer: The account as changed.
     #[oai(path = "/admin/users/:id", method = "patch")]
     async fn set_role(
         &self,
@@ -139,9 +143,24 @@ impl UsersApi {
         id: Path<i64>,
         body: Json<RoleChange>,
     ) -> Result<Answer<Account>, ApiProblem> {
-        let role = users::parse_role(&body.0.role)?;
-        let updated =
-            users::set_role(&self.state.db, &auth.0, self.state.now(), id.0, role).await?;
+        let (db, now) = (&self.state.db, self.state.now());
+        let body = body.0;
+        if body.role.is_none() && body.organisation.is_none() {
+            return Err(crate::services::ServiceError::invalid(
+                "role",
+                "name the new `role`, the `organisation`, or both",
+            )
+            .into());
+        }
+        let mut updated = None;
+        if let Some(role) = &body.role {
+            let role = users::parse_role(role)?;
+            updated = Some(users::set_role(db, &auth.0, now, id.0, role).await?);
+        }
+        if let Some(organisation) = &body.organisation {
+            updated = Some(users::set_organisation(db, &auth.0, now, id.0, organisation).await?);
+        }
+        let updated = updated.expect("one of them was given");
         Ok(Answer::Ok(Json(updated.into())))
     }
 }

@@ -74,7 +74,11 @@ async fn in_role(req: &Request, lang: Lang, roles: &[Role]) -> poem::Result<Sign
     if !roles.contains(&current.user.role) {
         return refuse("forbidden_title", "forbidden_text");
     }
-    if state.settings.auth.require_two_factor_for_staff && current.user.totp_enabled_at.is_none() {
+    let staff = matches!(current.user.role, Role::Admin | Role::Coordinator);
+    if staff
+        && state.settings.auth.require_two_factor_for_staff
+        && current.user.totp_enabled_at.is_none()
+    {
         return refuse("two_factor_required_title", "two_factor_required_text");
     }
     Ok(current)
@@ -98,6 +102,20 @@ impl<'a> FromRequest<'a> for StaffMember {
             staff,
             current,
         })
+    }
+}
+
+/// A juror on a juror's page (which panels they sit on is checked per page).
+pub struct JurorMember {
+    pub lang: Lang,
+    pub current: SignedIn,
+}
+
+impl<'a> FromRequest<'a> for JurorMember {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let lang = Lang::find(req, None);
+        let current = in_role(req, lang, &[Role::Juror]).await?;
+        Ok(Self { lang, current })
     }
 }
 

@@ -41,9 +41,13 @@ pub enum Notice {
     ProgrammeChanged,
     PhaseSaved,
     RecordedWithoutEmail,
+    SheetSaved,
+    SheetSubmitted,
+    ConflictDeclared,
+    JuryChanged,
 }
 
-const NOTICES: [(Notice, &str); 21] = [
+const NOTICES: [(Notice, &str); 25] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -65,6 +69,10 @@ const NOTICES: [(Notice, &str); 21] = [
     (Notice::ProgrammeChanged, "programme_changed"),
     (Notice::PhaseSaved, "phase_saved"),
     (Notice::RecordedWithoutEmail, "recorded_without_email"),
+    (Notice::SheetSaved, "sheet_saved"),
+    (Notice::SheetSubmitted, "sheet_submitted"),
+    (Notice::ConflictDeclared, "conflict_declared"),
+    (Notice::JuryChanged, "jury_changed"),
 ];
 
 impl Notice {

@@ -54,6 +54,13 @@ pub(super) fn staff_menu() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether a juror is looking (their menu leads to their panels).
+pub(super) fn jury_menu() -> bool {
+    SCOPE
+        .try_with(|scope| matches!(*scope.role.borrow(), Some(Role::Juror)))
+        .unwrap_or(false)
+}
+
 /// Whether an administrator is looking (their menu adds the email outbox).
 pub(super) fn admin_menu() -> bool {
     SCOPE

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod flash;
 mod home;
 pub mod i18n;
+mod jury;
 pub mod layout;
 mod legal;
 pub mod session;
@@ -32,6 +33,7 @@ pub fn routes() -> poem::Route {
         account::routes,
         entries::routes,
         staff::routes,
+        jury::routes,
         admin_emails::routes,
     ];
     modules
@@ -135,6 +137,11 @@ impl Pages {
             "staff_programme.html",
             "staff_extend.html",
             "staff_receipt.html",
+            "jury_panels.html",
+            "jury_queue.html",
+            "jury_sheet.html",
+            "staff_precheck.html",
+            "staff_jury.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })
@@ -157,6 +164,7 @@ impl Pages {
         context.insert("brand_name", &self.brand.name);
         context.insert("brand_logo", &self.brand.logo);
         context.insert("admin_menu", &layout::admin_menu());
+        context.insert("jury_menu", &layout::jury_menu());
         context.insert("other_lang", lang.other().code());
         context.insert(
             "other_lang_href",

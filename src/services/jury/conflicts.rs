@@ -19,9 +19,9 @@ use crate::domain::jury::conflicts::{
     self as rules, ConflictStatus, Hint, ORGANISATION_FIELDS, Person, Ruling,
 };
 use crate::entities::{conflict, entry, entry_author, entry_coauthor, panel_member, user};
+use crate::services::ServiceError;
 use crate::services::audit::{self, AuditRecord};
 use crate::services::authorization::{Juror, Manager};
-use crate::services::ServiceError;
 
 fn person_of(user: &user::Model) -> Person {
     Person {
@@ -180,8 +180,13 @@ pub async fn detect(
     audit::record(
         &txn,
         now,
-        AuditRecord::about(manager.actor(), "jury.conflicts_detected", "competition", id)
-            .details(json!({ "suspected": added })),
+        AuditRecord::about(
+            manager.actor(),
+            "jury.conflicts_detected",
+            "competition",
+            id,
+        )
+        .details(json!({ "suspected": added })),
     )
     .await?;
     txn.commit().await?;
@@ -202,7 +207,10 @@ pub async fn declare(
         return Err(JuryError::NoReason.into());
     }
     if reason.chars().count() > 1000 {
-        return Err(ServiceError::invalid("reason", "at most 1,000 characters, please"));
+        return Err(ServiceError::invalid(
+            "reason",
+            "at most 1,000 characters, please",
+        ));
     }
     let id = juror.competition_id();
     let txn = crate::services::begin_write(db).await?;
@@ -275,10 +283,15 @@ pub async fn rule(
     audit::record(
         &txn,
         now,
-        AuditRecord::about(manager.actor(), "jury.conflict_ruled", "entry", saved.entry_id)
-            .details(json!({ "juror": saved.juror_id, "conflict": conflict_id }))
-            .reason(Some(reason.trim()))
-            .states(Some(before.as_str()), Some(status.as_str())),
+        AuditRecord::about(
+            manager.actor(),
+            "jury.conflict_ruled",
+            "entry",
+            saved.entry_id,
+        )
+        .details(json!({ "juror": saved.juror_id, "conflict": conflict_id }))
+        .reason(Some(reason.trim()))
+        .states(Some(before.as_str()), Some(status.as_str())),
     )
     .await?;
     txn.commit().await?;

@@ -196,7 +196,12 @@ async fn criteria_in(
         return Ok(stored);
     }
     let programme = programmes::find(txn, competition.programme_id).await?;
-    write_criteria(txn, competition.id, &criteria::defaults(&programme.goals()?)).await?;
+    write_criteria(
+        txn,
+        competition.id,
+        &criteria::defaults(&programme.goals()?),
+    )
+    .await?;
     stored_criteria(txn, competition.id).await
 }
 
@@ -232,12 +237,14 @@ pub async fn set_criteria(
     audit::record(
         &txn,
         now,
-        AuditRecord::about(manager.actor(), "jury.criteria_set", "competition", id).details(json!({
-            "criteria": specs.iter().map(|c| json!({
-                "key": c.key, "label": c.label.de, "weight": c.weight,
-                "scale": [c.scale_min, c.scale_max],
-            })).collect::<Vec<_>>(),
-        })),
+        AuditRecord::about(manager.actor(), "jury.criteria_set", "competition", id).details(
+            json!({
+                "criteria": specs.iter().map(|c| json!({
+                    "key": c.key, "label": c.label.de, "weight": c.weight,
+                    "scale": [c.scale_min, c.scale_max],
+                })).collect::<Vec<_>>(),
+            }),
+        ),
     )
     .await?;
     txn.commit().await?;

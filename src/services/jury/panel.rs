@@ -201,9 +201,8 @@ pub async fn set_role(
     audit::record(
         &txn,
         now,
-        AuditRecord::about(manager.actor(), "jury.seat_changed", "competition", id).details(
-            json!({ "juror": user_id, "from": before.as_str(), "to": role.as_str() }),
-        ),
+        AuditRecord::about(manager.actor(), "jury.seat_changed", "competition", id)
+            .details(json!({ "juror": user_id, "from": before.as_str(), "to": role.as_str() })),
     )
     .await?;
     txn.commit().await?;
@@ -230,7 +229,9 @@ pub async fn remove(
     if sheets > 0 {
         return Err(JuryError::HasScored.into());
     }
-    panel_member::Entity::delete_by_id(seat.id).exec(&txn).await?;
+    panel_member::Entity::delete_by_id(seat.id)
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         now,
@@ -274,7 +275,12 @@ pub async fn answer(
     audit::record(
         &txn,
         now,
-        AuditRecord::about(Actor::User(person.id), action, "competition", competition_id),
+        AuditRecord::about(
+            Actor::User(person.id),
+            action,
+            "competition",
+            competition_id,
+        ),
     )
     .await?;
     if next == Seat::Accepted {

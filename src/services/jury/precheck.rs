@@ -247,31 +247,39 @@ pub async fn verdicts(
 }
 
 /// The pre-check report of a competition: admitted, excluded per reason, open.
-pub async fn report(conn: &impl ConnectionTrait, competition_id: i64) -> Result<Report, ServiceError> {
+pub async fn report(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+) -> Result<Report, ServiceError> {
     let submitted = entry::Entity::find()
         .filter(entry::Column::CompetitionId.eq(competition_id))
         .filter(entry::Column::Status.eq(EntryStatus::Submitted))
         .count(conn)
         .await?;
-    let rows: Vec<(String, Option<crate::domain::jury::precheck::ExclusionReason>, i64)> =
-        precheck::Entity::find()
-            .select_only()
-            .column(precheck::Column::Verdict)
-            .column(precheck::Column::Reason)
-            .column_as(precheck::Column::EntryId.count(), "n")
-            .filter(precheck::Column::CompetitionId.eq(competition_id))
-            .group_by(precheck::Column::Verdict)
-            .group_by(precheck::Column::Reason)
-            .into_tuple()
-            .all(conn)
-            .await?;
+    let rows: Vec<(
+        String,
+        Option<crate::domain::jury::precheck::ExclusionReason>,
+        i64,
+    )> = precheck::Entity::find()
+        .select_only()
+        .column(precheck::Column::Verdict)
+        .column(precheck::Column::Reason)
+        .column_as(precheck::Column::EntryId.count(), "n")
+        .filter(precheck::Column::CompetitionId.eq(competition_id))
+        .group_by(precheck::Column::Verdict)
+        .group_by(precheck::Column::Reason)
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut verdicts = Vec::new();
     for (verdict, reason, n) in rows {
         let one = match (verdict.as_str(), reason) {
             ("admitted", None) => Verdict::Admitted,
             ("excluded", Some(reason)) => Verdict::Excluded(reason),
             (other, _) => {
-                return Err(ServiceError::Corrupt(format!("prechecks: verdict `{other}`")));
+                return Err(ServiceError::Corrupt(format!(
+                    "prechecks: verdict `{other}`"
+                )));
             }
         };
         verdicts.extend(std::iter::repeat_n(one, usize::try_from(n).unwrap_or(0)));

@@ -19,11 +19,13 @@ use serde_json::json;
 
 use super::{Criterion, criteria_in, locked, settings, start_scoring};
 use crate::domain::attachments;
-use crate::domain::jury::criteria::{Marked, check_sheet};
 use crate::domain::jury::conflicts::ConflictStatus;
+use crate::domain::jury::criteria::{Marked, check_sheet};
 use crate::domain::jury::scoring::{self, Sheet};
 use crate::domain::jury::{JuryError, may_score};
-use crate::entities::{conflict, entry_attachment, panel_member, precheck, score, score_sheet, user};
+use crate::entities::{
+    conflict, entry_attachment, panel_member, precheck, score, score_sheet, user,
+};
 use crate::services::attachments::FileStore;
 use crate::services::audit::{self, AuditRecord};
 use crate::services::authorization::{Juror, JurorEntry, Manager};
@@ -177,7 +179,12 @@ async fn marks_of(
     Ok(rows
         .into_iter()
         .filter_map(|row| {
-            let key = criteria.iter().find(|c| c.id == row.criterion_id)?.spec.key.clone();
+            let key = criteria
+                .iter()
+                .find(|c| c.id == row.criterion_id)?
+                .spec
+                .key
+                .clone();
             Some((
                 key,
                 Marked {
@@ -200,12 +207,25 @@ fn scoring_criteria(criteria: &[Criterion]) -> Vec<scoring::Criterion> {
 }
 
 /// The weighted score of a complete sheet.
-fn weighted(criteria: &[Criterion], juror: i64, entry: i64, marks: &BTreeMap<String, Marked>) -> Option<f64> {
+fn weighted(
+    criteria: &[Criterion],
+    juror: i64,
+    entry: i64,
+    marks: &BTreeMap<String, Marked>,
+) -> Option<f64> {
     let scores = marks
         .iter()
         .filter_map(|(k, m)| Some((k.clone(), f64::from(m.score?))))
         .collect();
-    scoring::sheet_score(&scoring_criteria(criteria), &Sheet { juror, entry, scores }).ok()
+    scoring::sheet_score(
+        &scoring_criteria(criteria),
+        &Sheet {
+            juror,
+            entry,
+            scores,
+        },
+    )
+    .ok()
 }
 
 /// The juror's sheet for the entry with `kennzahl`.
@@ -265,7 +285,10 @@ pub(crate) async fn counted_sheets(
     if let Some(entry_id) = entry_id {
         query = query.filter(score_sheet::Column::EntryId.eq(entry_id));
     }
-    let sheets = query.order_by_asc(score_sheet::Column::Id).all(conn).await?;
+    let sheets = query
+        .order_by_asc(score_sheet::Column::Id)
+        .all(conn)
+        .await?;
     let seated: Vec<i64> = panel_member::Entity::find()
         .filter(panel_member::Column::CompetitionId.eq(competition_id))
         .filter(panel_member::Column::AcceptedAt.is_not_null())
@@ -322,7 +345,11 @@ pub async fn save(
             score_sheet::Entity::update(score_sheet::ActiveModel {
                 id: Set(sheet.id),
                 updated_at: Set(now),
-                submitted_at: Set(if submit { sheet.submitted_at.or(Some(now)) } else { None }),
+                submitted_at: Set(if submit {
+                    sheet.submitted_at.or(Some(now))
+                } else {
+                    None
+                }),
                 version: Set(sheet.version + 1),
                 ..Default::default()
             })
@@ -399,7 +426,10 @@ pub async fn attachment(
         .get(&file.stored_name)
         .await
         .map_err(|err| ServiceError::Corrupt(format!("attachment store: {err}")))?;
-    Ok((attachments::anonymous_name(number, &file.media_type), content))
+    Ok((
+        attachments::anonymous_name(number, &file.media_type),
+        content,
+    ))
 }
 
 /// How far one juror is.
@@ -426,7 +456,10 @@ pub struct Progress {
 }
 
 /// Progress of the manager's competition.
-pub async fn progress(db: &DatabaseConnection, manager: &Manager) -> Result<Progress, ServiceError> {
+pub async fn progress(
+    db: &DatabaseConnection,
+    manager: &Manager,
+) -> Result<Progress, ServiceError> {
     let id = manager.competition_id();
     let members = super::panel::members(db, id).await?;
     let admitted: Vec<i64> = precheck::Entity::find()
@@ -448,7 +481,10 @@ pub async fn progress(db: &DatabaseConnection, manager: &Manager) -> Result<Prog
     let mut jurors = Vec::new();
     for member in members {
         let uid = member.person.id;
-        let away = kept_away.iter().filter(|(j, e)| *j == uid && admitted.contains(e)).count() as u64;
+        let away = kept_away
+            .iter()
+            .filter(|(j, e)| *j == uid && admitted.contains(e))
+            .count() as u64;
         let sheets = score_sheet::Entity::find()
             .filter(score_sheet::Column::CompetitionId.eq(id))
             .filter(score_sheet::Column::JurorId.eq(uid));

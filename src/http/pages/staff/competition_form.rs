@@ -45,7 +45,7 @@ struct Typed {
 }
 
 /// `2020-09-30T23:59` in Gera's time, as a `datetime-local` field shows it.
-fn local_input(at: Option<DateTime<Utc>>) -> String {
+pub(super) fn local_input(at: Option<DateTime<Utc>>) -> String {
     at.map(|at| {
         at.with_timezone(&chrono_tz::Europe::Berlin)
             .format("%Y-%m-%dT%H:%M")

@@ -26,6 +26,7 @@ use crate::services::{attachments, coauthors, competitions, entries, programmes,
 
 mod competition_form;
 mod extend;
+mod jury;
 mod lifecycle;
 mod on_behalf;
 mod people;
@@ -217,7 +218,7 @@ pub async fn dashboard(member: StaffMember, state: Data<&AppState>) -> poem::Res
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ListParams {
     status: Option<String>,
     source: Option<String>,
@@ -701,6 +702,43 @@ pub(super) fn routes(route: Route) -> Route {
         .at(
             "/verwaltung/programm/:id/staffeln/:phase",
             post(programme::update_phase),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/vorpruefung",
+            get(jury::precheck_page),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/vorpruefung/rest",
+            post(jury::admit_rest),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/vorpruefung/:entry",
+            post(jury::decide),
+        )
+        .at("/verwaltung/wettbewerbe/:id/jury", get(jury::jury_page))
+        .at(
+            "/verwaltung/wettbewerbe/:id/jury/einstellungen",
+            post(jury::save_settings),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/jury/kriterien",
+            post(jury::save_criteria),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/jury/einladen",
+            post(jury::invite),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/jury/sitz/:user",
+            post(jury::change_seat),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/jury/befangenheiten",
+            post(jury::detect),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/jury/befangenheiten/:conflict",
+            post(jury::rule),
         )
         .at("/verwaltung/personen", get(people::people))
         .at(
