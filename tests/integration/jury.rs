@@ -1275,3 +1275,188 @@ async fn nothing_a_juror_can_reach_names_an_entrant() {
     }
     assert!(reached.len() > 30, "{} answers searched", reached.len());
 }
+
+/// Fires the requests at once and returns their statuses in order.
+async fn at_once(app: &TestApp, requests: Vec<(Method, String, Value, String)>) -> Vec<StatusCode> {
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(method, path, body, token)| {
+            let request = app
+                .client
+                .request(method, app.url(&path))
+                .bearer_auth(token)
+                .json(&body);
+            tokio::spawn(async move { request.send().await.expect("sent").status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn the_jury_limits_hold_under_parallel_requests() {
+    let app = TestApp::spawn().await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    app.move_clock_to(berlin("2021-01-02T09:00")).await;
+    admin(
+        &app,
+        Method::POST,
+        &format!("/api/competitions/{c}/precheck/admit-rest"),
+        None,
+    )
+    .await;
+    let admin_token = app.token.clone().unwrap();
+
+    // Eight jurors invited as chair at once: one chair.
+    let mut jurors = Vec::new();
+    for i in 0..8 {
+        jurors.push(juror(&app, &format!("j{i}@jury.example"), &format!("Juror {i}")).await);
+    }
+    let invites = jurors
+        .iter()
+        .map(|(id, _)| {
+            (
+                Method::POST,
+                format!("/api/competitions/{c}/jury/panel"),
+                json!({ "user_id": id, "role": "chair" }),
+                admin_token.clone(),
+            )
+        })
+        .collect();
+    let statuses = at_once(&app, invites).await;
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("panel_members WHERE role = 'chair'").await, 1);
+    // The others join as members; each accepts five times at once: one answer each.
+    for (id, _) in &jurors {
+        admin(
+            &app,
+            Method::POST,
+            &format!("/api/competitions/{c}/jury/panel"),
+            Some(json!({ "user_id": id, "role": "member" })),
+        )
+        .await;
+    }
+    let accepts = jurors
+        .iter()
+        .flat_map(|(_, token)| {
+            (0..5).map(|_| {
+                (
+                    Method::POST,
+                    format!("/api/jury/competitions/{c}/answer"),
+                    json!({ "accept": true }),
+                    token.clone(),
+                )
+            })
+        })
+        .collect();
+    let statuses = at_once(&app, accepts).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::NO_CONTENT),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'jury.accepted'").await,
+        8
+    );
+    app.transition(c, json!({ "event": "start_review" })).await;
+
+    // Criteria changed while the first drafts come in: whichever comes first, no
+    // criterion changes after the first score, and no sheet loses its scores.
+    let (_, queue) = call(
+        &app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/entries"),
+        None,
+        &jurors[0].1,
+    )
+    .await;
+    let kennzahlen: Vec<String> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kennzahl"].as_str().unwrap().to_owned())
+        .collect();
+    let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
+    let criteria = jury["criteria"].clone();
+    let mut requests = Vec::new();
+    for (i, (_, token)) in jurors.iter().enumerate() {
+        let k = &kennzahlen[i % kennzahlen.len()];
+        requests.push((
+            Method::PUT,
+            format!("/api/jury/competitions/{c}/entries/{k}/sheet"),
+            full_sheet(&criteria, 6, false),
+            token.clone(),
+        ));
+        // The same sheet again at the same moment: still one sheet.
+        requests.push((
+            Method::PUT,
+            format!("/api/jury/competitions/{c}/entries/{k}/sheet"),
+            full_sheet(&criteria, 7, false),
+            token.clone(),
+        ));
+        let mut changed = criteria.as_array().unwrap().clone();
+        changed.push(json!({ "key": format!("extra_{i}"), "label_de": format!("Extra {i}"), "label_en": "", "weight": 1, "scale_min": 0, "scale_max": 10 }));
+        requests.push((
+            Method::PUT,
+            format!("/api/competitions/{c}/jury/criteria"),
+            json!(changed),
+            admin_token.clone(),
+        ));
+    }
+    let statuses = at_once(&app, requests).await;
+    let unexpected: Vec<_> = statuses
+        .iter()
+        .filter(|s| {
+            ![
+                StatusCode::OK,
+                StatusCode::NO_CONTENT,
+                StatusCode::CONFLICT,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ]
+            .contains(s)
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{statuses:?}");
+    let sheets = app.count("score_sheets").await;
+    let criteria_now = app
+        .count(&format!("jury_criteria WHERE competition_id = {c}"))
+        .await;
+    assert_eq!(sheets, 8, "one sheet per juror and entry");
+    assert_eq!(
+        app.count("scores").await,
+        sheets * criteria_now,
+        "every sheet has every criterion"
+    );
+    let last_criteria: i64 = app
+        .count("audit_log WHERE action = 'jury.criteria_set'")
+        .await;
+    if last_criteria > 0 {
+        assert_eq!(
+            app.count("audit_log a WHERE a.action = 'jury.criteria_set' AND a.id > (SELECT MIN(id) FROM audit_log WHERE action LIKE 'jury.sheet_%')").await,
+            0,
+            "no criteria changed after the first score"
+        );
+    }
+    assert_eq!(
+        app.count("score_sheets s WHERE NOT EXISTS (SELECT 1 FROM scores WHERE sheet_id = s.id)")
+            .await,
+        0
+    );
+}
