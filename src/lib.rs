@@ -9,6 +9,7 @@
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod documents;
 pub mod domain;
 pub mod entities;
 pub mod http;

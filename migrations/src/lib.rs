@@ -23,6 +23,7 @@ mod m20261202_000018_account_status;
 mod m20261202_000019_entry_counts;
 mod m20261202_000020_entry_arrival;
 mod m20261202_000021_jury;
+mod m20261202_000022_jury_decision;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_entry_counts::Migration),
             Box::new(m20261202_000020_entry_arrival::Migration),
             Box::new(m20261202_000021_jury::Migration),
+            Box::new(m20261202_000022_jury_decision::Migration),
         ]
     }
 }

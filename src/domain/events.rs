@@ -82,6 +82,8 @@ pub enum DomainEvent {
     ReviewStarted(Transitioned),
     #[serde(rename = "competition.decided")]
     CompetitionDecided(Transitioned),
+    #[serde(rename = "competition.review_reopened")]
+    ReviewReopened(Transitioned),
     #[serde(rename = "competition.announced")]
     CompetitionAnnounced(Transitioned),
     #[serde(rename = "competition.archived")]
@@ -109,6 +111,7 @@ impl DomainEvent {
             LifecycleEvent::Reopen => Self::CompetitionReopened(facts),
             LifecycleEvent::StartReview => Self::ReviewStarted(facts),
             LifecycleEvent::Decide => Self::CompetitionDecided(facts),
+            LifecycleEvent::ReopenReview => Self::ReviewReopened(facts),
             LifecycleEvent::Announce => Self::CompetitionAnnounced(facts),
             LifecycleEvent::Archive => Self::CompetitionArchived(facts),
             LifecycleEvent::Cancel => Self::CompetitionCancelled(facts),
@@ -133,6 +136,7 @@ impl DomainEvent {
             Self::CompetitionReopened(_) => "competition.reopened",
             Self::ReviewStarted(_) => "competition.review_started",
             Self::CompetitionDecided(_) => "competition.decided",
+            Self::ReviewReopened(_) => "competition.review_reopened",
             Self::CompetitionAnnounced(_) => "competition.announced",
             Self::CompetitionArchived(_) => "competition.archived",
             Self::CompetitionCancelled(_) => "competition.cancelled",
@@ -160,6 +164,7 @@ impl DomainEvent {
             | Self::CompetitionReopened(t)
             | Self::ReviewStarted(t)
             | Self::CompetitionDecided(t)
+            | Self::ReviewReopened(t)
             | Self::CompetitionAnnounced(t)
             | Self::CompetitionArchived(t)
             | Self::CompetitionCancelled(t) => ("competition", t.competition_id),

@@ -129,7 +129,7 @@ pub fn decide(
                 _ => return Err(GuardError::NewDeadlineRequired.into()),
             }
         }
-        LifecycleEvent::Cancel => {
+        LifecycleEvent::Cancel | LifecycleEvent::ReopenReview => {
             if !has_reason(&command.reason) {
                 return Err(GuardError::ReasonRequired {
                     event: command.event,

@@ -42,6 +42,8 @@ pub enum LifecycleEvent {
     Reopen,
     StartReview,
     Decide,
+    /// A correction after the result was locked: back to the review, with a reason.
+    ReopenReview,
     Announce,
     Archive,
     Cancel,
@@ -105,13 +107,14 @@ impl CompetitionState {
 }
 
 impl LifecycleEvent {
-    pub const ALL: [LifecycleEvent; 9] = [
+    pub const ALL: [LifecycleEvent; 10] = [
         Self::Schedule,
         Self::Open,
         Self::Close,
         Self::Reopen,
         Self::StartReview,
         Self::Decide,
+        Self::ReopenReview,
         Self::Announce,
         Self::Archive,
         Self::Cancel,
@@ -125,6 +128,7 @@ impl LifecycleEvent {
             Self::Reopen => "reopen",
             Self::StartReview => "start_review",
             Self::Decide => "decide",
+            Self::ReopenReview => "reopen_review",
             Self::Announce => "announce",
             Self::Archive => "archive",
             Self::Cancel => "cancel",
@@ -135,7 +139,7 @@ impl LifecycleEvent {
 /// The lifecycle as a table: the state after `event`, or why it is not allowed.
 ///
 /// Moving backwards is impossible except `closed → open` (re-opening with a new
-/// deadline); `cancelled` is reachable from every state before `announced`.
+/// deadline) and `decided → in_review` (a correction of the locked result); `cancelled` is reachable from every state before `announced`.
 pub fn transition(
     from: CompetitionState,
     event: LifecycleEvent,
@@ -149,6 +153,7 @@ pub fn transition(
         (S::Closed, E::Reopen) => S::Open,
         (S::Closed, E::StartReview) => S::InReview,
         (S::InReview, E::Decide) => S::Decided,
+        (S::Decided, E::ReopenReview) => S::InReview,
         (S::Decided, E::Announce) => S::Announced,
         (S::Announced | S::Cancelled, E::Archive) => S::Archived,
         (S::Draft | S::Scheduled | S::Open | S::Closed | S::InReview | S::Decided, E::Cancel) => {
@@ -170,6 +175,7 @@ pub fn transition(
             | E::Reopen
             | E::StartReview
             | E::Decide
+            | E::ReopenReview
             | E::Announce
             | E::Archive
             | E::Cancel,
@@ -255,6 +261,7 @@ mod tests {
         (S::Closed, E::Cancel, S::Cancelled),
         (S::InReview, E::Decide, S::Decided),
         (S::InReview, E::Cancel, S::Cancelled),
+        (S::Decided, E::ReopenReview, S::InReview),
         (S::Decided, E::Announce, S::Announced),
         (S::Decided, E::Cancel, S::Cancelled),
         (S::Announced, E::Archive, S::Archived),
@@ -332,7 +339,9 @@ mod tests {
                     Ok(next) => {
                         prop_assert!(S::ALL.contains(&next));
                         let backwards = rank(next) < rank(state);
-                        prop_assert!(!backwards || (state == S::Closed && next == S::Open),
+                        prop_assert!(!backwards
+                            || (state == S::Closed && next == S::Open)
+                            || (state == S::Decided && next == S::InReview),
                             "{} -> {} goes backwards", state, next);
                         prop_assert!(state.allowed_next_states().contains(&next));
                         state = next;

@@ -18,6 +18,8 @@ pub struct Model {
     pub deadline: Option<DateTimeUtc>,
     /// When the first score was saved: the criteria and the pre-check are fixed.
     pub scoring_started_at: Option<DateTimeUtc>,
+    /// When the authors were revealed to the jury (at the first lock).
+    pub revealed_at: Option<DateTimeUtc>,
     pub version: i64,
     pub updated_at: DateTimeUtc,
 }

@@ -236,6 +236,7 @@ impl From<ServiceError> for ApiProblem {
                     J::Criteria(_) | J::Mark(_) | J::NoReason | J::Ruling(_) => {
                         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "jury-invalid", detail)
                     }
+                    J::ChairOnly => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
                     _ => Problem::new(StatusCode::CONFLICT, "jury-rule", detail),
                 }
             }

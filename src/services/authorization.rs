@@ -407,3 +407,46 @@ pub async fn juror(
         role: seat.role,
     })
 }
+
+/// Proof that the holder runs the panel's sitting of one competition: its
+/// chair, or staff who manage the competition and keep the minutes. Rounds,
+/// votes and locking the result take it.
+#[derive(Debug, Clone)]
+pub struct Presiding {
+    actor: Actor,
+    competition_id: i64,
+}
+
+impl Presiding {
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    pub fn competition_id(&self) -> i64 {
+        self.competition_id
+    }
+}
+
+impl Juror {
+    /// The chair's capability to run the sitting; other jurors are refused.
+    pub fn presiding(&self) -> Result<Presiding, ServiceError> {
+        if self.is_chair() {
+            Ok(Presiding {
+                actor: self.actor(),
+                competition_id: self.competition_id,
+            })
+        } else {
+            Err(crate::domain::jury::JuryError::ChairOnly.into())
+        }
+    }
+}
+
+impl Manager {
+    /// Staff run the sitting of the competitions they manage.
+    pub fn presiding(&self) -> Presiding {
+        Presiding {
+            actor: self.actor(),
+            competition_id: self.competition_id,
+        }
+    }
+}

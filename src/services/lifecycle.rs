@@ -24,6 +24,16 @@ pub async fn transition(
     command: TransitionCommand,
 ) -> Result<competition::Model, ServiceError> {
     let (actor, id) = (manager.actor(), manager.competition_id());
+    if command.event == LifecycleEvent::Decide {
+        // Locking the result has the jury's rules (quorum, rounds closed), reveals
+        // the authors and stores the Protokoll: one use case, whoever asks.
+        let reason = command
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        return super::jury::decision::lock(db, &manager.presiding(), now, reason).await;
+    }
     let current = find(db, id).await?;
     let state = current.state;
     let decision = decide(state, window_of(&current), &command, now).map_err(|source| {
@@ -97,6 +107,26 @@ async fn apply(
     reason: Option<&str>,
 ) -> Result<bool, ServiceError> {
     let txn = crate::services::begin_write(db).await?;
+    if !apply_in(&txn, actor, now, current, event, decision, reason).await? {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// The transition's writes inside the caller's transaction (the jury's lock
+/// adds its own to the same one); `false` when another writer changed the
+/// competition first, and then nothing was written.
+pub(crate) async fn apply_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: Actor,
+    now: DateTime<Utc>,
+    current: &competition::Model,
+    event: LifecycleEvent,
+    decision: TransitionDecision,
+    reason: Option<&str>,
+) -> Result<bool, ServiceError> {
     let mut model = competition::ActiveModel {
         state: Set(decision.to),
         version: Set(current.version + 1),
@@ -127,10 +157,9 @@ async fn apply(
         .filter(competition::Column::Id.eq(current.id))
         .filter(competition::Column::State.eq(decision.from))
         .filter(competition::Column::Version.eq(current.version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if written.rows_affected != 1 {
-        txn.rollback().await?;
         return Ok(false);
     }
     let closes_at = decision.new_closes_at.or(current.closes_at);
@@ -143,7 +172,7 @@ async fn apply(
         "opens_at": opens_at,
     });
     audit::record(
-        &txn,
+        txn,
         now,
         AuditRecord::about(actor, "competition.transitioned", "competition", current.id)
             .details(details)
@@ -160,7 +189,6 @@ async fn apply(
         opens_at,
         closes_at,
     };
-    outbox::enqueue(&txn, now, &DomainEvent::transitioned(event, facts)).await?;
-    txn.commit().await?;
+    outbox::enqueue(txn, now, &DomainEvent::transitioned(event, facts)).await?;
     Ok(true)
 }

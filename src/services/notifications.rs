@@ -203,6 +203,7 @@ async fn messages_for(
         // The jury and the results bring their own emails with their features.
         E::ReviewStarted(_)
         | E::CompetitionDecided(_)
+        | E::ReviewReopened(_)
         | E::CompetitionArchived(_)
         | E::CompetitionCancelled(_) => return Ok(Vec::new()),
     };

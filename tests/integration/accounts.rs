@@ -127,6 +127,38 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Admin,
     ),
     ("GET", "/competitions/{id}/jury/progress", Access::Admin),
+    ("GET", "/competitions/{id}/jury/ranking", Access::Admin),
+    ("GET", "/competitions/{id}/jury/rounds", Access::Admin),
+    ("POST", "/competitions/{id}/jury/rounds", Access::Admin),
+    (
+        "POST",
+        "/competitions/{id}/jury/rounds/close",
+        Access::Admin,
+    ),
+    (
+        "PUT",
+        "/competitions/{id}/jury/rounds/current/{kennzahl}",
+        Access::Admin,
+    ),
+    ("GET", "/competitions/{id}/jury/protokoll", Access::Admin),
+    (
+        "GET",
+        "/competitions/{id}/jury/protokoll.pdf",
+        Access::Admin,
+    ),
+    ("GET", "/jury/competitions/{id}/ranking", Access::Juror),
+    ("POST", "/jury/competitions/{id}/rounds", Access::Juror),
+    (
+        "POST",
+        "/jury/competitions/{id}/rounds/close",
+        Access::Juror,
+    ),
+    (
+        "PUT",
+        "/jury/competitions/{id}/rounds/current/{kennzahl}",
+        Access::Juror,
+    ),
+    ("POST", "/jury/competitions/{id}/decision", Access::Juror),
     ("GET", "/jury/panels", Access::Juror),
     ("POST", "/jury/competitions/{id}/answer", Access::Juror),
     ("GET", "/jury/competitions/{id}/entries", Access::Juror),
@@ -249,6 +281,9 @@ async fn every_operation_checks_every_role() {
                     Some(json!({ "reason": "Prüfung" }))
                 }
                 ("POST", "/jury/competitions/{id}/answer") => Some(json!({ "accept": true })),
+                ("PUT", p) if p.ends_with("/rounds/current/{kennzahl}") => {
+                    Some(json!({ "outcome": "on" }))
+                }
                 ("POST", "/competitions/{id}/jury/panel") => {
                     Some(json!({ "user_id": 999, "role": "member" }))
                 }

@@ -1460,3 +1460,370 @@ async fn the_jury_limits_hold_under_parallel_requests() {
         0
     );
 }
+
+/// The panel of `seated_panel` scores every admitted entry: each juror a
+/// different level, so the ranking has an order. Returns the Kennzahlen.
+async fn everyone_scores(app: &TestApp, c: i64, jurors: &[(i64, String)]) -> Vec<String> {
+    let (_, queue) = call(
+        app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/entries"),
+        None,
+        &jurors[1].1,
+    )
+    .await;
+    let kennzahlen: Vec<String> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kennzahl"].as_str().unwrap().to_owned())
+        .collect();
+    let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
+    let criteria = jury["criteria"].clone();
+    for (j, (_, token)) in jurors.iter().enumerate() {
+        for (e, k) in kennzahlen.iter().enumerate() {
+            let score = (9 - 2 * e as i64 - j as i64).clamp(0, 10);
+            let (status, body) = call(
+                app,
+                Method::PUT,
+                &format!("/api/jury/competitions/{c}/entries/{k}/sheet"),
+                Some(full_sheet(&criteria, score, true)),
+                token,
+            )
+            .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+    }
+    kennzahlen
+}
+
+#[tokio::test]
+async fn the_chair_runs_the_rounds_and_locks_the_result_with_its_protokoll() {
+    let app = TestApp::spawn().await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    let (chair, member) = (&jurors[0].1, &jurors[1].1);
+
+    // Nothing is scored yet: nothing is ranked, nothing can be locked.
+    let (status, ranking) = call(
+        &app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/ranking"),
+        None,
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ranking}");
+    assert_eq!(ranking["entries"], json!([]));
+    assert_eq!(
+        ranking["unranked"].as_array().unwrap().len(),
+        3,
+        "no zeros are made up"
+    );
+    let (status, problem) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/decision"),
+        Some(json!({})),
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("fewer than 3 sheets"),
+        "{problem}"
+    );
+    // Only the chair sees the ranking and locks.
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/ranking"),
+        None,
+        member,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let kennzahlen = everyone_scores(&app, c, &jurors).await;
+    let (_, ranking) = call(
+        &app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/ranking"),
+        None,
+        chair,
+    )
+    .await;
+    let order: Vec<&str> = ranking["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kennzahl"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        kennzahlen.iter().map(String::as_str).collect::<Vec<_>>(),
+        "{ranking}"
+    );
+    assert_eq!(ranking["entries"][0]["sheets"], 3);
+    assert_eq!(ranking["entries"][0]["mean"], 8.0);
+    assert!(ranking["rule"].as_str().unwrap().contains("Median"));
+    assert_eq!(ranking["jurors"].as_array().unwrap().len(), 3);
+    assert!(ranking["alpha"].as_f64().unwrap() > 0.5, "{ranking}");
+
+    // Round 1: the last entry out by the chair, the second on by a tied vote that
+    // the chair's vote decides.
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/rounds"),
+        None,
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/rounds"),
+        None,
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "one round at a time");
+    let round = |k: &str| format!("/api/jury/competitions/{c}/rounds/current/{k}");
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &round(&kennzahlen[2]),
+        Some(json!({ "outcome": "out", "remark": "Nicht umsetzbar." })),
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let tie = json!({ "votes": [
+        { "juror_id": jurors[0].0, "in_favour": true },
+        { "juror_id": jurors[1].0, "in_favour": false },
+    ] });
+    let (status, rounds) = call(&app, Method::PUT, &round(&kennzahlen[1]), Some(tie), chair).await;
+    assert_eq!(status, StatusCode::OK, "{rounds}");
+    let decided = rounds[0]["decisions"].as_array().unwrap();
+    assert_eq!(
+        (
+            decided[1]["outcome"].as_str(),
+            decided[1]["votes_for"].as_i64()
+        ),
+        (Some("on"), Some(1))
+    );
+    let stranger = json!({ "votes": [{ "juror_id": 999_999, "in_favour": true }] });
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &round(&kennzahlen[0]),
+        Some(stranger),
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, problem) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/decision"),
+        Some(json!({})),
+        chair,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("round 1 is still open"),
+        "{problem}"
+    );
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/rounds/close"),
+        None,
+        chair,
+    )
+    .await;
+    let (_, ranking) = call(
+        &app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/ranking"),
+        None,
+        chair,
+    )
+    .await;
+    assert_eq!(ranking["entries"][2]["out_in_round"], 1);
+
+    // Locked: decided, authors revealed once, the Protokoll stored with its hash.
+    let (status, locked) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/decision"),
+        Some(json!({ "remark": "Einstimmig festgestellt." })),
+        chair,
+    )
+    .await;
+    assert_eq!(
+        (status, locked["state"].as_str()),
+        (StatusCode::OK, Some("decided")),
+        "{locked}"
+    );
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/jury/competitions/{c}/entries/{}/sheet", kennzahlen[0]),
+        Some(json!({ "marks": [], "submit": false })),
+        member,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "scores cannot change after the lock"
+    );
+    let (_, stored) = app
+        .admin_get(&format!("/api/competitions/{c}/jury/protokoll"))
+        .await;
+    assert_eq!(stored.as_array().unwrap().len(), 1);
+    let response = app
+        .client
+        .get(app.url(&format!("/api/competitions/{c}/jury/protokoll.pdf")))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(&pdf)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(stored[0]["sha256"], digest);
+    assert_eq!(
+        app.count(&format!(
+            "audit_log WHERE action = 'jury.protokoll_stored' AND details LIKE '%{digest}%'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'jury.authors_revealed'")
+            .await,
+        1
+    );
+
+    // A correction reopens the review with a reason; locking again stores a new
+    // Protokoll and reveals nothing twice.
+    let (status, problem) = app.transition(c, json!({ "event": "reopen_review" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, moved) = app
+        .transition(
+            c,
+            json!({ "event": "reopen_review", "reason": "Rechenfehler bei Kennzahl" }),
+        )
+        .await;
+    assert_eq!(
+        (status, moved["state"].as_str()),
+        (StatusCode::OK, Some("in_review")),
+        "{moved}"
+    );
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/jury/competitions/{c}/entries/{}/sheet", kennzahlen[0]),
+        Some(full_sheet(
+            &app.admin_get(&format!("/api/competitions/{c}/jury"))
+                .await
+                .1["criteria"],
+            10,
+            true,
+        )),
+        member,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "the correction can change scores"
+    );
+    let (status, locked) = app.transition(c, json!({ "event": "decide" })).await;
+    assert_eq!(
+        (status, locked["state"].as_str()),
+        (StatusCode::OK, Some("decided")),
+        "{locked}"
+    );
+    let (_, stored) = app
+        .admin_get(&format!("/api/competitions/{c}/jury/protokoll"))
+        .await;
+    assert_eq!(stored.as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'jury.authors_revealed'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("audit_log WHERE action = 'competition.transitioned' AND reason = 'Rechenfehler bei Kennzahl'").await, 1);
+}
+
+#[tokio::test]
+#[ignore = "needs pdftotext (poppler-utils); bash .ci/run installs it and runs this"]
+async fn the_protokoll_pdf_holds_the_ranking_as_text() {
+    let app = TestApp::spawn().await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    let kennzahlen = everyone_scores(&app, c, &jurors).await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/decision"),
+        Some(json!({ "remark": "Einstimmig festgestellt." })),
+        &jurors[0].1,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let pdf = app
+        .client
+        .get(app.url(&format!("/api/competitions/{c}/jury/protokoll.pdf")))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("protokoll.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "Protokoll des Preisgerichts",
+        "Bericht der Vorprüfung",
+        "Rangfolge",
+        "Dr. Ilse Ahorn",
+        "Vorsitz",
+        "Einstimmig festgestellt.",
+        "Unterschriften",
+        ENTRANTS[0].title,
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    // The ranking's order, first place first.
+    let first = text.find(&kennzahlen[0]).unwrap();
+    let last = text.rfind(&kennzahlen[2]).unwrap();
+    assert!(first < last, "{text}");
+}

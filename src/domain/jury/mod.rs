@@ -6,6 +6,7 @@ pub mod conflicts;
 pub mod criteria;
 pub mod panel;
 pub mod precheck;
+pub mod rounds;
 pub mod scoring;
 
 use crate::domain::CompetitionState;
@@ -37,6 +38,12 @@ pub enum JuryError {
     NoReason,
     #[error("this juror has scored already; their sheets stay part of the record")]
     HasScored,
+    #[error(transparent)]
+    Round(#[from] rounds::RoundError),
+    #[error(transparent)]
+    NotReady(#[from] rounds::NotReady),
+    #[error("only the chair of the panel locks the result")]
+    ChairOnly,
 }
 
 /// Whether jurors may score now.

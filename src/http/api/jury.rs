@@ -22,7 +22,7 @@ use crate::domain::jury::precheck::{ExclusionReason as DomainReason, Verdict};
 use crate::domain::jury::scoring::Basis as DomainBasis;
 use crate::http::api::models::api_enum;
 use crate::http::problem::ApiProblem;
-use crate::services::jury::{self, conflicts, panel, precheck, sheets};
+use crate::services::jury::{self, conflicts, decision, panel, precheck, ranking, rounds, sheets};
 
 pub struct JuryApi {
     pub state: AppState,
@@ -391,6 +391,207 @@ pub enum FileResponse {
     /// The file, under its anonymous name (`Anlage-1.pdf`).
     #[oai(status = 200, content_type = "application/octet-stream")]
     File(Attachment<Vec<u8>>),
+}
+
+/// One entry of the ranking, with the numbers that explain its place.
+#[derive(Debug, Object)]
+pub struct RankedEntry {
+    pub kennzahl: String,
+    pub title: String,
+    /// Counted sheets (seated jurors without a conflict).
+    pub sheets: u32,
+    /// The weighted mean of the sheets' scores.
+    pub mean: f64,
+    pub median: f64,
+    /// The mean of the sheets' z-scores (each juror centred and scaled).
+    pub normalised: f64,
+    pub std_dev: f64,
+    pub range: f64,
+    /// The disagreement is high enough to discuss the entry.
+    pub discuss: bool,
+    pub raw_place: u32,
+    pub normalised_place: u32,
+    /// The round it left in, if it did.
+    #[oai(nullable)]
+    pub out_in_round: Option<u32>,
+}
+
+/// A juror's leniency: their mean offset from the others on shared entries.
+#[derive(Debug, Object)]
+pub struct JurorLeniency {
+    pub name: String,
+    pub sheets: u32,
+    pub mean: f64,
+    #[oai(nullable)]
+    pub leniency: Option<f64>,
+}
+
+/// The ranking as it stands, in the order of the competition's basis.
+#[derive(Debug, Object)]
+pub struct RankingAnswer {
+    pub basis: Basis,
+    /// How ties are broken.
+    pub rule: String,
+    /// Krippendorff's alpha (interval) for the panel; null when not defined.
+    #[oai(nullable)]
+    pub alpha: Option<f64>,
+    /// Entries whose standard deviation is above this are flagged for discussion.
+    pub flag_above: f64,
+    pub entries: Vec<RankedEntry>,
+    /// Admitted entries without any counted sheet (never given a zero).
+    pub unranked: Vec<String>,
+    pub jurors: Vec<JurorLeniency>,
+}
+
+/// One juror's recorded vote.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct VoteBody {
+    pub juror_id: i64,
+    /// For moving the entry on.
+    pub in_favour: bool,
+}
+
+/// What the open round decides about an entry: by the chair alone
+/// (`outcome`) or by the recorded votes of the members present (`votes`).
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RoundDecisionBody {
+    /// `on` or `out`, when the chair decides.
+    #[oai(validator(pattern = "^(on|out)$"))]
+    pub outcome: Option<String>,
+    pub votes: Option<Vec<VoteBody>>,
+    #[oai(validator(max_length = 2000))]
+    pub remark: Option<String>,
+}
+
+/// A round with its decisions.
+#[derive(Debug, Object)]
+pub struct RoundAnswer {
+    pub number: u32,
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+    #[oai(nullable)]
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub decisions: Vec<RoundDecisionAnswer>,
+}
+
+#[derive(Debug, Object)]
+pub struct RoundDecisionAnswer {
+    pub entry_id: i64,
+    /// `on` or `out`.
+    pub outcome: String,
+    /// `chair` or `vote`.
+    pub method: String,
+    pub votes_for: u32,
+    pub votes_against: u32,
+    pub remark: String,
+}
+
+/// Locking the result.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LockBody {
+    /// A remark for the Protokoll.
+    #[oai(validator(max_length = 2000))]
+    pub remark: Option<String>,
+}
+
+/// A stored document.
+#[derive(Debug, Object)]
+pub struct StoredDocument {
+    pub id: i64,
+    pub sha256: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(ApiResponse)]
+pub enum PdfResponse {
+    /// The Protokoll as stored when the result was locked.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Pdf(Attachment<Vec<u8>>),
+}
+
+fn ranking_of(r: crate::services::jury::ranking::Ranking) -> RankingAnswer {
+    RankingAnswer {
+        basis: r.basis.into(),
+        rule: crate::services::jury::protokoll::RULE.to_owned(),
+        alpha: r.alpha,
+        flag_above: r.flag_above,
+        entries: r
+            .entries
+            .into_iter()
+            .map(|e| RankedEntry {
+                kennzahl: e.kennzahl,
+                title: e.title,
+                sheets: e.result.sheets as u32,
+                mean: e.result.mean,
+                median: e.result.median,
+                normalised: e.result.normalised,
+                std_dev: e.result.std_dev,
+                range: e.result.range,
+                discuss: e.result.discuss,
+                raw_place: e.raw_place as u32,
+                normalised_place: e.normalised_place as u32,
+                out_in_round: e.out_in_round,
+            })
+            .collect(),
+        unranked: r.unranked.into_iter().map(|(k, _)| k).collect(),
+        jurors: r
+            .jurors
+            .into_iter()
+            .map(|j| JurorLeniency {
+                name: j.name,
+                sheets: j.result.sheets as u32,
+                mean: j.result.mean,
+                leniency: j.result.leniency,
+            })
+            .collect(),
+    }
+}
+
+fn rounds_of(all: Vec<rounds::RoundRecord>) -> Vec<RoundAnswer> {
+    all.into_iter()
+        .map(|r| RoundAnswer {
+            number: r.round.number as u32,
+            opened_at: r.round.opened_at,
+            closed_at: r.round.closed_at,
+            decisions: r
+                .decisions
+                .into_iter()
+                .map(|(d, _)| RoundDecisionAnswer {
+                    entry_id: d.entry_id,
+                    outcome: d.outcome,
+                    method: d.method,
+                    votes_for: d.votes_for as u32,
+                    votes_against: d.votes_against as u32,
+                    remark: d.remark,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The round's ruling from the body.
+fn ruling_of(body: &RoundDecisionBody) -> Result<rounds::Ruling, crate::services::ServiceError> {
+    use crate::domain::jury::rounds::{Outcome, Vote};
+    match (&body.outcome, &body.votes) {
+        (Some(outcome), None) => Ok(rounds::Ruling::Chair(
+            Outcome::parse(outcome).unwrap_or(Outcome::On),
+        )),
+        (None, Some(votes)) => Ok(rounds::Ruling::Vote(
+            votes
+                .iter()
+                .map(|v| Vote {
+                    juror: v.juror_id,
+                    in_favour: v.in_favour,
+                })
+                .collect(),
+        )),
+        _ => Err(crate::services::ServiceError::invalid(
+            "outcome",
+            "send either `outcome` (the chair decides) or `votes` (the members present vote), not both",
+        )),
+    }
 }
 
 fn state_name(state: sheets::SheetState) -> &'static str {
@@ -771,6 +972,223 @@ impl JuryApi {
                 })
                 .collect(),
         })))
+    }
+
+    /// The ranking as it stands (staff): both rankings, disagreement, leniency,
+    /// the panel's agreement and the tie-break rule.
+    #[oai(path = "/competitions/:id/jury/ranking", method = "get")]
+    async fn staff_ranking(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<RankingAnswer>, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let r = ranking::ranking(db, manager.competition_id()).await?;
+        Ok(Answer::Ok(Json(ranking_of(r))))
+    }
+
+    /// The rounds with their decisions (staff).
+    #[oai(path = "/competitions/:id/jury/rounds", method = "get")]
+    async fn staff_rounds(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let all = rounds::all(db, manager.competition_id()).await?;
+        Ok(Answer::Ok(Json(rounds_of(all))))
+    }
+
+    /// Open the next round (staff keeping the minutes); one round is open at a time.
+    #[oai(path = "/competitions/:id/jury/rounds", method = "post")]
+    async fn staff_open_round(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Created<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.manager(db, id.0).await?.presiding();
+        rounds::open(db, &presiding, self.state.now()).await?;
+        Ok(Created::New(Json(rounds_of(rounds::all(db, id.0).await?))))
+    }
+
+    /// Close the open round (staff).
+    #[oai(path = "/competitions/:id/jury/rounds/close", method = "post")]
+    async fn staff_close_round(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.manager(db, id.0).await?.presiding();
+        rounds::close(db, &presiding, self.state.now()).await?;
+        Ok(Answer::Ok(Json(rounds_of(rounds::all(db, id.0).await?))))
+    }
+
+    /// Record what the open round decides about an entry (staff): the chair's
+    /// decision or the votes of the members present (a tie goes with the chair).
+    #[oai(
+        path = "/competitions/:id/jury/rounds/current/:kennzahl",
+        method = "put"
+    )]
+    async fn staff_round_decision(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        kennzahl: Path<String>,
+        body: Json<RoundDecisionBody>,
+    ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.manager(db, id.0).await?.presiding();
+        let ruling = ruling_of(&body.0)?;
+        let remark = body.0.remark.clone().unwrap_or_default();
+        rounds::decide(
+            db,
+            &presiding,
+            self.state.now(),
+            &kennzahl.0,
+            ruling,
+            &remark,
+        )
+        .await?;
+        Ok(Answer::Ok(Json(rounds_of(rounds::all(db, id.0).await?))))
+    }
+
+    /// The stored Protokolls of the competition (staff), newest first.
+    #[oai(path = "/competitions/:id/jury/protokoll", method = "get")]
+    async fn protokolls(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Vec<StoredDocument>>, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let all = decision::documents(db, manager.competition_id()).await?;
+        Ok(Answer::Ok(Json(
+            all.into_iter()
+                .map(|d| StoredDocument {
+                    id: d.id,
+                    sha256: d.sha256,
+                    created_at: d.created_at,
+                })
+                .collect(),
+        )))
+    }
+
+    /// The latest stored Protokoll as PDF (staff).
+    #[oai(path = "/competitions/:id/jury/protokoll.pdf", method = "get")]
+    async fn protokoll_pdf(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<PdfResponse, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let latest = decision::documents(db, manager.competition_id())
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                crate::services::ServiceError::not_found("Protokoll", "before the result is locked")
+            })?;
+        Ok(PdfResponse::Pdf(
+            Attachment::new(latest.content).filename(format!("protokoll-{}.pdf", id.0)),
+        ))
+    }
+
+    /// The ranking as it stands, for the chair of the panel.
+    #[oai(path = "/jury/competitions/:id/ranking", method = "get")]
+    async fn chair_ranking(
+        &self,
+        auth: JurorAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<RankingAnswer>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.juror(db, id.0).await?.presiding()?;
+        let r = ranking::ranking(db, presiding.competition_id()).await?;
+        Ok(Answer::Ok(Json(ranking_of(r))))
+    }
+
+    /// Open the next round (the chair).
+    #[oai(path = "/jury/competitions/:id/rounds", method = "post")]
+    async fn chair_open_round(
+        &self,
+        auth: JurorAuth,
+        id: Path<i64>,
+    ) -> Result<Created<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.juror(db, id.0).await?.presiding()?;
+        rounds::open(db, &presiding, self.state.now()).await?;
+        Ok(Created::New(Json(rounds_of(rounds::all(db, id.0).await?))))
+    }
+
+    /// Close the open round (the chair).
+    #[oai(path = "/jury/competitions/:id/rounds/close", method = "post")]
+    async fn chair_close_round(
+        &self,
+        auth: JurorAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.juror(db, id.0).await?.presiding()?;
+        rounds::close(db, &presiding, self.state.now()).await?;
+        Ok(Answer::Ok(Json(rounds_of(rounds::all(db, id.0).await?))))
+    }
+
+    /// Record what the open round decides about an entry (the chair).
+    #[oai(
+        path = "/jury/competitions/:id/rounds/current/:kennzahl",
+        method = "put"
+    )]
+    async fn chair_round_decision(
+        &self,
+        auth: JurorAuth,
+        id: Path<i64>,
+        kennzahl: Path<String>,
+        body: Json<RoundDecisionBody>,
+    ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.juror(db, id.0).await?.presiding()?;
+        let ruling = ruling_of(&body.0)?;
+        let remark = body.0.remark.clone().unwrap_or_default();
+        rounds::decide(
+            db,
+            &presiding,
+            self.state.now(),
+            &kennzahl.0,
+            ruling,
+            &remark,
+        )
+        .await?;
+        Ok(Answer::Ok(Json(rounds_of(rounds::all(db, id.0).await?))))
+    }
+
+    /// Lock the result (the chair): `in_review → decided`, refused while a round
+    /// is open, an entry is not pre-checked or an admitted entry lacks sheets
+    /// from the quorum. Reveals the authors to the jury and stores the Protokoll.
+    #[oai(path = "/jury/competitions/:id/decision", method = "post")]
+    async fn chair_lock(
+        &self,
+        auth: JurorAuth,
+        id: Path<i64>,
+        body: Json<LockBody>,
+    ) -> Result<Answer<super::models::Competition>, ApiProblem> {
+        let db = &self.state.db;
+        let presiding = auth.juror(db, id.0).await?.presiding()?;
+        let remark = body
+            .0
+            .remark
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let locked = decision::lock(db, &presiding, self.state.now(), remark).await?;
+        self.state.changed();
+        Ok(Answer::Ok(Json(super::models::Competition::from_model(
+            locked,
+            self.state.now(),
+        )?)))
     }
 
     /// The panels the calling juror was invited to.

@@ -132,7 +132,8 @@ api_enum! {
 api_enum! {
     /// A lifecycle event staff can send.
     Event mirrors LifecycleEvent {
-        Schedule, Open, Close, Reopen, StartReview, Decide, Announce, Archive, Cancel,
+        Schedule, Open, Close, Reopen, StartReview, Decide, ReopenReview, Announce, Archive,
+        Cancel,
     }
 }
 

@@ -10,8 +10,12 @@
 //! pre-check) cannot race with the changes they fix, on either engine.
 
 pub mod conflicts;
+pub mod decision;
 pub mod panel;
 pub mod precheck;
+pub mod protokoll;
+pub mod ranking;
+pub mod rounds;
 pub mod sheets;
 
 use chrono::{DateTime, Utc};
@@ -36,6 +40,8 @@ pub struct Settings {
     pub others_after_submitting: bool,
     pub deadline: Option<DateTime<Utc>>,
     pub scoring_started_at: Option<DateTime<Utc>>,
+    /// When the authors were revealed to the jury (at the first lock).
+    pub revealed_at: Option<DateTime<Utc>>,
 }
 
 impl Default for Settings {
@@ -46,6 +52,7 @@ impl Default for Settings {
             others_after_submitting: true,
             deadline: None,
             scoring_started_at: None,
+            revealed_at: None,
         }
     }
 }
@@ -74,6 +81,7 @@ fn settings_of(row: &jury::Model) -> Result<Settings, ServiceError> {
         others_after_submitting: row.others_after_submitting,
         deadline: row.deadline,
         scoring_started_at: row.scoring_started_at,
+        revealed_at: row.revealed_at,
     })
 }
 
@@ -99,6 +107,7 @@ async fn ensure_row(
         others_after_submitting: Set(defaults.others_after_submitting),
         deadline: Set(None),
         scoring_started_at: Set(None),
+        revealed_at: Set(None),
         version: Set(0),
         updated_at: Set(now),
     })
@@ -333,4 +342,29 @@ async fn start_scoring(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Every recorded conflict of a competition.
+async fn conflicts_of(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Vec<crate::entities::conflict::Model>, ServiceError> {
+    use crate::entities::conflict;
+    Ok(conflict::Entity::find()
+        .filter(conflict::Column::CompetitionId.eq(id))
+        .order_by_asc(conflict::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The submitted sheets that count, per entry.
+async fn counted_per_entry(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<std::collections::HashMap<i64, u32>, ServiceError> {
+    let mut counts = std::collections::HashMap::new();
+    for (_, sheet) in sheets::counted_sheets(conn, id, None).await? {
+        *counts.entry(sheet.entry_id).or_insert(0) += 1;
+    }
+    Ok(counts)
 }

@@ -7,6 +7,7 @@ use crate::domain::jury::conflicts::RulingError;
 use crate::domain::jury::criteria::{CriteriaError, MarkError};
 use crate::domain::jury::panel::AnswerError;
 use crate::domain::jury::precheck::PrecheckError;
+use crate::domain::jury::rounds::{NotReady, RoundError};
 use crate::services::ServiceError;
 
 fn state_label(lang: Lang, state: crate::domain::CompetitionState) -> String {
@@ -83,6 +84,41 @@ pub(in crate::http::pages) fn jury_message(
             JuryError::ChairTaken => lang.text("jury_err_chair_taken").to_owned(),
             JuryError::AlreadySubmitted => lang.text("jury_err_already_submitted").to_owned(),
             JuryError::HasScored => lang.text("jury_err_has_scored").to_owned(),
+            JuryError::ChairOnly => lang.text("jury_err_chair_only").to_owned(),
+            JuryError::Round(round) => lang
+                .text(match round {
+                    RoundError::AlreadyOpen => "jury_err_round_open",
+                    RoundError::NoneOpen => "jury_err_no_round",
+                    RoundError::AlreadyOut => "jury_err_already_out",
+                    RoundError::NoVotes => "jury_err_no_votes",
+                    RoundError::NotOnPanel => "jury_err_vote_not_on_panel",
+                    RoundError::TieWithoutChair => "jury_err_tie",
+                    RoundError::NotChair => "jury_err_chair_only",
+                })
+                .to_owned(),
+            JuryError::NotReady(NotReady::PrecheckOpen(n)) => {
+                lang.text_with("jury_err_lock_precheck", &[("n", (*n as i64).into())])
+            }
+            JuryError::NotReady(NotReady::RoundOpen(n)) => {
+                lang.text_with("jury_err_lock_round_open", &[("n", i64::from(*n).into())])
+            }
+            JuryError::NotReady(NotReady::BelowQuorum { quorum, short }) => lang.text_with(
+                "jury_err_lock_quorum",
+                &[
+                    ("count", (short.len() as i64).into()),
+                    ("quorum", i64::from(*quorum).into()),
+                    (
+                        "kennzahlen",
+                        short
+                            .iter()
+                            .take(10)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                            .into(),
+                    ),
+                ],
+            ),
         },
         ServiceError::Invalid { field, .. } => match *field {
             "quorum" => lang.text("jury_err_quorum").to_owned(),

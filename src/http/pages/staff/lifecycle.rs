@@ -43,7 +43,7 @@ fn asks(step: Step, competition: &competition::Model, now: chrono::DateTime<chro
             reason: true,
             deadline: true,
         },
-        LifecycleEvent::Cancel => Asks {
+        LifecycleEvent::Cancel | LifecycleEvent::ReopenReview => Asks {
             reason: true,
             deadline: false,
         },

@@ -1,0 +1,277 @@
+//! The ranking of a competition from its submitted sheets, explained: per entry
+//! the weighted mean and median, the disagreement and the normalised score, per
+//! juror the leniency, Krippendorff's alpha for the panel, both rankings side by
+//! side and the tie-break rule (see [`crate::domain::jury::scoring`]).
+//!
+//! Sheets count when their juror sits on the panel and no conflict keeps them
+//! from the entry; an entry without any counted sheet is listed as unranked,
+//! never given a zero. Scores are read as one stream, so a national programme's
+//! millions of scores do not sit in memory as rows.
+
+use std::collections::{HashMap, HashSet};
+
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, StreamTrait};
+
+use super::{Criterion, settings, stored_criteria};
+use crate::domain::jury::conflicts::ConflictStatus;
+use crate::domain::jury::rounds::Outcome;
+use crate::domain::jury::scoring::{self, Aggregate, Basis, EntryResult, JurorResult, Scored};
+use crate::entities::{conflict, entry, jury_round, panel_member, precheck, round_decision, user};
+use crate::services::ServiceError;
+
+/// One entry of the ranking.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub entry_id: i64,
+    pub kennzahl: String,
+    pub title: String,
+    pub result: EntryResult,
+    /// Places 1, 2, … by the raw mean and by the normalised score.
+    pub raw_place: usize,
+    pub normalised_place: usize,
+    /// The round it left in, if it did.
+    pub out_in_round: Option<u32>,
+}
+
+/// A juror's line.
+#[derive(Debug, Clone)]
+pub struct JurorLine {
+    pub name: String,
+    pub result: JurorResult,
+}
+
+/// The whole ranking.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    pub basis: Basis,
+    /// In order of the competition's basis: entries still in first, then those
+    /// that left in a round (the later round first).
+    pub entries: Vec<Ranked>,
+    /// Admitted entries without any counted sheet.
+    pub unranked: Vec<(String, String)>,
+    pub jurors: Vec<JurorLine>,
+    pub alpha: Option<f64>,
+    pub flag_above: f64,
+    pub criteria: Vec<Criterion>,
+}
+
+/// A fifth of the criteria's mean scale span: on 0–10, a standard deviation
+/// above 2 points puts an entry up for discussion.
+fn flag_above(criteria: &[Criterion]) -> f64 {
+    if criteria.is_empty() {
+        return f64::INFINITY;
+    }
+    let span: f64 = criteria
+        .iter()
+        .map(|c| f64::from(c.spec.scale_max - c.spec.scale_min))
+        .sum::<f64>()
+        / criteria.len() as f64;
+    span / 5.0
+}
+
+/// The weighted sheet scores that count, read as one stream.
+pub(crate) async fn counted_scores<C>(
+    conn: &C,
+    competition_id: i64,
+    criteria: &[Criterion],
+) -> Result<Vec<Scored>, ServiceError>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let seated: HashSet<i64> = panel_member::Entity::find()
+        .filter(panel_member::Column::CompetitionId.eq(competition_id))
+        .filter(panel_member::Column::AcceptedAt.is_not_null())
+        .all(conn)
+        .await?
+        .iter()
+        .map(|s| s.user_id)
+        .collect();
+    let kept_away: HashSet<(i64, i64)> = conflict::Entity::find()
+        .filter(conflict::Column::CompetitionId.eq(competition_id))
+        .filter(conflict::Column::Status.ne(ConflictStatus::Dismissed))
+        .all(conn)
+        .await?
+        .iter()
+        .map(|c| (c.juror_id, c.entry_id))
+        .collect();
+    let weights: HashMap<i64, f64> = criteria
+        .iter()
+        .map(|c| (c.id, f64::from(c.spec.weight)))
+        .collect();
+    let total_weight: f64 = weights.values().sum();
+    let sql = "SELECT s.juror_id, s.entry_id, sc.criterion_id, sc.score \
+               FROM score_sheets s JOIN scores sc ON sc.sheet_id = s.id \
+               WHERE s.competition_id = $1 AND s.submitted_at IS NOT NULL \
+               ORDER BY s.id";
+    let backend = ConnectionTrait::get_database_backend(conn);
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        sql.to_owned()
+    } else {
+        sql.replace("$1", "?")
+    };
+    let statement = Statement::from_sql_and_values(backend, sql, [competition_id.into()]);
+    let rows = conn.stream_raw(statement).await?;
+    let mut rows = std::pin::pin!(rows);
+    let mut scored = Vec::new();
+    let mut current: Option<(i64, i64, f64, f64)> = None;
+    let push = |sheet: Option<(i64, i64, f64, f64)>, scored: &mut Vec<Scored>| {
+        if let Some((juror, entry, sum, weight)) = sheet
+            && weight > 0.0
+            && (weight - total_weight).abs() < 1e-9
+            && seated.contains(&juror)
+            && !kept_away.contains(&(juror, entry))
+        {
+            scored.push(Scored {
+                juror,
+                entry,
+                score: sum / weight,
+            });
+        }
+    };
+    while let Some(row) = rows.try_next().await? {
+        let juror: i64 = row.try_get_by_index(0)?;
+        let entry: i64 = row.try_get_by_index(1)?;
+        let criterion: i64 = row.try_get_by_index(2)?;
+        let score: Option<i32> = row.try_get_by_index(3)?;
+        if current.is_some_and(|(j, e, _, _)| (j, e) != (juror, entry)) {
+            push(current.take(), &mut scored);
+        }
+        let (_, _, sum, weight) = current.get_or_insert((juror, entry, 0.0, 0.0));
+        if let (Some(w), Some(score)) = (weights.get(&criterion), score) {
+            *sum += w * f64::from(score);
+            *weight += w;
+        }
+    }
+    push(current.take(), &mut scored);
+    Ok(scored)
+}
+
+/// The entries out in a round, with the round's number.
+async fn out_in_rounds(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+) -> Result<HashMap<i64, u32>, ServiceError> {
+    let rounds = jury_round::Entity::find()
+        .filter(jury_round::Column::CompetitionId.eq(competition_id))
+        .all(conn)
+        .await?;
+    let numbers: HashMap<i64, u32> = rounds
+        .iter()
+        .map(|r| (r.id, u32::try_from(r.number).unwrap_or(0)))
+        .collect();
+    let decisions = round_decision::Entity::find()
+        .filter(round_decision::Column::RoundId.is_in(numbers.keys().copied().collect::<Vec<_>>()))
+        .filter(round_decision::Column::Outcome.eq(Outcome::Out.as_str()))
+        .all(conn)
+        .await?;
+    Ok(decisions
+        .iter()
+        .filter_map(|d| Some((d.entry_id, *numbers.get(&d.round_id)?)))
+        .collect())
+}
+
+/// The ranking of competition `id` as it stands.
+pub async fn ranking<C>(conn: &C, id: i64) -> Result<Ranking, ServiceError>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let jury = settings(conn, id).await?;
+    let criteria = stored_criteria(conn, id).await?;
+    let scored = counted_scores(conn, id, &criteria).await?;
+    let flag = flag_above(&criteria);
+    let aggregate: Aggregate = scoring::aggregate(&scored, flag);
+    let admitted: Vec<i64> = precheck::Entity::find()
+        .filter(precheck::Column::CompetitionId.eq(id))
+        .filter(precheck::Column::Verdict.eq("admitted"))
+        .all(conn)
+        .await?
+        .iter()
+        .map(|p| p.entry_id)
+        .collect();
+    let mut names: HashMap<i64, (String, String)> = HashMap::new();
+    for chunk in admitted.chunks(500) {
+        for e in entry::Entity::find()
+            .filter(entry::Column::Id.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            names.insert(e.id, (e.kennzahl.unwrap_or_default(), e.title));
+        }
+    }
+    let kennzahl = |entry: i64| {
+        names
+            .get(&entry)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default()
+    };
+    let place = |basis| -> HashMap<i64, usize> {
+        scoring::rank(&aggregate, basis, &kennzahl)
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.entry, i + 1))
+            .collect()
+    };
+    let (raw, normalised) = (place(Basis::Raw), place(Basis::Normalised));
+    let out = out_in_rounds(conn, id).await?;
+    let mut entries: Vec<Ranked> = scoring::rank(&aggregate, jury.basis, &kennzahl)
+        .into_iter()
+        .filter(|e| names.contains_key(&e.entry))
+        .map(|e| {
+            let (kennzahl, title) = names.get(&e.entry).cloned().unwrap_or_default();
+            Ranked {
+                entry_id: e.entry,
+                kennzahl,
+                title,
+                raw_place: raw.get(&e.entry).copied().unwrap_or(0),
+                normalised_place: normalised.get(&e.entry).copied().unwrap_or(0),
+                out_in_round: out.get(&e.entry).copied(),
+                result: e.clone(),
+            }
+        })
+        .collect();
+    // Still in first; then out in a later round before out in an earlier one.
+    entries.sort_by_key(|e| std::cmp::Reverse(e.out_in_round.map_or(u32::MAX, |n| n)));
+    let ranked: HashSet<i64> = entries.iter().map(|e| e.entry_id).collect();
+    let mut unranked: Vec<(String, String)> = admitted
+        .iter()
+        .filter(|e| !ranked.contains(e))
+        .filter_map(|e| names.get(e).cloned())
+        .collect();
+    unranked.sort();
+    let people: HashMap<i64, String> = user::Entity::find()
+        .filter(
+            user::Column::Id.is_in(aggregate.jurors.iter().map(|j| j.juror).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| {
+            (
+                u.id,
+                if u.display_name.is_empty() {
+                    u.email
+                } else {
+                    u.display_name
+                },
+            )
+        })
+        .collect();
+    let jurors = aggregate
+        .jurors
+        .iter()
+        .map(|j| JurorLine {
+            name: people.get(&j.juror).cloned().unwrap_or_default(),
+            result: j.clone(),
+        })
+        .collect();
+    Ok(Ranking {
+        basis: jury.basis,
+        entries,
+        unranked,
+        jurors,
+        alpha: aggregate.alpha,
+        flag_above: flag,
+        criteria,
+    })
+}
