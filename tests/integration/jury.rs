@@ -1827,3 +1827,122 @@ async fn the_protokoll_pdf_holds_the_ranking_as_text() {
     let last = text.rfind(&kennzahlen[2]).unwrap();
     assert!(first < last, "{text}");
 }
+
+#[tokio::test]
+async fn the_chair_runs_the_sitting_on_the_pages_and_staff_print_the_protokoll() {
+    let (app, smtp) = with_smtp_at("2020-12-01T10:00").await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    let kennzahlen = everyone_scores(&app, c, &jurors).await;
+    let mut member =
+        crate::credentials::signed_in_browser(&app, &smtp, "bernd.birke@jury.example").await;
+    assert_eq!(
+        member
+            .get(&format!("/jury/wettbewerbe/{c}/sitzung"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut chair =
+        crate::credentials::signed_in_browser(&app, &smtp, "ilse.ahorn@jury.example").await;
+    let queue = chair.get(&format!("/jury/wettbewerbe/{c}")).await.body;
+    assert!(
+        queue.contains(&format!("/jury/wettbewerbe/{c}/sitzung")),
+        "{queue}"
+    );
+    let base = format!("/jury/wettbewerbe/{c}/sitzung");
+    let page = chair.get(&base).await.body;
+    assert!(
+        page.contains("Krippendorffs Alpha") && page.contains(&kennzahlen[0]),
+        "{page}"
+    );
+    assert!(
+        page.contains("Bei Gleichstand entscheidet der höhere Median"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let done = chair
+        .post(&format!("{base}/runde"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = chair.get(done.location.as_deref().unwrap()).await.body;
+    assert!(page.contains("Rundgang 1 ist eröffnet"), "{page}");
+    // A tied vote; the chair voted for it, so it moves on.
+    let (chair_id, member_id) = (jurors[0].0.to_string(), jurors[1].0.to_string());
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("method", "vote"),
+        (&format!("vote_{chair_id}"), "for"),
+        (&format!("vote_{member_id}"), "against"),
+        ("remark", "Knapp."),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (*a, *b)).collect();
+    let done = chair
+        .post(&format!("{base}/runde/{}", kennzahlen[2]), &fields)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = chair.get(done.location.as_deref().unwrap()).await.body;
+    assert!(
+        page.contains("kommt weiter · Abstimmung 1:1 · Knapp."),
+        "{page}"
+    );
+    let refused = chair
+        .post(
+            &format!("{base}/feststellen"),
+            &[("csrf", &csrf), ("remark", "")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("Rundgang 1 ist noch offen"),
+        "{}",
+        refused.body
+    );
+    chair
+        .post(&format!("{base}/runde/schliessen"), &[("csrf", &csrf)])
+        .await;
+    let done = chair
+        .post(
+            &format!("{base}/feststellen"),
+            &[("csrf", &csrf), ("remark", "Einstimmig.")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = chair.get(done.location.as_deref().unwrap()).await.body;
+    assert!(page.contains("Das Ergebnis ist festgestellt"), "{page}");
+    // Now, and only now, the jury learns who wrote it.
+    let sheet = member
+        .get(&format!("/jury/wettbewerbe/{c}/{}", kennzahlen[0]))
+        .await
+        .body;
+    let writer = ENTRANTS.iter().find(|e| sheet.contains(e.title)).unwrap();
+    assert!(
+        sheet.contains(writer.teacher) && sheet.contains(writer.school),
+        "{sheet}"
+    );
+
+    let mut staff = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let page = staff
+        .get(&format!("/verwaltung/wettbewerbe/{c}/protokoll"))
+        .await
+        .body;
+    assert!(
+        page.contains("Protokoll des Preisgerichts") && page.contains("SHA-256"),
+        "{page}"
+    );
+    assert!(page.contains("Abstimmung 1:1"), "{page}");
+    let pdf = staff
+        .get(&format!("/verwaltung/wettbewerbe/{c}/protokoll.pdf"))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let sitting = staff
+        .get(&format!("/verwaltung/wettbewerbe/{c}/rangfolge"))
+        .await
+        .body;
+    assert!(
+        sitting.contains("Das Ergebnis ist festgestellt."),
+        "{sitting}"
+    );
+}

@@ -488,6 +488,11 @@ async fn every_page_checks_every_role() {
         ("/jury/wettbewerbe/1", "unseated"),
         ("/jury/wettbewerbe/1/123456", "unseated"),
         ("/jury/wettbewerbe/1/123456/anlagen/1", "unseated"),
+        ("/jury/wettbewerbe/1/sitzung", "unseated"),
+        ("/verwaltung/wettbewerbe/1/rangfolge", "admin"),
+        ("/verwaltung/wettbewerbe/1/protokoll", "admin"),
+        // Nothing is locked yet: the stored PDF is not there, for those allowed.
+        ("/verwaltung/wettbewerbe/1/protokoll.pdf", "admin-missing"),
     ];
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -508,6 +513,7 @@ async fn every_page_checks_every_role() {
                 ("admin", "admin", _) => StatusCode::OK,
                 ("juror", "juror", _) => StatusCode::OK,
                 ("unseated", "juror", _) => StatusCode::NOT_FOUND,
+                ("admin-missing", "admin", _) => StatusCode::NOT_FOUND,
                 _ => StatusCode::FORBIDDEN,
             };
             assert_eq!(status, expected, "{who}: GET {path}");

@@ -367,6 +367,9 @@ pub struct JurySheet {
     /// The other jurors' submitted sheet scores, once the caller may see them.
     #[oai(nullable)]
     pub others: Option<Vec<f64>>,
+    /// Who entered it, only once the result is locked and the authors revealed.
+    #[oai(nullable)]
+    pub revealed: Option<String>,
 }
 
 /// A sheet to save.
@@ -1273,6 +1276,7 @@ impl JuryApi {
                 .collect(),
             sheet: state_name(view.state).to_owned(),
             others: view.others,
+            revealed: view.revealed,
             entry: entry_of(view.entry),
         })))
     }

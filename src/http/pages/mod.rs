@@ -142,6 +142,8 @@ impl Pages {
             "jury_sheet.html",
             "staff_precheck.html",
             "staff_jury.html",
+            "jury_sitting.html",
+            "jury_protokoll.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

@@ -165,6 +165,9 @@ pub struct SheetView {
     /// juror may see them; None while the setting hides them.
     pub others: Option<Vec<f64>>,
     pub scoring_open: bool,
+    /// Who wrote it, once the result is locked and the authors are revealed
+    /// (the contact name and the organisation answers); None before.
+    pub revealed: Option<String>,
 }
 
 async fn marks_of(
@@ -262,7 +265,12 @@ pub async fn sheet(
         None
     };
     let competition = competitions::find(db, juror.competition_id()).await?;
+    let revealed = match jury.revealed_at {
+        Some(_) => revealed_author(db, entry_id).await?,
+        None => None,
+    };
     Ok(SheetView {
+        revealed,
         entry: anonymous(db, &seen).await?,
         criteria,
         marks,
@@ -521,4 +529,24 @@ pub async fn progress(
         below_quorum,
         quorum,
     })
+}
+
+/// The author as revealed after the lock: the contact name and the answers
+/// that name their school or organisation.
+async fn revealed_author(
+    conn: &impl ConnectionTrait,
+    entry_id: i64,
+) -> Result<Option<String>, ServiceError> {
+    let Some(author) = crate::services::entries::author_of(conn, entry_id).await? else {
+        return Ok(None);
+    };
+    let answers = author.answers()?;
+    let mut parts = vec![author.contact_name.clone()];
+    parts.extend(
+        crate::domain::jury::conflicts::ORGANISATION_FIELDS
+            .iter()
+            .filter_map(|key| answers.get(*key).cloned())
+            .filter(|v| !v.trim().is_empty()),
+    );
+    Ok(Some(parts.join(", ")))
 }

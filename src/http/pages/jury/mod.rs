@@ -5,6 +5,7 @@
 //! [`sheets::AnonymousEntry`]: nothing here can name an entrant.
 
 pub(super) mod messages;
+pub(super) mod sitting;
 
 use std::collections::BTreeMap;
 
@@ -28,7 +29,7 @@ use crate::services::authorization::{self, Juror};
 use crate::services::jury::{conflicts, panel, sheets};
 use messages::jury_message;
 
-fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
     match lang {
         Lang::De => time::format_de(at),
         Lang::En => time::format_en(at),
@@ -114,6 +115,10 @@ pub async fn queue_page(
     context.insert("headline", &competition.full_name());
     context.insert("csrf", &current.session.csrf_token);
     context.insert("seat", seat.seat().as_str());
+    context.insert(
+        "is_chair",
+        &(seat.role == crate::domain::jury::panel::PanelRole::Chair),
+    );
     context.insert("role", lang.text(&format!("panel_role_{}", seat.role)));
     let jury = panel::jury_settings(&state.db, competition.id)
         .await
@@ -319,6 +324,7 @@ async fn render_sheet(
             .map(|o| o.iter().map(|s| format!("{s:.1}")).collect::<Vec<_>>()),
     );
     context.insert("error", &error);
+    context.insert("revealed", &view.revealed);
     let html = state
         .pages
         .render_html("jury_sheet.html", lang, &path, context);
@@ -509,6 +515,23 @@ pub(super) fn routes(route: Route) -> Route {
         .at("/jury", get(panels))
         .at("/jury/wettbewerbe/:id", get(queue_page))
         .at("/jury/wettbewerbe/:id/antwort", post(answer))
+        .at("/jury/wettbewerbe/:id/sitzung", get(sitting::chair_page))
+        .at(
+            "/jury/wettbewerbe/:id/sitzung/runde",
+            post(sitting::chair_open_round),
+        )
+        .at(
+            "/jury/wettbewerbe/:id/sitzung/runde/schliessen",
+            post(sitting::chair_close_round),
+        )
+        .at(
+            "/jury/wettbewerbe/:id/sitzung/runde/:kennzahl",
+            post(sitting::chair_decide),
+        )
+        .at(
+            "/jury/wettbewerbe/:id/sitzung/feststellen",
+            post(sitting::chair_lock),
+        )
         .at("/jury/wettbewerbe/:id/:kennzahl", get(sheet))
         .at(
             "/jury/wettbewerbe/:id/:kennzahl/bewertung",

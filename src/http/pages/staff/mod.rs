@@ -717,6 +717,34 @@ pub(super) fn routes(route: Route) -> Route {
         )
         .at("/verwaltung/wettbewerbe/:id/jury", get(jury::jury_page))
         .at(
+            "/verwaltung/wettbewerbe/:id/rangfolge",
+            get(super::jury::sitting::staff_page),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/rangfolge/runde",
+            post(super::jury::sitting::staff_open_round),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/rangfolge/runde/schliessen",
+            post(super::jury::sitting::staff_close_round),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/rangfolge/runde/:kennzahl",
+            post(super::jury::sitting::staff_decide),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/rangfolge/feststellen",
+            post(super::jury::sitting::staff_lock),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/protokoll",
+            get(super::jury::sitting::protokoll_page),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/protokoll.pdf",
+            get(super::jury::sitting::protokoll_pdf),
+        )
+        .at(
             "/verwaltung/wettbewerbe/:id/jury/einstellungen",
             post(jury::save_settings),
         )
