@@ -76,6 +76,14 @@ pub struct SchedulerSettings {
     pub interval_seconds: u64,
     /// Drafts' authors are reminded this many hours before the deadline; 0: never.
     pub reminder_hours: i64,
+    /// Jurors with open score sheets are reminded this many hours before the
+    /// jury's deadline; 0: never.
+    #[serde(default = "default_jury_reminder_hours")]
+    pub jury_reminder_hours: i64,
+}
+
+fn default_jury_reminder_hours() -> i64 {
+    72
 }
 
 #[derive(Debug, Clone, Deserialize)]

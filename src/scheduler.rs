@@ -1,5 +1,6 @@
 //! The clock's side of the lifecycle: opens and closes competitions on time, and
-//! reminds the authors of drafts before the deadline.
+//! reminds the authors of drafts before the deadline and jurors of their open
+//! score sheets before the jury's deadline.
 
 use std::time::Duration;
 
@@ -45,6 +46,21 @@ pub async fn tick(state: &AppState) -> Vec<(i64, LifecycleEvent)> {
             state.queued();
         }
         Err(err) => tracing::error!(error = %err, "deadline reminders failed"),
+    }
+    match crate::services::jury::reminders::remind_due(
+        &state.db,
+        state.now(),
+        settings.scheduler.jury_reminder_hours,
+        &settings.server.public_url,
+    )
+    .await
+    {
+        Ok(0) => {}
+        Ok(sent) => {
+            tracing::info!(reminders = sent, "jury reminders queued");
+            state.queued();
+        }
+        Err(err) => tracing::error!(error = %err, "jury reminders failed"),
     }
     applied
 }

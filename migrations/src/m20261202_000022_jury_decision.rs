@@ -2,6 +2,8 @@
 //! per entry, by the chair or by a recorded vote; reminders of open sheets, one
 //! per juror and jury deadline; documents such as the Protokoll, stored as
 //! produced with their SHA-256; and when the authors were revealed to the jury.
+//! A reminder's key is its juror, its kind and the deadline it was for (for a
+//! reminder by button: the hour it was sent), so none is sent twice.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -57,9 +59,10 @@ fn statements(backend: DbBackend) -> Vec<String> {
             "CREATE TABLE jury_reminders (\
                competition_id BIGINT NOT NULL REFERENCES competitions (id) ON DELETE CASCADE, \
                juror_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE, \
+               kind VARCHAR(12) NOT NULL CHECK (kind IN ('scheduled', 'manual')), \
                deadline {ts} NOT NULL, \
                sent_at {ts} NOT NULL, \
-               PRIMARY KEY (competition_id, juror_id, deadline))"
+               PRIMARY KEY (competition_id, juror_id, kind, deadline))"
         ),
         format!(
             "CREATE TABLE documents (\

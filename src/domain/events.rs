@@ -70,6 +70,11 @@ pub enum DomainEvent {
         competition_id: i64,
         mail: PersonalMail,
     },
+    #[serde(rename = "jury.reminded")]
+    JuryReminded {
+        competition_id: i64,
+        mail: PersonalMail,
+    },
     #[serde(rename = "competition.scheduled")]
     CompetitionScheduled(Transitioned),
     #[serde(rename = "competition.opened")]
@@ -130,6 +135,7 @@ impl DomainEvent {
             Self::CoauthorInvited { .. } => "entry.coauthor_invited",
             Self::EntryExcluded { .. } => "entry.excluded",
             Self::JuryInvited { .. } => "jury.invited",
+            Self::JuryReminded { .. } => "jury.reminded",
             Self::CompetitionScheduled(_) => "competition.scheduled",
             Self::CompetitionOpened(_) => "competition.opened",
             Self::CompetitionClosed(_) => "competition.closed",
@@ -157,7 +163,8 @@ impl DomainEvent {
             | Self::DeadlineReminder { entry_id, .. }
             | Self::CoauthorInvited { entry_id, .. }
             | Self::EntryExcluded { entry_id, .. } => ("entry", *entry_id),
-            Self::JuryInvited { competition_id, .. } => ("competition", *competition_id),
+            Self::JuryInvited { competition_id, .. }
+            | Self::JuryReminded { competition_id, .. } => ("competition", *competition_id),
             Self::CompetitionScheduled(t)
             | Self::CompetitionOpened(t)
             | Self::CompetitionClosed(t)

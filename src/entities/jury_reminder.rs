@@ -8,6 +8,10 @@ pub struct Model {
     pub competition_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub juror_id: i64,
+    /// `scheduled` (before the jury deadline) or `manual` (by staff's button).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub kind: String,
+    /// The jury deadline it was for; for a manual one, the hour it was sent.
     #[sea_orm(primary_key, auto_increment = false)]
     pub deadline: DateTimeUtc,
     pub sent_at: DateTimeUtc,

@@ -179,6 +179,7 @@ async fn messages_for(
         E::CoauthorInvited { mail, .. } => return Ok(personal("coauthor_invitation", mail)),
         E::EntryExcluded { mail, .. } => return Ok(personal("entry_excluded", mail)),
         E::JuryInvited { mail, .. } => return Ok(personal("jury_invitation", mail)),
+        E::JuryReminded { mail, .. } => return Ok(personal("jury_reminder", mail)),
         E::CompetitionScheduled(t) => {
             to_subscribers("competition_scheduled", t.competition_id, Extras::None)
         }

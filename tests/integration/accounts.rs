@@ -127,6 +127,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Admin,
     ),
     ("GET", "/competitions/{id}/jury/progress", Access::Admin),
+    ("POST", "/competitions/{id}/jury/reminders", Access::Admin),
     ("GET", "/competitions/{id}/jury/ranking", Access::Admin),
     ("GET", "/competitions/{id}/jury/rounds", Access::Admin),
     ("POST", "/competitions/{id}/jury/rounds", Access::Admin),

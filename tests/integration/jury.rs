@@ -1946,3 +1946,104 @@ async fn the_chair_runs_the_sitting_on_the_pages_and_staff_print_the_protokoll()
         "{sitting}"
     );
 }
+
+#[tokio::test]
+async fn jurors_with_open_sheets_are_reminded_once_by_button_and_before_the_deadline() {
+    let (app, smtp) = with_smtp_at("2020-12-01T10:00").await;
+    let second = TestApp::builder().database_of(&app).spawn().await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    // Bernd has scored everything; the others have not.
+    let (_, queue) = call(
+        &app,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/entries"),
+        None,
+        &jurors[1].1,
+    )
+    .await;
+    let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
+    for q in queue.as_array().unwrap() {
+        let k = q["kennzahl"].as_str().unwrap();
+        call(
+            &app,
+            Method::PUT,
+            &format!("/api/jury/competitions/{c}/entries/{k}/sheet"),
+            Some(full_sheet(&jury["criteria"], 7, true)),
+            &jurors[1].1,
+        )
+        .await;
+    }
+    app.deliver().await;
+    let before = smtp.received().len();
+
+    // The button, clicked twice at once: one reminder each to the two with open sheets.
+    let clicks = (0..2)
+        .map(|_| {
+            (
+                Method::POST,
+                format!("/api/competitions/{c}/jury/reminders"),
+                json!({}),
+                app.token.clone().unwrap(),
+            )
+        })
+        .collect();
+    let statuses = at_once(&app, clicks).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("audit_log WHERE action = 'jury.reminded'").await,
+        2
+    );
+    app.deliver().await;
+    let text = wait_for_mail(&smtp, "carla.ceder@jury.example", "Bewertungen offen").await;
+    assert!(text.contains("noch 3 Bewertungen offen"), "{text}");
+    assert_eq!(
+        smtp.received()
+            .iter()
+            .skip(before)
+            .filter(|m| m.to[0] == "bernd.birke@jury.example")
+            .count(),
+        0
+    );
+
+    // Before the jury deadline the scheduler reminds once per juror and deadline,
+    // whichever of two instances gets there first.
+    let (status, _) = app
+        .admin_patch(
+            &format!("/api/competitions/{c}/jury"),
+            json!({ "deadline": "2021-01-20T17:00:00Z" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let at = berlin("2021-01-18T12:00");
+    app.clock.set(at);
+    second.clock.set(at);
+    let url = app.state.settings.server.public_url.clone();
+    let (a, b) = tokio::join!(
+        ideenwettbewerb::services::jury::reminders::remind_due(&app.state.db, at, 72, &url),
+        ideenwettbewerb::services::jury::reminders::remind_due(&second.state.db, at, 72, &url),
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 2, "Ilse and Carla, once");
+    let again = ideenwettbewerb::services::jury::reminders::remind_due(&app.state.db, at, 72, &url)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(
+        app.count("jury_reminders WHERE kind = 'scheduled'").await,
+        2
+    );
+    // A new deadline is a new reminder.
+    app.admin_patch(
+        &format!("/api/competitions/{c}/jury"),
+        json!({ "deadline": "2021-01-20T18:00:00Z" }),
+    )
+    .await;
+    let later = ideenwettbewerb::services::jury::reminders::remind_due(&app.state.db, at, 72, &url)
+        .await
+        .unwrap();
+    assert_eq!(later, 2);
+}

@@ -227,6 +227,12 @@ pub struct PrecheckReport {
     pub open: u64,
 }
 
+/// How many jurors were reminded.
+#[derive(Debug, Object)]
+pub struct Reminded {
+    pub reminded: u64,
+}
+
 /// How many entries were admitted.
 #[derive(Debug, Object)]
 pub struct Admitted {
@@ -945,6 +951,23 @@ impl JuryApi {
         )
         .await?;
         Ok(NoContent::Done)
+    }
+
+    /// Remind every seated juror with open score sheets now (staff): one email
+    /// each, at most once an hour (a second click sends nothing).
+    #[oai(path = "/competitions/:id/jury/reminders", method = "post")]
+    async fn remind(&self, auth: StaffAuth, id: Path<i64>) -> Result<Answer<Reminded>, ApiProblem> {
+        let state = &self.state;
+        let manager = auth.manager(&state.db, id.0).await?;
+        let n = crate::services::jury::reminders::remind_now(
+            &state.db,
+            &manager,
+            state.now(),
+            &state.settings.server.public_url,
+        )
+        .await?;
+        state.queued();
+        Ok(Answer::Ok(Json(Reminded { reminded: n as u64 })))
     }
 
     /// How far the panel is (staff): per juror, and entries short of the quorum.

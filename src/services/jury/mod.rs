@@ -15,6 +15,7 @@ pub mod panel;
 pub mod precheck;
 pub mod protokoll;
 pub mod ranking;
+pub mod reminders;
 pub mod rounds;
 pub mod sheets;
 

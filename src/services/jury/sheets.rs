@@ -468,7 +468,14 @@ pub async fn progress(
     db: &DatabaseConnection,
     manager: &Manager,
 ) -> Result<Progress, ServiceError> {
-    let id = manager.competition_id();
+    progress_of(db, manager.competition_id()).await
+}
+
+/// Progress of competition `id` (for the reminders, which act on their own).
+pub(crate) async fn progress_of(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Progress, ServiceError> {
     let members = super::panel::members(db, id).await?;
     let admitted: Vec<i64> = precheck::Entity::find()
         .filter(precheck::Column::CompetitionId.eq(id))

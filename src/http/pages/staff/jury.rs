@@ -758,3 +758,22 @@ pub async fn rule(
         .map(|_| lang.text("jury_done_ruled").to_owned());
     answered(&state, &ctx, Part::Conflicts, done, None).await
 }
+
+#[handler]
+pub async fn remind(
+    id: Path<i64>,
+    form: CsrfForm<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let (ctx, _fields) = jury_form!(form, state, id.0);
+    let (lang, manager) = (ctx.lang, &ctx.manager);
+    let done = crate::services::jury::reminders::remind_now(
+        &state.db,
+        manager,
+        state.now(),
+        &state.settings.server.public_url,
+    )
+    .await
+    .map(|n| lang.text_with("jury_done_reminded", &[("n", (n as i64).into())]));
+    answered(&state, &ctx, Part::Panel, done, None).await
+}

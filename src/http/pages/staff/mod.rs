@@ -765,6 +765,10 @@ pub(super) fn routes(route: Route) -> Route {
             post(jury::detect),
         )
         .at(
+            "/verwaltung/wettbewerbe/:id/jury/erinnern",
+            post(jury::remind),
+        )
+        .at(
             "/verwaltung/wettbewerbe/:id/jury/befangenheiten/:conflict",
             post(jury::rule),
         )
