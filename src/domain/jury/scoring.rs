@@ -16,8 +16,12 @@
 //!   over the entries (units `u`) with at least two scores (`mᵤ` of them), `n` being
 //!   all those scores together. 1 is perfect agreement, 0 agreement by chance.
 //! - The **ranking** orders by the chosen basis (raw mean or normalised), then
-//!   breaks ties, in this order: the higher median, then more sheets, then the
-//!   smaller Kennzahl. The rule is part of the result so the page can show it.
+//!   breaks ties, in this order: by the raw mean, the higher median, then more
+//!   sheets, then the smaller Kennzahl; by the normalised score, the higher raw
+//!   mean, then more sheets, then the smaller Kennzahl. (The normalised rule
+//!   avoids the median, which a juror who gives everything the same would move;
+//!   a mean it leaves in order.) The rule is part of the result so the page can
+//!   show it.
 //!
 //! Entries without any sheet are not ranked (no zeros are made up).
 
@@ -248,8 +252,21 @@ pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
     }
 }
 
+/// The sheets that count: none of a juror on an entry a conflict keeps them
+/// from (`kept_away` holds (juror, entry) pairs). Such an entry simply has one
+/// sheet fewer; nothing is filled in for it.
+pub fn without_conflicts(
+    scored: Vec<Scored>,
+    kept_away: &std::collections::HashSet<(i64, i64)>,
+) -> Vec<Scored> {
+    scored
+        .into_iter()
+        .filter(|s| !kept_away.contains(&(s.juror, s.entry)))
+        .collect()
+}
+
 /// Entries in ranking order by `basis`; `kennzahl` names each entry for the last
-/// tie-break (see the module: median, then sheets, then Kennzahl), so no two
+/// tie-break (see the module), so no two
 /// entries ever share a place and the same scores always give the same order.
 pub fn rank<'a>(
     aggregate: &'a Aggregate,
@@ -262,9 +279,13 @@ pub fn rank<'a>(
     };
     let mut ranked: Vec<&EntryResult> = aggregate.entries.iter().collect();
     ranked.sort_by(|a, b| {
+        let second = match basis {
+            Basis::Raw => b.median.total_cmp(&a.median),
+            Basis::Normalised => b.mean.total_cmp(&a.mean),
+        };
         key(b)
             .total_cmp(&key(a))
-            .then(b.median.total_cmp(&a.median))
+            .then(second)
             .then(b.sheets.cmp(&a.sheets))
             .then_with(|| kennzahl(a.entry).cmp(&kennzahl(b.entry)))
     });
@@ -274,6 +295,111 @@ pub fn rank<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A full matrix of scores: `jurors` × `entries`, each 0–10.
+    fn matrix() -> impl Strategy<Value = Vec<Vec<f64>>> {
+        (2usize..6, 2usize..12).prop_flat_map(|(jurors, entries)| {
+            proptest::collection::vec(
+                proptest::collection::vec((0u8..=20).prop_map(|v| f64::from(v) / 2.0), entries),
+                jurors,
+            )
+        })
+    }
+
+    fn sheets_of(m: &[Vec<f64>]) -> Vec<Scored> {
+        m.iter()
+            .enumerate()
+            .flat_map(|(j, row)| {
+                row.iter().enumerate().map(move |(e, score)| Scored {
+                    juror: j as i64 + 1,
+                    entry: e as i64 + 1,
+                    score: *score,
+                })
+            })
+            .collect()
+    }
+
+    fn kennzahl(entry: i64) -> String {
+        format!("{:06}", 100_000 + entry)
+    }
+
+    fn order(aggregate: &Aggregate, basis: Basis) -> Vec<i64> {
+        rank(aggregate, basis, &kennzahl)
+            .iter()
+            .map(|e| e.entry)
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn normalising_ignores_how_a_juror_uses_the_scale(
+            m in matrix(), juror in 0usize..6, a in 0.2f64..5.0, b in -5.0f64..5.0
+        ) {
+            let juror = juror % m.len();
+            let before = aggregate(&sheets_of(&m), 2.0);
+            let mut rescaled = m.clone();
+            for v in &mut rescaled[juror] {
+                *v = a * *v + b;
+            }
+            let after = aggregate(&sheets_of(&rescaled), 2.0);
+            for (x, y) in before.entries.iter().zip(&after.entries) {
+                prop_assert!((x.normalised - y.normalised).abs() < 1e-9,
+                    "entry {}: {} vs {}", x.entry, x.normalised, y.normalised);
+            }
+        }
+
+        #[test]
+        fn conflicted_sheets_never_count(m in matrix(), skip in proptest::collection::vec((0usize..6, 0usize..12), 1..6)) {
+            let all = sheets_of(&m);
+            let kept_away: std::collections::HashSet<(i64, i64)> = skip
+                .iter()
+                .map(|(j, e)| ((j % m.len()) as i64 + 1, (e % m[0].len()) as i64 + 1))
+                .collect();
+            let counted = without_conflicts(all.clone(), &kept_away);
+            prop_assert!(counted.iter().all(|s| !kept_away.contains(&(s.juror, s.entry))));
+            let by_hand: Vec<Scored> = all
+                .into_iter()
+                .filter(|s| !kept_away.contains(&(s.juror, s.entry)))
+                .collect();
+            prop_assert_eq!(aggregate(&counted, 2.0), aggregate(&by_hand, 2.0));
+            // An entry with a conflicted sheet has one sheet fewer, not a zero.
+            let result = aggregate(&counted, 2.0);
+            for e in &result.entries {
+                let away = kept_away.iter().filter(|(_, entry)| *entry == e.entry).count();
+                prop_assert_eq!(e.sheets, m.len() - away);
+            }
+        }
+
+        #[test]
+        fn the_order_does_not_depend_on_the_order_of_the_input(m in matrix(), seed in any::<u64>()) {
+            let sheets = sheets_of(&m);
+            let mut shuffled = sheets.clone();
+            // A deterministic shuffle from the seed.
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            for basis in [Basis::Raw, Basis::Normalised] {
+                prop_assert_eq!(
+                    order(&aggregate(&sheets, 2.0), basis),
+                    order(&aggregate(&shuffled, 2.0), basis)
+                );
+            }
+        }
+
+        #[test]
+        fn a_juror_who_gives_everything_the_same_changes_no_normalised_order(m in matrix(), constant in 0u8..=10) {
+            let before = order(&aggregate(&sheets_of(&m), 2.0), Basis::Normalised);
+            let mut with = m.clone();
+            with.push(vec![f64::from(constant); m[0].len()]);
+            let after = order(&aggregate(&sheets_of(&with), 2.0), Basis::Normalised);
+            prop_assert_eq!(before, after);
+        }
+    }
 
     fn scored(juror: i64, entry: i64, score: f64) -> Scored {
         Scored {

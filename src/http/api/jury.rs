@@ -523,7 +523,7 @@ pub enum PdfResponse {
 fn ranking_of(r: crate::services::jury::ranking::Ranking) -> RankingAnswer {
     RankingAnswer {
         basis: r.basis.into(),
-        rule: crate::services::jury::protokoll::RULE.to_owned(),
+        rule: crate::services::jury::protokoll::rule(r.basis).to_owned(),
         alpha: r.alpha,
         flag_above: r.flag_above,
         entries: r

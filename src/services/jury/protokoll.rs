@@ -58,8 +58,17 @@ fn number(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
 }
 
-/// The tie-break rule as the ranking shows it.
-pub const RULE: &str = "Bei Gleichstand entscheidet der höhere Median, dann die größere Zahl der Bewertungen, dann die kleinere Kennzahl.";
+/// The tie-break rule of each basis, as the ranking and the Protokoll show it.
+pub fn rule(basis: Basis) -> &'static str {
+    match basis {
+        Basis::Raw => {
+            "Bei Gleichstand entscheidet der höhere Median, dann die größere Zahl der Bewertungen, dann die kleinere Kennzahl."
+        }
+        Basis::Normalised => {
+            "Bei Gleichstand entscheidet der höhere Mittelwert, dann die größere Zahl der Bewertungen, dann die kleinere Kennzahl."
+        }
+    }
+}
 
 /// The Protokoll of competition `id` as it stands at `now`, with `remarks`.
 pub async fn gather<C>(
@@ -200,7 +209,7 @@ where
             Basis::Raw => "der gewichtete Mittelwert".to_owned(),
             Basis::Normalised => "der normalisierte Wert (z-Werte je Jurymitglied)".to_owned(),
         },
-        rule: RULE.to_owned(),
+        rule: rule(jury.basis).to_owned(),
         alpha: ranking
             .alpha
             .map(number)

@@ -94,7 +94,7 @@ where
         .await?
         .iter()
         .map(|c| (c.juror_id, c.entry_id))
-        .collect();
+        .collect::<HashSet<(i64, i64)>>();
     let weights: HashMap<i64, f64> = criteria
         .iter()
         .map(|c| (c.id, f64::from(c.spec.weight)))
@@ -120,7 +120,6 @@ where
             && weight > 0.0
             && (weight - total_weight).abs() < 1e-9
             && seated.contains(&juror)
-            && !kept_away.contains(&(juror, entry))
         {
             scored.push(Scored {
                 juror,
@@ -144,7 +143,7 @@ where
         }
     }
     push(current.take(), &mut scored);
-    Ok(scored)
+    Ok(scoring::without_conflicts(scored, &kept_away))
 }
 
 /// The entries out in a round, with the round's number.

@@ -205,7 +205,13 @@ async fn render(
             Basis::Normalised => "jury_basis_normalised",
         }),
     );
-    context.insert("rule", lang.text("ranking_rule"));
+    context.insert(
+        "rule",
+        lang.text(match settings.basis {
+            Basis::Raw => "ranking_rule_raw",
+            Basis::Normalised => "ranking_rule_normalised",
+        }),
+    );
     context.insert("rounds", &round_views);
     context.insert("open_round", &open_round.map(|r| r.round.number));
     context.insert("voters", &voters);
