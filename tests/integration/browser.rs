@@ -782,3 +782,110 @@ async fn staff_run_a_competition_from_set_up_to_review_in_chromium() {
     }
     client.close().await.unwrap();
 }
+
+/// A juror scores an entry on a phone-sized screen with the keyboard alone:
+/// every criterion's score chosen by typing in its list, the sheet sent with
+/// Enter; the queue, the sheet and a refusal pass axe.
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; bash .ci/run installs them and runs it"]
+async fn a_juror_scores_with_the_keyboard_alone_in_chromium() {
+    require_browser();
+    let _turn = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn().await;
+    let scene = crate::jury::school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = crate::jury::seated_panel(&app, &scene).await;
+    let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
+    let keys: Vec<String> = jury["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap().to_owned())
+        .collect();
+    let session = session_for(&app, "bernd.birke@jury.example").await;
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+    client.goto(&app.url("/?lang=de")).await.unwrap();
+    let set = format!("document.cookie = 'iw_session={session}; path=/'");
+    client.execute(&set, vec![]).await.unwrap();
+    let _ = jurors;
+
+    client
+        .goto(&app.url(&format!("/jury/wettbewerbe/{c}?lang=de")))
+        .await
+        .unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "queue: {violations:#?}");
+    let first = client
+        .find(Locator::Css("main table a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    client.goto(&app.url(&first)).await.unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "sheet: {violations:#?}");
+
+    // Sending with one score only is refused in the form, which keeps it and
+    // passes axe too.
+    tab_to(&client, &format!("score-{}", keys[0])).await;
+    type_text(&client, "8").await;
+    tab_to_button(&client, "Bewertung abgeben").await;
+    press(&client, '\u{E007}').await;
+    for _ in 0..100 {
+        if page_text(&client)
+            .await
+            .contains("Bitte vergeben Sie eine Punktzahl")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = page_text(&client).await;
+    assert!(text.contains("Bitte vergeben Sie eine Punktzahl"), "{text}");
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "refused sheet: {violations:#?}");
+    let kept = client
+        .execute(
+            &format!("return document.getElementById('score-{}').value", keys[0]),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, json!("8"), "what was typed is kept");
+
+    // Every criterion by keyboard, a comment on the last, then Enter.
+    for key in &keys[1..] {
+        tab_to(&client, &format!("score-{key}")).await;
+        type_text(&client, "7").await;
+    }
+    tab_to(&client, &format!("comment-{}", keys[keys.len() - 1])).await;
+    type_text(&client, "Gut für den Stadtteil.").await;
+    tab_to_button(&client, "Bewertung abgeben").await;
+    press(&client, '\u{E007}').await;
+    for _ in 0..100 {
+        if page_text(&client).await.contains("ist abgegeben. Danke!") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = page_text(&client).await;
+    assert!(text.contains("ist abgegeben. Danke!"), "{text}");
+    assert!(
+        text.contains("Sie haben 1 von 3 Bewertungen abgegeben."),
+        "{text}"
+    );
+    let submitted = app
+        .count("score_sheets WHERE submitted_at IS NOT NULL")
+        .await;
+    assert_eq!(submitted, 1);
+    assert_eq!(
+        app.count("scores WHERE comment = 'Gut für den Stadtteil.'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("scores WHERE score = 8").await, 1);
+    client.close().await.unwrap();
+}
