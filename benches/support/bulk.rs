@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use ideenwettbewerb::domain::entries::{EntrySource, EntryStatus};
 use ideenwettbewerb::domain::roles::Role;
 use ideenwettbewerb::entities::{entry, entry_author, user};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement,
+    TransactionTrait,
+};
 
 const ROWS_PER_INSERT: usize = 400;
 
@@ -139,4 +142,67 @@ pub async fn seed(
     }
     txn.commit().await.unwrap();
     range
+}
+
+/// Competition `id` in review with every submitted entry admitted and scored by
+/// every accepted member of its panel on its stored criteria, each sheet
+/// submitted with its points: scores 0–10 that differ by entry and criterion,
+/// from jurors of three tempers (harsh, middling, lenient). In SQL, for sizes
+/// no use case would reach in a test's time.
+#[allow(dead_code)]
+pub async fn score_all(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) {
+    let backend = db.get_database_backend();
+    let steps: [(&str, Vec<sea_orm::Value>); 6] = [
+        (
+            "UPDATE competitions SET state = 'in_review' WHERE id = $1",
+            vec![id.into()],
+        ),
+        (
+            "INSERT INTO prechecks (entry_id, competition_id, verdict, decided_at) \
+             SELECT id, competition_id, 'admitted', $2 FROM entries \
+             WHERE competition_id = $1 AND status = 'submitted' \
+               AND id NOT IN (SELECT entry_id FROM prechecks)",
+            vec![id.into(), at.into()],
+        ),
+        (
+            "UPDATE juries SET scoring_started_at = $2 WHERE competition_id = $1",
+            vec![id.into(), at.into()],
+        ),
+        (
+            "INSERT INTO score_sheets \
+               (competition_id, entry_id, juror_id, created_at, updated_at, submitted_at, version) \
+             SELECT e.competition_id, e.id, p.user_id, $2, $2, $2, 1 \
+             FROM entries e JOIN panel_members p ON p.competition_id = e.competition_id \
+             WHERE e.competition_id = $1 AND e.status = 'submitted' AND p.accepted_at IS NOT NULL",
+            vec![id.into(), at.into()],
+        ),
+        (
+            "INSERT INTO scores (sheet_id, criterion_id, score, comment) \
+             SELECT s.id, k.id, ((s.entry_id * 37 + k.id * 11 + s.juror_id * 5) % 9) \
+                                 + (s.juror_id % 3) / 2, '' \
+             FROM score_sheets s JOIN jury_criteria k ON k.competition_id = s.competition_id \
+             WHERE s.competition_id = $1",
+            vec![id.into()],
+        ),
+        (
+            "UPDATE score_sheets SET points = \
+               (SELECT SUM(k.weight * sc.score) FROM scores sc \
+                JOIN jury_criteria k ON k.id = sc.criterion_id WHERE sc.sheet_id = score_sheets.id) \
+             WHERE competition_id = $1",
+            vec![id.into()],
+        ),
+    ];
+    for (sql, values) in steps {
+        let sql = if backend == DbBackend::Postgres {
+            sql.to_owned()
+        } else {
+            // SQLite's numbered parameters.
+            (1..=values.len()).rev().fold(sql.to_owned(), |s, n| {
+                s.replace(&format!("${n}"), &format!("?{n}"))
+            })
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .unwrap();
+    }
 }

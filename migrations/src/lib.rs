@@ -24,6 +24,7 @@ mod m20261202_000019_entry_counts;
 mod m20261202_000020_entry_arrival;
 mod m20261202_000021_jury;
 mod m20261202_000022_jury_decision;
+mod m20261202_000023_sheet_points;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_entry_arrival::Migration),
             Box::new(m20261202_000021_jury::Migration),
             Box::new(m20261202_000022_jury_decision::Migration),
+            Box::new(m20261202_000023_sheet_points::Migration),
         ]
     }
 }

@@ -13,6 +13,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// Σ weight × score once submitted (the sheet's score is this over the sum of
+    /// the weights); None for a draft.
+    pub points: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

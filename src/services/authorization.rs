@@ -6,7 +6,8 @@
 //! and no service can hand out what its caller may not see.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 
 use super::{Actor, ServiceError};
@@ -16,7 +17,7 @@ use crate::domain::jury::panel::PanelRole;
 use crate::domain::roles::Role;
 use crate::entities::{
     competition, competition_coordinator, conflict, entry, entry_author, entry_coauthor,
-    panel_member, precheck, user,
+    panel_member, precheck, score_sheet, user,
 };
 
 /// Proof of an administrator (city staff): accounts, programmes, the outbox and
@@ -342,6 +343,59 @@ impl Juror {
                 entry,
             })
             .collect())
+    }
+
+    /// Up to `limit` of the entries this juror may score, by Kennzahl after
+    /// `after`: id, Kennzahl and title only (the queue); none before the review.
+    pub async fn listing(
+        &self,
+        conn: &impl ConnectionTrait,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<(i64, String, String)>, ServiceError> {
+        if !self.at_work(conn).await? {
+            return Ok(Vec::new());
+        }
+        let mut query = self.visible();
+        if let Some(after) = after {
+            query = query.filter(entry::Column::Kennzahl.gt(after));
+        }
+        let rows: Vec<(i64, Option<String>, String)> = query
+            .select_only()
+            .column(entry::Column::Id)
+            .column(entry::Column::Kennzahl)
+            .column(entry::Column::Title)
+            .order_by_asc(entry::Column::Kennzahl)
+            .limit(limit)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kennzahl, title)| (id, kennzahl.unwrap_or_default(), title))
+            .collect())
+    }
+
+    /// How many entries this juror may score, and how many of their sheets for
+    /// those are submitted; nothing before the review.
+    pub async fn tally(&self, conn: &impl ConnectionTrait) -> Result<(u64, u64), ServiceError> {
+        if !self.at_work(conn).await? {
+            return Ok((0, 0));
+        }
+        let total = self.visible().count(conn).await?;
+        let ids = self
+            .visible()
+            .select_only()
+            .column(entry::Column::Id)
+            .into_query();
+        let submitted = score_sheet::Entity::find()
+            .filter(score_sheet::Column::CompetitionId.eq(self.competition_id))
+            .filter(score_sheet::Column::JurorId.eq(self.person.id))
+            .filter(score_sheet::Column::SubmittedAt.is_not_null())
+            .filter(score_sheet::Column::EntryId.in_subquery(ids))
+            .count(conn)
+            .await?;
+        Ok((total, submitted))
     }
 
     /// Every entry this juror may score, by Kennzahl; none before the review.

@@ -389,7 +389,7 @@ async fn type_text(client: &Client, text: &str) {
 /// Presses Tab until the button labelled `label` has the focus.
 async fn tab_to_button(client: &Client, label: &str) {
     let script = "return document.activeElement.tagName === 'BUTTON' ? document.activeElement.textContent.trim() : ''";
-    for _ in 0..60 {
+    for _ in 0..150 {
         if client.execute(script, vec![]).await.unwrap() == json!(label) {
             return;
         }
@@ -400,7 +400,7 @@ async fn tab_to_button(client: &Client, label: &str) {
 
 /// Presses Tab until the element with `id` has the focus.
 async fn tab_to(client: &Client, id: &str) {
-    for _ in 0..40 {
+    for _ in 0..150 {
         let focused = client
             .execute("return document.activeElement.id", vec![])
             .await
@@ -887,5 +887,134 @@ async fn a_juror_scores_with_the_keyboard_alone_in_chromium() {
         1
     );
     assert_eq!(app.count("scores WHERE score = 8").await, 1);
+    client.close().await.unwrap();
+}
+
+/// Waits until the page's `main` contains `text`, then returns it.
+async fn page_with(client: &Client, text: &str) -> String {
+    for _ in 0..100 {
+        let page = page_text(client).await;
+        if page.contains(text) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let page = page_text(client).await;
+    panic!("never saw {text:?} on the page: {page}");
+}
+
+/// Opens `path` signed in with `session`, then checks it with axe.
+async fn visit_clean(client: &Client, app: &TestApp, session: &str, path: &str) {
+    client.goto(&app.url("/?lang=de")).await.unwrap();
+    let set = format!("document.cookie = 'iw_session={session}; path=/'");
+    client.execute(&set, vec![]).await.unwrap();
+    client.goto(&app.url(path)).await.unwrap();
+    let violations = axe_violations(client).await;
+    assert!(violations.is_empty(), "{path}: {violations:#?}");
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; bash .ci/run installs them and runs it"]
+async fn staff_and_the_chair_run_the_jury_with_the_keyboard_alone_in_chromium() {
+    require_browser();
+    let _turn = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn().await;
+    let scene = crate::jury::school_entries(&app).await;
+    let c = scene.competition;
+    app.move_clock_to(berlin("2021-01-02T09:00")).await;
+    let staff = session_for(&app, "admin@localhost").await;
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+
+    // The pre-check: every entry admitted with the button, by keyboard.
+    let precheck = format!("/verwaltung/wettbewerbe/{c}/vorpruefung?lang=de");
+    visit_clean(&client, &app, &staff, &precheck).await;
+    tab_to_button(&client, "4 übrige zulassen").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "4 Einreichungen zugelassen").await;
+    let violations = axe_violations(&client).await;
+    assert!(
+        violations.is_empty(),
+        "after the pre-check: {violations:#?}"
+    );
+    assert_eq!(app.count("prechecks WHERE verdict = 'admitted'").await, 4);
+
+    // The panel, seated; staff remind them from the jury page.
+    let jurors = crate::jury::seat_panel(&app, &scene).await;
+    let jury = format!("/verwaltung/wettbewerbe/{c}/jury?lang=de");
+    visit_clean(&client, &app, &staff, &jury).await;
+    tab_to_button(&client, "Jurymitglieder mit offenen Bewertungen erinnern").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "3 Jurymitglieder erinnert").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "after reminding: {violations:#?}");
+
+    // Everyone scores (the sheet has its own browser test); the chair sees
+    // their panels, then runs a round and locks the result by keyboard.
+    crate::jury::everyone_scores(&app, c, &jurors).await;
+    let chair = session_for(&app, "ilse.ahorn@jury.example").await;
+    visit_clean(&client, &app, &chair, "/jury?lang=de").await;
+    let sitting = format!("/jury/wettbewerbe/{c}/sitzung?lang=de");
+    visit_clean(&client, &app, &chair, &sitting).await;
+    tab_to_button(&client, "Neuen Rundgang eröffnen").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Rundgang 1 ist eröffnet").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "an open round: {violations:#?}");
+    let (_, queue) = crate::jury::call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/jury/competitions/{c}/entries"),
+        None,
+        &jurors[0].1,
+    )
+    .await;
+    let last = queue.as_array().unwrap().last().unwrap()["kennzahl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The chair decides it leaves: the outcome chosen by typing, as a keyboard
+    // user does in a list.
+    tab_to(&client, &format!("o-{last}")).await;
+    type_text(&client, "s").await;
+    tab_to(&client, &format!("rm-{last}")).await;
+    type_text(&client, "Zu teuer.").await;
+    tab_to_button(&client, &format!("Entscheidung erfassen: {last}")).await;
+    press(&client, '\u{E007}').await;
+    page_with(
+        &client,
+        &format!("Die Entscheidung zu Kennzahl {last} ist erfasst"),
+    )
+    .await;
+    let text = page_text(&client).await;
+    assert!(text.contains("scheidet aus"), "{text}");
+    tab_to_button(&client, "Rundgang 1 schließen").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Rundgang 1 ist geschlossen").await;
+    tab_to(&client, "lock-remark").await;
+    type_text(&client, "Einstimmig.").await;
+    tab_to_button(&client, "Ergebnis feststellen").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Das Ergebnis ist festgestellt").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "the locked result: {violations:#?}");
+    assert_eq!(
+        app.count("competitions WHERE state = 'decided'").await,
+        1,
+        "locked"
+    );
+
+    // Staff's ranking and the Protokoll.
+    for path in [
+        format!("/verwaltung/wettbewerbe/{c}/rangfolge?lang=de"),
+        format!("/verwaltung/wettbewerbe/{c}/protokoll?lang=de"),
+    ] {
+        visit_clean(&client, &app, &staff, &path).await;
+    }
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Einstimmig.") && text.contains("Zu teuer."),
+        "{text}"
+    );
     client.close().await.unwrap();
 }

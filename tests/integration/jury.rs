@@ -207,6 +207,12 @@ pub(crate) async fn seated_panel(app: &TestApp, scene: &Scene) -> Vec<(i64, Stri
         (status, admitted["admitted"].as_i64()),
         (StatusCode::OK, Some(3))
     );
+    seat_panel(app, scene).await
+}
+
+/// The panel of three seated and the review started, the pre-check done.
+pub(crate) async fn seat_panel(app: &TestApp, scene: &Scene) -> Vec<(i64, String)> {
+    let c = scene.competition;
     let mut jurors = Vec::new();
     for (email, name, role) in [
         ("ilse.ahorn@jury.example", "Dr. Ilse Ahorn", "chair"),
@@ -1463,7 +1469,11 @@ async fn the_jury_limits_hold_under_parallel_requests() {
 
 /// The panel of `seated_panel` scores every admitted entry: each juror a
 /// different level, so the ranking has an order. Returns the Kennzahlen.
-async fn everyone_scores(app: &TestApp, c: i64, jurors: &[(i64, String)]) -> Vec<String> {
+pub(crate) async fn everyone_scores(
+    app: &TestApp,
+    c: i64,
+    jurors: &[(i64, String)],
+) -> Vec<String> {
     let (_, queue) = call(
         app,
         Method::GET,

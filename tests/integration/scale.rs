@@ -233,3 +233,91 @@ async fn a_busy_database_answers_503_with_retry_after_and_recovers() {
         assert_eq!(get().await.unwrap().status(), StatusCode::OK);
     }
 }
+
+/// The href of the page's `rel="next"` link.
+fn next_link(page: &str) -> Option<String> {
+    let at = page.find("\" rel=\"next\"")?;
+    let start = page[..at].rfind("href=\"")? + "href=\"".len();
+    Some(page[start..at].replace("&amp;", "&").replace("&#x2F;", "/"))
+}
+
+#[tokio::test]
+async fn a_juror_and_the_chair_page_through_a_large_jury() {
+    let (app, smtp) = with_smtp_at("2020-12-01T10:00").await;
+    let c = app.competition_id("schulklassen-smarte-projekte").await;
+    bulk::seed(
+        &app.state.db,
+        &[c],
+        1.0,
+        110,
+        40,
+        berlin("2020-12-01T09:00"),
+    )
+    .await;
+    app.move_clock_to(berlin("2021-01-02T09:00")).await;
+    let scene = crate::jury::Scene {
+        competition: c,
+        entries: Vec::new(),
+        entrant_tokens: Vec::new(),
+    };
+    crate::jury::seat_panel(&app, &scene).await;
+    ideenwettbewerb::services::jury::criteria(&app.state.db, c)
+        .await
+        .unwrap();
+    bulk::score_all(&app.state.db, c, app.state.now()).await;
+
+    // The juror's queue, 50 at a time by Kennzahl, each entry once.
+    let mut juror =
+        crate::credentials::signed_in_browser(&app, &smtp, "bernd.birke@jury.example").await;
+    let mut page = juror.get(&format!("/jury/wettbewerbe/{c}")).await.body;
+    assert!(
+        page.contains("Sie haben 110 von 110 Bewertungen abgegeben."),
+        "{page}"
+    );
+    let mut seen: Vec<String> = Vec::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        let prefix = format!("href=\"/jury/wettbewerbe/{c}/");
+        let listed: Vec<String> = page
+            .split(&prefix)
+            .skip(1)
+            .filter_map(|rest| {
+                let kennzahl = rest.split(['?', '"']).next()?;
+                kennzahl
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit())
+                    .then(|| kennzahl.to_owned())
+            })
+            .collect();
+        assert!(listed.len() <= 50, "{} on one page", listed.len());
+        seen.extend(listed);
+        match next_link(&page) {
+            Some(next) => page = juror.get(&next).await.body,
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!((seen.len(), &seen), (110, &sorted), "each once, in order");
+
+    // The chair's ranking, 50 places a page, the round forms with them.
+    let mut chair =
+        crate::credentials::signed_in_browser(&app, &smtp, "ilse.ahorn@jury.example").await;
+    let sitting = format!("/jury/wettbewerbe/{c}/sitzung");
+    let first = chair.get(&sitting).await.body;
+    assert!(first.contains("Seite 1 von 3 (je 50 Plätze)"), "{first}");
+    assert!(first.contains("<tr>\n    <td>50</td>") && !first.contains("<tr>\n    <td>51</td>"));
+    let last = chair.get(&format!("{sitting}?seite=3")).await.body;
+    assert!(last.contains("Seite 3 von 3"), "{last}");
+    assert!(last.contains("<tr>\n    <td>110</td>") && !last.contains("<tr>\n    <td>100</td>"));
+    assert!(
+        !last.contains("rel=\"next\""),
+        "nothing after the last page"
+    );
+    // Past the end shows the last page rather than nothing.
+    let beyond = chair.get(&format!("{sitting}?seite=9")).await.body;
+    assert!(beyond.contains("Seite 3 von 3"), "{beyond}");
+}

@@ -132,6 +132,15 @@ pub struct Marked {
     pub comment: String,
 }
 
+/// A complete sheet's points: Σ weight × score over the criteria; None while a
+/// criterion has no score. Its score is the points over the sum of the weights.
+pub fn points(specs: &[CriterionSpec], marks: &BTreeMap<String, Marked>) -> Option<i64> {
+    specs.iter().try_fold(0i64, |sum, spec| {
+        let score = marks.get(&spec.key)?.score?;
+        Some(sum + i64::from(spec.weight) * i64::from(score))
+    })
+}
+
 /// What is wrong with a sheet, naming the criterion by key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MarkError {

@@ -123,23 +123,32 @@ pub struct Report {
 impl Report {
     /// From the verdicts given so far and the number of submitted entries.
     pub fn of(submitted: u64, verdicts: &[Verdict]) -> Self {
-        let admitted = verdicts.iter().filter(|v| **v == Verdict::Admitted).count() as u64;
+        let counts: Vec<(Verdict, u64)> = verdicts.iter().map(|v| (*v, 1)).collect();
+        Self::from_counts(submitted, &counts)
+    }
+
+    /// From how many entries got each verdict (as the database counts them;
+    /// a verdict may appear more than once) and the number submitted.
+    pub fn from_counts(submitted: u64, counts: &[(Verdict, u64)]) -> Self {
+        let total = |wanted: &dyn Fn(&Verdict) -> bool| -> u64 {
+            counts
+                .iter()
+                .filter(|(v, _)| wanted(v))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let admitted = total(&|v| *v == Verdict::Admitted);
         let excluded = ExclusionReason::ALL
             .into_iter()
-            .map(|reason| {
-                let n = verdicts
-                    .iter()
-                    .filter(|v| v.reason() == Some(reason))
-                    .count() as u64;
-                (reason, n)
-            })
+            .map(|reason| (reason, total(&|v| v.reason() == Some(reason))))
             .filter(|(_, n)| *n > 0)
             .collect();
+        let decided = total(&|_| true);
         Self {
             submitted,
             admitted,
             excluded,
-            open: submitted.saturating_sub(verdicts.len() as u64),
+            open: submitted.saturating_sub(decided),
         }
     }
 

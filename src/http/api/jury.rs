@@ -22,6 +22,7 @@ use crate::domain::jury::precheck::{ExclusionReason as DomainReason, Verdict};
 use crate::domain::jury::scoring::Basis as DomainBasis;
 use crate::http::api::models::api_enum;
 use crate::http::problem::ApiProblem;
+use crate::services::authorization::Presiding;
 use crate::services::jury::{self, conflicts, decision, panel, precheck, ranking, rounds, sheets};
 
 pub struct JuryApi {
@@ -676,6 +677,25 @@ pub fn marks_of(
     Ok(all)
 }
 
+impl JuryApi {
+    /// What the open round decides about the entry with `kennzahl`, recorded by
+    /// whoever presides (the chair, or staff keeping the minutes); answers the
+    /// rounds as they stand.
+    async fn decide_in_round(
+        &self,
+        presiding: &Presiding,
+        kennzahl: &str,
+        body: &RoundDecisionBody,
+    ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
+        let db = &self.state.db;
+        let ruling = ruling_of(body)?;
+        let remark = body.remark.clone().unwrap_or_default();
+        rounds::decide(db, presiding, self.state.now(), kennzahl, ruling, &remark).await?;
+        let all = rounds::all(db, presiding.competition_id()).await?;
+        Ok(Answer::Ok(Json(rounds_of(all))))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Jury")]
 impl JuryApi {
     /// A competition's jury (staff): settings, criteria (the defaults until set)
@@ -1066,20 +1086,8 @@ impl JuryApi {
         kennzahl: Path<String>,
         body: Json<RoundDecisionBody>,
     ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
-        let db = &self.state.db;
-        let presiding = auth.manager(db, id.0).await?.presiding();
-        let ruling = ruling_of(&body.0)?;
-        let remark = body.0.remark.clone().unwrap_or_default();
-        rounds::decide(
-            db,
-            &presiding,
-            self.state.now(),
-            &kennzahl.0,
-            ruling,
-            &remark,
-        )
-        .await?;
-        Ok(Answer::Ok(Json(rounds_of(rounds::all(db, id.0).await?))))
+        let presiding = auth.manager(&self.state.db, id.0).await?.presiding();
+        self.decide_in_round(&presiding, &kennzahl.0, &body.0).await
     }
 
     /// The stored Protokolls of the competition (staff), newest first.
@@ -1175,20 +1183,8 @@ impl JuryApi {
         kennzahl: Path<String>,
         body: Json<RoundDecisionBody>,
     ) -> Result<Answer<Vec<RoundAnswer>>, ApiProblem> {
-        let db = &self.state.db;
-        let presiding = auth.juror(db, id.0).await?.presiding()?;
-        let ruling = ruling_of(&body.0)?;
-        let remark = body.0.remark.clone().unwrap_or_default();
-        rounds::decide(
-            db,
-            &presiding,
-            self.state.now(),
-            &kennzahl.0,
-            ruling,
-            &remark,
-        )
-        .await?;
-        Ok(Answer::Ok(Json(rounds_of(rounds::all(db, id.0).await?))))
+        let presiding = auth.juror(&self.state.db, id.0).await?.presiding()?;
+        self.decide_in_round(&presiding, &kennzahl.0, &body.0).await
     }
 
     /// Lock the result (the chair): `in_review → decided`, refused while a round

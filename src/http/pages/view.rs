@@ -39,11 +39,16 @@ pub fn money(lang: Lang, money: Money) -> String {
     }
 }
 
-fn when(lang: Lang, at: Option<DateTime<Utc>>) -> Option<String> {
-    at.map(|at| match lang {
+/// A moment in Gera's time, as the language writes it.
+pub fn moment(lang: Lang, at: DateTime<Utc>) -> String {
+    match lang {
         Lang::De => time::format_de(at),
         Lang::En => time::format_en(at),
-    })
+    }
+}
+
+fn when(lang: Lang, at: Option<DateTime<Utc>>) -> Option<String> {
+    at.map(|at| moment(lang, at))
 }
 
 impl CompetitionView {

@@ -114,7 +114,7 @@ pub async fn lock(
             "competition",
             id,
         )
-        .details(json!({ "document": stored.last_insert_id, "sha256": sha256 })),
+        .details(json!({ "document": stored.last_insert_id, "sha256": sha256, "remark": reason })),
     )
     .await?;
     txn.commit().await?;
@@ -163,6 +163,26 @@ pub async fn documents(
         .order_by_desc(document::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The remarks the result was locked with, as the stored Protokoll has them (the
+/// latest lock); none before one.
+pub async fn lock_remarks(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Vec<String>, ServiceError> {
+    let latest = crate::entities::audit_entry::Entity::find()
+        .filter(crate::entities::audit_entry::Column::Action.eq("jury.protokoll_stored"))
+        .filter(crate::entities::audit_entry::Column::SubjectType.eq("competition"))
+        .filter(crate::entities::audit_entry::Column::SubjectId.eq(id))
+        .order_by_desc(crate::entities::audit_entry::Column::Id)
+        .one(conn)
+        .await?;
+    Ok(latest
+        .and_then(|row| serde_json::from_str::<serde_json::Value>(&row.details).ok())
+        .and_then(|details| details["remark"].as_str().map(str::to_owned))
+        .into_iter()
+        .collect())
 }
 
 /// Whether the authors have been revealed to the jury.

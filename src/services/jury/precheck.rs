@@ -282,7 +282,7 @@ pub async fn report(
                 )));
             }
         };
-        verdicts.extend(std::iter::repeat_n(one, usize::try_from(n).unwrap_or(0)));
+        verdicts.push((one, u64::try_from(n).unwrap_or(0)));
     }
-    Ok(Report::of(submitted, &verdicts))
+    Ok(Report::from_counts(submitted, &verdicts))
 }

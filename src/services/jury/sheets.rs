@@ -8,7 +8,7 @@
 //! as "Anlage 1, 2, …". Never the author, co-authors, their answers, contact,
 //! source, receipt number or the uploaders' file names.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -20,7 +20,7 @@ use serde_json::json;
 use super::{Criterion, criteria_in, locked, settings, start_scoring};
 use crate::domain::attachments;
 use crate::domain::jury::conflicts::ConflictStatus;
-use crate::domain::jury::criteria::{Marked, check_sheet};
+use crate::domain::jury::criteria::{Marked, check_sheet, points as sheet_points};
 use crate::domain::jury::scoring::{self, Sheet};
 use crate::domain::jury::{JuryError, may_score};
 use crate::entities::{
@@ -117,21 +117,6 @@ pub struct QueueLine {
     pub state: SheetState,
 }
 
-/// The juror's own sheets of the competition, by entry.
-async fn own_sheets(
-    conn: &impl ConnectionTrait,
-    juror: &Juror,
-) -> Result<HashMap<i64, score_sheet::Model>, ServiceError> {
-    Ok(score_sheet::Entity::find()
-        .filter(score_sheet::Column::CompetitionId.eq(juror.competition_id()))
-        .filter(score_sheet::Column::JurorId.eq(juror.person().id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.entry_id, s))
-        .collect())
-}
-
 fn state_of(sheet: Option<&score_sheet::Model>) -> SheetState {
     match sheet {
         None => SheetState::Open,
@@ -142,16 +127,61 @@ fn state_of(sheet: Option<&score_sheet::Model>) -> SheetState {
 
 /// The entries the juror scores, by Kennzahl, with their sheet's state.
 pub async fn queue(db: &DatabaseConnection, juror: &Juror) -> Result<Vec<QueueLine>, ServiceError> {
-    let entries = juror.entries(db).await?;
-    let sheets = own_sheets(db, juror).await?;
-    Ok(entries
-        .iter()
-        .map(|seen| QueueLine {
-            kennzahl: seen.entry().kennzahl.clone().unwrap_or_default(),
-            title: seen.entry().title.clone(),
-            state: state_of(sheets.get(&seen.entry().id)),
-        })
-        .collect())
+    Ok(queue_page(db, juror, None, u64::from(u32::MAX))
+        .await?
+        .lines)
+}
+
+/// A page of the juror's queue, and how far they are with all of it.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub lines: Vec<QueueLine>,
+    /// The Kennzahl to continue after, when there is more.
+    pub next: Option<String>,
+    pub total: u64,
+    pub submitted: u64,
+}
+
+/// Up to `limit` entries of the juror's queue after Kennzahl `after`.
+pub async fn queue_page(
+    db: &DatabaseConnection,
+    juror: &Juror,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Queue, ServiceError> {
+    let mut listed = juror.listing(db, after, limit.saturating_add(1)).await?;
+    let more = listed.len() as u64 > limit;
+    listed.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let ids: Vec<i64> = listed.iter().map(|(id, _, _)| *id).collect();
+    let mut sheets: HashMap<i64, score_sheet::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for sheet in score_sheet::Entity::find()
+            .filter(score_sheet::Column::CompetitionId.eq(juror.competition_id()))
+            .filter(score_sheet::Column::JurorId.eq(juror.person().id))
+            .filter(score_sheet::Column::EntryId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            sheets.insert(sheet.entry_id, sheet);
+        }
+    }
+    let (total, submitted) = juror.tally(db).await?;
+    let next = more
+        .then(|| listed.last().map(|(_, k, _)| k.clone()))
+        .flatten();
+    Ok(Queue {
+        lines: listed
+            .into_iter()
+            .map(|(id, kennzahl, title)| QueueLine {
+                kennzahl,
+                title,
+                state: state_of(sheets.get(&id)),
+            })
+            .collect(),
+        next,
+        total,
+        submitted,
+    })
 }
 
 /// The juror's sheet for one entry, with the entry as the jury sees it.
@@ -297,7 +327,7 @@ pub(crate) async fn counted_sheets(
         .order_by_asc(score_sheet::Column::Id)
         .all(conn)
         .await?;
-    let seated: Vec<i64> = panel_member::Entity::find()
+    let seated: HashSet<i64> = panel_member::Entity::find()
         .filter(panel_member::Column::CompetitionId.eq(competition_id))
         .filter(panel_member::Column::AcceptedAt.is_not_null())
         .all(conn)
@@ -305,7 +335,7 @@ pub(crate) async fn counted_sheets(
         .iter()
         .map(|s| s.user_id)
         .collect();
-    let kept_away: Vec<(i64, i64)> = conflict::Entity::find()
+    let kept_away: HashSet<(i64, i64)> = conflict::Entity::find()
         .filter(conflict::Column::CompetitionId.eq(competition_id))
         .filter(conflict::Column::Status.ne(ConflictStatus::Dismissed))
         .all(conn)
@@ -340,6 +370,11 @@ pub async fn save(
     let criteria = criteria_in(&txn, &competition).await?;
     let specs: Vec<_> = criteria.iter().map(|c| c.spec.clone()).collect();
     check_sheet(&specs, &marks, submit).map_err(JuryError::from)?;
+    let points = if submit {
+        sheet_points(&specs, &marks)
+    } else {
+        None
+    };
     let existing = score_sheet::Entity::find()
         .filter(score_sheet::Column::EntryId.eq(entry_id))
         .filter(score_sheet::Column::JurorId.eq(juror.person().id))
@@ -359,6 +394,7 @@ pub async fn save(
                     None
                 }),
                 version: Set(sheet.version + 1),
+                points: Set(points),
                 ..Default::default()
             })
             .exec(&txn)
@@ -373,6 +409,7 @@ pub async fn save(
                 updated_at: Set(now),
                 submitted_at: Set(submit.then_some(now)),
                 version: Set(1),
+                points: Set(points),
                 ..Default::default()
             };
             let inserted = score_sheet::Entity::insert(row).exec(&txn).await?;
@@ -477,7 +514,7 @@ pub(crate) async fn progress_of(
     id: i64,
 ) -> Result<Progress, ServiceError> {
     let members = super::panel::members(db, id).await?;
-    let admitted: Vec<i64> = precheck::Entity::find()
+    let admitted: HashSet<i64> = precheck::Entity::find()
         .filter(precheck::Column::CompetitionId.eq(id))
         .filter(precheck::Column::Verdict.eq("admitted"))
         .all(db)
@@ -485,7 +522,7 @@ pub(crate) async fn progress_of(
         .iter()
         .map(|p| p.entry_id)
         .collect();
-    let kept_away: Vec<(i64, i64)> = conflict::Entity::find()
+    let kept_away: HashSet<(i64, i64)> = conflict::Entity::find()
         .filter(conflict::Column::CompetitionId.eq(id))
         .filter(conflict::Column::Status.ne(ConflictStatus::Dismissed))
         .all(db)

@@ -10,8 +10,9 @@ pub(super) mod sitting;
 use std::collections::BTreeMap;
 
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::{Data, Path, Query};
 use poem::{Response, Route, get, handler, post};
+use serde::Deserialize;
 use serde::Serialize;
 use tera::Context;
 
@@ -23,18 +24,12 @@ use super::session::{internal, refusal};
 use crate::app::AppState;
 use crate::domain::jury::criteria::Marked;
 use crate::domain::jury::panel::{Answer, Seat};
-use crate::domain::time;
 use crate::services::ServiceError;
 use crate::services::authorization::{self, Juror};
 use crate::services::jury::{conflicts, panel, sheets};
 use messages::jury_message;
 
-pub(super) fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
-    match lang {
-        Lang::De => time::format_de(at),
-        Lang::En => time::format_en(at),
-    }
-}
+pub(super) use super::view::moment as when;
 
 fn sheet_state_key(state: sheets::SheetState) -> &'static str {
     match state {
@@ -91,10 +86,20 @@ struct QueueView {
     done: bool,
 }
 
+/// How many entries the queue lists at a time.
+const QUEUE_PAGE: u64 = 50;
+
+/// Where the queue continues: after this Kennzahl.
+#[derive(Debug, Deserialize)]
+pub struct QueuePage {
+    nach: Option<String>,
+}
+
 /// A panel's page: the invitation to answer, or the queue of entries to score.
 #[handler]
 pub async fn queue_page(
     id: Path<i64>,
+    page: Query<QueuePage>,
     member: JurorMember,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
@@ -129,13 +134,17 @@ pub async fn queue_page(
         lang.text(&format!("state_{}", competition.state)),
     );
     let mut queue = Vec::new();
+    let (mut total, mut done, mut next) = (0, 0, None);
     if seat.seat() == Seat::Accepted {
         let juror = authorization::juror(&state.db, &current.user, competition.id)
             .await
             .map_err(|err| refusal(&state, lang, err))?;
-        queue = sheets::queue(&state.db, &juror)
+        let page = sheets::queue_page(&state.db, &juror, page.nach.as_deref(), QUEUE_PAGE)
             .await
-            .map_err(internal)?
+            .map_err(internal)?;
+        (total, done, next) = (page.total, page.submitted, page.next);
+        queue = page
+            .lines
             .into_iter()
             .map(|line| QueueView {
                 state: lang.text(sheet_state_key(line.state)).to_owned(),
@@ -145,7 +154,15 @@ pub async fn queue_page(
             })
             .collect();
     }
-    context.insert("done", &queue.iter().filter(|q| q.done).count());
+    context.insert("done", &done);
+    context.insert("total", &total);
+    let next_href = next.map(|after| {
+        let query = serde_urlencoded::to_string([("nach", after.as_str()), ("lang", lang.code())])
+            .unwrap_or_default();
+        format!("{path}?{query}")
+    });
+    context.insert("next_href", &next_href);
+    context.insert("paged", &page.nach.is_some());
     context.insert("queue", &queue);
     Ok(state.pages.respond(
         lang,

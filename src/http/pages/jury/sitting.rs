@@ -6,9 +6,9 @@
 //! [`Presiding`](crate::services::authorization::Presiding) capability.
 
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::{Data, Path, Query};
 use poem::{Response, handler};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::super::entries::{Fields, field};
@@ -82,11 +82,27 @@ struct Voter {
     name: String,
 }
 
+/// How many places of the ranking one page shows (with their round forms).
+const RANKING_PAGE: usize = 50;
+
+/// Which page of the ranking: `?seite=2` shows places 51–100.
+#[derive(Debug, Default, Deserialize)]
+pub struct RankingPage {
+    seite: Option<usize>,
+}
+
+impl RankingPage {
+    fn number(&self) -> usize {
+        self.seite.unwrap_or(1).max(1)
+    }
+}
+
 async fn render(
     state: &AppState,
     lang: Lang,
     csrf: &str,
     seat: &Seat,
+    page: usize,
     error: Option<String>,
 ) -> poem::Result<Response> {
     let id = seat.presiding.competition_id();
@@ -94,10 +110,14 @@ async fn render(
     let competition = competitions::find(db, id).await.map_err(internal)?;
     let ranked = ranking::ranking(db, id).await.map_err(internal)?;
     let settings = jury::settings(db, id).await.map_err(internal)?;
+    let pages = ranked.entries.len().div_ceil(RANKING_PAGE).max(1);
+    let page = page.min(pages);
     let rows: Vec<RankRow> = ranked
         .entries
         .iter()
         .enumerate()
+        .skip((page - 1) * RANKING_PAGE)
+        .take(RANKING_PAGE)
         .map(|(i, e)| RankRow {
             place: i + 1,
             kennzahl: e.kennzahl.clone(),
@@ -130,13 +150,17 @@ async fn render(
         })
         .collect();
     let record = rounds::all(db, id).await.map_err(internal)?;
+    let kennzahlen: std::collections::HashMap<i64, &str> = ranked
+        .entries
+        .iter()
+        .map(|e| (e.entry_id, e.kennzahl.as_str()))
+        .collect();
     let kennzahl_of = |entry: i64| {
-        ranked
-            .entries
-            .iter()
-            .find(|e| e.entry_id == entry)
-            .map(|e| e.kennzahl.clone())
+        kennzahlen
+            .get(&entry)
+            .copied()
             .unwrap_or_default()
+            .to_owned()
     };
     let round_views: Vec<RoundView> = record
         .iter()
@@ -187,6 +211,8 @@ async fn render(
     context.insert("base", &seat.base);
     context.insert("staff", &seat.staff);
     context.insert("rows", &rows);
+    context.insert("page", &page);
+    context.insert("pages", &pages);
     context.insert(
         "unranked",
         &ranked
@@ -281,23 +307,27 @@ async fn staff_seat(
 #[handler]
 pub async fn chair_page(
     id: Path<i64>,
+    page: Query<RankingPage>,
     member: JurorMember,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let JurorMember { lang, current } = member;
     let seat = chair_seat(&state, lang, &current.user, id.0).await?;
-    render(&state, lang, &current.session.csrf_token, &seat, None).await
+    let csrf = &current.session.csrf_token;
+    render(&state, lang, csrf, &seat, page.number(), None).await
 }
 
 #[handler]
 pub async fn staff_page(
     id: Path<i64>,
+    page: Query<RankingPage>,
     member: StaffMember,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let StaffMember { lang, current, .. } = member;
     let seat = staff_seat(&state, lang, &current.user, id.0).await?;
-    render(&state, lang, &current.session.csrf_token, &seat, None).await
+    let csrf = &current.session.csrf_token;
+    render(&state, lang, csrf, &seat, page.number(), None).await
 }
 
 /// One of the sitting's steps, from either page.
@@ -319,6 +349,10 @@ async fn take(
     let now = state.now();
     let db = &state.db;
     let p = &seat.presiding;
+    let page = field(fields, "seite")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     let done: Result<String, ServiceError> = match step {
         Step::OpenRound => rounds::open(db, p, now)
             .await
@@ -371,21 +405,58 @@ async fn take(
             state.changed();
             Ok(flash::redirect(
                 state,
-                &format!("{}?lang={}", seat.base, lang.code()),
+                &format!("{}?lang={}&seite={page}", seat.base, lang.code()),
                 Flash::with(Notice::JuryChanged, text),
             ))
         }
         Err(err) => match jury_message(lang, &err, &|k| k.to_owned()) {
-            Some(text) => render(state, lang, csrf, &seat, Some(text)).await,
+            Some(text) => render(state, lang, csrf, &seat, page, Some(text)).await,
             None => match err {
                 ServiceError::Lifecycle { .. } => {
                     let text = lang.text("jury_err_not_in_review").to_owned();
-                    render(state, lang, csrf, &seat, Some(text)).await
+                    render(state, lang, csrf, &seat, page, Some(text)).await
                 }
                 other => Err(refusal(state, lang, other)),
             },
         },
     }
+}
+
+/// Who takes a step of the sitting on the pages.
+#[derive(Clone, Copy)]
+enum Bench {
+    /// The chair, under `/jury/…/sitzung`.
+    Chair,
+    /// Staff keeping the minutes, under `/verwaltung/…/rangfolge`.
+    Staff,
+}
+
+/// Checks the form's sender presides over competition `id`, then takes `step`.
+async fn step(
+    state: &AppState,
+    form: CsrfForm<Fields>,
+    id: i64,
+    bench: Bench,
+    step: Step,
+) -> poem::Result<Response> {
+    let CsrfForm {
+        lang,
+        current,
+        fields,
+    } = form;
+    let seat = match bench {
+        Bench::Chair => chair_seat(state, lang, &current.user, id).await?,
+        Bench::Staff => staff_seat(state, lang, &current.user, id).await?,
+    };
+    take(
+        state,
+        lang,
+        &current.session.csrf_token,
+        seat,
+        step,
+        &fields,
+    )
+    .await
 }
 
 macro_rules! step_handlers {
@@ -396,21 +467,7 @@ macro_rules! step_handlers {
             form: CsrfForm<Fields>,
             state: Data<&AppState>,
         ) -> poem::Result<Response> {
-            let CsrfForm {
-                lang,
-                current,
-                fields,
-            } = form;
-            let seat = chair_seat(&state, lang, &current.user, id.0).await?;
-            take(
-                &state,
-                lang,
-                &current.session.csrf_token,
-                seat,
-                $step,
-                &fields,
-            )
-            .await
+            step(&state, form, id.0, Bench::Chair, $step).await
         }
 
         #[handler]
@@ -419,21 +476,7 @@ macro_rules! step_handlers {
             form: CsrfForm<Fields>,
             state: Data<&AppState>,
         ) -> poem::Result<Response> {
-            let CsrfForm {
-                lang,
-                current,
-                fields,
-            } = form;
-            let seat = staff_seat(&state, lang, &current.user, id.0).await?;
-            take(
-                &state,
-                lang,
-                &current.session.csrf_token,
-                seat,
-                $step,
-                &fields,
-            )
-            .await
+            step(&state, form, id.0, Bench::Staff, $step).await
         }
     };
 }
@@ -448,21 +491,7 @@ pub async fn chair_decide(
     form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let CsrfForm {
-        lang,
-        current,
-        fields,
-    } = form;
-    let seat = chair_seat(&state, lang, &current.user, id).await?;
-    take(
-        &state,
-        lang,
-        &current.session.csrf_token,
-        seat,
-        Step::Decide(kennzahl),
-        &fields,
-    )
-    .await
+    step(&state, form, id, Bench::Chair, Step::Decide(kennzahl)).await
 }
 
 #[handler]
@@ -471,21 +500,7 @@ pub async fn staff_decide(
     form: CsrfForm<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let CsrfForm {
-        lang,
-        current,
-        fields,
-    } = form;
-    let seat = staff_seat(&state, lang, &current.user, id).await?;
-    take(
-        &state,
-        lang,
-        &current.session.csrf_token,
-        seat,
-        Step::Decide(kennzahl),
-        &fields,
-    )
-    .await
+    step(&state, form, id, Bench::Staff, Step::Decide(kennzahl)).await
 }
 
 /// The Protokoll as a printable page (staff), as it stands now.
@@ -497,14 +512,23 @@ pub async fn protokoll_page(
 ) -> poem::Result<Response> {
     let StaffMember { lang, current, .. } = member;
     let seat = staff_seat(&state, lang, &current.user, id.0).await?;
-    let facts = protokoll::gather(
-        &state.db,
-        seat.presiding.competition_id(),
-        state.now(),
-        Vec::new(),
-    )
-    .await
-    .map_err(internal)?;
+    let id_of = seat.presiding.competition_id();
+    let decided = competitions::find(&state.db, id_of)
+        .await
+        .map_err(internal)?
+        .state
+        == CompetitionState::Decided;
+    // Once locked, the page shows what the stored Protokoll says, remarks too.
+    let remarks = if decided {
+        decision::lock_remarks(&state.db, id_of)
+            .await
+            .map_err(internal)?
+    } else {
+        Vec::new()
+    };
+    let facts = protokoll::gather(&state.db, id_of, state.now(), remarks)
+        .await
+        .map_err(internal)?;
     let stored = decision::documents(&state.db, id.0)
         .await
         .map_err(internal)?;

@@ -16,7 +16,6 @@ use super::session::{internal, refusal};
 use crate::app::AppState;
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::lifecycle::{self as lifecycle_rules, Attention};
-use crate::domain::time;
 use crate::entities::competition;
 use crate::http::streams;
 use crate::services::authorization::{self, Manager, Staff};
@@ -268,12 +267,7 @@ struct Row {
     submitted: String,
 }
 
-pub(super) fn when(lang: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
-    match lang {
-        Lang::De => time::format_de(at),
-        Lang::En => time::format_en(at),
-    }
-}
+pub(super) use super::view::moment as when;
 
 fn row(lang: Lang, s: &StaffEntry) -> Row {
     let e = &s.entry;
