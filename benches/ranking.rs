@@ -329,6 +329,8 @@ async fn run(engine: &str, url: String) -> Report {
     settings.server.bind = "127.0.0.1:0".parse().unwrap();
     settings.database.url = url;
     settings.database.max_connections = 8;
+    // The fixture's inserts of millions of rows run longer than a page may.
+    settings.database.statement_timeout_seconds = 0;
     settings.scheduler.enabled = false;
     settings.mail.worker_enabled = false;
     settings.seed.programme_file = format!(
@@ -445,58 +447,56 @@ async fn fresh_postgres(server: &str) -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+fn print(engine: &str, r: &Report) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "\n{engine}: {} entries, {} scores, {} cores, {} clients, {} s per page\n| step | best | median | peak heap |",
+        r.entries,
+        r.scores,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        env_or("BENCH_CLIENTS", 8usize),
+        env_or("BENCH_SECONDS", 5u64),
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| reading every score row, joined to its sheet (baseline) | {:.0} ms | | |",
+        ms(r.read)
+    );
+    println!(
+        "| ranking (read, aggregate, rank, names) | {:.0} ms | {:.0} ms | {:.1} MB |",
+        ms(r.runs[0]),
+        ms(r.runs[r.runs.len() / 2]),
+        r.peak as f64 / 1e6
+    );
+    println!("\n| page | requests/s | p50 | p99 | requests | failed |");
+    println!("|---|---|---|---|---|---|");
+    for l in &r.lines {
+        println!(
+            "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} |",
+            l.name,
+            l.per_second,
+            ms(l.p50),
+            ms(l.p99),
+            l.requests,
+            l.failed
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
     let dir = tempfile::TempDir::new().expect("temp dir");
-    let mut reports = Vec::new();
     if engines.contains("sqlite") {
         let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
-        reports.push(("SQLite", run("SQLite", url).await));
+        print("SQLite", &run("SQLite", url).await);
     }
     if engines.contains("postgres") {
         let server = std::env::var("BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
         match fresh_postgres(&server).await {
-            Some(url) => reports.push(("PostgreSQL", run("PostgreSQL", url).await)),
+            Some(url) => print("PostgreSQL", &run("PostgreSQL", url).await),
             None => println!("PostgreSQL not reachable at {server}: skipped"),
-        }
-    }
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "\nRanking and jury pages: {} cores, {} clients, {} s per page",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        env_or("BENCH_CLIENTS", 8usize),
-        env_or("BENCH_SECONDS", 5u64),
-    );
-    for (engine, r) in &reports {
-        println!(
-            "\n{engine}: {} entries, {} scores\n| step | best | median | peak heap |",
-            r.entries, r.scores
-        );
-        println!("|---|---|---|---|");
-        println!(
-            "| reading every score row, joined to its sheet (baseline) | {:.0} ms | | |",
-            ms(r.read)
-        );
-        println!(
-            "| ranking (read, aggregate, rank, names) | {:.0} ms | {:.0} ms | {:.1} MB |",
-            ms(r.runs[0]),
-            ms(r.runs[r.runs.len() / 2]),
-            r.peak as f64 / 1e6
-        );
-        println!("\n| page | requests/s | p50 | p99 | requests | failed |");
-        println!("|---|---|---|---|---|---|");
-        for l in &r.lines {
-            println!(
-                "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} |",
-                l.name,
-                l.per_second,
-                ms(l.p50),
-                ms(l.p99),
-                l.requests,
-                l.failed
-            );
         }
     }
 }

@@ -25,6 +25,7 @@ mod m20261202_000020_entry_arrival;
 mod m20261202_000021_jury;
 mod m20261202_000022_jury_decision;
 mod m20261202_000023_sheet_points;
+mod m20261202_000024_prizes;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_jury::Migration),
             Box::new(m20261202_000022_jury_decision::Migration),
             Box::new(m20261202_000023_sheet_points::Migration),
+            Box::new(m20261202_000024_prizes::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! Which details of a competition may change in which state, and the budget rule.
+//! Which details of a competition may change in which state (the budget rule is
+//! in [`super::prizes`]).
 
 use chrono::{DateTime, Utc};
 
@@ -155,70 +156,6 @@ pub fn editable(state: CompetitionState) -> Editable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the prize money of all competitions ({total}) would exceed the programme budget ({budget}); lower the prize money or raise the budget"
-)]
-pub struct OverBudget {
-    pub total: Money,
-    pub budget: Money,
-}
-
-/// The prize money promised across a programme never exceeds its budget.
-pub fn check_budget(
-    budget: Money,
-    promised: impl IntoIterator<Item = Money>,
-) -> Result<(), OverBudget> {
-    let mut total = Money::ZERO;
-    for amount in promised {
-        total = total.checked_add(amount).ok_or(OverBudget {
-            total: amount,
-            budget,
-        })?;
-    }
-    if total > budget {
-        Err(OverBudget { total, budget })
-    } else {
-        Ok(())
-    }
-}
-
-/// The programme's money at a glance: what each phase plans (the sum of its
-/// competitions' prize money) against the budget.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BudgetLine {
-    /// Per phase, in the order given: (phase, planned).
-    pub phases: Vec<(i64, Money)>,
-    pub planned: Money,
-    pub budget: Money,
-    /// What is left to promise; `None` when more is planned than the budget allows
-    /// (stored data from before a budget cut; new promises are refused).
-    pub remaining: Option<Money>,
-}
-
-/// Sums `prizes` (phase, prize money) by phase in the order of `phases`.
-pub fn budget_line(budget: Money, phases: &[i64], prizes: &[(i64, Money)]) -> BudgetLine {
-    let sum = |of: &mut dyn Iterator<Item = Money>| {
-        of.fold(Money::ZERO, |total, m| {
-            total.checked_add(m).unwrap_or(total)
-        })
-    };
-    let per_phase: Vec<(i64, Money)> = phases
-        .iter()
-        .map(|phase| {
-            let mut of = prizes.iter().filter(|(p, _)| p == phase).map(|(_, m)| *m);
-            (*phase, sum(&mut of))
-        })
-        .collect();
-    let planned = sum(&mut prizes.iter().map(|(_, m)| *m));
-    BudgetLine {
-        phases: per_phase,
-        planned,
-        budget,
-        remaining: Money::from_cents(budget.cents() - planned.cents()).ok(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,19 +261,6 @@ mod tests {
     }
 
     #[test]
-    fn the_budget_holds_all_promised_prize_money() {
-        let euros = |e| Money::from_euros(e).unwrap();
-        assert!(check_budget(euros(81_000), vec![euros(6_750); 12]).is_ok());
-        assert_eq!(
-            check_budget(euros(80_000), vec![euros(6_750); 12]),
-            Err(OverBudget {
-                total: euros(81_000),
-                budget: euros(80_000)
-            })
-        );
-    }
-
-    #[test]
     fn what_the_page_offers_is_what_check_edit_accepts() {
         let now = at(10);
         let current = window(5, 20);
@@ -366,23 +290,5 @@ mod tests {
             });
             assert_eq!(offered.entry_form.is_ok(), form.is_ok(), "{state}: form");
         }
-    }
-
-    #[test]
-    fn the_budget_line_sums_each_phase_and_what_is_left() {
-        let euros = |e| Money::from_euros(e).unwrap();
-        let line = budget_line(
-            euros(81_000),
-            &[1, 2, 3],
-            &[(1, euros(6_750)), (1, euros(6_750)), (3, euros(1_000))],
-        );
-        assert_eq!(
-            line.phases,
-            vec![(1, euros(13_500)), (2, Money::ZERO), (3, euros(1_000))]
-        );
-        assert_eq!(line.planned, euros(14_500));
-        assert_eq!(line.remaining, Some(euros(66_500)));
-        let over = budget_line(euros(100), &[1], &[(1, euros(150))]);
-        assert_eq!(over.remaining, None);
     }
 }

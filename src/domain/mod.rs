@@ -51,6 +51,7 @@ pub mod guards;
 pub mod jury;
 pub mod lifecycle;
 pub mod money;
+pub mod prizes;
 pub mod roles;
 pub mod time;
 

@@ -3,6 +3,7 @@
 
 pub mod api_token;
 pub mod audit_entry;
+pub mod award;
 pub mod competition;
 pub mod competition_coordinator;
 pub mod conflict;
@@ -23,6 +24,7 @@ pub mod outbox_event;
 pub mod panel_member;
 pub mod phase;
 pub mod precheck;
+pub mod prize;
 pub mod programme;
 pub mod round_decision;
 pub mod round_vote;

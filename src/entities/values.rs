@@ -68,6 +68,7 @@ use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::jury::conflicts::ConflictStatus;
 use crate::domain::jury::panel::PanelRole;
 use crate::domain::jury::precheck::ExclusionReason;
+use crate::domain::prizes::{PrizeKind, Tier};
 use crate::domain::roles::Role;
 
 stored_as_text!(
@@ -79,5 +80,7 @@ stored_as_text!(
     DeliveredVia,
     PanelRole,
     ExclusionReason,
-    ConflictStatus
+    ConflictStatus,
+    Tier,
+    PrizeKind
 );

@@ -44,6 +44,11 @@ pub struct Problem {
     #[oai(skip_serializing_if_is_none)]
     #[oai(nullable)]
     pub errors: Option<Vec<FieldError>>,
+    /// What may still be awarded, in cents, when an award would exceed a
+    /// competition's prize money or the programme's budget.
+    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
+    pub remaining_cents: Option<i64>,
 }
 
 /// One field to correct, with the message in English and German.
@@ -66,6 +71,7 @@ impl Problem {
             allowed_next_states: None,
             field: None,
             errors: None,
+            remaining_cents: None,
         }
     }
 
@@ -191,6 +197,22 @@ impl From<ServiceError> for ApiProblem {
             }
             ServiceError::OverBudget(_) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "over-budget", detail)
+            }
+            ServiceError::Prize(refused) => {
+                use crate::domain::prizes::PrizeError as P;
+                let (status, kind) = match refused {
+                    P::OverPool { .. } | P::OverBudget { .. } => {
+                        (StatusCode::CONFLICT, "over-budget")
+                    }
+                    P::AlreadyAwarded | P::Awarded | P::Fixed(_) | P::NotDecided(_) => {
+                        (StatusCode::CONFLICT, "prize-rule")
+                    }
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, "prize-invalid"),
+                };
+                Problem {
+                    remaining_cents: refused.remaining().map(|m| m.cents()),
+                    ..Problem::new(status, kind, detail)
+                }
             }
             ServiceError::Invalid { field, .. } => Problem {
                 field: Some((*field).to_owned()),

@@ -1,6 +1,7 @@
 use sea_orm::DbErr;
 
-use crate::domain::edit::{EditError, OverBudget};
+use crate::domain::edit::EditError;
+use crate::domain::prizes::{OverBudget, PrizeError};
 use crate::domain::{CompetitionState, LifecycleError, LifecycleEvent};
 
 /// Why a use case did not happen. Nothing was written when one of these is returned.
@@ -22,6 +23,8 @@ pub enum ServiceError {
     OverBudget(#[from] OverBudget),
     #[error(transparent)]
     Jury(#[from] crate::domain::jury::JuryError),
+    #[error(transparent)]
+    Prize(#[from] PrizeError),
     #[error(transparent)]
     Attachment(crate::domain::attachments::AttachmentError),
     #[error("`{field}`: {message}")]

@@ -18,6 +18,7 @@ pub mod jury;
 pub mod lifecycle;
 pub mod notifications;
 pub mod outbox;
+pub mod prizes;
 pub mod programmes;
 pub mod seed;
 pub mod site;

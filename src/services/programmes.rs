@@ -12,7 +12,7 @@ use super::authorization::Admin;
 use super::error::{ServiceError, duplicate_or};
 use super::{Actor, competitions};
 use crate::domain::Money;
-use crate::domain::edit::check_budget;
+use crate::domain::prizes::check_budget;
 use crate::entities::{competition, phase, programme};
 
 pub struct NewProgramme {

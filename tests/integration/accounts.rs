@@ -147,6 +147,15 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/competitions/{id}/jury/protokoll.pdf",
         Access::Admin,
     ),
+    ("GET", "/competitions/{id}/prizes", Access::Admin),
+    ("PUT", "/competitions/{id}/prizes", Access::Admin),
+    ("POST", "/competitions/{id}/awards", Access::Admin),
+    (
+        "POST",
+        "/competitions/{id}/awards/{award_id}/withdrawal",
+        Access::Admin,
+    ),
+    ("GET", "/programmes/{id}/budget", Access::Admin),
     ("GET", "/jury/competitions/{id}/ranking", Access::Juror),
     ("POST", "/jury/competitions/{id}/rounds", Access::Juror),
     (
@@ -254,6 +263,7 @@ async fn every_operation_checks_every_role() {
                 .replace("{attachment_id}", "1")
                 .replace("{coauthor_id}", "1")
                 .replace("{conflict_id}", "1")
+                .replace("{award_id}", "1")
                 .replace("{kennzahl}", "123456")
                 .replace("{number}", "1")
         );
@@ -272,6 +282,13 @@ async fn every_operation_checks_every_role() {
                 })),
                 ("PUT", "/competitions/{id}/jury/criteria") => Some(json!([])),
                 ("PUT", "/entries/{id}/precheck") => Some(json!({ "admitted": true })),
+                ("PUT", "/competitions/{id}/prizes") => Some(json!({ "prizes": [] })),
+                ("POST", "/competitions/{id}/awards") => {
+                    Some(json!({ "prize_id": 1, "entry_id": 1 }))
+                }
+                ("POST", "/competitions/{id}/awards/{award_id}/withdrawal") => {
+                    Some(json!({ "reason": "Prüfung der Rechte" }))
+                }
                 ("PUT", "/competitions/{id}/jury/conflicts/{conflict_id}") => {
                     Some(json!({ "confirmed": false, "reason": "Prüfung der Rechte" }))
                 }

@@ -6,6 +6,8 @@ mod attachments;
 mod bad_input;
 mod browser;
 mod browser_session;
+#[path = "../../benches/support/bulk.rs"]
+mod bulk;
 mod coauthors;
 mod concurrency;
 mod credentials;
@@ -19,6 +21,7 @@ mod lifecycle;
 mod openapi;
 mod pages;
 mod people;
+mod prizes;
 mod scale;
 mod sign_in;
 mod staff_pages;

@@ -6,8 +6,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{berlin, with_smtp_at};
 
-#[path = "../../benches/support/bulk.rs"]
-mod bulk;
+use crate::bulk;
 
 /// The entry ids linked from a staff list page, in order.
 fn listed(page: &str) -> Vec<i64> {

@@ -212,27 +212,32 @@ pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
             }
         })
         .collect();
+    // Each juror's offsets from the mean of the others on the same entry, in
+    // one pass over the entries (the others' mean is the entry's sum without
+    // the juror's own score).
+    let mut offsets: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
+    for sheets in by_entry.values() {
+        if sheets.len() < 2 {
+            continue;
+        }
+        let total: f64 = sheets.iter().map(|s| s.score).sum();
+        let others = (sheets.len() - 1) as f64;
+        for s in sheets {
+            let offset = offsets.entry(s.juror).or_default();
+            offset.0 += s.score - (total - s.score) / others;
+            offset.1 += 1;
+        }
+    }
     let jurors = by_juror
         .iter()
-        .map(|(juror, scores)| {
-            let offsets: Vec<f64> = scored
-                .iter()
-                .filter(|s| s.juror == *juror)
-                .filter_map(|mine| {
-                    let others: Vec<f64> = by_entry[&mine.entry]
-                        .iter()
-                        .filter(|s| s.juror != *juror)
-                        .map(|s| s.score)
-                        .collect();
-                    (!others.is_empty()).then(|| mine.score - mean(&others))
-                })
-                .collect();
-            JurorResult {
-                juror: *juror,
-                sheets: scores.len(),
-                mean: mean(scores),
-                leniency: (!offsets.is_empty()).then(|| mean(&offsets)),
-            }
+        .map(|(juror, scores)| JurorResult {
+            juror: *juror,
+            sheets: scores.len(),
+            mean: mean(scores),
+            leniency: offsets
+                .get(juror)
+                .filter(|(_, n)| *n > 0)
+                .map(|(sum, n)| sum / *n as f64),
         })
         .collect();
     let units: Vec<Vec<f64>> = by_entry
@@ -272,8 +277,13 @@ pub fn rank<'a>(
         Basis::Raw => e.mean,
         Basis::Normalised => e.normalised,
     };
-    let mut ranked: Vec<&EntryResult> = aggregate.entries.iter().collect();
-    ranked.sort_by(|a, b| {
+    // Each Kennzahl is looked up once, not at every comparison.
+    let mut ranked: Vec<(&EntryResult, String)> = aggregate
+        .entries
+        .iter()
+        .map(|e| (e, kennzahl(e.entry)))
+        .collect();
+    ranked.sort_by(|(a, ka), (b, kb)| {
         let second = match basis {
             Basis::Raw => b.median.total_cmp(&a.median),
             Basis::Normalised => b.mean.total_cmp(&a.mean),
@@ -282,9 +292,9 @@ pub fn rank<'a>(
             .total_cmp(&key(a))
             .then(second)
             .then(b.sheets.cmp(&a.sheets))
-            .then_with(|| kennzahl(a.entry).cmp(&kennzahl(b.entry)))
+            .then_with(|| ka.cmp(kb))
     });
-    ranked
+    ranked.into_iter().map(|(e, _)| e).collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod entry_team;
 mod jury;
 pub mod models;
 mod prepared;
+mod prizes;
 mod programmes;
 mod responses;
 mod staff_entries;
@@ -40,6 +41,8 @@ enum ApiTags {
     Entries,
     /// The jury: pre-check, panel, criteria, conflicts and score sheets.
     Jury,
+    /// Prizes, their award within the budget, and the budget overview.
+    Prizes,
 }
 
 pub type Api = (
@@ -54,6 +57,7 @@ pub type Api = (
     entry_team::EntryTeamApi,
     staff_entries::StaffEntriesApi,
     jury::JuryApi,
+    prizes::PrizesApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -94,7 +98,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         staff_entries::StaffEntriesApi {
             state: state.clone(),
         },
-        jury::JuryApi { state },
+        jury::JuryApi {
+            state: state.clone(),
+        },
+        prizes::PrizesApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -141,6 +141,7 @@ pub fn refusal(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
         | ServiceError::Edit(_)
         | ServiceError::OverBudget(_)
         | ServiceError::Jury(_)
+        | ServiceError::Prize(_)
         | ServiceError::Attachment(_)
         | ServiceError::Duplicate { .. }
         | ServiceError::Concurrent(_) => (StatusCode::CONFLICT, "conflict_title", "conflict_text"),

@@ -213,16 +213,22 @@ where
             .map(|(k, _)| k.clone())
             .unwrap_or_default()
     };
-    let place = |basis| -> HashMap<i64, usize> {
-        scoring::rank(&aggregate, basis, &kennzahl)
+    let by_raw = scoring::rank(&aggregate, Basis::Raw, &kennzahl);
+    let by_normalised = scoring::rank(&aggregate, Basis::Normalised, &kennzahl);
+    let place = |ranked: &[&EntryResult]| -> HashMap<i64, usize> {
+        ranked
             .iter()
             .enumerate()
             .map(|(i, e)| (e.entry, i + 1))
             .collect()
     };
-    let (raw, normalised) = (place(Basis::Raw), place(Basis::Normalised));
+    let (raw, normalised) = (place(&by_raw), place(&by_normalised));
     let out = out_in_rounds(conn, id).await?;
-    let mut entries: Vec<Ranked> = scoring::rank(&aggregate, jury.basis, &kennzahl)
+    let in_order = match jury.basis {
+        Basis::Raw => by_raw,
+        Basis::Normalised => by_normalised,
+    };
+    let mut entries: Vec<Ranked> = in_order
         .into_iter()
         .filter(|e| names.contains_key(&e.entry))
         .map(|e| {

@@ -18,7 +18,7 @@ use super::admin_of;
 use super::rules::form_message;
 use crate::app::AppState;
 use crate::domain::Money;
-use crate::domain::edit::budget_line;
+use crate::domain::prizes::budget_line;
 use crate::services::programmes::{self, PhaseChanges, ProgrammeChanges};
 
 /// The programme form as typed.

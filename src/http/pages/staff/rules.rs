@@ -3,7 +3,8 @@
 
 use super::super::i18n::Lang;
 use super::when;
-use crate::domain::edit::{EditError, OverBudget};
+use crate::domain::edit::EditError;
+use crate::domain::prizes::OverBudget;
 use crate::services::ServiceError;
 
 fn state_label(lang: Lang, state: crate::domain::CompetitionState) -> String {
