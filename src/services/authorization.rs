@@ -346,15 +346,17 @@ impl Juror {
     }
 
     /// Up to `limit` of the entries this juror may score, by Kennzahl after
-    /// `after`: id, Kennzahl and title only (the queue); none before the review.
-    pub async fn listing(
+    /// `after` (id, Kennzahl and title only), with how many they may score in
+    /// all and how many of their sheets for those are submitted: the queue.
+    /// Nothing before the review.
+    pub async fn queue(
         &self,
         conn: &impl ConnectionTrait,
         after: Option<&str>,
         limit: u64,
-    ) -> Result<Vec<(i64, String, String)>, ServiceError> {
+    ) -> Result<Queued, ServiceError> {
         if !self.at_work(conn).await? {
-            return Ok(Vec::new());
+            return Ok(Queued::default());
         }
         let mut query = self.visible();
         if let Some(after) = after {
@@ -370,18 +372,6 @@ impl Juror {
             .into_tuple()
             .all(conn)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, kennzahl, title)| (id, kennzahl.unwrap_or_default(), title))
-            .collect())
-    }
-
-    /// How many entries this juror may score, and how many of their sheets for
-    /// those are submitted; nothing before the review.
-    pub async fn tally(&self, conn: &impl ConnectionTrait) -> Result<(u64, u64), ServiceError> {
-        if !self.at_work(conn).await? {
-            return Ok((0, 0));
-        }
         let total = self.visible().count(conn).await?;
         let ids = self
             .visible()
@@ -395,7 +385,14 @@ impl Juror {
             .filter(score_sheet::Column::EntryId.in_subquery(ids))
             .count(conn)
             .await?;
-        Ok((total, submitted))
+        Ok(Queued {
+            rows: rows
+                .into_iter()
+                .map(|(id, kennzahl, title)| (id, kennzahl.unwrap_or_default(), title))
+                .collect(),
+            total,
+            submitted,
+        })
     }
 
     /// Every entry this juror may score, by Kennzahl; none before the review.
@@ -436,6 +433,15 @@ impl Juror {
             .pop()
             .ok_or_else(missing)
     }
+}
+
+/// A page of a juror's queue: (id, Kennzahl, title) by Kennzahl, how many
+/// entries they may score, how many of those sheets are submitted.
+#[derive(Debug, Clone, Default)]
+pub struct Queued {
+    pub rows: Vec<(i64, String, String)>,
+    pub total: u64,
+    pub submitted: u64,
 }
 
 /// `person` as a seated juror of the competition; "not found" for anyone else

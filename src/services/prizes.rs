@@ -269,6 +269,31 @@ pub async fn suggestion(
         .collect())
 }
 
+/// The admitted entry of the manager's competition with this Kennzahl.
+pub async fn admitted_entry(
+    db: &DatabaseConnection,
+    manager: &Manager,
+    kennzahl: &str,
+) -> Result<Option<i64>, ServiceError> {
+    use crate::entities::entry;
+    let found: Option<i64> = entry::Entity::find()
+        .select_only()
+        .column(entry::Column::Id)
+        .filter(entry::Column::CompetitionId.eq(manager.competition_id()))
+        .filter(entry::Column::Kennzahl.eq(kennzahl.trim()))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(id) = found else {
+        return Ok(None);
+    };
+    let admitted = precheck::Entity::find_by_id(id)
+        .filter(precheck::Column::Verdict.eq("admitted"))
+        .one(db)
+        .await?;
+    Ok(admitted.map(|_| id))
+}
+
 /// What staff ask to award.
 #[derive(Debug, Clone)]
 pub struct AwardRequest {

@@ -1016,5 +1016,36 @@ async fn staff_and_the_chair_run_the_jury_with_the_keyboard_alone_in_chromium() 
         text.contains("Einstimmig.") && text.contains("Zu teuer."),
         "{text}"
     );
+
+    // Prizes: the suggestion awarded by keyboard; the page and the budget
+    // overview pass axe.
+    let (status, _, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/competitions/{c}/prizes"),
+            Some(json!({ "prizes": [
+                { "tier": "first", "kind": "cash", "label": "Preisgeld", "value_cents": 300_000 },
+                { "tier": "second", "kind": "event", "label": "Klassenparty", "value_cents": 100_000 },
+            ]})),
+            app.token.as_deref(),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let prizes = format!("/verwaltung/wettbewerbe/{c}/preise?lang=de");
+    visit_clean(&client, &app, &staff, &prizes).await;
+    let button = client
+        .execute(
+            "return document.querySelector('#suggestion button').textContent.trim()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tab_to_button(&client, button.as_str().unwrap()).await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Der Preis ist vergeben").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "after awarding: {violations:#?}");
+    assert_eq!(app.count("awards").await, 1);
+    visit_clean(&client, &app, &staff, "/verwaltung/budget?lang=de").await;
     client.close().await.unwrap();
 }

@@ -379,3 +379,197 @@ async fn an_award_never_exceeds_the_programme_budget_either() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn staff_set_award_and_withdraw_prizes_on_the_pages() {
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-12-01T10:00").await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    let mut staff = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let base = format!("/verwaltung/wettbewerbe/{c}/preise");
+    let page = staff.get(&base).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Preisgeld 6.750 €"), "{}", page.body);
+    let csrf = crate::browser_session::hidden(&page.body, "csrf");
+
+    // Over the prize money: the rule's message, what was typed kept, nothing stored.
+    let over = staff
+        .post(
+            &base,
+            &[
+                ("csrf", &csrf),
+                ("tier_1", "first"),
+                ("kind_1", "cash"),
+                ("label_1", "Preisgeld für die Klasse"),
+                ("value_1", "7000"),
+            ],
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        over.body.contains("mehr als das Preisgeld von 6.750 €"),
+        "{}",
+        over.body
+    );
+    assert!(over.body.contains("value=\"Preisgeld für die Klasse\""));
+    assert!(over.body.contains("value=\"7000\""));
+    // A value that is no amount names the prize.
+    let bad = staff
+        .post(
+            &base,
+            &[
+                ("csrf", &csrf),
+                ("tier_1", "first"),
+                ("kind_1", "cash"),
+                ("label_1", "Preisgeld"),
+                ("value_1", "viel"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body
+            .contains("Preis 1: Der Wert ist kein gültiger Betrag"),
+        "{}",
+        bad.body
+    );
+    assert_eq!(app.count("prizes").await, 0);
+    let saved = staff
+        .post(
+            &base,
+            &[
+                ("csrf", &csrf),
+                ("tier_1", "first"),
+                ("kind_1", "cash"),
+                ("label_1", "Preisgeld"),
+                ("value_1", "3.000"),
+                ("tier_2", "second"),
+                ("kind_2", "event"),
+                ("label_2", "Klassenparty"),
+                ("value_2", "2000"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = staff.get(saved.location.as_deref().unwrap()).await.body;
+    assert!(page.contains("Die Preise sind gespeichert"), "{page}");
+    assert_eq!(app.count("prizes").await, 2);
+
+    // Decided: the suggestion's button awards the first prize.
+    everyone_scores(&app, c, &jurors).await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/jury/competitions/{c}/decision"),
+        Some(json!({})),
+        &jurors[0].1,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = staff.get(&base).await.body;
+    assert!(page.contains("Vorschlag nach der Rangfolge"), "{page}");
+    let (_, view) = admin(
+        &app,
+        Method::GET,
+        &format!("/api/competitions/{c}/prizes"),
+        None,
+    )
+    .await;
+    let first = &view["suggestion"][0];
+    let (prize_id, entry_id) = (first["prize_id"].to_string(), first["entry_id"].to_string());
+    let kennzahl_of_other = view["suggestion"][1]["kennzahl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let awarded = staff
+        .post(
+            &format!("{base}/vergeben"),
+            &[
+                ("csrf", &csrf),
+                ("prize_id", &prize_id),
+                ("entry_id", &entry_id),
+            ],
+        )
+        .await;
+    assert_eq!(awarded.status, StatusCode::SEE_OTHER, "{}", awarded.body);
+    let page = staff.get(awarded.location.as_deref().unwrap()).await.body;
+    assert!(page.contains("Der Preis ist vergeben"), "{page}");
+    assert!(page.contains("vergeben 3.000 €"), "{page}");
+
+    // The form: beyond what is left, refused with the amount left; kept.
+    let refused = staff
+        .post(
+            &format!("{base}/vergeben"),
+            &[
+                ("csrf", &csrf),
+                ("prize_id", &prize_id),
+                ("kennzahl", &kennzahl_of_other),
+                ("amount", "4000"),
+                ("reason", "Besonders gelungen"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("Frei sind noch 3.750"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("Besonders gelungen"));
+    // An unknown Kennzahl says so.
+    let unknown = staff
+        .post(
+            &format!("{base}/vergeben"),
+            &[
+                ("csrf", &csrf),
+                ("prize_id", &prize_id),
+                ("kennzahl", "000000"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown.body.contains("keine zugelassene Einreichung"),
+        "{}",
+        unknown.body
+    );
+    assert_eq!(app.count("awards").await, 1);
+
+    // Withdrawing asks for the reason.
+    let award_id = app.count("awards").await; // the one award, id 1
+    let path = format!("{base}/{award_id}/zurueckziehen");
+    let no_reason = staff.post(&path, &[("csrf", &csrf), ("reason", "")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_reason
+            .body
+            .contains("Bitte nennen Sie den Grund für das Zurückziehen")
+    );
+    let done = staff
+        .post(&path, &[("csrf", &csrf), ("reason", "Versehen")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = staff.get(done.location.as_deref().unwrap()).await.body;
+    assert!(page.contains("zurückgezogen: Versehen"), "{page}");
+
+    // The budget page: chart with its text alternative, and the table.
+    let budget = staff.get("/verwaltung/budget").await;
+    assert_eq!(budget.status, StatusCode::OK);
+    assert!(
+        budget
+            .body
+            .contains("<svg role=\"img\" aria-labelledby=\"chart-title chart-desc\"")
+    );
+    assert!(budget.body.contains("81.000 €"), "{}", budget.body);
+
+    // A juror reaches neither page.
+    let mut juror =
+        crate::credentials::signed_in_browser(&app, &smtp, "bernd.birke@jury.example").await;
+    assert_eq!(juror.get(&base).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        juror.get("/verwaltung/budget").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

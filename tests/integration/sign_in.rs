@@ -493,6 +493,8 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/wettbewerbe/1/protokoll", "admin"),
         // Nothing is locked yet: the stored PDF is not there, for those allowed.
         ("/verwaltung/wettbewerbe/1/protokoll.pdf", "admin-missing"),
+        ("/verwaltung/wettbewerbe/1/preise", "admin"),
+        ("/verwaltung/budget", "admin"),
     ];
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -144,6 +144,8 @@ impl Pages {
             "staff_jury.html",
             "jury_sitting.html",
             "jury_protokoll.html",
+            "staff_prizes.html",
+            "staff_budget.html",
         ))?;
         tera.register_function("tr", translate);
         Ok(Self { tera, brand })

@@ -70,17 +70,18 @@ fn flag_above(criteria: &[Criterion]) -> f64 {
     span / 5.0
 }
 
-/// The sheet scores that count, read as one stream of one row per entry.
+/// The admitted entries (in the order of their ids, with Kennzahl and title)
+/// and the sheet scores that count, read as one stream of one row per entry.
 ///
 /// Each submitted sheet keeps its points (Σ weight × score), so the database
-/// reads one covering index and hands over each entry's sheets packed as
-/// `juror:points,…`: a hundred thousand rows for a national programme's
+/// reads them from one covering index and hands over each entry's sheets packed
+/// as `juror:points,…`: a hundred thousand rows for a national programme's
 /// 700,000 sheets instead of 4.2 million scores.
-pub(crate) async fn counted_scores<C>(
+pub(crate) async fn admitted_and_scored<C>(
     conn: &C,
     competition_id: i64,
     criteria: &[Criterion],
-) -> Result<Vec<Scored>, ServiceError>
+) -> Result<Admitted, ServiceError>
 where
     C: ConnectionTrait + StreamTrait,
 {
@@ -101,31 +102,43 @@ where
         .map(|c| (c.juror_id, c.entry_id))
         .collect::<HashSet<(i64, i64)>>();
     let total_weight: f64 = criteria.iter().map(|c| f64::from(c.spec.weight)).sum();
-    if total_weight <= 0.0 {
-        return Ok(Vec::new());
-    }
     let backend = ConnectionTrait::get_database_backend(conn);
     let sql = if backend == sea_orm::DbBackend::Postgres {
-        "SELECT entry_id, string_agg(juror_id::text || ':' || points::text, ',') \
-         FROM score_sheets WHERE competition_id = $1 AND points IS NOT NULL GROUP BY entry_id"
+        "SELECT e.id, e.kennzahl, e.title, \
+           (SELECT string_agg(s.juror_id::text || ':' || s.points::text, ',') FROM score_sheets s \
+            WHERE s.competition_id = $1 AND s.entry_id = e.id AND s.points IS NOT NULL) \
+         FROM prechecks p JOIN entries e ON e.id = p.entry_id \
+         WHERE p.competition_id = $1 AND p.verdict = 'admitted' ORDER BY e.id"
     } else {
-        "SELECT entry_id, group_concat(juror_id || ':' || points, ',') \
-         FROM score_sheets WHERE competition_id = ? AND points IS NOT NULL GROUP BY entry_id"
+        "SELECT e.id, e.kennzahl, e.title, \
+           (SELECT group_concat(s.juror_id || ':' || s.points, ',') FROM score_sheets s \
+            WHERE s.competition_id = ?1 AND s.entry_id = e.id AND s.points IS NOT NULL) \
+         FROM prechecks p JOIN entries e ON e.id = p.entry_id \
+         WHERE p.competition_id = ?1 AND p.verdict = 'admitted' ORDER BY e.id"
     };
     let statement = Statement::from_sql_and_values(backend, sql, [competition_id.into()]);
     let rows = conn.stream_raw(statement).await?;
     let mut rows = std::pin::pin!(rows);
-    let mut scored = Vec::new();
+    let mut admitted = Admitted::default();
     let corrupt = |packed: &str| ServiceError::Corrupt(format!("score_sheets: points `{packed}`"));
     while let Some(row) = rows.try_next().await? {
         let entry: i64 = row.try_get_by_index(0)?;
-        let packed: String = row.try_get_by_index(1)?;
-        for sheet in packed.split(',') {
+        let kennzahl: Option<String> = row.try_get_by_index(1)?;
+        let title: String = row.try_get_by_index(2)?;
+        let packed: Option<String> = row.try_get_by_index(3)?;
+        admitted.ids.push(entry);
+        admitted
+            .names
+            .insert(entry, (kennzahl.unwrap_or_default(), title));
+        if total_weight <= 0.0 {
+            continue;
+        }
+        for sheet in packed.iter().flat_map(|p| p.split(',')) {
             let (juror, points) = sheet.split_once(':').ok_or_else(|| corrupt(sheet))?;
             let juror: i64 = juror.parse().map_err(|_| corrupt(sheet))?;
             let points: i64 = points.parse().map_err(|_| corrupt(sheet))?;
             if seated.contains(&juror) {
-                scored.push(Scored {
+                admitted.scored.push(Scored {
                     juror,
                     entry,
                     score: points as f64 / total_weight,
@@ -134,8 +147,19 @@ where
         }
     }
     // The same sums in the same order on every engine and every run.
-    scored.sort_unstable_by_key(|s| (s.entry, s.juror));
-    Ok(scoring::without_conflicts(scored, &kept_away))
+    admitted.scored.sort_unstable_by_key(|s| (s.entry, s.juror));
+    admitted.scored = scoring::without_conflicts(admitted.scored, &kept_away);
+    Ok(admitted)
+}
+
+/// The admitted entries of a competition and their counted sheet scores.
+#[derive(Debug, Default)]
+pub(crate) struct Admitted {
+    /// In the order of their ids.
+    pub ids: Vec<i64>,
+    /// Kennzahl and title.
+    pub names: HashMap<i64, (String, String)>,
+    pub scored: Vec<Scored>,
 }
 
 /// The entries out in a round, with the round's number.
@@ -162,40 +186,6 @@ async fn out_in_rounds(
         .collect())
 }
 
-/// The admitted entries in the order of their ids, with Kennzahl and title, in
-/// one query that reads only those columns.
-async fn admitted_entries(
-    conn: &impl ConnectionTrait,
-    competition_id: i64,
-) -> Result<(Vec<i64>, HashMap<i64, (String, String)>), ServiceError> {
-    let backend = conn.get_database_backend();
-    let sql = "SELECT e.id, e.kennzahl, e.title FROM prechecks p \
-               JOIN entries e ON e.id = p.entry_id \
-               WHERE p.competition_id = $1 AND p.verdict = 'admitted' ORDER BY e.id";
-    let sql = if backend == sea_orm::DbBackend::Postgres {
-        sql.to_owned()
-    } else {
-        sql.replace("$1", "?")
-    };
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [competition_id.into()],
-        ))
-        .await?;
-    let mut admitted = Vec::with_capacity(rows.len());
-    let mut names = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let id: i64 = row.try_get_by_index(0)?;
-        let kennzahl: Option<String> = row.try_get_by_index(1)?;
-        let title: String = row.try_get_by_index(2)?;
-        admitted.push(id);
-        names.insert(id, (kennzahl.unwrap_or_default(), title));
-    }
-    Ok((admitted, names))
-}
-
 /// The ranking of competition `id` as it stands.
 pub async fn ranking<C>(conn: &C, id: i64) -> Result<Ranking, ServiceError>
 where
@@ -203,10 +193,13 @@ where
 {
     let jury = settings(conn, id).await?;
     let criteria = stored_criteria(conn, id).await?;
-    let scored = counted_scores(conn, id, &criteria).await?;
+    let Admitted {
+        ids: admitted,
+        names,
+        scored,
+    } = admitted_and_scored(conn, id, &criteria).await?;
     let flag = flag_above(&criteria);
     let aggregate: Aggregate = scoring::aggregate(&scored, flag);
-    let (admitted, names) = admitted_entries(conn, id).await?;
     let kennzahl = |entry: i64| {
         names
             .get(&entry)

@@ -265,25 +265,48 @@ pub async fn all(
         .order_by_asc(jury_round::Column::Number)
         .all(conn)
         .await?;
-    let mut all = Vec::new();
-    for round in rounds {
-        let decisions = round_decision::Entity::find()
-            .filter(round_decision::Column::RoundId.eq(round.id))
-            .order_by_asc(round_decision::Column::Id)
-            .all(conn)
-            .await?;
-        let mut with_votes = Vec::new();
-        for decision in decisions {
-            let votes = round_vote::Entity::find()
-                .filter(round_vote::Column::DecisionId.eq(decision.id))
+    // Three queries however many decisions and votes there are.
+    let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+    let mut decisions: Vec<round_decision::Model> = Vec::new();
+    for chunk in round_ids.chunks(500) {
+        decisions.extend(
+            round_decision::Entity::find()
+                .filter(round_decision::Column::RoundId.is_in(chunk.to_vec()))
+                .order_by_asc(round_decision::Column::Id)
                 .all(conn)
-                .await?;
-            with_votes.push((decision, votes));
-        }
-        all.push(RoundRecord {
-            round,
-            decisions: with_votes,
-        });
+                .await?,
+        );
     }
+    let decision_ids: Vec<i64> = decisions.iter().map(|d| d.id).collect();
+    let mut votes: std::collections::HashMap<i64, Vec<round_vote::Model>> =
+        std::collections::HashMap::new();
+    for chunk in decision_ids.chunks(500) {
+        for vote in round_vote::Entity::find()
+            .filter(round_vote::Column::DecisionId.is_in(chunk.to_vec()))
+            .order_by_asc(round_vote::Column::JurorId)
+            .all(conn)
+            .await?
+        {
+            votes.entry(vote.decision_id).or_default().push(vote);
+        }
+    }
+    let mut by_round: std::collections::HashMap<
+        i64,
+        Vec<(round_decision::Model, Vec<round_vote::Model>)>,
+    > = std::collections::HashMap::new();
+    for decision in decisions {
+        let cast = votes.remove(&decision.id).unwrap_or_default();
+        by_round
+            .entry(decision.round_id)
+            .or_default()
+            .push((decision, cast));
+    }
+    let all = rounds
+        .into_iter()
+        .map(|round| RoundRecord {
+            decisions: by_round.remove(&round.id).unwrap_or_default(),
+            round,
+        })
+        .collect();
     Ok(all)
 }

@@ -149,7 +149,9 @@ pub async fn queue_page(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Queue, ServiceError> {
-    let mut listed = juror.listing(db, after, limit.saturating_add(1)).await?;
+    let queued = juror.queue(db, after, limit.saturating_add(1)).await?;
+    let (total, submitted) = (queued.total, queued.submitted);
+    let mut listed = queued.rows;
     let more = listed.len() as u64 > limit;
     listed.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let ids: Vec<i64> = listed.iter().map(|(id, _, _)| *id).collect();
@@ -165,7 +167,6 @@ pub async fn queue_page(
             sheets.insert(sheet.entry_id, sheet);
         }
     }
-    let (total, submitted) = juror.tally(db).await?;
     let next = more
         .then(|| listed.last().map(|(_, k, _)| k.clone()))
         .flatten();

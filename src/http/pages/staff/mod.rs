@@ -29,6 +29,7 @@ mod jury;
 mod lifecycle;
 mod on_behalf;
 mod people;
+mod prizes;
 mod programme;
 mod rules;
 
@@ -684,6 +685,19 @@ pub(super) fn routes(route: Route) -> Route {
             "/verwaltung/fristen",
             get(extend::choose).post(extend::extend),
         )
+        .at(
+            "/verwaltung/wettbewerbe/:id/preise",
+            get(prizes::page).post(prizes::save),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/preise/vergeben",
+            post(prizes::award),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/preise/:award/zurueckziehen",
+            post(prizes::withdraw),
+        )
+        .at("/verwaltung/budget", get(prizes::budget))
         .at("/verwaltung/programm", get(programme::first))
         .at(
             "/verwaltung/programm/:id",
