@@ -34,6 +34,8 @@ pub struct StateInner {
     pub emails: EmailTemplates,
     pub mailer: Mailer,
     pub catalogue: CatalogueCache,
+    /// Jury rankings computed before, kept while their data stays the same.
+    pub rankings: crate::services::jury::ranking::RankingCache,
     pub limiter: crate::http::rate_limit::RateLimiter,
     /// Hot-path writes, with group commit on SQLite.
     pub writes: crate::services::writes::Writes,
@@ -89,6 +91,7 @@ impl AppState {
             emails: EmailTemplates::load()?,
             mailer,
             catalogue: CatalogueCache::new(CATALOGUE_TTL),
+            rankings: Default::default(),
             limiter: Default::default(),
             files: crate::services::attachments::FileStore::new(&settings.attachments.dir),
             writes,

@@ -2057,3 +2057,57 @@ async fn jurors_with_open_sheets_are_reminded_once_by_button_and_before_the_dead
         .unwrap();
     assert_eq!(later, 2);
 }
+
+#[tokio::test]
+async fn a_kept_ranking_follows_a_change_made_on_another_instance() {
+    let app = TestApp::spawn().await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    let kennzahlen = everyone_scores(&app, c, &jurors).await;
+    let path = format!("/api/competitions/{c}/jury/ranking");
+    let mean_of = |ranking: &Value, kennzahl: &str| {
+        ranking["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kennzahl"] == kennzahl)
+            .map(|e| e["mean"].as_f64().unwrap())
+            .unwrap()
+    };
+    let (_, before) = admin(&app, Method::GET, &path, None).await;
+    let (_, again) = admin(&app, Method::GET, &path, None).await;
+    assert_eq!(before, again, "kept while nothing changed");
+    // A juror resubmits through the other instance.
+    let second = TestApp::builder().database_of(&app).spawn().await;
+    let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
+    let (status, body) = call(
+        &second,
+        Method::PUT,
+        &format!("/api/jury/competitions/{c}/entries/{}/sheet", kennzahlen[0]),
+        Some(full_sheet(&jury["criteria"], 0, true)),
+        &jurors[1].1,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, after) = admin(&app, Method::GET, &path, None).await;
+    assert!(
+        mean_of(&after, &kennzahlen[0]) < mean_of(&before, &kennzahlen[0]),
+        "{before} → {after}"
+    );
+    // A juror's new name shows without a jury change.
+    use sea_orm::ConnectionTrait;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE users SET display_name = 'Carla Ceder-Linde' WHERE id = {}",
+            jurors[2].0
+        ))
+        .await
+        .unwrap();
+    let (_, renamed) = admin(&app, Method::GET, &path, None).await;
+    assert!(
+        renamed.to_string().contains("Carla Ceder-Linde"),
+        "{renamed}"
+    );
+}

@@ -190,6 +190,8 @@ pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
         let (m, sd) = spread[&s.juror];
         if sd > 0.0 { (s.score - m) / sd } else { 0.0 }
     };
+    // Each entry's scores, kept as the units of the panel's agreement below.
+    let mut units: Vec<Vec<f64>> = Vec::with_capacity(by_entry.len());
     let entries = by_entry
         .iter()
         .map(|(entry, sheets)| {
@@ -200,7 +202,7 @@ pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
                     (l.min(*v), h.max(*v))
                 });
             let sd = std_dev(&values);
-            EntryResult {
+            let result = EntryResult {
                 entry: *entry,
                 sheets: values.len(),
                 mean: mean(&values),
@@ -209,7 +211,9 @@ pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
                 range: high - low,
                 normalised: sheets.iter().map(|s| z(s)).sum::<f64>() / values.len() as f64,
                 discuss: sd > flag_above,
-            }
+            };
+            units.push(values);
+            result
         })
         .collect();
     // Each juror's offsets from the mean of the others on the same entry, in
@@ -240,10 +244,6 @@ pub fn aggregate(scored: &[Scored], flag_above: f64) -> Aggregate {
                 .map(|(sum, n)| sum / *n as f64),
         })
         .collect();
-    let units: Vec<Vec<f64>> = by_entry
-        .values()
-        .map(|sheets| sheets.iter().map(|s| s.score).collect())
-        .collect();
     Aggregate {
         entries,
         jurors,
@@ -268,17 +268,17 @@ pub fn without_conflicts(
 /// Entries in ranking order by `basis`; `kennzahl` names each entry for the last
 /// tie-break (see the module), so no two
 /// entries ever share a place and the same scores always give the same order.
-pub fn rank<'a>(
+pub fn rank<'a, K: Ord>(
     aggregate: &'a Aggregate,
     basis: Basis,
-    kennzahl: &dyn Fn(i64) -> String,
+    kennzahl: impl Fn(i64) -> K,
 ) -> Vec<&'a EntryResult> {
     let key = |e: &EntryResult| match basis {
         Basis::Raw => e.mean,
         Basis::Normalised => e.normalised,
     };
     // Each Kennzahl is looked up once, not at every comparison.
-    let mut ranked: Vec<(&EntryResult, String)> = aggregate
+    let mut ranked: Vec<(&EntryResult, K)> = aggregate
         .entries
         .iter()
         .map(|e| (e, kennzahl(e.entry)))

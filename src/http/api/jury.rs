@@ -23,7 +23,7 @@ use crate::domain::jury::scoring::Basis as DomainBasis;
 use crate::http::api::models::api_enum;
 use crate::http::problem::ApiProblem;
 use crate::services::authorization::Presiding;
-use crate::services::jury::{self, conflicts, decision, panel, precheck, ranking, rounds, sheets};
+use crate::services::jury::{self, conflicts, decision, panel, precheck, rounds, sheets};
 
 pub struct JuryApi {
     pub state: AppState,
@@ -521,7 +521,8 @@ pub enum PdfResponse {
     Pdf(Attachment<Vec<u8>>),
 }
 
-fn ranking_of(r: crate::services::jury::ranking::Ranking) -> RankingAnswer {
+fn ranking_of(r: std::sync::Arc<crate::services::jury::ranking::Ranking>) -> RankingAnswer {
+    let r = std::sync::Arc::unwrap_or_clone(r);
     RankingAnswer {
         basis: r.basis.into(),
         rule: crate::services::jury::protokoll::rule(r.basis).to_owned(),
@@ -1030,7 +1031,11 @@ impl JuryApi {
     ) -> Result<Answer<RankingAnswer>, ApiProblem> {
         let db = &self.state.db;
         let manager = auth.manager(db, id.0).await?;
-        let r = ranking::ranking(db, manager.competition_id()).await?;
+        let r = self
+            .state
+            .rankings
+            .ranking(db, manager.competition_id())
+            .await?;
         Ok(Answer::Ok(Json(ranking_of(r))))
     }
 
@@ -1141,7 +1146,11 @@ impl JuryApi {
     ) -> Result<Answer<RankingAnswer>, ApiProblem> {
         let db = &self.state.db;
         let presiding = auth.juror(db, id.0).await?.presiding()?;
-        let r = ranking::ranking(db, presiding.competition_id()).await?;
+        let r = self
+            .state
+            .rankings
+            .ranking(db, presiding.competition_id())
+            .await?;
         Ok(Answer::Ok(Json(ranking_of(r))))
     }
 

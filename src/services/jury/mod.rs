@@ -124,6 +124,19 @@ async fn locked(
     id: i64,
 ) -> Result<(competition::Model, Settings), ServiceError> {
     super::db::lock_row::<competition::Entity>(txn, id).await?;
+    // Every jury write raises the version, so a ranking computed before it
+    // is computed again (see ranking::RankingCache).
+    jury::Entity::update_many()
+        .col_expr(
+            jury::Column::Version,
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(jury::Column::Version),
+                1,
+            ),
+        )
+        .filter(jury::Column::CompetitionId.eq(id))
+        .exec(txn)
+        .await?;
     let competition = competitions::find(txn, id).await?;
     Ok((competition, settings(txn, id).await?))
 }

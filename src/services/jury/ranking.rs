@@ -9,6 +9,7 @@
 //! millions of scores do not sit in memory as rows.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, StreamTrait};
@@ -70,18 +71,17 @@ fn flag_above(criteria: &[Criterion]) -> f64 {
     span / 5.0
 }
 
-/// The admitted entries (in the order of their ids, with Kennzahl and title)
-/// and the sheet scores that count, read as one stream of one row per entry.
+/// The sheet scores that count, read as one stream of one row per entry.
 ///
 /// Each submitted sheet keeps its points (Σ weight × score), so the database
-/// reads them from one covering index and hands over each entry's sheets packed
-/// as `juror:points,…`: a hundred thousand rows for a national programme's
+/// reads one covering index and hands over each entry's sheets packed as
+/// `juror:points,…`: a hundred thousand rows for a national programme's
 /// 700,000 sheets instead of 4.2 million scores.
-pub(crate) async fn admitted_and_scored<C>(
+pub(crate) async fn counted_scores<C>(
     conn: &C,
     competition_id: i64,
     criteria: &[Criterion],
-) -> Result<Admitted, ServiceError>
+) -> Result<Vec<Scored>, ServiceError>
 where
     C: ConnectionTrait + StreamTrait,
 {
@@ -102,43 +102,31 @@ where
         .map(|c| (c.juror_id, c.entry_id))
         .collect::<HashSet<(i64, i64)>>();
     let total_weight: f64 = criteria.iter().map(|c| f64::from(c.spec.weight)).sum();
+    if total_weight <= 0.0 {
+        return Ok(Vec::new());
+    }
     let backend = ConnectionTrait::get_database_backend(conn);
     let sql = if backend == sea_orm::DbBackend::Postgres {
-        "SELECT e.id, e.kennzahl, e.title, \
-           (SELECT string_agg(s.juror_id::text || ':' || s.points::text, ',') FROM score_sheets s \
-            WHERE s.competition_id = $1 AND s.entry_id = e.id AND s.points IS NOT NULL) \
-         FROM prechecks p JOIN entries e ON e.id = p.entry_id \
-         WHERE p.competition_id = $1 AND p.verdict = 'admitted' ORDER BY e.id"
+        "SELECT entry_id, string_agg(juror_id::text || ':' || points::text, ',') \
+         FROM score_sheets WHERE competition_id = $1 AND points IS NOT NULL GROUP BY entry_id"
     } else {
-        "SELECT e.id, e.kennzahl, e.title, \
-           (SELECT group_concat(s.juror_id || ':' || s.points, ',') FROM score_sheets s \
-            WHERE s.competition_id = ?1 AND s.entry_id = e.id AND s.points IS NOT NULL) \
-         FROM prechecks p JOIN entries e ON e.id = p.entry_id \
-         WHERE p.competition_id = ?1 AND p.verdict = 'admitted' ORDER BY e.id"
+        "SELECT entry_id, group_concat(juror_id || ':' || points, ',') \
+         FROM score_sheets WHERE competition_id = ? AND points IS NOT NULL GROUP BY entry_id"
     };
     let statement = Statement::from_sql_and_values(backend, sql, [competition_id.into()]);
     let rows = conn.stream_raw(statement).await?;
     let mut rows = std::pin::pin!(rows);
-    let mut admitted = Admitted::default();
+    let mut scored = Vec::new();
     let corrupt = |packed: &str| ServiceError::Corrupt(format!("score_sheets: points `{packed}`"));
     while let Some(row) = rows.try_next().await? {
         let entry: i64 = row.try_get_by_index(0)?;
-        let kennzahl: Option<String> = row.try_get_by_index(1)?;
-        let title: String = row.try_get_by_index(2)?;
-        let packed: Option<String> = row.try_get_by_index(3)?;
-        admitted.ids.push(entry);
-        admitted
-            .names
-            .insert(entry, (kennzahl.unwrap_or_default(), title));
-        if total_weight <= 0.0 {
-            continue;
-        }
-        for sheet in packed.iter().flat_map(|p| p.split(',')) {
+        let packed: String = row.try_get_by_index(1)?;
+        for sheet in packed.split(',') {
             let (juror, points) = sheet.split_once(':').ok_or_else(|| corrupt(sheet))?;
             let juror: i64 = juror.parse().map_err(|_| corrupt(sheet))?;
             let points: i64 = points.parse().map_err(|_| corrupt(sheet))?;
             if seated.contains(&juror) {
-                admitted.scored.push(Scored {
+                scored.push(Scored {
                     juror,
                     entry,
                     score: points as f64 / total_weight,
@@ -147,19 +135,8 @@ where
         }
     }
     // The same sums in the same order on every engine and every run.
-    admitted.scored.sort_unstable_by_key(|s| (s.entry, s.juror));
-    admitted.scored = scoring::without_conflicts(admitted.scored, &kept_away);
-    Ok(admitted)
-}
-
-/// The admitted entries of a competition and their counted sheet scores.
-#[derive(Debug, Default)]
-pub(crate) struct Admitted {
-    /// In the order of their ids.
-    pub ids: Vec<i64>,
-    /// Kennzahl and title.
-    pub names: HashMap<i64, (String, String)>,
-    pub scored: Vec<Scored>,
+    scored.sort_unstable_by_key(|s| (s.entry, s.juror));
+    Ok(scoring::without_conflicts(scored, &kept_away))
 }
 
 /// The entries out in a round, with the round's number.
@@ -186,6 +163,40 @@ async fn out_in_rounds(
         .collect())
 }
 
+/// The admitted entries in the order of their ids, with Kennzahl and title, in
+/// one query that reads only those columns.
+async fn admitted_entries(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+) -> Result<(Vec<i64>, HashMap<i64, (String, String)>), ServiceError> {
+    let backend = conn.get_database_backend();
+    let sql = "SELECT e.id, e.kennzahl, e.title FROM prechecks p \
+               JOIN entries e ON e.id = p.entry_id \
+               WHERE p.competition_id = $1 AND p.verdict = 'admitted' ORDER BY e.id";
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        sql.to_owned()
+    } else {
+        sql.replace("$1", "?")
+    };
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [competition_id.into()],
+        ))
+        .await?;
+    let mut admitted = Vec::with_capacity(rows.len());
+    let mut names = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.try_get_by_index(0)?;
+        let kennzahl: Option<String> = row.try_get_by_index(1)?;
+        let title: String = row.try_get_by_index(2)?;
+        admitted.push(id);
+        names.insert(id, (kennzahl.unwrap_or_default(), title));
+    }
+    Ok((admitted, names))
+}
+
 /// The ranking of competition `id` as it stands.
 pub async fn ranking<C>(conn: &C, id: i64) -> Result<Ranking, ServiceError>
 where
@@ -193,21 +204,13 @@ where
 {
     let jury = settings(conn, id).await?;
     let criteria = stored_criteria(conn, id).await?;
-    let Admitted {
-        ids: admitted,
-        names,
-        scored,
-    } = admitted_and_scored(conn, id, &criteria).await?;
+    let scored = counted_scores(conn, id, &criteria).await?;
     let flag = flag_above(&criteria);
     let aggregate: Aggregate = scoring::aggregate(&scored, flag);
-    let kennzahl = |entry: i64| {
-        names
-            .get(&entry)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default()
-    };
-    let by_raw = scoring::rank(&aggregate, Basis::Raw, &kennzahl);
-    let by_normalised = scoring::rank(&aggregate, Basis::Normalised, &kennzahl);
+    let (admitted, names) = admitted_entries(conn, id).await?;
+    let kennzahl = |entry: i64| names.get(&entry).map_or("", |(k, _)| k.as_str());
+    let by_raw = scoring::rank(&aggregate, Basis::Raw, kennzahl);
+    let by_normalised = scoring::rank(&aggregate, Basis::Normalised, kennzahl);
     let place = |ranked: &[&EntryResult]| -> HashMap<i64, usize> {
         ranked
             .iter()
@@ -281,4 +284,69 @@ where
         flag_above: flag,
         criteria,
     })
+}
+
+/// Rankings computed before, per competition, with the version of its jury
+/// data they were computed from (`juries.version`, which every jury write
+/// raises in its transaction: see [`super::locked`]). A page asks the database
+/// for the version (one small query) and computes the ranking again only when
+/// it moved, on any instance; the jurors' names are read fresh each time.
+#[derive(Default)]
+pub struct RankingCache {
+    computed: Mutex<HashMap<i64, (i64, Arc<Ranking>)>>,
+}
+
+impl RankingCache {
+    /// The ranking of competition `id` as it stands, from memory when nothing
+    /// changed since it was computed.
+    pub async fn ranking(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        id: i64,
+    ) -> Result<Arc<Ranking>, ServiceError> {
+        use sea_orm::QuerySelect;
+        let version: Option<i64> = crate::entities::jury::Entity::find_by_id(id)
+            .select_only()
+            .column(crate::entities::jury::Column::Version)
+            .into_tuple()
+            .one(db)
+            .await?;
+        let Some(version) = version else {
+            return Ok(Arc::new(ranking(db, id).await?));
+        };
+        let known = self
+            .computed
+            .lock()
+            .map_err(|_| ServiceError::Corrupt("ranking cache poisoned".into()))?
+            .get(&id)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, r)| r.clone());
+        let mut fresh = match known {
+            Some(r) => (*r).clone(),
+            None => {
+                let computed = Arc::new(ranking(db, id).await?);
+                self.computed
+                    .lock()
+                    .map_err(|_| ServiceError::Corrupt("ranking cache poisoned".into()))?
+                    .insert(id, (version, computed.clone()));
+                return Ok(computed);
+            }
+        };
+        // Names may change without the jury's data changing.
+        let ids: Vec<i64> = fresh.jurors.iter().map(|j| j.result.juror).collect();
+        let people = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(db)
+            .await?;
+        for line in &mut fresh.jurors {
+            if let Some(u) = people.iter().find(|u| u.id == line.result.juror) {
+                line.name = if u.display_name.is_empty() {
+                    u.email.clone()
+                } else {
+                    u.display_name.clone()
+                };
+            }
+        }
+        Ok(Arc::new(fresh))
+    }
 }

@@ -23,7 +23,7 @@ use crate::domain::jury::rounds::{Outcome, Vote};
 use crate::domain::jury::scoring::Basis;
 use crate::services::ServiceError;
 use crate::services::authorization::{self, Presiding};
-use crate::services::jury::{decision, panel, protokoll, ranking, rounds, sheets};
+use crate::services::jury::{decision, panel, protokoll, rounds, sheets};
 use crate::services::{competitions, jury};
 
 /// Who looks at the sitting: the chair, or staff.
@@ -108,7 +108,7 @@ async fn render(
     let id = seat.presiding.competition_id();
     let db = &state.db;
     let competition = competitions::find(db, id).await.map_err(internal)?;
-    let ranked = ranking::ranking(db, id).await.map_err(internal)?;
+    let ranked = state.rankings.ranking(db, id).await.map_err(internal)?;
     let settings = jury::settings(db, id).await.map_err(internal)?;
     let pages = ranked.entries.len().div_ceil(RANKING_PAGE).max(1);
     let page = page.min(pages);
