@@ -268,11 +268,11 @@ pub fn without_conflicts(
 /// Entries in ranking order by `basis`; `kennzahl` names each entry for the last
 /// tie-break (see the module), so no two
 /// entries ever share a place and the same scores always give the same order.
-pub fn rank<'a, K: Ord>(
-    aggregate: &'a Aggregate,
+pub fn rank<K: Ord>(
+    aggregate: &Aggregate,
     basis: Basis,
     kennzahl: impl Fn(i64) -> K,
-) -> Vec<&'a EntryResult> {
+) -> Vec<&EntryResult> {
     let key = |e: &EntryResult| match basis {
         Basis::Raw => e.mean,
         Basis::Normalised => e.normalised,
@@ -330,7 +330,7 @@ mod tests {
     }
 
     fn order(aggregate: &Aggregate, basis: Basis) -> Vec<i64> {
-        rank(aggregate, basis, &kennzahl)
+        rank(aggregate, basis, kennzahl)
             .iter()
             .map(|e| e.entry)
             .collect()
@@ -528,12 +528,12 @@ mod tests {
         // Normalised, juror 3's low scale no longer pulls entries 1 and 2 below 3.
         assert!(entry(1).mean < entry(3).mean);
         assert!(entry(1).normalised > entry(3).normalised);
-        let raw: Vec<i64> = rank(&result, Basis::Raw, &|id| format!("{id:06}"))
+        let raw: Vec<i64> = rank(&result, Basis::Raw, |id| format!("{id:06}"))
             .iter()
             .map(|e| e.entry)
             .collect();
         assert_eq!(raw, vec![3, 1, 2]);
-        let normalised: Vec<i64> = rank(&result, Basis::Normalised, &|id| format!("{id:06}"))
+        let normalised: Vec<i64> = rank(&result, Basis::Normalised, |id| format!("{id:06}"))
             .iter()
             .map(|e| e.entry)
             .collect();
@@ -566,7 +566,7 @@ mod tests {
                 format!("{id:06}")
             }
         };
-        let order: Vec<i64> = rank(&result, Basis::Raw, &kennzahl)
+        let order: Vec<i64> = rank(&result, Basis::Raw, kennzahl)
             .iter()
             .map(|e| e.entry)
             .collect();
