@@ -152,7 +152,7 @@ pub async fn seed(
 #[allow(dead_code)]
 pub async fn score_all(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) {
     let backend = db.get_database_backend();
-    let steps: [(&str, Vec<sea_orm::Value>); 6] = [
+    let steps: [(&str, Vec<sea_orm::Value>); 7] = [
         (
             "UPDATE competitions SET state = 'in_review' WHERE id = $1",
             vec![id.into()],
@@ -162,6 +162,12 @@ pub async fn score_all(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) {
              SELECT id, competition_id, 'admitted', $2 FROM entries \
              WHERE competition_id = $1 AND status = 'submitted' \
                AND id NOT IN (SELECT entry_id FROM prechecks)",
+            vec![id.into(), at.into()],
+        ),
+        // Scoring has started, as the first saved sheet records it.
+        (
+            "INSERT INTO juries (competition_id, updated_at, scoring_started_at) \
+             SELECT $1, $2, $2 WHERE NOT EXISTS (SELECT 1 FROM juries WHERE competition_id = $1)",
             vec![id.into(), at.into()],
         ),
         (
