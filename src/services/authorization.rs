@@ -6,8 +6,7 @@
 //! and no service can hand out what its caller may not see.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{Actor, ServiceError};
@@ -17,7 +16,7 @@ use crate::domain::jury::panel::PanelRole;
 use crate::domain::roles::Role;
 use crate::entities::{
     competition, competition_coordinator, conflict, entry, entry_author, entry_coauthor,
-    panel_member, precheck, score_sheet, user,
+    panel_member, precheck, user,
 };
 
 /// Proof of an administrator (city staff): accounts, programmes, the outbox and
@@ -372,19 +371,23 @@ impl Juror {
             .into_tuple()
             .all(conn)
             .await?;
-        let total = self.visible().count(conn).await?;
-        let ids = self
+        // Both counts in one query (the juror's id is a number, written inline).
+        let submitted_sql = format!(
+            "COALESCE(CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM score_sheets s \
+             WHERE s.entry_id = entries.id AND s.juror_id = {} AND s.submitted_at IS NOT NULL) \
+             THEN 1 ELSE 0 END) AS BIGINT), 0)",
+            self.person.id
+        );
+        let counts: Option<(i64, i64)> = self
             .visible()
             .select_only()
-            .column(entry::Column::Id)
-            .into_query();
-        let submitted = score_sheet::Entity::find()
-            .filter(score_sheet::Column::CompetitionId.eq(self.competition_id))
-            .filter(score_sheet::Column::JurorId.eq(self.person.id))
-            .filter(score_sheet::Column::SubmittedAt.is_not_null())
-            .filter(score_sheet::Column::EntryId.in_subquery(ids))
-            .count(conn)
+            .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "total")
+            .column_as(sea_orm::sea_query::Expr::cust(submitted_sql), "submitted")
+            .into_tuple()
+            .one(conn)
             .await?;
+        let (total, submitted) = counts.unwrap_or((0, 0));
+        let (total, submitted) = (total.max(0) as u64, submitted.max(0) as u64);
         Ok(Queued {
             rows: rows
                 .into_iter()

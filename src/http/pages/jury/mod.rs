@@ -104,10 +104,10 @@ pub async fn queue_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let JurorMember { lang, current } = member;
-    let seats = panel::of_person(&state.db, &current.user)
+    let found = panel::seat_with_competition(&state.db, &current.user, id.0)
         .await
         .map_err(internal)?;
-    let Some((seat, competition)) = seats.into_iter().find(|(_, c)| c.id == id.0) else {
+    let Some((seat, competition)) = found else {
         return Err(refusal(
             &state,
             lang,
