@@ -37,7 +37,7 @@ use ideenwettbewerb::services::identity::{credentials, sign_in};
 use ideenwettbewerb::services::jury;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-    QueryOrder, QuerySelect, Statement, StreamTrait,
+    QueryOrder, QuerySelect, StreamTrait,
 };
 
 /// Counts the bytes allocated now and the most at any moment since the last
@@ -88,18 +88,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 const JURORS: usize = 7;
-
-/// `$1`, `$2`, … as the backend writes them (`?1`, `?2`, … on SQLite).
-fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let sql = if backend == DbBackend::Postgres {
-        sql.to_owned()
-    } else {
-        (1..=values.len()).rev().fold(sql.to_owned(), |s, n| {
-            s.replace(&format!("${n}"), &format!("?{n}"))
-        })
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 /// Competition `id` (its entries seeded) in review with every entry admitted, a
 /// panel of seven (the first the chair), the default six criteria and every
@@ -154,7 +142,7 @@ async fn seat_and_score(
 async fn read_scores<C: ConnectionTrait + StreamTrait>(db: &C, id: i64) -> (u64, i64) {
     let backend = ConnectionTrait::get_database_backend(db);
     let rows = db
-        .stream_raw(statement(
+        .stream_raw(bulk::statement(
             backend,
             "SELECT s.juror_id, s.entry_id, sc.criterion_id, sc.score \
              FROM score_sheets s JOIN scores sc ON sc.sheet_id = s.id \

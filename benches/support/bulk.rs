@@ -199,16 +199,21 @@ pub async fn score_all(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) {
         ),
     ];
     for (sql, values) in steps {
-        let sql = if backend == DbBackend::Postgres {
-            sql.to_owned()
-        } else {
-            // SQLite's numbered parameters.
-            (1..=values.len()).rev().fold(sql.to_owned(), |s, n| {
-                s.replace(&format!("${n}"), &format!("?{n}"))
-            })
-        };
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        db.execute_raw(statement(backend, sql, values))
             .await
             .unwrap();
     }
+}
+
+/// `sql` with `$1`, `$2`, … as the backend writes them (`?1`, `?2`, … on SQLite).
+#[allow(dead_code)]
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = if backend == DbBackend::Postgres {
+        sql.to_owned()
+    } else {
+        (1..=values.len()).rev().fold(sql.to_owned(), |s, n| {
+            s.replace(&format!("${n}"), &format!("?{n}"))
+        })
+    };
+    Statement::from_sql_and_values(backend, sql, values)
 }

@@ -186,6 +186,20 @@ async fn locked_competition(
     competitions::find(txn, id).await
 }
 
+/// Competition `id` with its programme's row locked, then its own (the order
+/// every award and withdrawal takes, so none waits on another in reverse), and
+/// in the state that allows awards.
+async fn locked_for_awards(
+    txn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<competition::Model, ServiceError> {
+    let competition = competitions::find(txn, id).await?;
+    db::lock_row::<programme::Entity>(txn, competition.programme_id).await?;
+    let competition = locked_competition(txn, id).await?;
+    may_award(competition.state)?;
+    Ok(competition)
+}
+
 /// The sum of the awards' amounts as BIGINT on both engines (PostgreSQL sums
 /// BIGINT as NUMERIC).
 fn summed() -> sea_orm::sea_query::SimpleExpr {
@@ -318,10 +332,7 @@ pub async fn award(
     // ranking only, which cannot change while the competition is decided.
     let suggested = suggestion(db, id).await?;
     let txn = db::begin_write(db).await?;
-    let competition = competitions::find(&txn, id).await?;
-    db::lock_row::<programme::Entity>(&txn, competition.programme_id).await?;
-    let competition = locked_competition(&txn, id).await?;
-    may_award(competition.state)?;
+    let competition = locked_for_awards(&txn, id).await?;
     let programme = programmes::find(&txn, competition.programme_id).await?;
     let prize = prize::Entity::find_by_id(request.prize_id)
         .filter(prize::Column::CompetitionId.eq(id))
@@ -408,10 +419,7 @@ pub async fn withdraw(
     }
     let id = manager.competition_id();
     let txn = db::begin_write(db).await?;
-    let competition = competitions::find(&txn, id).await?;
-    db::lock_row::<programme::Entity>(&txn, competition.programme_id).await?;
-    let competition = locked_competition(&txn, id).await?;
-    may_award(competition.state)?;
+    locked_for_awards(&txn, id).await?;
     let found = award::Entity::find_by_id(award_id)
         .filter(award::Column::CompetitionId.eq(id))
         .filter(award::Column::WithdrawnAt.is_null())

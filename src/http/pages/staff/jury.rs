@@ -26,17 +26,11 @@ use crate::domain::jury::scoring::Basis;
 use crate::domain::time::parse_berlin;
 use crate::entities::competition;
 use crate::services::ServiceError;
-use crate::services::authorization::{self, Manager};
+use crate::services::authorization::Manager;
 use crate::services::jury::{self, conflicts, panel, precheck, sheets};
 use crate::services::staff_entries::{self, EntryFilter, Total};
 
-fn staff_of(
-    state: &AppState,
-    lang: Lang,
-    form_user: &crate::entities::user::Model,
-) -> poem::Result<authorization::Staff> {
-    authorization::staff(form_user.clone()).map_err(|err| refusal(state, lang, err))
-}
+use super::staff_of;
 
 #[derive(Serialize)]
 struct PrecheckRow {

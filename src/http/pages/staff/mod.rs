@@ -45,6 +45,15 @@ fn admin_of(
     authorization::admin(person.clone()).map_err(|err| refusal(state, lang, err))
 }
 
+/// The sender of a staff form as staff, or the refusal page.
+fn staff_of(
+    state: &AppState,
+    lang: Lang,
+    form_user: &crate::entities::user::Model,
+) -> poem::Result<authorization::Staff> {
+    authorization::staff(form_user.clone()).map_err(|err| refusal(state, lang, err))
+}
+
 /// An entry with its author, its competition and the capability to manage it,
 /// or the refusal page.
 async fn managed_entry(

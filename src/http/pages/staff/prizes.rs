@@ -14,12 +14,12 @@ use super::super::flash::{self, Flash, Notice};
 use super::super::i18n::Lang;
 use super::super::session::{internal, refusal};
 use super::super::view;
-use super::{admin_of, managed};
+use super::{admin_of, managed, staff_of};
 use crate::app::AppState;
 use crate::domain::CompetitionState;
 use crate::domain::Money;
 use crate::domain::prizes::{PrizeError, PrizeKind, PrizeSpec, Tier};
-use crate::services::authorization::{self, Manager};
+use crate::services::authorization::Manager;
 use crate::services::prizes::{self, AwardRequest};
 use crate::services::{ServiceError, programmes};
 
@@ -295,7 +295,7 @@ async fn manager_from_form(
     person: &crate::entities::user::Model,
     id: i64,
 ) -> poem::Result<Manager> {
-    let staff = authorization::staff(person.clone()).map_err(|err| refusal(state, lang, err))?;
+    let staff = staff_of(state, lang, person)?;
     Ok(managed(state, lang, &staff, id).await?.0)
 }
 
