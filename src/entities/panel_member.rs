@@ -22,6 +22,19 @@ impl Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::competition::Entity",
+        from = "Column::CompetitionId",
+        to = "super::competition::Column::Id"
+    )]
+    Competition,
+}
+
+impl Related<super::competition::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Competition.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -240,6 +240,8 @@ pub struct Juror {
     person: user::Model,
     competition_id: i64,
     role: PanelRole,
+    /// The competition's state when the seat was read (within the request).
+    state: CompetitionState,
 }
 
 /// An entry a juror may see and score: admitted by the pre-check, of the
@@ -287,17 +289,28 @@ impl Juror {
     }
 
     /// The query of the entries this juror may see (before the state check).
+    /// Both conditions are correlated on the entry, so that a page of the
+    /// queue walks the Kennzahl index and looks up only the entries it lists.
     fn visible(&self) -> sea_orm::Select<entry::Entity> {
-        use sea_orm::sea_query::Query;
+        use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, Query};
+        let this_entry = |column: sea_orm::sea_query::ColumnRef| {
+            Expr::col(column).equals((entry::Entity, entry::Column::Id))
+        };
         let admitted = Query::select()
-            .column(precheck::Column::EntryId)
+            .expr(Expr::val(1))
             .from(precheck::Entity)
+            .and_where(this_entry(
+                (precheck::Entity, precheck::Column::EntryId).into_column_ref(),
+            ))
             .and_where(precheck::Column::CompetitionId.eq(self.competition_id))
             .and_where(precheck::Column::Verdict.eq("admitted"))
             .to_owned();
         let kept_away = Query::select()
-            .column(conflict::Column::EntryId)
+            .expr(Expr::val(1))
             .from(conflict::Entity)
+            .and_where(this_entry(
+                (conflict::Entity, conflict::Column::EntryId).into_column_ref(),
+            ))
             .and_where(conflict::Column::CompetitionId.eq(self.competition_id))
             .and_where(conflict::Column::JurorId.eq(self.person.id))
             .and_where(conflict::Column::Status.ne(ConflictStatus::Dismissed.as_str()))
@@ -305,18 +318,12 @@ impl Juror {
         entry::Entity::find()
             .filter(entry::Column::CompetitionId.eq(self.competition_id))
             .filter(entry::Column::Status.eq(crate::domain::entries::EntryStatus::Submitted))
-            .filter(entry::Column::Id.in_subquery(admitted))
-            .filter(entry::Column::Id.not_in_subquery(kept_away))
+            .filter(Expr::exists(admitted))
+            .filter(Expr::not_exists(kept_away))
     }
 
-    async fn at_work(&self, conn: &impl ConnectionTrait) -> Result<bool, ServiceError> {
-        let state: Option<CompetitionState> = competition::Entity::find_by_id(self.competition_id)
-            .select_only()
-            .column(competition::Column::State)
-            .into_tuple()
-            .one(conn)
-            .await?;
-        Ok(state.is_some_and(|s| JURY_STATES.contains(&s)))
+    fn at_work(&self) -> bool {
+        JURY_STATES.contains(&self.state)
     }
 
     async fn with_notes(
@@ -345,7 +352,7 @@ impl Juror {
     }
 
     /// Up to `limit` of the entries this juror may score, by Kennzahl after
-    /// `after` (id, Kennzahl and title only), with how many they may score in
+    /// `after` (id, Kennzahl, title, sheet state), with how many they may score in
     /// all and how many of their sheets for those are submitted: the queue.
     /// Nothing before the review.
     pub async fn queue(
@@ -354,18 +361,26 @@ impl Juror {
         after: Option<&str>,
         limit: u64,
     ) -> Result<Queued, ServiceError> {
-        if !self.at_work(conn).await? {
+        if !self.at_work() {
             return Ok(Queued::default());
         }
         let mut query = self.visible();
         if let Some(after) = after {
             query = query.filter(entry::Column::Kennzahl.gt(after));
         }
-        let rows: Vec<(i64, Option<String>, String)> = query
+        // The juror's sheet for each listed entry: none, a draft (0) or
+        // submitted (1); the juror's id is a number, written inline.
+        let sheet_sql = format!(
+            "(SELECT CASE WHEN s.submitted_at IS NULL THEN 0 ELSE 1 END FROM score_sheets s \
+             WHERE s.entry_id = entries.id AND s.juror_id = {})",
+            self.person.id
+        );
+        let rows: Vec<(i64, Option<String>, String, Option<i32>)> = query
             .select_only()
             .column(entry::Column::Id)
             .column(entry::Column::Kennzahl)
             .column(entry::Column::Title)
+            .column_as(sea_orm::sea_query::Expr::cust(sheet_sql), "sheet")
             .order_by_asc(entry::Column::Kennzahl)
             .limit(limit)
             .into_tuple()
@@ -391,7 +406,12 @@ impl Juror {
         Ok(Queued {
             rows: rows
                 .into_iter()
-                .map(|(id, kennzahl, title)| (id, kennzahl.unwrap_or_default(), title))
+                .map(|(id, kennzahl, title, sheet)| QueuedEntry {
+                    id,
+                    kennzahl: kennzahl.unwrap_or_default(),
+                    title,
+                    sheet: sheet.map(|submitted| submitted == 1),
+                })
                 .collect(),
             total,
             submitted,
@@ -403,7 +423,7 @@ impl Juror {
         &self,
         conn: &impl ConnectionTrait,
     ) -> Result<Vec<JurorEntry>, ServiceError> {
-        if !self.at_work(conn).await? {
+        if !self.at_work() {
             return Ok(Vec::new());
         }
         let entries = self
@@ -422,7 +442,7 @@ impl Juror {
         kennzahl: &str,
     ) -> Result<JurorEntry, ServiceError> {
         let missing = || ServiceError::not_found("entry", kennzahl);
-        if !self.at_work(conn).await? {
+        if !self.at_work() {
             return Err(missing());
         }
         let found = self
@@ -438,13 +458,23 @@ impl Juror {
     }
 }
 
-/// A page of a juror's queue: (id, Kennzahl, title) by Kennzahl, how many
+/// A page of a juror's queue by Kennzahl, how many
 /// entries they may score, how many of those sheets are submitted.
 #[derive(Debug, Clone, Default)]
 pub struct Queued {
-    pub rows: Vec<(i64, String, String)>,
+    pub rows: Vec<QueuedEntry>,
     pub total: u64,
     pub submitted: u64,
+}
+
+/// One entry of the juror's queue.
+#[derive(Debug, Clone)]
+pub struct QueuedEntry {
+    pub id: i64,
+    pub kennzahl: String,
+    pub title: String,
+    /// The juror's sheet for it: None before they start, Some(submitted).
+    pub sheet: Option<bool>,
 }
 
 /// `person` as a seated juror of the competition; "not found" for anyone else
@@ -454,21 +484,50 @@ pub async fn juror(
     person: &user::Model,
     competition_id: i64,
 ) -> Result<Juror, ServiceError> {
-    let seat = panel_member::Entity::find()
+    panel_seat(conn, person, competition_id)
+        .await?
+        .and_then(|seat| seat.juror)
+        .ok_or_else(|| ServiceError::not_found("panel", competition_id))
+}
+
+/// A person's seat on one competition's panel, answered or not, with the
+/// competition; `juror` is the capability once the seat is taken.
+#[derive(Debug, Clone)]
+pub struct PanelSeat {
+    pub seat: panel_member::Model,
+    pub competition: competition::Model,
+    pub juror: Option<Juror>,
+}
+
+/// The person's seat on competition `competition_id`'s panel, read with the
+/// competition in one query; None without a seat.
+pub async fn panel_seat(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    competition_id: i64,
+) -> Result<Option<PanelSeat>, ServiceError> {
+    let found = panel_member::Entity::find()
         .filter(panel_member::Column::CompetitionId.eq(competition_id))
         .filter(panel_member::Column::UserId.eq(person.id))
-        .filter(panel_member::Column::AcceptedAt.is_not_null())
+        .find_also_related(competition::Entity)
         .one(conn)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("panel", competition_id))?;
-    if person.role != Role::Juror || person.deactivated_at.is_some() {
-        return Err(ServiceError::not_found("panel", competition_id));
-    }
-    Ok(Juror {
+        .await?;
+    let Some((seat, Some(competition))) = found else {
+        return Ok(None);
+    };
+    let seated =
+        seat.accepted_at.is_some() && person.role == Role::Juror && person.deactivated_at.is_none();
+    let juror = seated.then(|| Juror {
         person: person.clone(),
         competition_id,
         role: seat.role,
-    })
+        state: competition.state,
+    });
+    Ok(Some(PanelSeat {
+        seat,
+        competition,
+        juror,
+    }))
 }
 
 /// Proof that the holder runs the panel's sitting of one competition: its

@@ -19,6 +19,7 @@ mod view;
 use poem::http::StatusCode;
 use poem::web::Html;
 use poem::{IntoResponse, Response};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tera::{Context, Tera};
 
 use i18n::Lang;
@@ -80,6 +81,68 @@ fn translate(args: &std::collections::HashMap<String, tera::Value>) -> tera::Res
 pub struct Pages {
     tera: Tera,
     brand: Brand,
+    /// The texts each template reads, see [`texts_used`].
+    texts_used: HashMap<&'static str, Vec<&'static str>>,
+}
+
+/// Which texts each template reads as `t.key`, with those of the templates
+/// it extends, includes and imports: a page's context then carries a few
+/// dozen texts instead of serialising the whole catalogue on every request.
+/// (Templates read texts only by name; a text they miss fails the render,
+/// which every page's tests would show.)
+fn texts_used(
+    sources: &[(&'static str, &'static str)],
+) -> HashMap<&'static str, Vec<&'static str>> {
+    fn ident(text: &str) -> &str {
+        let end = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len());
+        &text[..end]
+    }
+    fn own(source: &'static str) -> (BTreeSet<&'static str>, Vec<&'static str>) {
+        let mut keys = BTreeSet::new();
+        for (at, _) in source.match_indices("t.") {
+            let before = source[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let key = ident(&source[at + 2..]);
+            if !key.is_empty() {
+                keys.insert(key);
+            }
+        }
+        let mut refs = Vec::new();
+        for word in ["extends", "include", "import"] {
+            for (at, _) in source.match_indices(word) {
+                let rest = source[at + word.len()..].trim_start();
+                if let Some(quoted) = rest.strip_prefix('"') {
+                    if let Some(end) = quoted.find('"') {
+                        refs.push(&quoted[..end]);
+                    }
+                }
+            }
+        }
+        (keys, refs)
+    }
+    let own: HashMap<&'static str, _> = sources
+        .iter()
+        .map(|(name, source)| (*name, own(source)))
+        .collect();
+    own.keys()
+        .map(|&name| {
+            let (mut keys, mut seen, mut todo) = (BTreeSet::new(), BTreeSet::new(), vec![name]);
+            while let Some(next) = todo.pop() {
+                if !seen.insert(next) {
+                    continue;
+                }
+                if let Some((its_keys, refs)) = own.get(next) {
+                    keys.extend(its_keys.iter().copied());
+                    todo.extend(refs.iter().copied());
+                }
+            }
+            (name, keys.into_iter().collect())
+        })
+        .collect()
 }
 
 /// The header's brand: the programme's name, and whether a logo is configured.
@@ -101,7 +164,7 @@ impl Brand {
 impl Pages {
     pub fn load(brand: Brand) -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
-        tera.add_raw_templates(page_templates!(
+        let sources = page_templates!(
             "base.html",
             "imprint.html",
             "privacy.html",
@@ -146,9 +209,15 @@ impl Pages {
             "jury_protokoll.html",
             "staff_prizes.html",
             "staff_budget.html",
-        ))?;
+        );
+        let texts_used = texts_used(&sources);
+        tera.add_raw_templates(sources)?;
         tera.register_function("tr", translate);
-        Ok(Self { tera, brand })
+        Ok(Self {
+            tera,
+            brand,
+            texts_used,
+        })
     }
 
     /// Renders `template` with the language's texts as `t`.
@@ -160,7 +229,18 @@ impl Pages {
         mut context: Context,
     ) -> Result<String, tera::Error> {
         context.insert("lang", lang.code());
-        context.insert("t", lang.texts());
+        let texts = lang.texts();
+        match self.texts_used.get(template) {
+            Some(keys) => {
+                let used: BTreeMap<&str, &str> = keys
+                    .iter()
+                    .filter_map(|key| texts.get_key_value(*key))
+                    .map(|(key, text)| (key.as_str(), text.as_str()))
+                    .collect();
+                context.insert("t", &used);
+            }
+            None => context.insert("t", texts),
+        }
         if let Some(flash) = flash::take() {
             context.insert("flash", &flash.text(lang));
         }
@@ -259,4 +339,31 @@ pub async fn page_error(pages: &Pages, req_lang: Lang, err: poem::Error) -> Resp
         StatusCode::INTERNAL_SERVER_ERROR
     };
     pages.message(req_lang, status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::texts_used;
+
+    #[test]
+    fn a_template_reads_its_own_texts_and_those_of_what_it_extends_and_includes() {
+        let sources = [
+            (
+                "base.html",
+                r#"<title>{{ t.site }}</title>{% block main %}{% endblock %}"#,
+            ),
+            ("form.html", r#"{{ t.form_send }}{{ flash.t.not_a_text }}"#),
+            (
+                "page.html",
+                r#"{% extends "base.html" %}{% block main %}{{ t.page_title | upper }}{% include "form.html" %}{% if t.page_hint %}{% endif %}{% endblock %}"#,
+            ),
+        ];
+        let used = texts_used(&sources);
+        assert_eq!(
+            used["page.html"],
+            ["form_send", "page_hint", "page_title", "site"]
+        );
+        assert_eq!(used["base.html"], ["site"]);
+        assert_eq!(used["form.html"], ["form_send"]);
+    }
 }

@@ -308,23 +308,6 @@ pub async fn of_person(
     Ok(all)
 }
 
-/// The person's seat on competition `id`'s panel, with the competition.
-pub async fn seat_with_competition(
-    db: &DatabaseConnection,
-    person: &user::Model,
-    competition_id: i64,
-) -> Result<Option<(panel_member::Model, competition::Model)>, ServiceError> {
-    let seat = panel_member::Entity::find()
-        .filter(panel_member::Column::UserId.eq(person.id))
-        .filter(panel_member::Column::CompetitionId.eq(competition_id))
-        .one(db)
-        .await?;
-    match seat {
-        Some(seat) => Ok(Some((seat, competitions::find(db, competition_id).await?))),
-        None => Ok(None),
-    }
-}
-
 /// The settings as the juror's pages need them.
 pub async fn jury_settings(
     db: &DatabaseConnection,

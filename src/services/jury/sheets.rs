@@ -154,29 +154,20 @@ pub async fn queue_page(
     let mut listed = queued.rows;
     let more = listed.len() as u64 > limit;
     listed.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let ids: Vec<i64> = listed.iter().map(|(id, _, _)| *id).collect();
-    let mut sheets: HashMap<i64, score_sheet::Model> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for sheet in score_sheet::Entity::find()
-            .filter(score_sheet::Column::CompetitionId.eq(juror.competition_id()))
-            .filter(score_sheet::Column::JurorId.eq(juror.person().id))
-            .filter(score_sheet::Column::EntryId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            sheets.insert(sheet.entry_id, sheet);
-        }
-    }
     let next = more
-        .then(|| listed.last().map(|(_, k, _)| k.clone()))
+        .then(|| listed.last().map(|line| line.kennzahl.clone()))
         .flatten();
     Ok(Queue {
         lines: listed
             .into_iter()
-            .map(|(id, kennzahl, title)| QueueLine {
-                kennzahl,
-                title,
-                state: state_of(sheets.get(&id)),
+            .map(|line| QueueLine {
+                kennzahl: line.kennzahl,
+                title: line.title,
+                state: match line.sheet {
+                    None => SheetState::Open,
+                    Some(true) => SheetState::Submitted,
+                    Some(false) => SheetState::Draft,
+                },
             })
             .collect(),
         next,

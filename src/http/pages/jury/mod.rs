@@ -23,7 +23,7 @@ use super::i18n::Lang;
 use super::session::{internal, refusal};
 use crate::app::AppState;
 use crate::domain::jury::criteria::Marked;
-use crate::domain::jury::panel::{Answer, Seat};
+use crate::domain::jury::panel::Answer;
 use crate::services::ServiceError;
 use crate::services::authorization::{self, Juror};
 use crate::services::jury::{conflicts, panel, sheets};
@@ -104,10 +104,15 @@ pub async fn queue_page(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let JurorMember { lang, current } = member;
-    let found = panel::seat_with_competition(&state.db, &current.user, id.0)
+    let found = authorization::panel_seat(&state.db, &current.user, id.0)
         .await
         .map_err(internal)?;
-    let Some((seat, competition)) = found else {
+    let Some(authorization::PanelSeat {
+        seat,
+        competition,
+        juror,
+    }) = found
+    else {
         return Err(refusal(
             &state,
             lang,
@@ -135,10 +140,7 @@ pub async fn queue_page(
     );
     let mut queue = Vec::new();
     let (mut total, mut done, mut next) = (0, 0, None);
-    if seat.seat() == Seat::Accepted {
-        let juror = authorization::juror(&state.db, &current.user, competition.id)
-            .await
-            .map_err(|err| refusal(&state, lang, err))?;
+    if let Some(juror) = juror {
         let page = sheets::queue_page(&state.db, &juror, page.nach.as_deref(), QUEUE_PAGE)
             .await
             .map_err(internal)?;
