@@ -36,6 +36,8 @@ pub struct StateInner {
     pub catalogue: CatalogueCache,
     /// Jury rankings computed before, kept while their data stays the same.
     pub rankings: crate::services::jury::ranking::RankingCache,
+    /// Jurors' progress through their queues, kept the same way.
+    pub progress: crate::services::jury::sheets::ProgressCache,
     pub limiter: crate::http::rate_limit::RateLimiter,
     /// Hot-path writes, with group commit on SQLite.
     pub writes: crate::services::writes::Writes,
@@ -92,6 +94,7 @@ impl AppState {
             mailer,
             catalogue: CatalogueCache::new(CATALOGUE_TTL),
             rankings: Default::default(),
+            progress: Default::default(),
             limiter: Default::default(),
             files: crate::services::attachments::FileStore::new(&settings.attachments.dir),
             writes,

@@ -289,37 +289,47 @@ impl Juror {
     }
 
     /// The query of the entries this juror may see (before the state check).
-    /// Both conditions are correlated on the entry, so that a page of the
-    /// queue walks the Kennzahl index and looks up only the entries it lists.
-    fn visible(&self) -> sea_orm::Select<entry::Entity> {
+    /// Both conditions are correlated on the entry. `Lookup::PerEntry` leaves
+    /// the competition out of them (the entry fixes it), so that PostgreSQL
+    /// walks the Kennzahl index and looks up only the entries a page lists;
+    /// `Lookup::Whole` keeps it, so that a count reads the competition's
+    /// pre-checks by their index instead of all of them.
+    fn visible(&self, lookup: Lookup) -> sea_orm::Select<entry::Entity> {
         use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, Query};
         let this_entry = |column: sea_orm::sea_query::ColumnRef| {
             Expr::col(column).equals((entry::Entity, entry::Column::Id))
         };
-        let admitted = Query::select()
+        let mut admitted = Query::select()
             .expr(Expr::val(1))
             .from(precheck::Entity)
             .and_where(this_entry(
                 (precheck::Entity, precheck::Column::EntryId).into_column_ref(),
             ))
-            .and_where(precheck::Column::CompetitionId.eq(self.competition_id))
             .and_where(precheck::Column::Verdict.eq("admitted"))
             .to_owned();
-        let kept_away = Query::select()
+        let mut kept_away = Query::select()
             .expr(Expr::val(1))
             .from(conflict::Entity)
             .and_where(this_entry(
                 (conflict::Entity, conflict::Column::EntryId).into_column_ref(),
             ))
-            .and_where(conflict::Column::CompetitionId.eq(self.competition_id))
             .and_where(conflict::Column::JurorId.eq(self.person.id))
             .and_where(conflict::Column::Status.ne(ConflictStatus::Dismissed.as_str()))
             .to_owned();
+        if lookup == Lookup::Whole {
+            admitted.and_where(precheck::Column::CompetitionId.eq(self.competition_id));
+            kept_away.and_where(conflict::Column::CompetitionId.eq(self.competition_id));
+        }
         entry::Entity::find()
             .filter(entry::Column::CompetitionId.eq(self.competition_id))
             .filter(entry::Column::Status.eq(crate::domain::entries::EntryStatus::Submitted))
             .filter(Expr::exists(admitted))
             .filter(Expr::not_exists(kept_away))
+    }
+
+    /// The competition's state when the seat was read.
+    pub fn competition_state(&self) -> CompetitionState {
+        self.state
     }
 
     fn at_work(&self) -> bool {
@@ -352,19 +362,18 @@ impl Juror {
     }
 
     /// Up to `limit` of the entries this juror may score, by Kennzahl after
-    /// `after` (id, Kennzahl, title, sheet state), with how many they may score in
-    /// all and how many of their sheets for those are submitted: the queue.
+    /// `after` (id, Kennzahl, title, sheet state): a page of the queue.
     /// Nothing before the review.
     pub async fn queue(
         &self,
         conn: &impl ConnectionTrait,
         after: Option<&str>,
         limit: u64,
-    ) -> Result<Queued, ServiceError> {
+    ) -> Result<Vec<QueuedEntry>, ServiceError> {
         if !self.at_work() {
-            return Ok(Queued::default());
+            return Ok(Vec::new());
         }
-        let mut query = self.visible();
+        let mut query = self.visible(Lookup::PerEntry);
         if let Some(after) = after {
             query = query.filter(entry::Column::Kennzahl.gt(after));
         }
@@ -386,6 +395,26 @@ impl Juror {
             .into_tuple()
             .all(conn)
             .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kennzahl, title, sheet)| QueuedEntry {
+                id,
+                kennzahl: kennzahl.unwrap_or_default(),
+                title,
+                sheet: sheet.map(|submitted| submitted == 1),
+            })
+            .collect())
+    }
+
+    /// How many entries this juror may score in all, and how many of their
+    /// sheets for those are submitted; none before the review.
+    pub async fn progress(
+        &self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<QueueProgress, ServiceError> {
+        if !self.at_work() {
+            return Ok(QueueProgress::default());
+        }
         // Both counts in one query (the juror's id is a number, written inline).
         let submitted_sql = format!(
             "COALESCE(CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM score_sheets s \
@@ -394,7 +423,7 @@ impl Juror {
             self.person.id
         );
         let counts: Option<(i64, i64)> = self
-            .visible()
+            .visible(Lookup::Whole)
             .select_only()
             .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "total")
             .column_as(sea_orm::sea_query::Expr::cust(submitted_sql), "submitted")
@@ -402,19 +431,9 @@ impl Juror {
             .one(conn)
             .await?;
         let (total, submitted) = counts.unwrap_or((0, 0));
-        let (total, submitted) = (total.max(0) as u64, submitted.max(0) as u64);
-        Ok(Queued {
-            rows: rows
-                .into_iter()
-                .map(|(id, kennzahl, title, sheet)| QueuedEntry {
-                    id,
-                    kennzahl: kennzahl.unwrap_or_default(),
-                    title,
-                    sheet: sheet.map(|submitted| submitted == 1),
-                })
-                .collect(),
-            total,
-            submitted,
+        Ok(QueueProgress {
+            total: total.max(0) as u64,
+            submitted: submitted.max(0) as u64,
         })
     }
 
@@ -427,7 +446,7 @@ impl Juror {
             return Ok(Vec::new());
         }
         let entries = self
-            .visible()
+            .visible(Lookup::Whole)
             .order_by_asc(entry::Column::Kennzahl)
             .all(conn)
             .await?;
@@ -446,7 +465,7 @@ impl Juror {
             return Err(missing());
         }
         let found = self
-            .visible()
+            .visible(Lookup::PerEntry)
             .filter(entry::Column::Kennzahl.eq(kennzahl))
             .one(conn)
             .await?
@@ -458,13 +477,19 @@ impl Juror {
     }
 }
 
-/// A page of a juror's queue by Kennzahl, how many
-/// entries they may score, how many of those sheets are submitted.
-#[derive(Debug, Clone, Default)]
-pub struct Queued {
-    pub rows: Vec<QueuedEntry>,
+/// How far a juror is: how many entries they may score, how many of those
+/// sheets are submitted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueProgress {
     pub total: u64,
     pub submitted: u64,
+}
+
+/// How the entries a juror may see are looked up (see `Juror::visible`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    PerEntry,
+    Whole,
 }
 
 /// One entry of the juror's queue.

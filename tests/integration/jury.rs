@@ -2059,6 +2059,67 @@ async fn jurors_with_open_sheets_are_reminded_once_by_button_and_before_the_dead
 }
 
 #[tokio::test]
+async fn a_jurors_progress_follows_sheets_and_conflicts_written_on_another_instance() {
+    let (app, smtp) = with_smtp_at("2020-12-01T10:00").await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    let jurors = seated_panel(&app, &scene).await;
+    let mut browser =
+        crate::credentials::signed_in_browser(&app, &smtp, "bernd.birke@jury.example").await;
+    let queue = format!("/jury/wettbewerbe/{c}");
+    let progress = |page: &str| {
+        page.split("Sie haben ")
+            .nth(1)
+            .and_then(|rest| rest.split(" Bewertungen").next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no progress line: {page}"))
+    };
+    assert_eq!(progress(&browser.get(&queue).await.body), "0 von 3");
+    assert_eq!(progress(&browser.get(&queue).await.body), "0 von 3");
+
+    let second = TestApp::builder().database_of(&app).spawn().await;
+    let (_, listed) = call(
+        &second,
+        Method::GET,
+        &format!("/api/jury/competitions/{c}/entries"),
+        None,
+        &jurors[1].1,
+    )
+    .await;
+    let kennzahl = |i: usize| listed[i]["kennzahl"].as_str().unwrap().to_owned();
+    let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
+    let (status, body) = call(
+        &second,
+        Method::PUT,
+        &format!("/api/jury/competitions/{c}/entries/{}/sheet", kennzahl(0)),
+        Some(full_sheet(&jury["criteria"], 7, true)),
+        &jurors[1].1,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(progress(&browser.get(&queue).await.body), "1 von 3");
+
+    let (status, body) = call(
+        &second,
+        Method::POST,
+        &format!(
+            "/api/jury/competitions/{c}/entries/{}/conflict",
+            kennzahl(1)
+        ),
+        Some(json!({ "reason": "Ich unterrichte an dieser Schule." })),
+        &jurors[1].1,
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    let page = browser.get(&queue).await.body;
+    assert_eq!(progress(&page), "1 von 2");
+    assert!(
+        !page.contains(&kennzahl(1)),
+        "a declared conflict leaves the queue"
+    );
+}
+
+#[tokio::test]
 async fn a_kept_ranking_follows_a_change_made_on_another_instance() {
     let app = TestApp::spawn().await;
     let scene = school_entries(&app).await;

@@ -94,6 +94,18 @@ pub async fn settings(conn: &impl ConnectionTrait, id: i64) -> Result<Settings, 
     }
 }
 
+/// The jury's settings of competition `id` with the version of its data
+/// (None while nothing is stored), in one read.
+pub async fn settings_and_version(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<(Settings, Option<i64>), ServiceError> {
+    match jury::Entity::find_by_id(id).one(conn).await? {
+        Some(row) => Ok((settings_of(&row)?, Some(row.version))),
+        None => Ok((Settings::default(), None)),
+    }
+}
+
 /// Makes sure the competition has its settings row (inside a write).
 async fn ensure_row(
     txn: &impl ConnectionTrait,

@@ -9,6 +9,7 @@
 //! source, receipt number or the uploaders' file names.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -28,7 +29,7 @@ use crate::entities::{
 };
 use crate::services::attachments::FileStore;
 use crate::services::audit::{self, AuditRecord};
-use crate::services::authorization::{Juror, JurorEntry, Manager};
+use crate::services::authorization::{Juror, JurorEntry, Manager, QueueProgress, QueuedEntry};
 use crate::services::{ServiceError, competitions};
 
 /// An attachment as the jury sees it.
@@ -127,9 +128,24 @@ fn state_of(sheet: Option<&score_sheet::Model>) -> SheetState {
 
 /// The entries the juror scores, by Kennzahl, with their sheet's state.
 pub async fn queue(db: &DatabaseConnection, juror: &Juror) -> Result<Vec<QueueLine>, ServiceError> {
-    Ok(queue_page(db, juror, None, u64::from(u32::MAX))
+    Ok(juror
+        .queue(db, None, u64::from(u32::MAX))
         .await?
-        .lines)
+        .into_iter()
+        .map(line_of)
+        .collect())
+}
+
+fn line_of(queued: QueuedEntry) -> QueueLine {
+    QueueLine {
+        kennzahl: queued.kennzahl,
+        title: queued.title,
+        state: match queued.sheet {
+            None => SheetState::Open,
+            Some(true) => SheetState::Submitted,
+            Some(false) => SheetState::Draft,
+        },
+    }
 }
 
 /// A page of the juror's queue, and how far they are with all of it.
@@ -142,34 +158,71 @@ pub struct Queue {
     pub submitted: u64,
 }
 
-/// Up to `limit` entries of the juror's queue after Kennzahl `after`.
+/// How far each juror is with their queue, kept while the jury's data stays
+/// the same: keyed by `juries.version`, which every jury write raises in its
+/// transaction (pre-checks, conflicts, sheets: see [`super::locked`]), as the
+/// ranking's cache is, and by the competition's state (the review's start
+/// and end are lifecycle moves). A queue page counts again only after a change.
+#[derive(Default)]
+pub struct ProgressCache {
+    counted: Mutex<HashMap<(i64, i64), (Kept, QueueProgress)>>,
+}
+
+type Kept = (i64, crate::domain::CompetitionState);
+
+impl ProgressCache {
+    /// The juror's progress at the jury's data `version` (None: no jury data
+    /// stored yet, nothing kept).
+    pub async fn progress(
+        &self,
+        db: &DatabaseConnection,
+        juror: &Juror,
+        version: Option<i64>,
+    ) -> Result<QueueProgress, ServiceError> {
+        let key = (juror.competition_id(), juror.person().id);
+        let poisoned = || ServiceError::Corrupt("progress cache poisoned".into());
+        let kept = version.map(|version| (version, juror.competition_state()));
+        if let Some(kept) = kept {
+            let known = self
+                .counted
+                .lock()
+                .map_err(|_| poisoned())?
+                .get(&key)
+                .copied();
+            if let Some((_, progress)) = known.filter(|(at, _)| *at == kept) {
+                return Ok(progress);
+            }
+        }
+        let progress = juror.progress(db).await?;
+        if let Some(kept) = kept {
+            self.counted
+                .lock()
+                .map_err(|_| poisoned())?
+                .insert(key, (kept, progress));
+        }
+        Ok(progress)
+    }
+}
+
+/// Up to `limit` entries of the juror's queue after Kennzahl `after`, with
+/// the juror's progress (from `progress` at the jury's data `version`).
 pub async fn queue_page(
     db: &DatabaseConnection,
     juror: &Juror,
     after: Option<&str>,
     limit: u64,
+    progress: &ProgressCache,
+    version: Option<i64>,
 ) -> Result<Queue, ServiceError> {
-    let queued = juror.queue(db, after, limit.saturating_add(1)).await?;
-    let (total, submitted) = (queued.total, queued.submitted);
-    let mut listed = queued.rows;
+    let QueueProgress { total, submitted } = progress.progress(db, juror, version).await?;
+    let mut listed = juror.queue(db, after, limit.saturating_add(1)).await?;
     let more = listed.len() as u64 > limit;
     listed.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next = more
         .then(|| listed.last().map(|line| line.kennzahl.clone()))
         .flatten();
     Ok(Queue {
-        lines: listed
-            .into_iter()
-            .map(|line| QueueLine {
-                kennzahl: line.kennzahl,
-                title: line.title,
-                state: match line.sheet {
-                    None => SheetState::Open,
-                    Some(true) => SheetState::Submitted,
-                    Some(false) => SheetState::Draft,
-                },
-            })
-            .collect(),
+        lines: listed.into_iter().map(line_of).collect(),
         next,
         total,
         submitted,

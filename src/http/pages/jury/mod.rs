@@ -130,7 +130,7 @@ pub async fn queue_page(
         &(seat.role == crate::domain::jury::panel::PanelRole::Chair),
     );
     context.insert("role", lang.text(&format!("panel_role_{}", seat.role)));
-    let jury = panel::jury_settings(&state.db, competition.id)
+    let (jury, version) = crate::services::jury::settings_and_version(&state.db, competition.id)
         .await
         .map_err(internal)?;
     context.insert("deadline", &jury.deadline.map(|at| when(lang, at)));
@@ -141,9 +141,16 @@ pub async fn queue_page(
     let mut queue = Vec::new();
     let (mut total, mut done, mut next) = (0, 0, None);
     if let Some(juror) = juror {
-        let page = sheets::queue_page(&state.db, &juror, page.nach.as_deref(), QUEUE_PAGE)
-            .await
-            .map_err(internal)?;
+        let page = sheets::queue_page(
+            &state.db,
+            &juror,
+            page.nach.as_deref(),
+            QUEUE_PAGE,
+            &state.progress,
+            version,
+        )
+        .await
+        .map_err(internal)?;
         (total, done, next) = (page.total, page.submitted, page.next);
         queue = page
             .lines
