@@ -26,6 +26,7 @@ mod m20261202_000021_jury;
 mod m20261202_000022_jury_decision;
 mod m20261202_000023_sheet_points;
 mod m20261202_000024_prizes;
+mod m20261202_000025_announcements;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000022_jury_decision::Migration),
             Box::new(m20261202_000023_sheet_points::Migration),
             Box::new(m20261202_000024_prizes::Migration),
+            Box::new(m20261202_000025_announcements::Migration),
         ]
     }
 }

@@ -40,6 +40,7 @@ pub struct UnknownValue {
     pub known: String,
 }
 
+pub mod announcement;
 pub mod attachments;
 pub mod delivery;
 pub mod edit;

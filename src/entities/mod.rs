@@ -1,6 +1,7 @@
 //! Storage shapes of the tables (sea-orm entities). Behaviour lives in `domain` and
 //! `services`; these only describe rows.
 
+pub mod announcement;
 pub mod api_token;
 pub mod audit_entry;
 pub mod award;

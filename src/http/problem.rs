@@ -214,6 +214,14 @@ impl From<ServiceError> for ApiProblem {
                     ..Problem::new(status, kind, detail)
                 }
             }
+            ServiceError::Announcement(refused) => {
+                use crate::domain::announcement::AnnouncementError as A;
+                let status = match refused {
+                    A::NotDecided(_) | A::Announced => StatusCode::CONFLICT,
+                    A::InThePast | A::StatementTooLong => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                Problem::new(status, "announcement-rule", detail)
+            }
             ServiceError::Invalid { field, .. } => Problem {
                 field: Some((*field).to_owned()),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", detail)

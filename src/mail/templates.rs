@@ -60,6 +60,7 @@ catalogue!(
     scores_complete,
     results_winner,
     results_entrant,
+    results_jury,
     announcement,
 );
 
@@ -260,6 +261,12 @@ pub fn sample_context(name: &str) -> Value {
         "results_entrant" => entry(json!({
             "entry_title": "Sitzbänke mit Solarladern",
             "results_url": "https://ideen.example/ergebnisse/5",
+            "feedback": ["Sehr anschaulich begründet.", "Die Kosten wären zu prüfen."],
+        })),
+        "results_jury" => entry(json!({
+            "juror_name": "Dr. Erika Muster",
+            "results_url": "https://ideen.example/ergebnisse/5",
+            "winners": 4,
         })),
         "announcement" => entry(json!({ "results_url": "https://ideen.example/ergebnisse/5" })),
         _ => entry(json!({})),
@@ -273,7 +280,7 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         let templates = EmailTemplates::load().expect("templates load");
-        assert_eq!(TEMPLATE_NAMES.len(), 18);
+        assert_eq!(TEMPLATE_NAMES.len(), 19);
         for name in TEMPLATE_NAMES {
             let envelope = Envelope {
                 locale: "en",

@@ -26,6 +26,8 @@ pub enum ServiceError {
     #[error(transparent)]
     Prize(#[from] PrizeError),
     #[error(transparent)]
+    Announcement(#[from] crate::domain::announcement::AnnouncementError),
+    #[error(transparent)]
     Attachment(crate::domain::attachments::AttachmentError),
     #[error("`{field}`: {message}")]
     Invalid {

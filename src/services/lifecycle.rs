@@ -92,6 +92,32 @@ pub async fn apply_due(
             current = find(db, current.id).await?;
         }
     }
+    // Announcements whose embargo has passed: the compare-and-set lets one
+    // instance make each, once.
+    for current in super::announcements::due(db, now).await? {
+        let event = LifecycleEvent::Announce;
+        let Ok(to) = crate::domain::lifecycle::transition(current.state, event) else {
+            continue;
+        };
+        let decision = TransitionDecision {
+            from: current.state,
+            to,
+            new_closes_at: None,
+        };
+        if apply(
+            db,
+            Actor::System("scheduler"),
+            now,
+            &current,
+            event,
+            decision,
+            None,
+        )
+        .await?
+        {
+            applied.push((current.id, event));
+        }
+    }
     Ok(applied)
 }
 
@@ -161,6 +187,9 @@ pub(crate) async fn apply_in(
         .await?;
     if written.rows_affected != 1 {
         return Ok(false);
+    }
+    if event == LifecycleEvent::Announce {
+        super::announcements::mark_announced(txn, current.id, now).await?;
     }
     let closes_at = decision.new_closes_at.or(current.closes_at);
     let details = json!({

@@ -1,6 +1,7 @@
 //! Use cases. Each state change runs in one transaction: the domain decision, the
 //! write, an audit row and, where people must hear of it, an outbox event.
 
+pub mod announcements;
 pub mod attachments;
 pub mod audit;
 pub mod authorization;

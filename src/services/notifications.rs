@@ -192,7 +192,17 @@ async fn messages_for(
             Extras::PreviousDeadline(d.previous_closes_at),
         ),
         E::CompetitionAnnounced(t) => {
-            to_subscribers("announcement", t.competition_id, Extras::Results)
+            // Subscribers, then the winners, the other entrants and the panel.
+            let id = t.competition_id;
+            let mut mails = to_subscribers("announcement", id, Extras::Results)
+                .messages(conn, public_url)
+                .await?;
+            let competition = competitions::find(conn, id).await?;
+            let programme = programmes::find(conn, competition.programme_id).await?;
+            let facts = |locale: &str| json!({ "competition": competition_facts(&competition, &programme, locale, public_url) });
+            mails
+                .extend(super::announcements::mails(conn, event_id, id, public_url, &facts).await?);
+            return Ok(mails);
         }
         E::CompetitionClosed(t) => Broadcast {
             event_id,
@@ -258,7 +268,7 @@ impl Broadcast {
                     "previous_closes": previous.map(|at| when(at, locale)).unwrap_or_default(),
                 }),
                 Extras::Results => json!({
-                    "results_url": link(public_url, &format!("/wettbewerbe/{}?lang={locale}", competition.slug)),
+                    "results_url": link(public_url, &format!("/wettbewerbe/{}/ergebnisse?lang={locale}", competition.slug)),
                 }),
                 Extras::None => json!({}),
             }

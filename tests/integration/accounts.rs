@@ -156,6 +156,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Admin,
     ),
     ("GET", "/programmes/{id}/budget", Access::Admin),
+    ("GET", "/competitions/{id}/announcement", Access::Admin),
+    ("PUT", "/competitions/{id}/announcement", Access::Admin),
+    ("DELETE", "/competitions/{id}/announcement", Access::Admin),
+    ("GET", "/competitions/{id}/results", Access::Public),
     ("GET", "/jury/competitions/{id}/ranking", Access::Juror),
     ("POST", "/jury/competitions/{id}/rounds", Access::Juror),
     (
@@ -283,6 +287,9 @@ async fn every_operation_checks_every_role() {
                 ("PUT", "/competitions/{id}/jury/criteria") => Some(json!([])),
                 ("PUT", "/entries/{id}/precheck") => Some(json!({ "admitted": true })),
                 ("PUT", "/competitions/{id}/prizes") => Some(json!({ "prizes": [] })),
+                ("PUT", "/competitions/{id}/announcement") => {
+                    Some(json!({ "scheduled_for": "2030-01-01T10:00:00Z" }))
+                }
                 ("POST", "/competitions/{id}/awards") => {
                     Some(json!({ "prize_id": 1, "entry_id": 1 }))
                 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: black-box tests against the real server.
 
 mod accounts;
+mod announcement;
 mod api;
 mod attachments;
 mod bad_input;

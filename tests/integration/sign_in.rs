@@ -495,6 +495,7 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/wettbewerbe/1/protokoll.pdf", "admin-missing"),
         ("/verwaltung/wettbewerbe/1/preise", "admin"),
         ("/verwaltung/budget", "admin"),
+        ("/verwaltung/wettbewerbe/1/bekanntgabe", "admin"),
     ];
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -1,6 +1,7 @@
 //! The JSON API, described by the OpenAPI document at `/api/openapi.json`.
 
 mod account;
+mod announcements;
 mod auth;
 mod competitions;
 pub mod contract;
@@ -41,7 +42,8 @@ enum ApiTags {
     Entries,
     /// The jury: pre-check, panel, criteria, conflicts and score sheets.
     Jury,
-    /// Prizes, their award within the budget, and the budget overview.
+    /// Prizes, their award within the budget, the budget overview, and the
+    /// announcement of the results.
     Prizes,
 }
 
@@ -58,6 +60,7 @@ pub type Api = (
     staff_entries::StaffEntriesApi,
     jury::JuryApi,
     prizes::PrizesApi,
+    announcements::AnnouncementsApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -101,7 +104,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         jury::JuryApi {
             state: state.clone(),
         },
-        prizes::PrizesApi { state },
+        prizes::PrizesApi {
+            state: state.clone(),
+        },
+        announcements::AnnouncementsApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -115,10 +115,10 @@ fn texts_used(
         for word in ["extends", "include", "import"] {
             for (at, _) in source.match_indices(word) {
                 let rest = source[at + word.len()..].trim_start();
-                if let Some(quoted) = rest.strip_prefix('"') {
-                    if let Some(end) = quoted.find('"') {
-                        refs.push(&quoted[..end]);
-                    }
+                if let Some(quoted) = rest.strip_prefix('"')
+                    && let Some(end) = quoted.find('"')
+                {
+                    refs.push(&quoted[..end]);
                 }
             }
         }
@@ -209,6 +209,8 @@ impl Pages {
             "jury_protokoll.html",
             "staff_prizes.html",
             "staff_budget.html",
+            "results.html",
+            "staff_announcement.html",
         );
         let texts_used = texts_used(&sources);
         tera.add_raw_templates(sources)?;

@@ -142,6 +142,7 @@ pub fn refusal(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
         | ServiceError::OverBudget(_)
         | ServiceError::Jury(_)
         | ServiceError::Prize(_)
+        | ServiceError::Announcement(_)
         | ServiceError::Attachment(_)
         | ServiceError::Duplicate { .. }
         | ServiceError::Concurrent(_) => (StatusCode::CONFLICT, "conflict_title", "conflict_text"),

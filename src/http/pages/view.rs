@@ -30,6 +30,8 @@ pub struct CompetitionView {
     pub state_label: &'static str,
     pub prize: String,
     pub accepting_entries: bool,
+    /// The results are announced (the page links to them).
+    pub results: bool,
 }
 
 pub fn money(lang: Lang, money: Money) -> String {
@@ -76,6 +78,7 @@ impl CompetitionView {
             state_label: lang.text(&format!("state_{}", state.as_str())),
             prize: money(lang, model.prize_money()?),
             accepting_entries: state == CompetitionState::Open && window_of(model).contains(now),
+            results: crate::services::announcements::public(state),
         })
     }
 }

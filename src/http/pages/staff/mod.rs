@@ -23,6 +23,7 @@ use crate::services::exports;
 use crate::services::staff_entries::{self, EntryFilter, PageAt, StaffEntry, Total};
 use crate::services::{attachments, coauthors, competitions, entries, programmes, users};
 
+mod announcement;
 mod competition_form;
 mod extend;
 mod jury;
@@ -705,6 +706,14 @@ pub(super) fn routes(route: Route) -> Route {
         .at(
             "/verwaltung/wettbewerbe/:id/preise/:award/zurueckziehen",
             post(prizes::withdraw),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/bekanntgabe",
+            get(announcement::page).post(announcement::save),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/bekanntgabe/zuruecknehmen",
+            post(announcement::unschedule),
         )
         .at("/verwaltung/budget", get(prizes::budget))
         .at("/verwaltung/programm", get(programme::first))
