@@ -1047,5 +1047,38 @@ async fn staff_and_the_chair_run_the_jury_with_the_keyboard_alone_in_chromium() 
     assert!(violations.is_empty(), "after awarding: {violations:#?}");
     assert_eq!(app.count("awards").await, 1);
     visit_clean(&client, &app, &staff, "/verwaltung/budget?lang=de").await;
+
+    // The announcement, scheduled by keyboard; then, at its moment, the
+    // public results page, in both languages, passes axe.
+    let announce = format!("/verwaltung/wettbewerbe/{c}/bekanntgabe?lang=de");
+    visit_clean(&client, &app, &staff, &announce).await;
+    fill(&client, "at", "2030-01-15T18:00").await;
+    tab_to(&client, "statement").await;
+    type_text(&client, "Einstimmig entschieden.").await;
+    tab_to_button(&client, "Bekanntgabe planen").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Die Bekanntgabe ist geplant").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "after scheduling: {violations:#?}");
+    let moved = app.move_clock_to(berlin("2030-01-15T18:01")).await;
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    let slug = app.state.db.clone();
+    let slug: String = {
+        use sea_orm::{EntityTrait, QuerySelect};
+        ideenwettbewerb::entities::competition::Entity::find_by_id(c)
+            .select_only()
+            .column(ideenwettbewerb::entities::competition::Column::Slug)
+            .into_tuple()
+            .one(&slug)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    for lang in ["de", "en"] {
+        let results = format!("/wettbewerbe/{slug}/ergebnisse?lang={lang}");
+        visit_clean(&client, &app, &staff, &results).await;
+        let text = page_text(&client).await;
+        assert!(text.contains("Einstimmig entschieden."), "{text}");
+    }
     client.close().await.unwrap();
 }
