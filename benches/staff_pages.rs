@@ -335,7 +335,11 @@ async fn main() {
     let dir = tempfile::TempDir::new().expect("temp dir");
     let mut results = Vec::new();
     if engines.contains("sqlite") {
-        let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
+        // BENCH_SQLITE_FILE keeps the seeded database for a look at its plans.
+        let file = std::env::var("BENCH_SQLITE_FILE")
+            .unwrap_or_else(|_| format!("{}/bench.db", dir.path().display()));
+        let _ = std::fs::remove_file(&file);
+        let url = format!("sqlite://{file}?mode=rwc");
         results.push(("SQLite", run("SQLite", url).await));
     }
     if engines.contains("postgres") {

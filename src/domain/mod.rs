@@ -52,6 +52,7 @@ pub mod guards;
 pub mod jury;
 pub mod lifecycle;
 pub mod money;
+pub mod news;
 pub mod prizes;
 pub mod roles;
 pub mod time;

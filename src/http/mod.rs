@@ -4,6 +4,7 @@
 pub mod api;
 mod body_limit;
 mod health;
+pub mod ics;
 pub mod pages;
 pub mod problem;
 pub mod rate_limit;

@@ -23,6 +23,7 @@ pub struct Catalogue {
 }
 
 /// A public competition with its programme and phase.
+#[derive(Clone, Copy)]
 pub struct Placed<'a> {
     pub programme: &'a programme::Model,
     pub phase: &'a phase::Model,

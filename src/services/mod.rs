@@ -14,6 +14,7 @@ pub mod emails;
 pub mod entries;
 pub mod error;
 pub mod exports;
+pub mod feeds;
 pub mod identity;
 pub mod jury;
 pub mod lifecycle;

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::authorization::{Manager, Staff};
@@ -88,67 +88,213 @@ fn words(query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Entries whose searched text (title, summary, author name and email) has every
-/// word of the query at the start of one of its words (on PostgreSQL: of its
-/// German stems; see migration 000017), or whose receipt number or Kennzahl is
-/// the query. One `IN` over a union, so both engines read it as one set of ids
-/// (an `OR` beside the `IN` made PostgreSQL test every entry of the competition).
-fn matching(backend: DbBackend, competition_id: i64, words: &[String], typed: &str) -> Expr {
-    let receipt = typed.to_uppercase();
+/// Which way a read of ids goes, from where, and how many it takes.
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    from: Option<Bound>,
+    descending: bool,
+    limit: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    After(i64),
+    Before(i64),
+}
+
+impl Walk {
+    fn new(from: Option<Bound>, descending: bool, limit: u64) -> Self {
+        Self {
+            from,
+            descending,
+            limit,
+        }
+    }
+
+    fn admits(&self, id: i64) -> bool {
+        match self.from {
+            None => true,
+            Some(Bound::After(after)) => id > after,
+            Some(Bound::Before(before)) => id < before,
+        }
+    }
+
+    /// `id` past the cursor, and the order, on the given id column.
+    fn apply(&self, mut query: SelectStatement, id: (Alias, Alias)) -> SelectStatement {
+        match self.from {
+            Some(Bound::After(after)) => query.and_where(Expr::col(id.clone()).gt(after)),
+            Some(Bound::Before(before)) => query.and_where(Expr::col(id.clone()).lt(before)),
+            None => &mut query,
+        };
+        let order = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        query.order_by(id, order).limit(self.limit).to_owned()
+    }
+}
+
+fn alias(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// The ids of a competition's entries that `filter` selects, in id order
+/// from the walk's cursor, at most `walk.limit`.
+async fn ids(
+    db: &impl ConnectionTrait,
+    competition_id: i64,
+    filter: &EntryFilter,
+    walk: Walk,
+) -> Result<Vec<i64>, ServiceError> {
+    let typed = filter.query.as_deref().unwrap_or_default().trim();
+    let words = words(typed);
+    let backend = db.get_database_backend();
+    let mut query = Query::select();
+    if words.is_empty() {
+        query
+            .column((alias("entries"), alias("id")))
+            .from(alias("entries"));
+    } else {
+        text_hits(backend, &mut query, &words);
+    }
+    query.and_where(Expr::col((alias("entries"), alias("competition_id"))).eq(competition_id));
+    if let Some(status) = filter.status {
+        query.and_where(Expr::col((alias("entries"), alias("status"))).eq(status));
+    }
+    if let Some(source) = filter.source {
+        query.and_where(Expr::col((alias("entries"), alias("source"))).eq(source));
+    }
+    let id = if words.is_empty() || backend == DbBackend::Postgres {
+        (alias("entries"), alias("id"))
+    } else {
+        // The text index's own order, so that SQLite walks its hits in order
+        // and stops after the limit instead of sorting them all.
+        (alias("entry_search"), alias("rowid"))
+    };
+    let query = walk.apply(query, id);
+    let mut found: Vec<i64> = db
+        .query_all_raw(backend.build(&query))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
+    if !words.is_empty() {
+        found.extend(exact_hits(db, competition_id, filter, typed, walk).await?);
+        found.sort_unstable();
+        found.dedup();
+        if walk.descending {
+            found.reverse();
+        }
+        found.truncate(walk.limit as usize);
+    }
+    Ok(found)
+}
+
+/// Whether a searched word also finds the words it begins: from three
+/// characters on. A word of one or two characters (`de` of `example.de`)
+/// finds itself only: as a prefix it would match most words of the index,
+/// and every search would first gather all of them.
+fn prefix(word: &str) -> bool {
+    word.chars().count() >= 3
+}
+
+/// Entries whose searched text (title, summary, author name and email) has
+/// every word of the query at the start of one of its words (see [`prefix`]) (on PostgreSQL:
+/// of its German stems; see migration 000017). The text index drives the
+/// walk: on SQLite FTS5 yields its hits in id order (the `CROSS JOIN` keeps
+/// it outside, each hit then looked up in `entries`), on PostgreSQL the
+/// planner either walks the competition's ids testing each entry's document
+/// (hits on many entries) or reads the few hits from the GIN index; either
+/// way a page stops after its limit, however many entries match.
+fn text_hits(backend: DbBackend, query: &mut SelectStatement, words: &[String]) {
     match backend {
         DbBackend::Postgres => {
-            let query = words
+            let tsquery = words
                 .iter()
-                .map(|w| format!("{w}:*"))
+                .map(|w| {
+                    if prefix(w) {
+                        format!("{w}:*")
+                    } else {
+                        w.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" & ");
-            Expr::cust_with_values(
-                r#""entries"."id" IN (SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('german', $1) UNION ALL SELECT id FROM entries WHERE receipt_number = $2 UNION ALL SELECT id FROM entries WHERE competition_id = $3 AND kennzahl = $4)"#,
-                [
-                    sea_orm::Value::from(query),
-                    receipt.into(),
-                    competition_id.into(),
-                    typed.into(),
-                ],
-            )
+            query
+                .column((alias("entries"), alias("id")))
+                .from(alias("entries"))
+                .inner_join(
+                    alias("entry_search"),
+                    Expr::col((alias("entry_search"), alias("entry_id")))
+                        .equals((alias("entries"), alias("id"))),
+                )
+                .and_where(Expr::cust_with_values(
+                    r#""entry_search"."document" @@ to_tsquery('german', $1)"#,
+                    [tsquery],
+                ));
         }
         _ => {
-            let query = words
+            let fts = words
                 .iter()
-                .map(|w| format!("\"{w}\"*"))
+                .map(|w| {
+                    if prefix(w) {
+                        format!("\"{w}\"*")
+                    } else {
+                        format!("\"{w}\"")
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ");
-            Expr::cust_with_values(
-                r#""entries"."id" IN (SELECT rowid FROM entry_search WHERE entry_search MATCH ? UNION ALL SELECT id FROM entries WHERE receipt_number = ? UNION ALL SELECT id FROM entries WHERE competition_id = ? AND kennzahl = ?)"#,
-                [
-                    sea_orm::Value::from(query),
-                    receipt.into(),
-                    competition_id.into(),
-                    typed.into(),
-                ],
-            )
+            query
+                .column((alias("entries"), alias("id")))
+                .from(alias("entry_search"))
+                // (sea_query writes a CROSS JOIN without its ON: the condition
+                // goes into the WHERE.)
+                .join(
+                    JoinType::CrossJoin,
+                    alias("entries"),
+                    Expr::col((alias("entries"), alias("id")))
+                        .equals((alias("entry_search"), alias("rowid"))),
+                )
+                .and_where(
+                    Expr::col((alias("entries"), alias("id")))
+                        .equals((alias("entry_search"), alias("rowid"))),
+                )
+                .and_where(Expr::cust_with_values("entry_search MATCH ?", [fts]));
         }
     }
 }
 
-fn filtered(
-    backend: DbBackend,
+/// The entry whose receipt number, and the one whose Kennzahl, is what was
+/// typed (two lookups by unique index), under the same filters and cursor.
+async fn exact_hits(
+    db: &impl ConnectionTrait,
     competition_id: i64,
     filter: &EntryFilter,
-) -> sea_orm::Select<entry::Entity> {
-    let mut query = entry::Entity::find().filter(entry::Column::CompetitionId.eq(competition_id));
-    if let Some(status) = filter.status {
-        query = query.filter(entry::Column::Status.eq(status));
+    typed: &str,
+    walk: Walk,
+) -> Result<Vec<i64>, ServiceError> {
+    let mut found = Vec::new();
+    for exact in [
+        entry::Column::ReceiptNumber.eq(typed.to_uppercase()),
+        entry::Column::Kennzahl.eq(typed),
+    ] {
+        let mut query = entry::Entity::find()
+            .select_only()
+            .column(entry::Column::Id)
+            .filter(entry::Column::CompetitionId.eq(competition_id))
+            .filter(exact);
+        if let Some(status) = filter.status {
+            query = query.filter(entry::Column::Status.eq(status));
+        }
+        if let Some(source) = filter.source {
+            query = query.filter(entry::Column::Source.eq(source));
+        }
+        let id: Option<i64> = query.into_tuple().one(db).await?;
+        found.extend(id.filter(|id| walk.admits(*id)));
     }
-    if let Some(source) = filter.source {
-        query = query.filter(entry::Column::Source.eq(source));
-    }
-    let typed = filter.query.as_deref().unwrap_or_default().trim();
-    let words = words(typed);
-    if !words.is_empty() {
-        query = query.filter(matching(backend, competition_id, &words, typed));
-    }
-    query
+    Ok(found)
 }
 
 /// The entries `query` selects (a page or a batch: at most [`BATCH`]) with
@@ -187,31 +333,20 @@ async fn with_authors(
         .collect()
 }
 
-/// The entries whose ids `query` selects, read in two steps: the ids alone from
-/// an index (PostgreSQL answers them by an index-only scan of the competition's
-/// index; asked for whole rows, it walked the primary key past other
-/// competitions' entries), then those rows with their authors. Kept in the order
-/// of `query`.
-async fn by_ids(
-    db: &impl ConnectionTrait,
-    query: sea_orm::Select<entry::Entity>,
-) -> Result<Vec<StaffEntry>, ServiceError> {
-    let ids: Vec<i64> = query
-        .select_only()
-        .column(entry::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+/// The entries with these ids, with their authors, in the order given. (Read
+/// apart from the walk that found the ids: given a join and a competition, a
+/// planner may trade the competition's index for a walk of the whole table.)
+async fn by_ids(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<StaffEntry>, ServiceError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found = with_authors(
-        db,
-        entry::Entity::find().filter(entry::Column::Id.is_in(ids.clone())),
-    )
-    .await?;
     let position: std::collections::HashMap<i64, usize> =
         ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut found = with_authors(
+        db,
+        entry::Entity::find().filter(entry::Column::Id.is_in(ids)),
+    )
+    .await?;
     found.sort_by_key(|s| position.get(&s.entry.id).copied().unwrap_or(usize::MAX));
     Ok(found)
 }
@@ -225,24 +360,26 @@ fn summed() -> sea_orm::Select<entry_count::Entity> {
 }
 
 /// How many entries match: for the filters the kept counts answer; a search
-/// counts its hits in the full-text index up to [`COUNT_LIMIT`].
+/// counts its hits up to [`COUNT_LIMIT`].
 async fn count(
     db: &DatabaseConnection,
     competition_id: i64,
     filter: &EntryFilter,
-    search: Option<sea_orm::Select<entry::Entity>>,
+    searching: bool,
 ) -> Result<Total, ServiceError> {
-    if let Some(query) = search {
-        let capped = query
-            .select_only()
-            .column(entry::Column::Id)
-            .limit(COUNT_LIMIT + 1)
-            .count(db)
-            .await?;
-        return Ok(if capped > COUNT_LIMIT {
+    if searching {
+        let hits = ids(
+            db,
+            competition_id,
+            filter,
+            Walk::new(None, false, COUNT_LIMIT + 1),
+        )
+        .await?
+        .len() as u64;
+        return Ok(if hits > COUNT_LIMIT {
             Total::MoreThan(COUNT_LIMIT)
         } else {
-            Total::Exactly(capped)
+            Total::Exactly(hits)
         });
     }
     let mut counted = summed().filter(entry_count::Column::CompetitionId.eq(competition_id));
@@ -253,7 +390,7 @@ async fn count(
         counted = counted.filter(entry_count::Column::Source.eq(source));
     }
     let n: Option<i64> = counted.into_tuple().one(db).await?;
-    Ok(Total::Exactly(n.unwrap_or(0).max(0) as u64))
+    Ok(Total::Exactly(Ord::max(n.unwrap_or(0), 0) as u64))
 }
 
 /// A page of a competition's entries matching `filter`, oldest first.
@@ -265,22 +402,19 @@ pub async fn search(
 ) -> Result<EntryPage, ServiceError> {
     // The capability proves the competition exists and may be managed.
     let competition_id = manager.competition_id();
-    let backend = db.get_database_backend();
-    let base = || filtered(backend, competition_id, filter);
     let searching = !words(filter.query.as_deref().unwrap_or_default()).is_empty();
-    let total = count(db, competition_id, filter, searching.then(base)).await?;
-    let id = entry::Column::Id;
-    let one_more = PAGE_SIZE + 1;
-    let (page, forward) = match at {
-        PageAt::First => (base().order_by_asc(id), true),
-        PageAt::After(after) => (base().filter(id.gt(after)).order_by_asc(id), true),
-        PageAt::Before(before) => (base().filter(id.lt(before)).order_by_desc(id), false),
-        PageAt::Last => (base().order_by_desc(id), false),
+    let total = count(db, competition_id, filter, searching).await?;
+    let (from, descending) = match at {
+        PageAt::First => (None, false),
+        PageAt::After(after) => (Some(Bound::After(after)), false),
+        PageAt::Before(before) => (Some(Bound::Before(before)), true),
+        PageAt::Last => (None, true),
     };
-    let mut found = by_ids(db, page.limit(one_more)).await?;
+    let walk = Walk::new(from, descending, PAGE_SIZE + 1);
+    let mut found = by_ids(db, ids(db, competition_id, filter, walk).await?).await?;
     let more = found.len() as u64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
-    if !forward {
+    if descending {
         found.reverse();
     }
     let (first, last) = match (found.first(), found.last()) {
@@ -294,21 +428,18 @@ pub async fn search(
             });
         }
     };
-    // Whether anything lies beyond the side the page was not read towards.
-    let exists = |condition: Expr| {
-        base()
-            .select_only()
-            .column(id)
-            .filter(condition)
-            .limit(1)
-            .into_tuple::<i64>()
-            .one(db)
+    // Whether anything lies beyond the side the page was not read towards,
+    // each read forwards (the text index walks backwards only by reading a
+    // word's whole list first).
+    let first_after = |from: Option<Bound>| async move {
+        let one = Walk::new(from, false, 1);
+        Ok::<_, ServiceError>(ids(db, competition_id, filter, one).await?.first().copied())
     };
     let (before, after) = match at {
         PageAt::First => (false, more),
         PageAt::Last => (more, false),
-        PageAt::After(_) => (exists(id.lt(first)).await?.is_some(), more),
-        PageAt::Before(_) => (more, exists(id.gt(last)).await?.is_some()),
+        PageAt::After(_) => (first_after(None).await?.is_some_and(|id| id < first), more),
+        PageAt::Before(_) => (more, first_after(Some(Bound::After(last))).await?.is_some()),
     };
     Ok(EntryPage {
         entries: found,
@@ -336,7 +467,8 @@ pub async fn one(
 /// constant however many there are.
 pub struct Batches {
     db: DatabaseConnection,
-    query: sea_orm::Select<entry::Entity>,
+    competition_id: i64,
+    filter: EntryFilter,
     after: Option<i64>,
     size: u64,
     done: bool,
@@ -363,12 +495,9 @@ impl Batches {
         if self.done {
             return Ok(Vec::new());
         }
-        let mut query = self.query.clone();
-        if let Some(after) = self.after {
-            query = query.filter(entry::Column::Id.gt(after));
-        }
-        let query = query.order_by_asc(entry::Column::Id);
-        let found = by_ids(&self.db, query.limit(self.size)).await?;
+        let walk = Walk::new(self.after.map(Bound::After), false, self.size);
+        let ids = ids(&self.db, self.competition_id, &self.filter, walk).await?;
+        let found = by_ids(&self.db, ids).await?;
         self.done = (found.len() as u64) < self.size;
         self.after = found.last().map(|s| s.entry.id);
         Ok(found)
@@ -386,7 +515,8 @@ pub async fn all(
     competitions::find(db, competition_id).await?;
     Ok(Batches {
         db: db.clone(),
-        query: filtered(db.get_database_backend(), competition_id, filter),
+        competition_id,
+        filter: filter.clone(),
         after: None,
         size: BATCH,
         done: false,

@@ -87,6 +87,9 @@ async fn public_texts(app: &TestApp, c: i64, slug: &str) -> Vec<(String, StatusC
         format!("/wettbewerbe/{slug}?lang=en"),
         format!("/wettbewerbe/{slug}/ergebnisse"),
         format!("/wettbewerbe/{slug}/ergebnisse?lang=en"),
+        "/neuigkeiten.atom".to_owned(),
+        "/neuigkeiten.atom?lang=en".to_owned(),
+        "/termine.ics".to_owned(),
     ] {
         let (status, body) = app.page(&path).await;
         read.push((path, status, body));
@@ -209,6 +212,14 @@ async fn the_results_are_announced_at_their_moment_once_and_nothing_before() {
     }
     let (_, page) = app.page(&format!("/wettbewerbe/{slug}/ergebnisse")).await;
     assert!(page.contains("noch nicht bekanntgegeben"), "{page}");
+    // The calendar has the date, the feed no results yet.
+    let (_, calendar) = app.page("/termine.ics").await;
+    assert!(
+        calendar.contains("DTSTART:20210215T170000Z\r\nSUMMARY:Bekanntgabe der Ergebnisse: "),
+        "{calendar}"
+    );
+    let (_, feed) = app.page("/neuigkeiten.atom").await;
+    assert!(!feed.contains("Ergebnisse verkündet"), "{feed}");
 
     // At the moment, two instances pass at once: one announces, once.
     app.clock.set(moment);
@@ -307,6 +318,20 @@ async fn the_results_are_announced_at_their_moment_once_and_nothing_before() {
     );
     let (_, competition_page) = app.page(&format!("/wettbewerbe/{slug}")).await;
     assert!(competition_page.contains("Zu den Ergebnissen"));
+    let (_, feed) = app.page("/neuigkeiten.atom").await;
+    let item = feed
+        .split("<entry>")
+        .find(|item| item.contains("Ergebnisse verkündet: "))
+        .unwrap_or_else(|| panic!("no announcement in the feed: {feed}"));
+    for title in &winners {
+        assert!(item.contains(title.as_str()), "{item}");
+    }
+    assert!(item.contains("2021-02-15T17:00:00Z"), "{item}");
+    assert!(
+        item.contains(&format!("/wettbewerbe/{slug}/ergebnisse")),
+        "{item}"
+    );
+    assert_eq!(feed.matches("Ergebnisse verkündet: ").count(), 1, "once");
 
     // Once made, the announcement cannot move or be taken back.
     let (status, problem) = admin(

@@ -290,3 +290,107 @@ async fn every_page_renders_in_both_languages_without_untranslated_text() {
         }
     }
 }
+
+/// The lines of an iCalendar text, unfolded, after checking the folding:
+/// every line ends with CRLF and has at most 75 octets.
+fn ics_lines(text: &str) -> Vec<String> {
+    assert!(text.ends_with("\r\n"), "CRLF at the end");
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.trim_end_matches("\r\n").split("\r\n") {
+        assert!(!line.contains('\n'), "a bare line feed in {line:?}");
+        assert!(line.len() <= 75, "{line:?} has {} octets", line.len());
+        match line.strip_prefix(' ') {
+            Some(rest) => lines.last_mut().expect("a first line").push_str(rest),
+            None => lines.push(line.to_owned()),
+        }
+    }
+    lines
+}
+
+#[tokio::test]
+async fn the_news_feed_and_the_calendar_follow_the_programme() {
+    let app = TestApp::spawn().await;
+    // 15 September 2020: all twelve competitions take ideas.
+    app.move_clock_to(berlin("2020-09-15T12:00")).await;
+    let response = app
+        .client
+        .get(app.url("/neuigkeiten.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let feed = response.text().await.unwrap();
+    assert!(feed.starts_with(r#"<?xml version="1.0" encoding="utf-8"?>"#));
+    assert!(feed.contains(r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">"#));
+    assert!(
+        feed.contains("<title>Einreichung geöffnet: Smartes Handwerk"),
+        "{feed}"
+    );
+    assert!(
+        !feed.contains("Einsendeschluss erreicht"),
+        "no deadline has passed: {feed}"
+    );
+    assert_eq!(feed.matches("<entry>").count(), 12, "{feed}");
+    let (_, english) = app.page("/neuigkeiten.atom?lang=en").await;
+    assert!(
+        english.contains("<title>Open for entries: Smartes Handwerk"),
+        "{english}"
+    );
+
+    let response = app
+        .client
+        .get(app.url("/termine.ics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let lines = ics_lines(&response.text().await.unwrap());
+    assert_eq!(lines.first().map(String::as_str), Some("BEGIN:VCALENDAR"));
+    assert_eq!(lines.last().map(String::as_str), Some("END:VCALENDAR"));
+    let events = lines.iter().filter(|l| *l == "BEGIN:VEVENT").count();
+    assert_eq!(
+        events, 24,
+        "a window and a deadline for each of the 12: {lines:?}"
+    );
+    let uids: std::collections::BTreeSet<_> =
+        lines.iter().filter(|l| l.starts_with("UID:")).collect();
+    assert_eq!(uids.len(), 24, "every event its own stable UID");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("SUMMARY:Einsendeschluss: Smartes Handwerk")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("DTSTART:2020")),
+        "{lines:?}"
+    );
+    let (_, english) = app.page("/termine.ics?lang=en").await;
+    assert!(english.contains("SUMMARY:Deadline: "), "{english}");
+
+    // The first phase's deadline passes: news.
+    app.move_clock_to(berlin("2020-10-01T12:00")).await;
+    let (_, feed) = app.page("/neuigkeiten.atom").await;
+    assert!(
+        feed.contains("<title>Einsendeschluss erreicht: Smartes Handwerk"),
+        "{feed}"
+    );
+    assert_eq!(feed.matches("<entry>").count(), 16, "{feed}");
+
+    // Every page links both.
+    let (_, home) = app.page("/").await;
+    assert!(
+        home.contains(r#"href="/neuigkeiten.atom?lang=de""#),
+        "{home}"
+    );
+    assert!(home.contains(r#"href="/termine.ics?lang=de""#));
+    assert!(home.contains(r#"type="application/atom+xml""#));
+}

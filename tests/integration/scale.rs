@@ -112,6 +112,35 @@ async fn a_large_competition_pages_searches_and_exports_every_entry_once() {
     assert_eq!(umlauts.len(), expected, "title or summary");
     let folded = hits(format!("{api}?q=solarbanke")).await;
     assert_eq!(folded.len(), expected, "ä found as a");
+    // A search with more hits than a page is walked by the same links:
+    // forwards from its first page, and back from its last.
+    let search = format!("{list}?q=solarbanke");
+    let (mut found, mut path) = (Vec::new(), Some(search.clone()));
+    while let Some(next) = path {
+        let page = admin.get(&next).await;
+        assert_eq!(page.status, StatusCode::OK, "{next}");
+        found.extend(listed(&page.body));
+        path = link_with(&page.body, "nach");
+    }
+    assert_eq!(found.len(), expected, "every hit once");
+    assert!(found.windows(2).all(|w| w[0] < w[1]), "in order");
+    let last = admin.get(&format!("{search}&ende=1")).await;
+    let tail = listed(&last.body);
+    let cut = found.len() - tail.len();
+    assert_eq!(tail, found[cut..].to_vec());
+    let back = link_with(&last.body, "vor").expect("a page before the last");
+    let before = admin.get(&back).await;
+    assert_eq!(listed(&before.body), found[cut - 50..cut].to_vec());
+    assert!(before.body.contains("rel=\"prev\""), "and more before it");
+    assert!(before.body.contains("rel=\"next\""));
+    // A word of two letters is matched whole: `de` finds the addresses' `.de`,
+    // not every word that begins with "de".
+    let page = admin.get(&format!("{list}?q=de")).await;
+    assert!(
+        page.body.contains("Mehr als 1000 Einreichungen gefunden"),
+        "{}",
+        page.body
+    );
     let by_email = hits(format!("{api}?q=person17%40example.de")).await;
     let expected = (0..in_big)
         .filter(|n| (n % accounts).to_string().starts_with("17"))

@@ -5,6 +5,7 @@ mod admin_emails;
 mod competition;
 mod entries;
 pub mod extract;
+mod feeds;
 pub mod flash;
 mod home;
 pub mod i18n;
@@ -36,6 +37,7 @@ pub fn routes() -> poem::Route {
         staff::routes,
         jury::routes,
         admin_emails::routes,
+        feeds::routes,
     ];
     modules
         .into_iter()
@@ -75,6 +77,32 @@ fn translate(args: &std::collections::HashMap<String, tera::Value>) -> tera::Res
         })
         .collect();
     Ok(tera::Value::String(lang.text_with(key, &values)))
+}
+
+/// `{{ value | xml | safe }}`: text escaped for XML (the feed), where the
+/// HTML escaping would also write `/` as `&#x2F;` into every address.
+fn xml_text(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = match value {
+        tera::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow at all.
+            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    Ok(tera::Value::String(out))
 }
 
 /// The page templates, compiled into the binary so it runs from any folder.
@@ -211,10 +239,12 @@ impl Pages {
             "staff_budget.html",
             "results.html",
             "staff_announcement.html",
+            "feed.xml",
         );
         let texts_used = texts_used(&sources);
         tera.add_raw_templates(sources)?;
         tera.register_function("tr", translate);
+        tera.register_filter("xml", xml_text);
         Ok(Self {
             tera,
             brand,

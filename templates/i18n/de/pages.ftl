@@ -942,3 +942,18 @@ announcement_err_announced = Die Ergebnisse sind schon bekanntgegeben; die Bekan
 announcement_err_past = Der Zeitpunkt der Bekanntgabe muss in der Zukunft liegen. Bitte wählen Sie einen späteren Zeitpunkt.
 announcement_err_long = Die Begründung hat mehr als 5.000 Zeichen. Bitte kürzen Sie sie.
 announcement_err_when = Bitte geben Sie Datum und Uhrzeit der Bekanntgabe an, zum Beispiel 2021-02-15T18:00.
+
+# The programme's news (Atom) and dates (ICS)
+feed_title = Neuigkeiten
+feed_subtitle = Aufrufe, Einsendeschlüsse und Ergebnisse der Ideenwettbewerbe
+news_opened = Einreichung geöffnet
+news_reopened = Wieder geöffnet
+news_closed = Einsendeschluss erreicht
+news_announced = Ergebnisse verkündet
+news_cancelled = Abgesagt
+calendar_name = Termine
+date_window = Einreichungszeitraum
+date_deadline = Einsendeschluss
+date_announcement = Bekanntgabe der Ergebnisse
+footer_feed = Neuigkeiten (Atom-Feed)
+footer_calendar = Termine abonnieren (Kalender)

@@ -942,3 +942,18 @@ announcement_err_announced = The results are announced already; the announcement
 announcement_err_past = The announcement must be in the future. Please choose a later moment.
 announcement_err_long = The statement is longer than 5,000 characters. Please shorten it.
 announcement_err_when = Please give the date and time of the announcement, for example 2021-02-15T18:00.
+
+# The programme's news (Atom) and dates (ICS)
+feed_title = News
+feed_subtitle = Calls, deadlines and results of the idea competitions
+news_opened = Open for entries
+news_reopened = Open again
+news_closed = Deadline reached
+news_announced = Results announced
+news_cancelled = Cancelled
+calendar_name = Dates
+date_window = Submission period
+date_deadline = Deadline
+date_announcement = Announcement of the results
+footer_feed = News (Atom feed)
+footer_calendar = Subscribe to the dates (calendar)
