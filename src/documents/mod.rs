@@ -4,6 +4,7 @@
 //! (`templates/fonts`, Bitstream Vera licence), so German characters are
 //! always there whatever the server has installed.
 
+pub mod certificate;
 pub mod protokoll;
 
 use std::num::NonZeroU16;

@@ -257,6 +257,7 @@ pub fn sample_context(name: &str) -> Value {
             "entry_title": "Sitzbänke mit Solarladern",
             "prize": "1. Preis, 3.000 €",
             "results_url": "https://ideen.example/ergebnisse/5",
+            "certificate_url": "https://ideen.example/konto/ideen/7/urkunde.pdf",
         })),
         "results_entrant" => entry(json!({
             "entry_title": "Sitzbänke mit Solarladern",

@@ -404,7 +404,15 @@ pub(crate) async fn mails(
                     .iter()
                     .map(|p| prize_text(p, &locale))
                     .collect();
-                ("results_winner", json!({ "prize": prizes.join(", ") }))
+                let certificate_url = format!(
+                    "{}/konto/ideen/{}/urkunde.pdf",
+                    public_url.trim_end_matches('/'),
+                    e.id
+                );
+                (
+                    "results_winner",
+                    json!({ "prize": prizes.join(", "), "certificate_url": certificate_url }),
+                )
             }
             None => (
                 "results_entrant",
@@ -495,4 +503,139 @@ async fn comments(
 /// Whether the competition's state lets its results be shown.
 pub fn public(state: CompetitionState) -> bool {
     rules::results_public(state)
+}
+
+/// A winner's certificate as PDF, for the entry's authors and the
+/// competition's staff, once the results are announced (an entry without a
+/// prize has none; to anyone else the entry does not exist).
+pub async fn certificate(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    entry_id: i64,
+    place: Option<String>,
+) -> Result<Vec<u8>, ServiceError> {
+    let competition_id = match super::authorization::entry_author(conn, person, entry_id).await {
+        Ok(author) => author.entry().competition_id,
+        Err(ServiceError::NotFound { .. }) => {
+            super::authorization::manager_of_entry(conn, person, entry_id)
+                .await
+                .map_err(|_| ServiceError::not_found("entry", entry_id))?
+                .competition_id()
+        }
+        Err(err) => return Err(err),
+    };
+    certificate_of(conn, competition_id, entry_id, place).await
+}
+
+async fn certificate_of(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+    entry_id: i64,
+    place: Option<String>,
+) -> Result<Vec<u8>, ServiceError> {
+    let competition = competitions::find(conn, competition_id).await?;
+    let none = || ServiceError::not_found("certificate", entry_id);
+    let results = results(conn, &competition).await?.ok_or_else(none)?;
+    let winner = results
+        .winners
+        .iter()
+        .find(|w| w.entry_id == entry_id)
+        .ok_or_else(none)?;
+    let programme = crate::entities::programme::Entity::find_by_id(competition.programme_id)
+        .one(conn)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let day = results
+        .announced_at
+        .map(|at| {
+            at.with_timezone(&chrono_tz::Europe::Berlin)
+                .format("%d.%m.%Y")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let document = crate::documents::certificate::Certificate {
+        programme,
+        competition: competition.full_name(),
+        title: winner.title.clone(),
+        kennzahl: winner.kennzahl.clone(),
+        credit: winner.credit.clone(),
+        prizes: winner
+            .prizes
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    crate::documents::certificate::tier_de(p.tier),
+                    prize_text(p, "de")
+                )
+            })
+            .collect(),
+        day,
+        place,
+    };
+    crate::documents::certificate::pdf(&document)
+        .map_err(|err| ServiceError::Corrupt(err.to_string()))
+}
+
+/// One line of the results export: an awarded prize with its entry and the
+/// entrant (for the city's records: staff only).
+pub struct ResultLine {
+    pub tier: Tier,
+    pub prize: String,
+    pub kind: PrizeKind,
+    pub amount: Money,
+    pub entry_id: i64,
+    pub kennzahl: String,
+    pub title: String,
+    pub credit: Option<String>,
+    pub contact_name: String,
+    pub email: String,
+}
+
+/// Every active award of the competition with its entry and entrant, by the
+/// entries' best prizes (as on the results), for staff.
+pub async fn result_lines(
+    conn: &impl ConnectionTrait,
+    manager: &Manager,
+) -> Result<Vec<ResultLine>, ServiceError> {
+    let competition = competitions::find(conn, manager.competition_id()).await?;
+    let winners = winners(conn, &competition).await?;
+    let ids: Vec<i64> = winners.iter().map(|w| w.entry_id).collect();
+    let mut contacts: HashMap<i64, (String, String)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for (author, person) in entry_author::Entity::find()
+            .filter(entry_author::Column::EntryId.is_in(chunk.to_vec()))
+            .find_also_related(user::Entity)
+            .all(conn)
+            .await?
+        {
+            let email = person.map(|p| p.email).unwrap_or_default();
+            let email = if super::entries::has_no_address(&email) {
+                String::new()
+            } else {
+                email
+            };
+            contacts.insert(author.entry_id, (author.contact_name, email));
+        }
+    }
+    let mut lines = Vec::new();
+    for w in winners {
+        let (contact_name, email) = contacts.get(&w.entry_id).cloned().unwrap_or_default();
+        for p in &w.prizes {
+            lines.push(ResultLine {
+                tier: p.tier,
+                prize: p.label.clone(),
+                kind: p.kind,
+                amount: p.amount,
+                entry_id: w.entry_id,
+                kennzahl: w.kennzahl.clone(),
+                title: w.title.clone(),
+                credit: w.credit.clone(),
+                contact_name: contact_name.clone(),
+                email: email.clone(),
+            });
+        }
+    }
+    Ok(lines)
 }

@@ -3,9 +3,11 @@
 //! ([`Batches`]), so a 55,000-entry competition costs the memory of one batch.
 
 use super::ServiceError;
+use super::announcements::ResultLine;
 use super::staff_entries::{Batches, StaffEntry};
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::entry_form::{EntryForm, FieldKind};
+use crate::domain::prizes::PrizeKind;
 
 /// The columns of an export: fixed ones, then the competition's own questions.
 fn header(form: &EntryForm) -> Vec<String> {
@@ -86,6 +88,8 @@ fn row(s: &StaffEntry, form: &EntryForm) -> Result<Vec<Cell>, ServiceError> {
 enum Cell {
     Text(String),
     Number(i64),
+    /// An amount in cents (written in euro).
+    Cents(i64),
     Moment(chrono::DateTime<chrono::Utc>),
 }
 
@@ -95,6 +99,7 @@ impl Cell {
         match self {
             Cell::Text(text) => inert(text),
             Cell::Number(number) => number.to_string(),
+            Cell::Cents(cents) => format!("{},{:02}", cents / 100, (cents % 100).abs()),
             Cell::Moment(at) => crate::domain::time::format_de(*at),
         }
     }
@@ -233,6 +238,11 @@ pub async fn xlsx(mut batches: Batches, form: &EntryForm) -> Result<std::fs::Fil
                             .write_number(row_number, col, *number as f64)
                             .map_err(failed)?;
                     }
+                    Cell::Cents(cents) => {
+                        sheet
+                            .write_number(row_number, col, *cents as f64 / 100.0)
+                            .map_err(failed)?;
+                    }
                     Cell::Moment(at) => {
                         // Wall-clock time in Gera, as the CSV shows it.
                         let local = at.with_timezone(&chrono_tz::Europe::Berlin);
@@ -262,6 +272,104 @@ pub async fn xlsx(mut batches: Batches, form: &EntryForm) -> Result<std::fs::Fil
     })
     .await
     .map_err(|err| ServiceError::Corrupt(err.to_string()))?
+}
+
+/// The columns of the results export.
+const RESULT_HEADER: [&str; 10] = [
+    "Preisstufe",
+    "Preis",
+    "Art",
+    "Betrag (EUR)",
+    "Nr.",
+    "Kennzahl",
+    "Titel",
+    "Öffentlich genannt",
+    "Name",
+    "E-Mail",
+];
+
+fn kind_de(kind: PrizeKind) -> &'static str {
+    match kind {
+        PrizeKind::Cash => "Geld",
+        PrizeKind::Voucher => "Einkaufsgutschein",
+        PrizeKind::Grant => "Zuschuss",
+        PrizeKind::Event => "Veranstaltung",
+    }
+}
+
+fn result_row(line: &ResultLine) -> Vec<Cell> {
+    vec![
+        Cell::Text(crate::documents::certificate::tier_de(line.tier).to_owned()),
+        Cell::Text(line.prize.clone()),
+        Cell::Text(kind_de(line.kind).to_owned()),
+        Cell::Cents(line.amount.cents()),
+        Cell::Number(line.entry_id),
+        Cell::Text(line.kennzahl.clone()),
+        Cell::Text(line.title.clone()),
+        Cell::Text(line.credit.clone().unwrap_or_default()),
+        Cell::Text(line.contact_name.clone()),
+        Cell::Text(line.email.clone()),
+    ]
+}
+
+/// The results (every awarded prize with its entry and entrant) as CSV for
+/// German spreadsheet programs, like the entries' export.
+pub fn results_csv(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
+    let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        writer.write_record(RESULT_HEADER).map_err(io)?;
+        for line in lines {
+            writer
+                .write_record(result_row(line).iter().map(Cell::csv))
+                .map_err(io)?;
+        }
+        writer
+            .flush()
+            .map_err(|err| ServiceError::Corrupt(err.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// The results as an Excel workbook: amounts as numbers in euro, a bold,
+/// frozen header row and a filter on every column.
+pub fn results_xlsx(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Ergebnisse").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    let euro = Format::new().set_num_format("#,##0.00 \"€\"");
+    for (col, title) in RESULT_HEADER.iter().enumerate() {
+        sheet.set_column_width(col as u16, 20).map_err(failed)?;
+        sheet
+            .write_string_with_format(0, col as u16, *title, &bold)
+            .map_err(failed)?;
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let row = i as u32 + 1;
+        for (col, cell) in result_row(line).iter().enumerate() {
+            let col = col as u16;
+            match cell {
+                Cell::Text(text) => sheet.write_string(row, col, text).map(drop),
+                Cell::Number(n) => sheet.write_number(row, col, *n as f64).map(drop),
+                Cell::Cents(c) => sheet
+                    .write_number_with_format(row, col, *c as f64 / 100.0, &euro)
+                    .map(drop),
+                Cell::Moment(_) => Ok(()),
+            }
+            .map_err(failed)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    sheet
+        .autofilter(0, 0, lines.len() as u32, RESULT_HEADER.len() as u16 - 1)
+        .map_err(failed)?;
+    workbook.save_to_buffer().map_err(failed)
 }
 
 #[cfg(test)]

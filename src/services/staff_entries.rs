@@ -229,10 +229,15 @@ fn text_hits(backend: DbBackend, query: &mut SelectStatement, words: &[String]) 
                     Expr::col((alias("entry_search"), alias("entry_id")))
                         .equals((alias("entries"), alias("id"))),
                 )
-                .and_where(Expr::cust_with_values(
-                    r#""entry_search"."document" @@ to_tsquery('german', $1)"#,
-                    [tsquery],
-                ));
+                // The query as a literal, not a parameter: a prepared statement
+                // reused with a parameter gets PostgreSQL's generic plan, which
+                // guesses 500 hits and so reads and sorts every hit of a word
+                // found in all entries. The words are letters and digits only
+                // (see `words`); quotes are doubled all the same.
+                .and_where(Expr::cust(format!(
+                    r#""entry_search"."document" @@ to_tsquery('german', '{}')"#,
+                    tsquery.replace('\'', "''")
+                )));
         }
         _ => {
             let fts = words

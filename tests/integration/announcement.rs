@@ -333,6 +333,82 @@ async fn the_results_are_announced_at_their_moment_once_and_nothing_before() {
     );
     assert_eq!(feed.matches("Ergebnisse verkündet: ").count(), 1, "once");
 
+    // Certificates: the winners' own, and staff's; no one else's, none for
+    // an entry without a prize. The results export for the city.
+    let winner = ENTRANTS
+        .iter()
+        .find(|e| winners.iter().any(|w| w == e.title))
+        .unwrap();
+    let loser = ENTRANTS
+        .iter()
+        .find(|e| !winners.iter().any(|w| w == e.title))
+        .unwrap();
+    let text = wait_for_mail(&smtp, winner.email, "ausgezeichnet").await;
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/urkunde.pdf"))
+        .unwrap_or_else(|| panic!("no certificate link: {text}"))
+        .to_owned();
+    let path = &link[link.find("/konto/").unwrap()..];
+    let entry_of = |path: &str| {
+        path.trim_start_matches("/konto/ideen/")
+            .trim_end_matches("/urkunde.pdf")
+            .parse::<i64>()
+            .unwrap()
+    };
+    let winning_entry = entry_of(path);
+    let mut browser = crate::credentials::signed_in_browser(&app, &smtp, winner.email).await;
+    let pdf = browser.get(path).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF"), "a PDF");
+    let mut other = crate::credentials::signed_in_browser(&app, &smtp, loser.email).await;
+    assert_eq!(
+        other.get(path).await.status,
+        StatusCode::NOT_FOUND,
+        "not theirs"
+    );
+    let mut staff = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
+    let pdf = staff
+        .get(&format!(
+            "/verwaltung/einreichungen/{winning_entry}/urkunde.pdf"
+        ))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let csv = staff
+        .get(&format!("/verwaltung/wettbewerbe/{c}/ergebnisse.csv"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .starts_with("\u{feff}Preisstufe;Preis;Art;Betrag (EUR)"),
+        "{}",
+        csv.body
+    );
+    for title in &winners {
+        assert!(csv.body.contains(title.as_str()), "{}", csv.body);
+    }
+    assert!(
+        csv.body.contains(winner.email),
+        "the city's records name the contact"
+    );
+    let xlsx = app
+        .client
+        .get(app.url(&format!("/verwaltung/wettbewerbe/{c}/ergebnisse.xlsx")))
+        .header("cookie", staff.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "a workbook");
+    assert_eq!(
+        other
+            .get(&format!("/verwaltung/wettbewerbe/{c}/ergebnisse.csv"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "an entrant is no staff"
+    );
+
     // Once made, the announcement cannot move or be taken back.
     let (status, problem) = admin(
         &app,

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin_emails;
+mod certificates;
 mod competition;
 mod entries;
 pub mod extract;
@@ -38,6 +39,7 @@ pub fn routes() -> poem::Route {
         jury::routes,
         admin_emails::routes,
         feeds::routes,
+        certificates::routes,
     ];
     modules
         .into_iter()

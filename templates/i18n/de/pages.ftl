@@ -957,3 +957,11 @@ date_deadline = Einsendeschluss
 date_announcement = Bekanntgabe der Ergebnisse
 footer_feed = Neuigkeiten (Atom-Feed)
 footer_calendar = Termine abonnieren (Kalender)
+
+# Results export and certificates
+results_export_title = Ergebnisse für die Stadt
+results_export_help = Alle vergebenen Preise mit Idee, Kennzahl, öffentlicher Nennung und Kontakt der Einreichenden – für die Unterlagen der Stadt, nicht zur Veröffentlichung.
+results_export_csv = Ergebnisse als CSV
+results_export_xlsx = Ergebnisse als Excel-Datei
+certificates_title = Urkunden
+certificate_of = Urkunde für

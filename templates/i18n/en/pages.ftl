@@ -957,3 +957,11 @@ date_deadline = Deadline
 date_announcement = Announcement of the results
 footer_feed = News (Atom feed)
 footer_calendar = Subscribe to the dates (calendar)
+
+# Results export and certificates
+results_export_title = Results for the city
+results_export_help = Every prize awarded, with the idea, its Kennzahl, the public credit and the entrant's contact – for the city's records, not for publication.
+results_export_csv = Results as CSV
+results_export_xlsx = Results as an Excel file
+certificates_title = Certificates
+certificate_of = Certificate for

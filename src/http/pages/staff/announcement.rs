@@ -93,6 +93,24 @@ async fn render(
             .map(|at| view::moment(lang, at)),
     );
     context.insert("slug", &competition.slug);
+    // Once announced, each winner's certificate.
+    let mut certificates = Vec::new();
+    if stored.as_ref().is_some_and(|a| a.announced_at.is_some()) {
+        let mut seen = std::collections::HashSet::new();
+        for line in announcements::result_lines(db, manager)
+            .await
+            .map_err(internal)?
+        {
+            if seen.insert(line.entry_id) {
+                certificates.push(serde_json::json!({
+                    "entry_id": line.entry_id,
+                    "title": line.title,
+                    "kennzahl": line.kennzahl,
+                }));
+            }
+        }
+    }
+    context.insert("certificates", &certificates);
     context.insert("typed", &typed);
     context.insert("error", &error);
     let path = format!("/verwaltung/wettbewerbe/{id}/bekanntgabe");

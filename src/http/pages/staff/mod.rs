@@ -76,7 +76,7 @@ async fn managed_entry(
     Ok((manager, competition, entry))
 }
 
-async fn managed(
+pub(super) async fn managed(
     state: &AppState,
     lang: Lang,
     staff: &Staff,
