@@ -47,6 +47,8 @@ pub struct StateInner {
     pub wake: Notify,
     /// Who runs the site (Impressum, privacy notice, brand).
     pub site: crate::services::site::SiteInfo,
+    /// Seals and opens winners' payout details.
+    pub payout_keys: crate::services::secrets::SecretBox,
     pub settings: Settings,
 }
 
@@ -86,6 +88,7 @@ impl AppState {
         let writes = crate::services::writes::Writes::for_database(&db);
         let site = crate::services::site::SiteInfo::load(settings.seed_file().as_deref())
             .map_err(StartupError::Site)?;
+        let payout_keys = settings.payout.secret_box().map_err(StartupError::Key)?;
         Ok(Self(Arc::new(StateInner {
             db,
             clock,
@@ -100,6 +103,7 @@ impl AppState {
             writes,
             wake: Notify::new(),
             site,
+            payout_keys,
             settings,
         })))
     }
@@ -132,6 +136,8 @@ pub enum StartupError {
     Service(#[from] ServiceError),
     #[error("templates: {0}")]
     Templates(#[from] tera::Error),
+    #[error("payout.key / payout.key_file: {0}")]
+    Key(crate::services::secrets::SecretError),
     #[error(transparent)]
     EmailTemplates(#[from] TemplateError),
     #[error("mail settings: {0}")]

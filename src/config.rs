@@ -23,6 +23,40 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub attachments: AttachmentSettings,
+    pub payout: PayoutSettings,
+}
+
+/// The key that seals winners' payout details (IBANs, postal addresses).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutSettings {
+    /// 64 hexadecimal characters; empty: the key in `key_file`.
+    pub key: String,
+    /// Read when `key` is empty; created with a random key on first start.
+    pub key_file: String,
+}
+
+impl std::fmt::Debug for PayoutSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayoutSettings")
+            .field("key", &if self.key.is_empty() { "" } else { "<hidden>" })
+            .field("key_file", &self.key_file)
+            .finish()
+    }
+}
+
+impl PayoutSettings {
+    /// The key, from the setting or the key file.
+    pub fn secret_box(
+        &self,
+    ) -> Result<crate::services::secrets::SecretBox, crate::services::secrets::SecretError> {
+        use crate::services::secrets::SecretBox;
+        if self.key.is_empty() {
+            SecretBox::from_file(Path::new(&self.key_file))
+        } else {
+            SecretBox::from_hex(&self.key)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

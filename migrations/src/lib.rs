@@ -27,6 +27,7 @@ mod m20261202_000022_jury_decision;
 mod m20261202_000023_sheet_points;
 mod m20261202_000024_prizes;
 mod m20261202_000025_announcements;
+mod m20261203_000026_payouts;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000023_sheet_points::Migration),
             Box::new(m20261202_000024_prizes::Migration),
             Box::new(m20261202_000025_announcements::Migration),
+            Box::new(m20261203_000026_payouts::Migration),
         ]
     }
 }

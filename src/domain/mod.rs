@@ -53,6 +53,7 @@ pub mod jury;
 pub mod lifecycle;
 pub mod money;
 pub mod news;
+pub mod payout;
 pub mod prizes;
 pub mod roles;
 pub mod time;

@@ -23,6 +23,7 @@ pub mod jury_reminder;
 pub mod jury_round;
 pub mod outbox_event;
 pub mod panel_member;
+pub mod payout_detail;
 pub mod phase;
 pub mod precheck;
 pub mod prize;

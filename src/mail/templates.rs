@@ -258,6 +258,7 @@ pub fn sample_context(name: &str) -> Value {
             "prize": "1. Preis, 3.000 €",
             "results_url": "https://ideen.example/ergebnisse/5",
             "certificate_url": "https://ideen.example/konto/ideen/7/urkunde.pdf",
+            "payout_url": "https://ideen.example/konto/ideen/7/auszahlung",
         })),
         "results_entrant" => entry(json!({
             "entry_title": "Sitzbänke mit Solarladern",

@@ -241,7 +241,7 @@ pub async fn results(
 
 /// The entries with active awards, by their best prize's place, each with
 /// its prizes and public credit.
-async fn winners(
+pub(crate) async fn winners(
     conn: &impl ConnectionTrait,
     competition: &competition::Model,
 ) -> Result<Vec<Winner>, ServiceError> {
@@ -336,7 +336,7 @@ fn identity_of(details: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn prize_text(prize: &PublicPrize, locale: &str) -> String {
+pub fn prize_text(prize: &PublicPrize, locale: &str) -> String {
     let amount = if locale == "en" {
         prize.amount.format_en()
     } else {
@@ -409,9 +409,24 @@ pub(crate) async fn mails(
                     public_url.trim_end_matches('/'),
                     e.id
                 );
+                // Cash and grants need a bank account, vouchers an address.
+                let payout_url =
+                    (!crate::domain::payout::Needs::of(winner.prizes.iter().map(|p| p.kind))
+                        .nothing())
+                    .then(|| {
+                        format!(
+                            "{}/konto/ideen/{}/auszahlung",
+                            public_url.trim_end_matches('/'),
+                            e.id
+                        )
+                    });
                 (
                     "results_winner",
-                    json!({ "prize": prizes.join(", "), "certificate_url": certificate_url }),
+                    json!({
+                        "prize": prizes.join(", "),
+                        "certificate_url": certificate_url,
+                        "payout_url": payout_url,
+                    }),
                 )
             }
             None => (

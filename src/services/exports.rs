@@ -4,6 +4,7 @@
 
 use super::ServiceError;
 use super::announcements::ResultLine;
+use super::payouts::PayoutRecord;
 use super::staff_entries::{Batches, StaffEntry};
 use crate::domain::entries::{EntrySource, EntryStatus};
 use crate::domain::entry_form::{EntryForm, FieldKind};
@@ -315,17 +316,87 @@ fn result_row(line: &ResultLine) -> Vec<Cell> {
 /// The results (every awarded prize with its entry and entrant) as CSV for
 /// German spreadsheet programs, like the entries' export.
 pub fn results_csv(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
+    table_csv(&RESULT_HEADER, lines.iter().map(result_row))
+}
+
+/// The results as an Excel workbook.
+pub fn results_xlsx(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
+    table_xlsx("Ergebnisse", &RESULT_HEADER, lines.iter().map(result_row))
+}
+
+/// The columns of the treasury's payout export.
+const PAYOUT_HEADER: [&str; 14] = [
+    "Nr.",
+    "Kennzahl",
+    "Titel",
+    "Betrag (EUR)",
+    "Benötigt",
+    "Vollständig",
+    "Kontoinhaber*in",
+    "IBAN",
+    "Straße",
+    "PLZ",
+    "Ort",
+    "Name",
+    "E-Mail",
+    "Zuletzt geändert",
+];
+
+fn payout_row(record: &PayoutRecord) -> Vec<Cell> {
+    let needs = record.line.needs;
+    let needed = match (needs.bank, needs.address) {
+        (true, true) => "Konto und Anschrift",
+        (true, false) => "Konto",
+        (false, true) => "Anschrift",
+        (false, false) => "nichts",
+    };
+    let d = &record.details;
+    vec![
+        Cell::Number(record.line.entry_id),
+        Cell::Text(record.line.kennzahl.clone()),
+        Cell::Text(record.line.title.clone()),
+        Cell::Cents(record.line.amount.cents()),
+        Cell::Text(needed.to_owned()),
+        Cell::Text(if record.line.complete() { "ja" } else { "nein" }.to_owned()),
+        Cell::Text(d.holder.clone()),
+        Cell::Text(crate::domain::payout::grouped(&d.iban)),
+        Cell::Text(d.street.clone()),
+        Cell::Text(d.postcode.clone()),
+        Cell::Text(d.city.clone()),
+        Cell::Text(record.contact_name.clone()),
+        Cell::Text(record.email.clone()),
+        match record.line.updated_at {
+            Some(at) => Cell::Moment(at),
+            None => Cell::Text(String::new()),
+        },
+    ]
+}
+
+/// The payout details for the city's treasury as CSV (administrators only).
+pub fn payouts_csv(records: &[PayoutRecord]) -> Result<Vec<u8>, ServiceError> {
+    table_csv(&PAYOUT_HEADER, records.iter().map(payout_row))
+}
+
+/// The payout details as an Excel workbook.
+pub fn payouts_xlsx(records: &[PayoutRecord]) -> Result<Vec<u8>, ServiceError> {
+    table_xlsx("Auszahlung", &PAYOUT_HEADER, records.iter().map(payout_row))
+}
+
+/// A small table (a competition's winners) as CSV for German spreadsheet
+/// programs: UTF-8 with BOM, semicolons, formulas neutralised.
+fn table_csv(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<Cell>>,
+) -> Result<Vec<u8>, ServiceError> {
     let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
             .delimiter(b';')
             .from_writer(&mut out);
-        writer.write_record(RESULT_HEADER).map_err(io)?;
-        for line in lines {
-            writer
-                .write_record(result_row(line).iter().map(Cell::csv))
-                .map_err(io)?;
+        writer.write_record(header).map_err(io)?;
+        for row in rows {
+            writer.write_record(row.iter().map(Cell::csv)).map_err(io)?;
         }
         writer
             .flush()
@@ -334,25 +405,31 @@ pub fn results_csv(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
     Ok(out)
 }
 
-/// The results as an Excel workbook: amounts as numbers in euro, a bold,
+/// A small table as an Excel workbook: amounts as numbers in euro, a bold,
 /// frozen header row and a filter on every column.
-pub fn results_xlsx(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
+fn table_xlsx(
+    name: &str,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<Cell>>,
+) -> Result<Vec<u8>, ServiceError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("Ergebnisse").map_err(failed)?;
+    sheet.set_name(name).map_err(failed)?;
     let bold = Format::new().set_bold();
     let euro = Format::new().set_num_format("#,##0.00 \"€\"");
-    for (col, title) in RESULT_HEADER.iter().enumerate() {
+    for (col, title) in header.iter().enumerate() {
         sheet.set_column_width(col as u16, 20).map_err(failed)?;
         sheet
             .write_string_with_format(0, col as u16, *title, &bold)
             .map_err(failed)?;
     }
-    for (i, line) in lines.iter().enumerate() {
+    let mut last = 0;
+    for (i, cells) in rows.enumerate() {
         let row = i as u32 + 1;
-        for (col, cell) in result_row(line).iter().enumerate() {
+        last = row;
+        for (col, cell) in cells.iter().enumerate() {
             let col = col as u16;
             match cell {
                 Cell::Text(text) => sheet.write_string(row, col, text).map(drop),
@@ -360,14 +437,16 @@ pub fn results_xlsx(lines: &[ResultLine]) -> Result<Vec<u8>, ServiceError> {
                 Cell::Cents(c) => sheet
                     .write_number_with_format(row, col, *c as f64 / 100.0, &euro)
                     .map(drop),
-                Cell::Moment(_) => Ok(()),
+                Cell::Moment(at) => sheet
+                    .write_string(row, col, crate::domain::time::format_de(*at))
+                    .map(drop),
             }
             .map_err(failed)?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(failed)?;
     sheet
-        .autofilter(0, 0, lines.len() as u32, RESULT_HEADER.len() as u16 - 1)
+        .autofilter(0, 0, last, header.len() as u16 - 1)
         .map_err(failed)?;
     workbook.save_to_buffer().map_err(failed)
 }

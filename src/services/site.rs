@@ -126,6 +126,17 @@ struct WithSite {
 }
 
 impl SiteInfo {
+    /// Where the city signs, from the last line of the operator's address
+    /// ("07545 Gera" gives "Gera").
+    pub fn place(&self) -> Option<String> {
+        let line = self.operator.address.last()?;
+        let place = line
+            .trim()
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim();
+        (!place.is_empty()).then(|| place.to_owned())
+    }
+
     /// The site information of the programme file at `path` (placeholders when it
     /// has none), or what is wrong with it.
     pub fn load(path: Option<&Path>) -> Result<Self, String> {

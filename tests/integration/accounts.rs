@@ -160,6 +160,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("PUT", "/competitions/{id}/announcement", Access::Admin),
     ("DELETE", "/competitions/{id}/announcement", Access::Admin),
     ("GET", "/competitions/{id}/results", Access::Public),
+    ("GET", "/competitions/{id}/results/export", Access::Admin),
+    ("GET", "/entries/{id}/certificate", Access::AnyUser),
+    ("GET", "/entries/{id}/payout", Access::AnyUser),
+    ("PUT", "/entries/{id}/payout", Access::AnyUser),
+    ("GET", "/competitions/{id}/payouts", Access::Admin),
+    ("GET", "/competitions/{id}/payouts/export", Access::Admin),
     ("GET", "/jury/competitions/{id}/ranking", Access::Juror),
     ("POST", "/jury/competitions/{id}/rounds", Access::Juror),
     (
@@ -315,7 +321,7 @@ async fn every_operation_checks_every_role() {
                 ("PATCH", "/competitions/{id}/jury/panel/{user_id}") => {
                     Some(json!({ "role": "member" }))
                 }
-                ("POST" | "PATCH", _) => Some(json!({})),
+                ("POST" | "PATCH", _) | ("PUT", "/entries/{id}/payout") => Some(json!({})),
                 _ => None,
             };
             let (status, _, _) = app

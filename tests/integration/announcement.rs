@@ -10,7 +10,7 @@ use crate::entry_pages::wait_for_mail;
 use crate::helpers::{TestApp, berlin, with_smtp_at};
 use crate::jury::{ENTRANTS, call, everyone_scores, school_entries, seated_panel};
 
-async fn admin(
+pub(crate) async fn admin(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -23,7 +23,7 @@ async fn admin(
 /// "Smarte Projekte für Gera" decided, the two best of its three admitted
 /// entries awarded as suggested (the third carries a juror's comment);
 /// returns the competition and the winners' titles.
-async fn decided_and_awarded(app: &TestApp) -> (i64, Vec<String>) {
+pub(crate) async fn decided_and_awarded(app: &TestApp) -> (i64, Vec<String>) {
     let scene = school_entries(app).await;
     let c = scene.competition;
     let jurors = seated_panel(app, &scene).await;
@@ -316,8 +316,18 @@ async fn the_results_are_announced_at_their_moment_once_and_nothing_before() {
         !page.contains(ENTRANTS[3].title),
         "the excluded class won nothing"
     );
-    let (_, competition_page) = app.page(&format!("/wettbewerbe/{slug}")).await;
-    assert!(competition_page.contains("Zu den Ergebnissen"));
+    // The public catalogue may be served from memory for up to a second when
+    // the other instance made the announcement.
+    let mut linked = false;
+    for _ in 0..30 {
+        let (_, competition_page) = app.page(&format!("/wettbewerbe/{slug}")).await;
+        linked = competition_page.contains("Zu den Ergebnissen");
+        if linked {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(linked, "the competition's page links the results");
     let (_, feed) = app.page("/neuigkeiten.atom").await;
     let item = feed
         .split("<entry>")
@@ -399,6 +409,32 @@ async fn the_results_are_announced_at_their_moment_once_and_nothing_before() {
         .await
         .unwrap();
     assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "a workbook");
+    // The same through the API.
+    let api_get = |path: String| {
+        app.client
+            .get(app.url(&path))
+            .bearer_auth(app.token.as_deref().unwrap())
+            .send()
+    };
+    let pdf = api_get(format!("/api/entries/{winning_entry}/certificate"))
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let csv = api_get(format!("/api/competitions/{c}/results/export"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for title in &winners {
+        assert!(csv.contains(title.as_str()), "{csv}");
+    }
+    let xlsx = api_get(format!("/api/competitions/{c}/results/export?format=xlsx"))
+        .await
+        .unwrap();
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "a workbook");
     assert_eq!(
         other

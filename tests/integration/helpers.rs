@@ -8,6 +8,9 @@ use chrono::{DateTime, Utc};
 use ideenwettbewerb::app::{AppState, Application};
 use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
+
+/// The key that seals payout details in tests.
+pub const PAYOUT_KEY: &str = "7465737473206f6e6c793a206e6f742061207265616c20736563726574212121";
 use ideenwettbewerb::domain::LifecycleEvent;
 use ideenwettbewerb::domain::time::parse_berlin;
 use ideenwettbewerb::{scheduler, worker};
@@ -143,6 +146,8 @@ impl TestAppBuilder {
         let outbox = Arc::new(TempDir::new().expect("outbox dir"));
         settings.mail.outbox_dir = outbox.path().display().to_string();
         settings.attachments.dir = outbox.path().join("attachments").display().to_string();
+        // One key for every instance of a test, as production's shared databases need.
+        settings.payout.key = PAYOUT_KEY.to_owned();
         if let Some(smtp) = &self.smtp {
             settings.mail.smtp_url = smtp.clone();
         }

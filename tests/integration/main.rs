@@ -21,6 +21,7 @@ mod jury;
 mod lifecycle;
 mod openapi;
 mod pages;
+mod payouts;
 mod people;
 mod prizes;
 mod scale;

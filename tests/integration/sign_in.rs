@@ -496,6 +496,19 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/wettbewerbe/1/preise", "admin"),
         ("/verwaltung/budget", "admin"),
         ("/verwaltung/wettbewerbe/1/bekanntgabe", "admin"),
+        ("/verwaltung/wettbewerbe/1/ergebnisse.csv", "admin"),
+        ("/verwaltung/wettbewerbe/1/ergebnisse.xlsx", "admin"),
+        // Nothing is awarded: no certificate, whoever asks.
+        ("/konto/ideen/1/urkunde.pdf", "signed-in-missing"),
+        (
+            "/verwaltung/einreichungen/1/urkunde.pdf",
+            "signed-in-missing",
+        ),
+        ("/konto/ideen/1/auszahlung", "signed-in-missing"),
+        ("/verwaltung/wettbewerbe/1/auszahlung.csv", "admin"),
+        ("/verwaltung/wettbewerbe/1/auszahlung.xlsx", "admin"),
+        ("/neuigkeiten.atom", "all"),
+        ("/termine.ics", "all"),
     ];
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -517,6 +530,7 @@ async fn every_page_checks_every_role() {
                 ("juror", "juror", _) => StatusCode::OK,
                 ("unseated", "juror", _) => StatusCode::NOT_FOUND,
                 ("admin-missing", "admin", _) => StatusCode::NOT_FOUND,
+                ("signed-in-missing", _, true) => StatusCode::NOT_FOUND,
                 _ => StatusCode::FORBIDDEN,
             };
             assert_eq!(status, expected, "{who}: GET {path}");

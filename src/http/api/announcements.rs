@@ -2,19 +2,19 @@
 //! public results (readable from the announcement on, "not found" before).
 
 use chrono::{DateTime, Utc};
-use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Attachment, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::StaffAuth;
+use super::auth::{StaffAuth, UserAuth};
 use super::prizes::{PrizeKind, Tier};
 use super::responses::{Answer, NoContent};
 use crate::app::AppState;
 use crate::entities::announcement;
 use crate::http::problem::ApiProblem;
 use crate::services::announcements::{self, Schedule};
-use crate::services::{ServiceError, competitions};
+use crate::services::{ServiceError, competitions, exports};
 
 pub struct AnnouncementsApi {
     pub state: AppState,
@@ -67,6 +67,17 @@ pub struct PublicPrizeAnswer {
     pub amount_cents: i64,
 }
 
+impl From<announcements::PublicPrize> for PublicPrizeAnswer {
+    fn from(p: announcements::PublicPrize) -> Self {
+        Self {
+            tier: p.tier.into(),
+            kind: p.kind.into(),
+            label: p.label,
+            amount_cents: p.amount.cents(),
+        }
+    }
+}
+
 /// An awarded entry.
 #[derive(Debug, Clone, Object)]
 pub struct WinnerAnswer {
@@ -90,6 +101,26 @@ pub struct ResultsAnswer {
     /// The jury's statement.
     pub statement: String,
     pub winners: Vec<WinnerAnswer>,
+}
+
+#[derive(ApiResponse)]
+pub enum CertificateResponse {
+    /// The winner's certificate, a tagged PDF ready to print.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Pdf(Attachment<Vec<u8>>),
+}
+
+#[derive(ApiResponse)]
+pub enum ResultsExportResponse {
+    /// CSV for spreadsheets (UTF-8 with BOM, semicolon-separated).
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(Attachment<Vec<u8>>),
+    /// An Excel workbook.
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Xlsx(Attachment<Vec<u8>>),
 }
 
 #[OpenApi(tag = "ApiTags::Prizes")]
@@ -169,18 +200,54 @@ impl AnnouncementsApi {
                     title: w.title,
                     summary: w.summary,
                     credit: w.credit,
-                    prizes: w
-                        .prizes
-                        .into_iter()
-                        .map(|p| PublicPrizeAnswer {
-                            tier: p.tier.into(),
-                            kind: p.kind.into(),
-                            label: p.label,
-                            amount_cents: p.amount.cents(),
-                        })
-                        .collect(),
+                    prizes: w.prizes.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
         })))
+    }
+
+    /// An awarded entry's certificate, for its authors and the competition's
+    /// staff, from the announcement on; 404 for anyone else, for an entry
+    /// without a prize and before the announcement.
+    #[oai(path = "/entries/:id/certificate", method = "get")]
+    async fn certificate(
+        &self,
+        auth: UserAuth,
+        id: Path<i64>,
+    ) -> Result<CertificateResponse, ApiProblem> {
+        let pdf =
+            announcements::certificate(&self.state.db, &auth.0, id.0, self.state.site.place())
+                .await?;
+        Ok(CertificateResponse::Pdf(
+            Attachment::new(pdf).filename(format!("urkunde-{}.pdf", id.0)),
+        ))
+    }
+
+    /// The results for the city (staff of the competition): every awarded
+    /// entry with its prizes, amounts and the lead author's contact, by the
+    /// entries' best prizes (staff see their allocation before the
+    /// announcement too).
+    #[oai(path = "/competitions/:id/results/export", method = "get")]
+    async fn results_export(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        /// `csv` (the default) or `xlsx`.
+        #[oai(validator(pattern = "^(csv|xlsx)$"))]
+        format: Query<Option<String>>,
+    ) -> Result<ResultsExportResponse, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let competition = competitions::find(db, id.0).await?;
+        let lines = announcements::result_lines(db, &manager).await?;
+        let name = format!("ergebnisse-{}", competition.slug);
+        Ok(match format.0.as_deref() {
+            Some("xlsx") => ResultsExportResponse::Xlsx(
+                Attachment::new(exports::results_xlsx(&lines)?).filename(format!("{name}.xlsx")),
+            ),
+            _ => ResultsExportResponse::Csv(
+                Attachment::new(exports::results_csv(&lines)?).filename(format!("{name}.csv")),
+            ),
+        })
     }
 }

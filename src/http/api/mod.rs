@@ -12,6 +12,7 @@ mod entry_files;
 mod entry_team;
 mod jury;
 pub mod models;
+mod payouts;
 mod prepared;
 mod prizes;
 mod programmes;
@@ -61,6 +62,7 @@ pub type Api = (
     jury::JuryApi,
     prizes::PrizesApi,
     announcements::AnnouncementsApi,
+    payouts::PayoutsApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -107,7 +109,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         prizes::PrizesApi {
             state: state.clone(),
         },
-        announcements::AnnouncementsApi { state },
+        announcements::AnnouncementsApi {
+            state: state.clone(),
+        },
+        payouts::PayoutsApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -10,17 +10,6 @@ use super::session::{internal, refusal};
 use crate::app::AppState;
 use crate::services::{announcements, exports};
 
-/// Where the city signs, from the last line of the site's address
-/// ("07545 Gera" gives "Gera").
-fn place(state: &AppState) -> Option<String> {
-    let line = state.site.operator.address.last()?;
-    let place = line
-        .trim()
-        .trim_start_matches(|c: char| c.is_ascii_digit())
-        .trim();
-    (!place.is_empty()).then(|| place.to_owned())
-}
-
 #[handler]
 async fn certificate(
     id: Path<i64>,
@@ -28,7 +17,7 @@ async fn certificate(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let Person { lang, current } = person;
-    let pdf = announcements::certificate(&state.db, &current.user, id.0, place(&state))
+    let pdf = announcements::certificate(&state.db, &current.user, id.0, state.site.place())
         .await
         .map_err(|err| refusal(&state, lang, err))?;
     Ok(Response::builder()
@@ -84,7 +73,7 @@ async fn results_xlsx(
     ))
 }
 
-fn download(body: Vec<u8>, content_type: &str, name: &str) -> Response {
+pub(super) fn download(body: Vec<u8>, content_type: &str, name: &str) -> Response {
     Response::builder()
         .content_type(content_type)
         .header(

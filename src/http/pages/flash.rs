@@ -45,9 +45,10 @@ pub enum Notice {
     SheetSubmitted,
     ConflictDeclared,
     JuryChanged,
+    PayoutSaved,
 }
 
-const NOTICES: [(Notice, &str); 25] = [
+const NOTICES: [(Notice, &str); 26] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -73,6 +74,7 @@ const NOTICES: [(Notice, &str); 25] = [
     (Notice::SheetSubmitted, "sheet_submitted"),
     (Notice::ConflictDeclared, "conflict_declared"),
     (Notice::JuryChanged, "jury_changed"),
+    (Notice::PayoutSaved, "payout_saved"),
 ];
 
 impl Notice {

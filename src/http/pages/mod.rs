@@ -13,6 +13,7 @@ pub mod i18n;
 mod jury;
 pub mod layout;
 mod legal;
+mod payouts;
 pub mod session;
 mod staff;
 mod subscriptions;
@@ -40,6 +41,7 @@ pub fn routes() -> poem::Route {
         admin_emails::routes,
         feeds::routes,
         certificates::routes,
+        payouts::routes,
     ];
     modules
         .into_iter()
@@ -241,6 +243,7 @@ impl Pages {
             "staff_budget.html",
             "results.html",
             "staff_announcement.html",
+            "payout_form.html",
             "feed.xml",
         );
         let texts_used = texts_used(&sources);

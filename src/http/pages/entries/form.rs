@@ -149,8 +149,22 @@ pub async fn my_entries(person: Person, state: Data<&AppState>) -> poem::Result<
                 .map(|competition| entry_view(lang, model, competition))
         })
         .collect();
+    // Winners find their certificate and the payout form here too.
+    let ids: Vec<i64> = mine.iter().map(|e| e.id).collect();
+    let awarded: Vec<i64> = crate::services::payouts::awarded(&state.db, &ids)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|id| {
+            mine.iter()
+                .find(|e| e.id == *id)
+                .and_then(|e| competitions.get(&e.competition_id))
+                .is_some_and(|c| crate::services::announcements::public(c.state))
+        })
+        .collect();
     let mut context = Context::new();
     context.insert("entries", &views);
+    context.insert("awarded", &awarded);
     Ok(state.pages.respond(
         lang,
         state

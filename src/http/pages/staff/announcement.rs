@@ -111,6 +111,38 @@ async fn render(
         }
     }
     context.insert("certificates", &certificates);
+    // Once announced, what the winners entered for the payout (masked).
+    let mut payouts = Vec::new();
+    if !certificates.is_empty() {
+        for line in crate::services::payouts::overview(db, manager)
+            .await
+            .map_err(internal)?
+        {
+            let needs = match (line.needs.bank, line.needs.address) {
+                (true, true) => format!(
+                    "{}, {}",
+                    lang.text("payouts_bank"),
+                    lang.text("payouts_address")
+                ),
+                (true, false) => lang.text("payouts_bank").to_owned(),
+                (false, true) => lang.text("payouts_address").to_owned(),
+                (false, false) => lang.text("payouts_nothing").to_owned(),
+            };
+            payouts.push(serde_json::json!({
+                "title": line.title,
+                "kennzahl": line.kennzahl,
+                "needs": needs,
+                "complete": line.complete(),
+                "iban": line.iban_masked,
+                "updated": line.updated_at.map(|at| view::moment(lang, at)),
+            }));
+        }
+    }
+    context.insert("payouts", &payouts);
+    context.insert(
+        "is_admin",
+        &(manager.person().role == crate::domain::roles::Role::Admin),
+    );
     context.insert("typed", &typed);
     context.insert("error", &error);
     let path = format!("/verwaltung/wettbewerbe/{id}/bekanntgabe");
