@@ -47,8 +47,8 @@ pub struct StateInner {
     pub wake: Notify,
     /// Who runs the site (Impressum, privacy notice, brand).
     pub site: crate::services::site::SiteInfo,
-    /// Seals and opens winners' payout details.
-    pub payout_keys: crate::services::secrets::SecretBox,
+    /// Seals winners' payout details; tags voters' client addresses.
+    pub secrets: crate::services::secrets::SecretBox,
     pub settings: Settings,
 }
 
@@ -88,7 +88,7 @@ impl AppState {
         let writes = crate::services::writes::Writes::for_database(&db);
         let site = crate::services::site::SiteInfo::load(settings.seed_file().as_deref())
             .map_err(StartupError::Site)?;
-        let payout_keys = settings.payout.secret_box().map_err(StartupError::Key)?;
+        let secrets = settings.payout.secret_box().map_err(StartupError::Key)?;
         Ok(Self(Arc::new(StateInner {
             db,
             clock,
@@ -103,7 +103,7 @@ impl AppState {
             writes,
             wake: Notify::new(),
             site,
-            payout_keys,
+            secrets,
             settings,
         })))
     }

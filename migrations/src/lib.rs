@@ -28,6 +28,7 @@ mod m20261202_000023_sheet_points;
 mod m20261202_000024_prizes;
 mod m20261202_000025_announcements;
 mod m20261203_000026_payouts;
+mod m20261203_000027_votes;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000024_prizes::Migration),
             Box::new(m20261202_000025_announcements::Migration),
             Box::new(m20261203_000026_payouts::Migration),
+            Box::new(m20261203_000027_votes::Migration),
         ]
     }
 }

@@ -55,6 +55,8 @@ pub enum DomainEvent {
         subscription_id: i64,
         mail: PersonalMail,
     },
+    #[serde(rename = "ballot.requested")]
+    BallotRequested { ballot_id: i64, mail: PersonalMail },
     #[serde(rename = "entry.submitted")]
     EntrySubmitted { entry_id: i64, mail: PersonalMail },
     #[serde(rename = "entry.withdrawn")]
@@ -129,6 +131,7 @@ impl DomainEvent {
             Self::SignInRequested { .. } => "user.sign_in_requested",
             Self::UserInvited { .. } => "user.invited",
             Self::SubscriptionRequested { .. } => "subscription.requested",
+            Self::BallotRequested { .. } => "ballot.requested",
             Self::EntrySubmitted { .. } => "entry.submitted",
             Self::EntryWithdrawn { .. } => "entry.withdrawn",
             Self::DeadlineReminder { .. } => "entry.deadline_reminder",
@@ -158,6 +161,7 @@ impl DomainEvent {
             Self::SubscriptionRequested {
                 subscription_id, ..
             } => ("subscription", *subscription_id),
+            Self::BallotRequested { ballot_id, .. } => ("ballot", *ballot_id),
             Self::EntrySubmitted { entry_id, .. }
             | Self::EntryWithdrawn { entry_id, .. }
             | Self::DeadlineReminder { entry_id, .. }

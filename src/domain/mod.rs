@@ -57,6 +57,7 @@ pub mod payout;
 pub mod prizes;
 pub mod roles;
 pub mod time;
+pub mod vote;
 
 pub use guards::{
     GuardError, LifecycleError, SubmissionWindow, TransitionCommand, TransitionDecision,

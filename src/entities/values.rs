@@ -70,6 +70,7 @@ use crate::domain::jury::panel::PanelRole;
 use crate::domain::jury::precheck::ExclusionReason;
 use crate::domain::prizes::{PrizeKind, Tier};
 use crate::domain::roles::Role;
+use crate::domain::vote::VoteMode;
 
 stored_as_text!(
     Role,
@@ -82,5 +83,6 @@ stored_as_text!(
     ExclusionReason,
     ConflictStatus,
     Tier,
-    PrizeKind
+    PrizeKind,
+    VoteMode
 );

@@ -222,6 +222,25 @@ impl From<ServiceError> for ApiProblem {
                 };
                 Problem::new(status, "announcement-rule", detail)
             }
+            ServiceError::Vote(refused) => {
+                use crate::domain::vote::VoteError as V;
+                let status = match refused {
+                    V::NotNow(_) | V::Fixed | V::EmptyShortlist | V::Hidden | V::Voided => {
+                        StatusCode::CONFLICT
+                    }
+                    V::Window | V::ClosesInThePast | V::Points | V::Reason => {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    }
+                };
+                Problem::new(status, "vote-rule", detail)
+            }
+            ServiceError::Ballot(refused) => {
+                use crate::domain::vote::BallotError as B;
+                match refused {
+                    B::NotOpen(_) => Problem::new(StatusCode::CONFLICT, "vote-not-open", detail),
+                    _ => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-ballot", detail),
+                }
+            }
             ServiceError::Invalid { field, .. } => Problem {
                 field: Some((*field).to_owned()),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-field", detail)

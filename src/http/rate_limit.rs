@@ -71,6 +71,12 @@ pub fn client_ip(req: &Request) -> IpAddr {
         .map_or(IpAddr::from([0, 0, 0, 0]), |addr| addr.ip())
 }
 
+/// The client's address as a keyed tag, for counting ballots per client
+/// without keeping the address.
+pub fn client_tag(secrets: &crate::services::secrets::SecretBox, req: &Request) -> String {
+    secrets.tag("vote-client", client_ip(req).to_string().as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,7 @@ catalogue!(
     results_entrant,
     results_jury,
     announcement,
+    vote_confirm,
 );
 
 pub const LOCALES: [&str; 2] = ["de", "en"];
@@ -206,6 +207,16 @@ pub fn sample_context(name: &str) -> Value {
             "scope_name": "SMARTCity Gera",
             "confirm_url": "https://ideen.example/benachrichtigung/bestaetigen?token=t",
         }),
+        "vote_confirm" => json!({
+            "competition_name": "Publikumspreis: Smarte Projekte für Gera",
+            "choices": [
+                { "kennzahl": "482913", "title": "Sitzbänke mit Solarladern", "points": 60 },
+                { "kennzahl": "105577", "title": "Grüne Dächer für Bushaltestellen", "points": 40 },
+            ],
+            "show_points": true,
+            "closes": "30.11.2020, 23:59 Uhr",
+            "confirm_url": "https://ideen.example/abstimmung/bestaetigen?token=t",
+        }),
         "deadline_extended" => entry(json!({ "previous_closes": "20.11.2020, 23:59 Uhr" })),
         "deadline_reminder" => entry(json!({
             "entry_title": "Sitzbänke mit Solarladern",
@@ -282,7 +293,7 @@ mod tests {
     #[test]
     fn every_template_renders_in_both_languages() {
         let templates = EmailTemplates::load().expect("templates load");
-        assert_eq!(TEMPLATE_NAMES.len(), 19);
+        assert_eq!(TEMPLATE_NAMES.len(), 20);
         for name in TEMPLATE_NAMES {
             let envelope = Envelope {
                 locale: "en",

@@ -28,6 +28,10 @@ pub enum ServiceError {
     #[error(transparent)]
     Announcement(#[from] crate::domain::announcement::AnnouncementError),
     #[error(transparent)]
+    Vote(#[from] crate::domain::vote::VoteError),
+    #[error(transparent)]
+    Ballot(#[from] crate::domain::vote::BallotError),
+    #[error(transparent)]
     Attachment(crate::domain::attachments::AttachmentError),
     #[error("`{field}`: {message}")]
     Invalid {

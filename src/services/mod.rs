@@ -29,6 +29,7 @@ pub mod site;
 pub mod staff_entries;
 pub mod subscriptions;
 pub mod users;
+pub mod votes;
 pub mod writes;
 
 pub use db::begin_write;

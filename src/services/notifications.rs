@@ -173,6 +173,7 @@ async fn messages_for(
         E::SubscriptionRequested { mail, .. } => {
             return Ok(personal("subscription_confirm", mail));
         }
+        E::BallotRequested { mail, .. } => return Ok(personal("vote_confirm", mail)),
         E::EntrySubmitted { mail, .. } => return Ok(personal("submission_received", mail)),
         E::EntryWithdrawn { mail, .. } => return Ok(personal("submission_withdrawn", mail)),
         E::DeadlineReminder { mail, .. } => return Ok(personal("deadline_reminder", mail)),

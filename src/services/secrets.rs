@@ -19,6 +19,7 @@ const NONCE: usize = 24;
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    key: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -47,8 +48,13 @@ impl SecretBox {
         if bytes.len() != 32 {
             return Err(SecretError::BadKey);
         }
+        let key: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| SecretError::BadKey)?;
         Ok(Self {
-            cipher: XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadKey)?,
+            cipher: XChaCha20Poly1305::new_from_slice(&key).map_err(|_| SecretError::BadKey)?,
+            key,
         })
     }
 
@@ -80,6 +86,19 @@ impl SecretBox {
             }
             Err(err) => Err(failed(err)),
         }
+    }
+
+    /// A keyed tag of `data` for `context` (HMAC-SHA256, hex, first 128 bits):
+    /// equal inputs give equal tags, but the input cannot be found from the
+    /// tag without the key (a client address, for instance).
+    pub fn tag(&self, context: &str, data: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.key)
+            .expect("HMAC takes a key of any length");
+        mac.update(context.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// `plain` sealed for `context` (the row it belongs to).

@@ -166,6 +166,17 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("PUT", "/entries/{id}/payout", Access::AnyUser),
     ("GET", "/competitions/{id}/payouts", Access::Admin),
     ("GET", "/competitions/{id}/payouts/export", Access::Admin),
+    ("GET", "/competitions/{id}/vote", Access::Public),
+    ("PUT", "/competitions/{id}/vote", Access::Admin),
+    ("POST", "/competitions/{id}/vote/ballots", Access::Public),
+    ("POST", "/vote/confirmations", Access::Public),
+    ("GET", "/competitions/{id}/vote/review", Access::Admin),
+    (
+        "POST",
+        "/competitions/{id}/vote/ballots/{ballot_id}/void",
+        Access::Admin,
+    ),
+    ("GET", "/competitions/{id}/vote/result", Access::Admin),
     ("GET", "/jury/competitions/{id}/ranking", Access::Juror),
     ("POST", "/jury/competitions/{id}/rounds", Access::Juror),
     (
@@ -274,6 +285,7 @@ async fn every_operation_checks_every_role() {
                 .replace("{coauthor_id}", "1")
                 .replace("{conflict_id}", "1")
                 .replace("{award_id}", "1")
+                .replace("{ballot_id}", "1")
                 .replace("{kennzahl}", "123456")
                 .replace("{number}", "1")
         );
@@ -293,6 +305,12 @@ async fn every_operation_checks_every_role() {
                 ("PUT", "/competitions/{id}/jury/criteria") => Some(json!([])),
                 ("PUT", "/entries/{id}/precheck") => Some(json!({ "admitted": true })),
                 ("PUT", "/competitions/{id}/prizes") => Some(json!({ "prizes": [] })),
+                ("PUT", "/competitions/{id}/vote") => Some(json!({
+                    "mode": "single", "opens_at": "2030-01-01T10:00:00Z", "closes_at": "2030-01-02T10:00:00Z"
+                })),
+                ("POST", "/competitions/{id}/vote/ballots/{ballot_id}/void") => {
+                    Some(json!({ "reason": "Prüfung der Rechte" }))
+                }
                 ("PUT", "/competitions/{id}/announcement") => {
                     Some(json!({ "scheduled_for": "2030-01-01T10:00:00Z" }))
                 }

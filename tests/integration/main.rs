@@ -28,3 +28,4 @@ mod scale;
 mod sign_in;
 mod staff_pages;
 mod stored;
+mod vote;

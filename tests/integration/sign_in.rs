@@ -507,6 +507,8 @@ async fn every_page_checks_every_role() {
         ("/konto/ideen/1/auszahlung", "signed-in-missing"),
         ("/verwaltung/wettbewerbe/1/auszahlung.csv", "admin"),
         ("/verwaltung/wettbewerbe/1/auszahlung.xlsx", "admin"),
+        ("/verwaltung/wettbewerbe/1/abstimmung", "admin"),
+        ("/abstimmung/bestaetigen?token=x", "all"),
         ("/neuigkeiten.atom", "all"),
         ("/termine.ics", "all"),
     ];

@@ -20,6 +20,7 @@ mod responses;
 mod staff_entries;
 mod subscriptions;
 mod users;
+mod votes;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -46,6 +47,9 @@ enum ApiTags {
     /// Prizes, their award within the budget, the budget overview, and the
     /// announcement of the results.
     Prizes,
+    /// The public vote (people's choice): the shortlist, ballots with their
+    /// confirmation, fraud signals and the result after the close.
+    Vote,
 }
 
 pub type Api = (
@@ -63,6 +67,7 @@ pub type Api = (
     prizes::PrizesApi,
     announcements::AnnouncementsApi,
     payouts::PayoutsApi,
+    votes::VotesApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -112,7 +117,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         announcements::AnnouncementsApi {
             state: state.clone(),
         },
-        payouts::PayoutsApi { state },
+        payouts::PayoutsApi {
+            state: state.clone(),
+        },
+        votes::VotesApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -155,7 +155,7 @@ impl PayoutsApi {
         auth: UserAuth,
         id: Path<i64>,
     ) -> Result<Answer<PayoutAnswer>, ApiProblem> {
-        let form = payouts::form(&self.state.db, &self.state.payout_keys, &auth.0, id.0).await?;
+        let form = payouts::form(&self.state.db, &self.state.secrets, &auth.0, id.0).await?;
         Ok(Answer::Ok(Json(form.into())))
     }
 
@@ -178,7 +178,7 @@ impl PayoutsApi {
         };
         let saved = payouts::save(
             &self.state.db,
-            &self.state.payout_keys,
+            &self.state.secrets,
             &auth.0,
             id.0,
             self.state.now(),
@@ -217,7 +217,7 @@ impl PayoutsApi {
     ) -> Result<PayoutExportResponse, ApiProblem> {
         let state = &self.state;
         let (competition, records) =
-            payouts::export(&state.db, &state.payout_keys, &auth.0, id.0, state.now()).await?;
+            payouts::export(&state.db, &state.secrets, &auth.0, id.0, state.now()).await?;
         let name = format!("auszahlung-{}", competition.slug);
         Ok(match format.0.as_deref() {
             Some("xlsx") => PayoutExportResponse::Xlsx(

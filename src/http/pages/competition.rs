@@ -25,9 +25,19 @@ pub async fn competition_page(
     let Some(found) = catalogue.by_slug(&slug) else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
-    let key = format!("competition:{}:{}", found.competition.slug, lang.code());
+    // One read by key: whether the competition holds a public vote.
+    let has_vote = crate::services::votes::find(&state.db, found.competition.id)
+        .await
+        .map_err(super::session::internal)?
+        .is_some();
+    let key = format!(
+        "competition:{}:{}:{has_vote}",
+        found.competition.slug,
+        lang.code()
+    );
     let html = catalogue.rendered(&key, || {
         let mut context = Context::new();
+        context.insert("has_vote", &has_vote);
         let view = CompetitionView::new(found.competition, lang, state.now())
             .map_err(|err| tera::Error::msg(err.to_string()))?;
         context.insert("competition", &view);

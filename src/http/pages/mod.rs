@@ -18,6 +18,7 @@ pub mod session;
 mod staff;
 mod subscriptions;
 mod view;
+mod vote;
 
 use poem::http::StatusCode;
 use poem::web::Html;
@@ -42,6 +43,7 @@ pub fn routes() -> poem::Route {
         feeds::routes,
         certificates::routes,
         payouts::routes,
+        vote::routes,
     ];
     modules
         .into_iter()
@@ -244,6 +246,8 @@ impl Pages {
             "results.html",
             "staff_announcement.html",
             "payout_form.html",
+            "vote.html",
+            "staff_vote.html",
             "feed.xml",
         );
         let texts_used = texts_used(&sources);

@@ -108,7 +108,7 @@ fn render(
 #[handler]
 async fn page(id: Path<i64>, person: Person, state: Data<&AppState>) -> poem::Result<Response> {
     let Person { lang, current } = person;
-    let form = payouts::form(&state.db, &state.payout_keys, &current.user, id.0)
+    let form = payouts::form(&state.db, &state.secrets, &current.user, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
     Ok(render(&state, lang, &current, &form, None, Vec::new()))
@@ -134,23 +134,14 @@ async fn save(
         city: value("city"),
     };
     let db = &state.db;
-    match payouts::save(
-        db,
-        &state.payout_keys,
-        &current.user,
-        id.0,
-        state.now(),
-        &typed,
-    )
-    .await
-    {
+    match payouts::save(db, &state.secrets, &current.user, id.0, state.now(), &typed).await {
         Ok(_) => Ok(flash::redirect(
             &state,
             &format!("/konto/ideen/{}/auszahlung?lang={}", id.0, lang.code()),
             Flash::new(Notice::PayoutSaved),
         )),
         Err(ServiceError::Fields(problems)) => {
-            let stored = payouts::form(db, &state.payout_keys, &current.user, id.0)
+            let stored = payouts::form(db, &state.secrets, &current.user, id.0)
                 .await
                 .map_err(|err| refusal(&state, lang, err))?;
             Ok(render(
@@ -176,7 +167,7 @@ async fn export(
     let admin =
         authorization::admin(staff.person().clone()).map_err(|err| refusal(state, lang, err))?;
     let (competition, records) =
-        payouts::export(&state.db, &state.payout_keys, &admin, id, state.now())
+        payouts::export(&state.db, &state.secrets, &admin, id, state.now())
             .await
             .map_err(|err| refusal(state, lang, err))?;
     Ok((format!("auszahlung-{}", competition.slug), records))

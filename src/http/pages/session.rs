@@ -143,6 +143,8 @@ pub fn refusal(state: &AppState, lang: Lang, err: ServiceError) -> poem::Error {
         | ServiceError::Jury(_)
         | ServiceError::Prize(_)
         | ServiceError::Announcement(_)
+        | ServiceError::Vote(_)
+        | ServiceError::Ballot(_)
         | ServiceError::Attachment(_)
         | ServiceError::Duplicate { .. }
         | ServiceError::Concurrent(_) => (StatusCode::CONFLICT, "conflict_title", "conflict_text"),

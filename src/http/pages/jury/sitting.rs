@@ -243,6 +243,24 @@ async fn render(
     context.insert("voters", &voters);
     context.insert("reviewing", &reviewing);
     context.insert("decided", &(competition.state == CompetitionState::Decided));
+    // The public vote's result, once it has closed: beside the ranking, not in it.
+    let vote: Vec<_> = crate::services::votes::result_for_sitting(db, &seat.presiding, state.now())
+        .await
+        .map_err(internal)?
+        .map(|r| r.tally)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(t, l)| {
+            serde_json::json!({
+                "place": t.place,
+                "kennzahl": t.kennzahl,
+                "title": l.title,
+                "points": t.points,
+                "voters": t.voters,
+            })
+        })
+        .collect();
+    context.insert("vote", &vote);
     context.insert("quorum", &settings.quorum);
     context.insert(
         "state_label",

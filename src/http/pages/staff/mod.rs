@@ -33,6 +33,7 @@ mod people;
 mod prizes;
 mod programme;
 mod rules;
+mod vote;
 
 /// The capability to manage the competition, with the competition; a page saying
 /// no otherwise.
@@ -714,6 +715,14 @@ pub(super) fn routes(route: Route) -> Route {
         .at(
             "/verwaltung/wettbewerbe/:id/bekanntgabe/zuruecknehmen",
             post(announcement::unschedule),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/abstimmung",
+            get(vote::page).post(vote::save),
+        )
+        .at(
+            "/verwaltung/wettbewerbe/:id/abstimmung/:ballot/ungueltig",
+            post(vote::void),
         )
         .at("/verwaltung/budget", get(prizes::budget))
         .at("/verwaltung/programm", get(programme::first))

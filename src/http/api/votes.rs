@@ -1,0 +1,441 @@
+//! The public vote: staff set it up, review its signals, void ballots and
+//! read its result after the close; the public reads the shortlist, votes
+//! and confirms.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+
+use super::ApiTags;
+use super::auth::StaffAuth;
+use super::responses::{Answer, NoContent};
+use crate::app::AppState;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::vote::{self, VotePhase, VoteRules};
+use crate::http::problem::ApiProblem;
+use crate::http::rate_limit;
+use crate::services::votes::{self, BallotRequest, Counts};
+use crate::services::{ServiceError, competitions};
+
+pub struct VotesApi {
+    pub state: AppState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum VoteMode {
+    /// One vote for one idea.
+    Single,
+    /// Points spread over the shortlist.
+    Points,
+}
+
+impl From<VoteMode> for vote::VoteMode {
+    fn from(mode: VoteMode) -> Self {
+        match mode {
+            VoteMode::Single => Self::Single,
+            VoteMode::Points => Self::Points,
+        }
+    }
+}
+
+impl From<vote::VoteMode> for VoteMode {
+    fn from(mode: vote::VoteMode) -> Self {
+        match mode {
+            vote::VoteMode::Single => Self::Single,
+            vote::VoteMode::Points => Self::Points,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "VotePhase", rename_all = "snake_case")]
+pub enum Phase {
+    NotYet,
+    Open,
+    Closed,
+}
+
+impl From<VotePhase> for Phase {
+    fn from(phase: VotePhase) -> Self {
+        match phase {
+            VotePhase::NotYet => Self::NotYet,
+            VotePhase::Open => Self::Open,
+            VotePhase::Closed => Self::Closed,
+        }
+    }
+}
+
+/// How and when the public votes.
+#[derive(Debug, Clone, Object)]
+pub struct PublicVoteSettings {
+    pub mode: VoteMode,
+    /// Points each voter spreads (points mode; Gera: 100).
+    #[oai(default = "default_points")]
+    pub points: u32,
+    /// The most points one idea may get from one voter (points mode).
+    #[oai(default = "default_points")]
+    pub max_per_entry: u32,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+}
+
+fn default_points() -> u32 {
+    100
+}
+
+/// An admitted idea on the ballot: no names.
+#[derive(Debug, Clone, Object)]
+pub struct ListedIdea {
+    pub kennzahl: String,
+    pub title: String,
+    pub summary: String,
+}
+
+/// A competition's public vote.
+#[derive(Debug, Clone, Object)]
+pub struct VoteAnswer {
+    pub competition_id: i64,
+    pub mode: VoteMode,
+    pub points: u32,
+    pub max_per_entry: u32,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub phase: Phase,
+    pub shortlist: Vec<ListedIdea>,
+}
+
+fn vote_answer(
+    competition_id: i64,
+    rules: VoteRules,
+    now: DateTime<Utc>,
+    shortlist: Vec<votes::Listed>,
+) -> VoteAnswer {
+    VoteAnswer {
+        competition_id,
+        mode: rules.mode.into(),
+        points: rules.points,
+        max_per_entry: rules.max_per_entry,
+        opens_at: rules.opens_at,
+        closes_at: rules.closes_at,
+        phase: rules.phase(now).into(),
+        shortlist: shortlist
+            .into_iter()
+            .map(|l| ListedIdea {
+                kennzahl: l.kennzahl,
+                title: l.title,
+                summary: l.summary,
+            })
+            .collect(),
+    }
+}
+
+/// Points for one idea.
+#[derive(Debug, Clone, Object)]
+pub struct ChoiceBody {
+    pub kennzahl: String,
+    /// Points given (1 in single mode).
+    #[oai(default = "one")]
+    pub points: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A ballot: counted once confirmed with the emailed link.
+#[derive(Debug, Clone, Object)]
+pub struct BallotBody {
+    pub email: String,
+    #[oai(default = "default_locale")]
+    pub locale: String,
+    pub choices: Vec<ChoiceBody>,
+}
+
+fn default_locale() -> String {
+    "de".to_owned()
+}
+
+#[derive(ApiResponse)]
+pub enum BallotResponse {
+    /// The confirmation email is on its way (the same answer for an address
+    /// that voted before).
+    #[oai(status = 202)]
+    Accepted,
+}
+
+/// The token from the confirmation email.
+#[derive(Debug, Clone, Object)]
+pub struct ConfirmationBody {
+    pub token: String,
+}
+
+/// What a confirmation did.
+#[derive(Debug, Clone, Object)]
+pub struct ConfirmationAnswer {
+    pub competition_id: i64,
+    /// An earlier ballot of the address was replaced.
+    pub replaced: bool,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct CountsAnswer {
+    /// Confirmed and not void: these count.
+    pub counted: u64,
+    /// Waiting for their confirmation.
+    pub unconfirmed: u64,
+    pub voided: u64,
+}
+
+impl From<Counts> for CountsAnswer {
+    fn from(c: Counts) -> Self {
+        Self {
+            counted: c.counted,
+            unconfirmed: c.unconfirmed,
+            voided: c.voided,
+        }
+    }
+}
+
+/// A ballot with fraud signals, or voided.
+#[derive(Debug, Clone, Object)]
+pub struct ReviewedBallot {
+    pub id: i64,
+    /// The address masked (`m…@example.de`).
+    pub email: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub confirmed_at: Option<DateTime<Utc>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub voided_at: Option<DateTime<Utc>>,
+    #[oai(skip_serializing_if_is_none)]
+    pub void_reason: Option<String>,
+    /// `same_client` (with `count`), `disposable` (with `domain`), `burst`
+    /// (with `minute` and `count`).
+    pub signals: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct ReviewAnswer {
+    pub counts: CountsAnswer,
+    pub ballots: Vec<ReviewedBallot>,
+}
+
+/// Why a ballot is void.
+#[derive(Debug, Clone, Object)]
+pub struct VoidBody {
+    pub reason: String,
+}
+
+/// One idea's result in the vote.
+#[derive(Debug, Clone, Object)]
+pub struct TalliedIdea {
+    pub place: u32,
+    pub kennzahl: String,
+    pub title: String,
+    pub points: u64,
+    pub voters: u64,
+}
+
+/// The vote's result: shown beside the jury's ranking, never part of it.
+#[derive(Debug, Clone, Object)]
+pub struct VoteResultAnswer {
+    pub counts: CountsAnswer,
+    pub tally: Vec<TalliedIdea>,
+}
+
+#[OpenApi(tag = "ApiTags::Vote")]
+impl VotesApi {
+    /// A competition's public vote with its shortlist, for everyone; 404
+    /// when it holds none.
+    #[oai(path = "/competitions/:id/vote", method = "get")]
+    async fn vote(&self, id: Path<i64>) -> Result<Answer<VoteAnswer>, ApiProblem> {
+        let db = &self.state.db;
+        let none = || ServiceError::not_found("vote", id.0);
+        let competition = competitions::find(db, id.0).await.map_err(|_| none())?;
+        if !competition.state.is_public() {
+            return Err(none().into());
+        }
+        let now = self.state.now();
+        let found = votes::public(db, competition, now)
+            .await?
+            .ok_or_else(none)?;
+        Ok(Answer::Ok(Json(vote_answer(
+            id.0,
+            found.rules,
+            now,
+            found.shortlist,
+        ))))
+    }
+
+    /// Set up or change the vote (staff of the competition): after the call
+    /// has closed and before the jury decides; once ballots are confirmed
+    /// only the closing may move.
+    #[oai(path = "/competitions/:id/vote", method = "put")]
+    async fn configure(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<PublicVoteSettings>,
+    ) -> Result<Answer<VoteAnswer>, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let body = body.0;
+        let now = self.state.now();
+        let stored = votes::configure(
+            db,
+            &manager,
+            now,
+            VoteRules {
+                mode: body.mode.into(),
+                points: body.points,
+                max_per_entry: body.max_per_entry,
+                opens_at: body.opens_at,
+                closes_at: body.closes_at,
+            },
+        )
+        .await?;
+        let shortlist = votes::shortlist(db, id.0).await?;
+        Ok(Answer::Ok(Json(vote_answer(
+            id.0,
+            stored.rules(),
+            now,
+            shortlist,
+        ))))
+    }
+
+    /// Vote: the ballot waits for the link emailed to the address and counts
+    /// once confirmed; a later ballot from the same address replaces it once
+    /// confirmed. 409 outside the vote's window, 422 for a ballot against
+    /// the rules.
+    #[oai(path = "/competitions/:id/vote/ballots", method = "post")]
+    async fn ballot(
+        &self,
+        req: &poem::Request,
+        id: Path<i64>,
+        body: Json<BallotBody>,
+    ) -> Result<BallotResponse, ApiProblem> {
+        let state = &self.state;
+        let none = || ServiceError::not_found("vote", id.0);
+        let competition = competitions::find(&state.db, id.0)
+            .await
+            .map_err(|_| none())?;
+        if !competition.state.is_public() {
+            return Err(none().into());
+        }
+        let body = body.0;
+        let mut choices = vote::Choices::new();
+        for c in body.choices {
+            *choices.entry(c.kennzahl.trim().to_owned()).or_default() += c.points;
+        }
+        let request = BallotRequest {
+            email: EmailAddress::parse(&body.email)?,
+            locale: body.locale,
+            choices,
+            client_tag: rate_limit::client_tag(&state.secrets, req),
+        };
+        votes::submit(
+            &state.db,
+            &state.writes,
+            state.now(),
+            &state.settings.server.public_url,
+            &competition,
+            request,
+        )
+        .await?;
+        state.queued();
+        Ok(BallotResponse::Accepted)
+    }
+
+    /// Confirm a ballot with the token from its email (once; a used,
+    /// replaced or forged token is 404, after the close 409).
+    #[oai(path = "/vote/confirmations", method = "post")]
+    async fn confirm(
+        &self,
+        body: Json<ConfirmationBody>,
+    ) -> Result<Answer<ConfirmationAnswer>, ApiProblem> {
+        let done = votes::confirm(&self.state.writes, self.state.now(), &body.0.token).await?;
+        Ok(Answer::Ok(Json(ConfirmationAnswer {
+            competition_id: done.competition_id,
+            replaced: done.replaced,
+        })))
+    }
+
+    /// The ballots' counts and the ballots with fraud signals (many from one
+    /// client address, disposable addresses, bursts) or voided, the
+    /// addresses masked (staff of the competition).
+    #[oai(path = "/competitions/:id/vote/review", method = "get")]
+    async fn review(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<ReviewAnswer>, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let (counts, ballots) = votes::review(db, &manager).await?;
+        Ok(Answer::Ok(Json(ReviewAnswer {
+            counts: counts.into(),
+            ballots: ballots
+                .into_iter()
+                .map(|b| ReviewedBallot {
+                    id: b.id,
+                    email: b.email,
+                    confirmed_at: b.confirmed_at,
+                    voided_at: b.voided_at,
+                    void_reason: b.void_reason,
+                    signals: b
+                        .signals
+                        .iter()
+                        .map(|s| serde_json::to_value(s).unwrap_or_default())
+                        .collect(),
+                })
+                .collect(),
+        })))
+    }
+
+    /// Void a ballot with a reason (staff of the competition; audited); it
+    /// never counts again and its address cannot vote again.
+    #[oai(
+        path = "/competitions/:id/vote/ballots/:ballot_id/void",
+        method = "post"
+    )]
+    async fn void(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+        ballot_id: Path<i64>,
+        body: Json<VoidBody>,
+    ) -> Result<NoContent, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        votes::void(db, &manager, self.state.now(), ballot_id.0, &body.0.reason).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// The vote's result (staff of the competition), from the close on (409
+    /// before): points and voters per idea, beside the jury's ranking.
+    #[oai(path = "/competitions/:id/vote/result", method = "get")]
+    async fn result(
+        &self,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Answer<VoteResultAnswer>, ApiProblem> {
+        let db = &self.state.db;
+        let manager = auth.manager(db, id.0).await?;
+        let result = votes::result(db, &manager, self.state.now()).await?;
+        Ok(Answer::Ok(Json(VoteResultAnswer {
+            counts: result.counts.into(),
+            tally: result
+                .tally
+                .into_iter()
+                .map(|(t, l)| TalliedIdea {
+                    place: t.place as u32,
+                    kennzahl: t.kennzahl,
+                    title: l.title,
+                    points: t.points,
+                    voters: t.voters,
+                })
+                .collect(),
+        })))
+    }
+}
