@@ -1082,3 +1082,81 @@ async fn staff_and_the_chair_run_the_jury_with_the_keyboard_alone_in_chromium() 
     }
     client.close().await.unwrap();
 }
+
+/// The public vote on a phone-sized screen with the keyboard alone: the
+/// ballot page, a refusal that keeps what was typed, the confirmation
+/// notice and the staff's vote page pass axe.
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; bash .ci/run installs them and runs it"]
+async fn the_public_votes_with_the_keyboard_alone_in_chromium() {
+    require_browser();
+    let _turn = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn().await;
+    let scene = crate::jury::school_entries(&app).await;
+    let c = scene.competition;
+    crate::jury::seated_panel(&app, &scene).await;
+    let (status, vote, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/competitions/{c}/vote"),
+            Some(json!({ "mode": "points", "points": 100, "max_per_entry": 60,
+                "opens_at": "2021-01-03T08:00:00Z", "closes_at": "2021-01-10T22:59:00Z" })),
+            app.token.as_deref(),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{vote}");
+    let first = vote["shortlist"][0]["kennzahl"].as_str().unwrap().to_owned();
+    app.move_clock_to(crate::helpers::berlin("2021-01-04T12:00"))
+        .await;
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+    client
+        .goto(&app.url(
+            "/wettbewerbe/schulklassen-smarte-projekte/abstimmung?lang=de",
+        ))
+        .await
+        .unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "vote page: {violations:#?}");
+
+    // Too many points for one idea: refused in the form, which keeps them.
+    tab_to(&client, &format!("points_{first}")).await;
+    type_text(&client, "70").await;
+    tab_to(&client, "email").await;
+    type_text(&client, "oma.erna@example.de").await;
+    tab_to_button(&client, "Abstimmen").await;
+    press(&client, '\u{E007}').await;
+    let text = page_with(&client, "höchstens 60 Punkte pro Idee").await;
+    assert!(text.contains("Idee"), "{text}");
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "refused ballot: {violations:#?}");
+    let kept = client
+        .execute(
+            &format!("return document.getElementById('points_{first}').value"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, json!("70"));
+
+    // Corrected by keyboard (Backspace, 60) and sent with Enter.
+    tab_to(&client, &format!("points_{first}")).await;
+    press(&client, '\u{E003}').await;
+    press(&client, '\u{E003}').await;
+    type_text(&client, "60").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Bitte bestätigen Sie Ihre Stimme").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "sent: {violations:#?}");
+    assert_eq!(app.count("ballots").await, 1);
+
+    let staff = session_for(&app, "admin@localhost").await;
+    visit_clean(
+        &client,
+        &app,
+        &staff,
+        &format!("/verwaltung/wettbewerbe/{c}/abstimmung?lang=de"),
+    )
+    .await;
+    client.close().await.unwrap();
+}
