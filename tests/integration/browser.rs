@@ -1099,21 +1099,24 @@ async fn the_public_votes_with_the_keyboard_alone_in_chromium() {
         .request(
             reqwest::Method::PUT,
             &format!("/api/competitions/{c}/vote"),
-            Some(json!({ "mode": "points", "points": 100, "max_per_entry": 60,
-                "opens_at": "2021-01-03T08:00:00Z", "closes_at": "2021-01-10T22:59:00Z" })),
+            Some(
+                json!({ "mode": "points", "points": 100, "max_per_entry": 60,
+                "opens_at": "2021-01-03T08:00:00Z", "closes_at": "2021-01-10T22:59:00Z" }),
+            ),
             app.token.as_deref(),
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{vote}");
-    let first = vote["shortlist"][0]["kennzahl"].as_str().unwrap().to_owned();
+    let first = vote["shortlist"][0]["kennzahl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.move_clock_to(crate::helpers::berlin("2021-01-04T12:00"))
         .await;
     let driver = start_driver().await;
     let client = open_browser(&driver).await;
     client
-        .goto(&app.url(
-            "/wettbewerbe/schulklassen-smarte-projekte/abstimmung?lang=de",
-        ))
+        .goto(&app.url("/wettbewerbe/schulklassen-smarte-projekte/abstimmung?lang=de"))
         .await
         .unwrap();
     let violations = axe_violations(&client).await;
