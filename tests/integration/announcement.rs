@@ -25,8 +25,19 @@ pub(crate) async fn admin(
 /// returns the competition and the winners' titles.
 pub(crate) async fn decided_and_awarded(app: &TestApp) -> (i64, Vec<String>) {
     let scene = school_entries(app).await;
-    let c = scene.competition;
     let jurors = seated_panel(app, &scene).await;
+    let titles = decide_and_award(app, &scene, &jurors).await;
+    (scene.competition, titles)
+}
+
+/// The competition of `scene` (in review, its panel seated) scored, decided
+/// and its two best entries awarded as suggested; returns their titles.
+pub(crate) async fn decide_and_award(
+    app: &TestApp,
+    scene: &crate::jury::Scene,
+    jurors: &[(i64, String)],
+) -> Vec<String> {
+    let c = scene.competition;
     let prizes = json!({ "prizes": [
         { "tier": "first", "kind": "cash", "label": "Preisgeld", "value_cents": 300_000 },
         { "tier": "second", "kind": "voucher", "label": "Einkaufsgutschein", "value_cents": 200_000 },
@@ -35,7 +46,7 @@ pub(crate) async fn decided_and_awarded(app: &TestApp) -> (i64, Vec<String>) {
     let path = format!("/api/competitions/{c}/prizes");
     let (status, body) = admin(app, Method::PUT, &path, Some(prizes)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let kennzahlen = everyone_scores(app, c, &jurors).await;
+    let kennzahlen = everyone_scores(app, c, jurors).await;
     let (_, jury) = app.admin_get(&format!("/api/competitions/{c}/jury")).await;
     let (status, body) = call(
         app,
@@ -74,7 +85,7 @@ pub(crate) async fn decided_and_awarded(app: &TestApp) -> (i64, Vec<String>) {
         .map(|a| a["title"].as_str().unwrap().to_owned())
         .collect::<Vec<_>>();
     assert_eq!(titles.len(), 2, "{view}");
-    (c, titles)
+    titles
 }
 
 /// Everything the public can read about the programme and this competition.

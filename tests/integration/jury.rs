@@ -76,6 +76,12 @@ pub(crate) struct Scene {
 pub(crate) async fn school_entries(app: &TestApp) -> Scene {
     app.move_clock_to(berlin("2020-12-01T10:00")).await;
     let competition = app.competition_id("schulklassen-smarte-projekte").await;
+    entries_in(app, competition).await
+}
+
+/// The four classes' entries submitted to the open `competition` (which has
+/// the school form), each with a PDF attached.
+pub(crate) async fn entries_in(app: &TestApp, competition: i64) -> Scene {
     let mut entries = Vec::new();
     let mut entrant_tokens = Vec::new();
     for (i, e) in ENTRANTS.iter().enumerate() {

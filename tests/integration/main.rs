@@ -17,6 +17,7 @@ mod entries;
 mod entry_pages;
 mod faults;
 mod helpers;
+mod journey;
 mod jury;
 mod lifecycle;
 mod openapi;
