@@ -29,6 +29,7 @@ mod m20261202_000024_prizes;
 mod m20261202_000025_announcements;
 mod m20261203_000026_payouts;
 mod m20261203_000027_votes;
+mod m20261203_000028_overall;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000025_announcements::Migration),
             Box::new(m20261203_000026_payouts::Migration),
             Box::new(m20261203_000027_votes::Migration),
+            Box::new(m20261203_000028_overall::Migration),
         ]
     }
 }

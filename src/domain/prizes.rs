@@ -151,6 +151,16 @@ pub enum PrizeError {
     Fixed(CompetitionState),
     #[error("prizes are awarded once the jury has decided (the competition is {0})")]
     NotDecided(CompetitionState),
+    #[error("the places of the overall placement are numbered 1, 2, 3 … without gaps (at most 20)")]
+    PlacesNumbered,
+    #[error(
+        "the overall placement goes to category winners: this entry has no prize in a competition whose jury has decided"
+    )]
+    NotAWinner,
+    #[error("this place of the overall placement is awarded already; withdraw it first")]
+    PlaceTaken,
+    #[error("this entry has a place in the overall placement already")]
+    PlacedAlready,
 }
 
 impl PrizeError {
@@ -374,10 +384,89 @@ pub fn budget_line(budget: Money, phases: &[i64], prizes: &[(i64, Money)]) -> Bu
     }
 }
 
+/// A place of the programme's overall placement (Gera's council ranked the
+/// category winners 1st to 5th) with its prize. The places' values are the
+/// placement's own pool, promised against the programme's budget like a
+/// competition's prize money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverallPlace {
+    pub place: u32,
+    pub kind: PrizeKind,
+    pub label: String,
+    pub value: Money,
+}
+
+/// The places are numbered 1, 2, 3 … without gaps, each named and worth
+/// something; returns their pool.
+pub fn check_overall(places: &[OverallPlace]) -> Result<Money, PrizeError> {
+    if places.len() > 20 {
+        return Err(PrizeError::PlacesNumbered);
+    }
+    for (i, p) in places.iter().enumerate() {
+        if p.place as usize != i + 1 {
+            return Err(PrizeError::PlacesNumbered);
+        }
+        if p.value.cents() <= 0 {
+            return Err(PrizeError::NoValue(i + 1));
+        }
+        let label = p.label.trim();
+        if label.is_empty() || label.chars().count() > 200 {
+            return Err(PrizeError::Label(i + 1));
+        }
+    }
+    Ok(sum(places.iter().map(|p| p.value)))
+}
+
+/// Whether an entry may get a place overall: it holds a prize in its
+/// competition, and that competition's jury has decided.
+pub fn may_place(state: CompetitionState, has_prize: bool) -> Result<(), PrizeError> {
+    let decided = matches!(
+        state,
+        CompetitionState::Decided | CompetitionState::Announced | CompetitionState::Archived
+    );
+    if decided && has_prize {
+        Ok(())
+    } else {
+        Err(PrizeError::NotAWinner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn overall_places_are_numbered_named_and_go_to_category_winners() {
+        let place = |n: u32, euros: i64| OverallPlace {
+            place: n,
+            kind: PrizeKind::Cash,
+            label: format!("{n}. Platz"),
+            value: Money::from_euros(euros).unwrap(),
+        };
+        assert_eq!(
+            check_overall(&[place(1, 1000), place(2, 500)]),
+            Ok(Money::from_euros(1500).unwrap())
+        );
+        assert_eq!(
+            check_overall(&[place(1, 1000), place(3, 500)]),
+            Err(PrizeError::PlacesNumbered)
+        );
+        let mut unnamed = place(1, 10);
+        unnamed.label = " ".into();
+        assert_eq!(check_overall(&[unnamed]), Err(PrizeError::Label(1)));
+        assert_eq!(check_overall(&[]), Ok(Money::ZERO));
+        assert!(may_place(CompetitionState::Announced, true).is_ok());
+        assert!(may_place(CompetitionState::Decided, true).is_ok());
+        assert_eq!(
+            may_place(CompetitionState::InReview, true),
+            Err(PrizeError::NotAWinner)
+        );
+        assert_eq!(
+            may_place(CompetitionState::Announced, false),
+            Err(PrizeError::NotAWinner)
+        );
+    }
 
     fn euros(n: i64) -> Money {
         Money::from_euros(n).unwrap()

@@ -23,6 +23,8 @@ pub mod jury_criterion;
 pub mod jury_reminder;
 pub mod jury_round;
 pub mod outbox_event;
+pub mod overall_award;
+pub mod overall_place;
 pub mod panel_member;
 pub mod payout_detail;
 pub mod phase;

@@ -204,9 +204,13 @@ impl From<ServiceError> for ApiProblem {
                     P::OverPool { .. } | P::OverBudget { .. } => {
                         (StatusCode::CONFLICT, "over-budget")
                     }
-                    P::AlreadyAwarded | P::Awarded | P::Fixed(_) | P::NotDecided(_) => {
-                        (StatusCode::CONFLICT, "prize-rule")
-                    }
+                    P::AlreadyAwarded
+                    | P::Awarded
+                    | P::Fixed(_)
+                    | P::NotDecided(_)
+                    | P::NotAWinner
+                    | P::PlaceTaken
+                    | P::PlacedAlready => (StatusCode::CONFLICT, "prize-rule"),
                     _ => (StatusCode::UNPROCESSABLE_ENTITY, "prize-invalid"),
                 };
                 Problem {

@@ -98,7 +98,7 @@ pub(crate) async fn insert(
     // changed at once cannot together pass it.
     crate::services::db::lock_row::<programme::Entity>(conn, phase.programme_id).await?;
     let programme = programmes::find(conn, phase.programme_id).await?;
-    let mut promised = promised_prize_money(conn, programme.id, None).await?;
+    let mut promised = promised_from_budget(conn, programme.id, None).await?;
     promised.push(new.prize_money);
     check_budget(programme.budget()?, promised)?;
     let position: Option<i32> = competition::Entity::find()
@@ -169,7 +169,7 @@ pub async fn update(
     if let Some(prize) = changes.prize_money {
         crate::services::db::lock_row::<programme::Entity>(&txn, current.programme_id).await?;
         let programme = programmes::find(&txn, current.programme_id).await?;
-        let mut promised = promised_prize_money(&txn, programme.id, Some(id)).await?;
+        let mut promised = promised_from_budget(&txn, programme.id, Some(id)).await?;
         promised.push(prize);
         check_budget(programme.budget()?, promised)?;
     }
@@ -291,6 +291,18 @@ pub async fn history(
         .await?)
 }
 
+/// Everything promised from the programme's budget: the competitions' prize
+/// money (but `except`'s) and the overall placement's pool.
+pub(crate) async fn promised_from_budget(
+    conn: &impl ConnectionTrait,
+    programme_id: i64,
+    except: Option<i64>,
+) -> Result<Vec<Money>, ServiceError> {
+    let mut promised = promised_prize_money(conn, programme_id, except).await?;
+    promised.push(super::overall::pool(conn, programme_id).await?);
+    Ok(promised)
+}
+
 /// Prize money promised by the programme's live competitions, leaving out `except`.
 pub(crate) async fn promised_prize_money(
     conn: &impl ConnectionTrait,
@@ -307,7 +319,7 @@ pub(crate) async fn promised_prize_money(
         query = query.filter(competition::Column::Id.ne(id));
     }
     let cents: Vec<(i64, i64)> = query.into_tuple().all(conn).await?;
-    cents
+    let promised: Vec<Money> = cents
         .into_iter()
         .map(|(id, cents)| {
             Ok(stored::money(
@@ -317,7 +329,8 @@ pub(crate) async fn promised_prize_money(
                 cents,
             )?)
         })
-        .collect()
+        .collect::<Result<_, ServiceError>>()?;
+    Ok(promised)
 }
 
 pub(crate) fn competition_audit<'a>(

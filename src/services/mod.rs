@@ -20,6 +20,7 @@ pub mod jury;
 pub mod lifecycle;
 pub mod notifications;
 pub mod outbox;
+pub mod overall;
 pub mod payouts;
 pub mod prizes;
 pub mod programmes;

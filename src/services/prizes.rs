@@ -207,7 +207,7 @@ fn summed() -> sea_orm::sea_query::SimpleExpr {
 }
 
 /// What the active awards add up to, in cents, under `filter`.
-async fn awarded_sum(
+pub(crate) async fn awarded_sum(
     conn: &impl ConnectionTrait,
     column: award::Column,
     id: i64,
@@ -234,7 +234,10 @@ async fn limits(
         pool: c.prize_money()?,
         awarded_in_pool: awarded_sum(conn, award::Column::CompetitionId, c.id).await?,
         budget: programme.budget()?,
-        awarded_in_programme: awarded_sum(conn, award::Column::ProgrammeId, programme.id).await?,
+        awarded_in_programme: awarded_sum(conn, award::Column::ProgrammeId, programme.id)
+            .await?
+            .checked_add(super::overall::awarded(conn, programme.id).await?)
+            .ok_or_else(|| ServiceError::Corrupt("awards: sum".into()))?,
     })
 }
 
@@ -506,6 +509,9 @@ pub struct BudgetOverview {
     pub phases: Vec<BudgetRow>,
     /// Per competition, by phase and then by id; `id` is the competition's.
     pub competitions: Vec<(i64, BudgetRow)>,
+    /// The overall placement's pool, when it has places (`id` is the
+    /// programme's).
+    pub overall: Option<BudgetRow>,
 }
 
 /// Planned, awarded and remaining per competition, per phase and for the
@@ -537,6 +543,8 @@ pub async fn overview(
         .into_tuple()
         .all(&txn)
         .await?;
+    let overall_pool = super::overall::pool(&txn, programme_id).await?.cents();
+    let overall_given = super::overall::awarded(&txn, programme_id).await?.cents();
     txn.commit().await?;
     let awarded: HashMap<i64, i64> = sums.into_iter().map(|(c, s)| (c, s.unwrap_or(0))).collect();
     let money = |cents: i64| Money::from_cents(cents.max(0)).unwrap_or(Money::ZERO);
@@ -576,9 +584,19 @@ pub async fn overview(
             row(p.id, p.name.clone(), planned, given, planned)
         })
         .collect();
-    let planned: i64 = all.iter().map(|c| c.prize_money_cents).sum();
-    let given: i64 = awarded.values().sum();
+    let planned: i64 = all.iter().map(|c| c.prize_money_cents).sum::<i64>() + overall_pool;
+    let given: i64 = awarded.values().sum::<i64>() + overall_given;
+    let overall = (overall_pool > 0).then(|| {
+        row(
+            programme.id,
+            "Gesamtwertung".to_owned(),
+            overall_pool,
+            overall_given,
+            overall_pool,
+        )
+    });
     Ok(BudgetOverview {
+        overall,
         programme: row(
             programme.id,
             programme.name.clone(),

@@ -130,7 +130,7 @@ pub async fn update(
     let txn = crate::services::begin_write(db).await?;
     let current = find(&txn, id).await?;
     if let Some(budget) = changes.budget {
-        let promised = competitions::promised_prize_money(&txn, id, None).await?;
+        let promised = competitions::promised_from_budget(&txn, id, None).await?;
         check_budget(budget, promised)?;
     }
     let mut model: programme::ActiveModel = current.into();

@@ -177,6 +177,15 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Admin,
     ),
     ("GET", "/competitions/{id}/vote/result", Access::Admin),
+    ("GET", "/programmes/{id}/overall", Access::Admin),
+    ("PUT", "/programmes/{id}/overall/places", Access::Admin),
+    ("POST", "/programmes/{id}/overall/awards", Access::Admin),
+    (
+        "POST",
+        "/programmes/{id}/overall/awards/{award_id}/withdrawal",
+        Access::Admin,
+    ),
+    ("GET", "/programmes/{id}/overall/results", Access::Public),
     ("GET", "/jury/competitions/{id}/ranking", Access::Juror),
     ("POST", "/jury/competitions/{id}/rounds", Access::Juror),
     (
@@ -305,6 +314,13 @@ async fn every_operation_checks_every_role() {
                 ("PUT", "/competitions/{id}/jury/criteria") => Some(json!([])),
                 ("PUT", "/entries/{id}/precheck") => Some(json!({ "admitted": true })),
                 ("PUT", "/competitions/{id}/prizes") => Some(json!({ "prizes": [] })),
+                ("PUT", "/programmes/{id}/overall/places") => Some(json!({ "places": [] })),
+                ("POST", "/programmes/{id}/overall/awards") => {
+                    Some(json!({ "place_id": 1, "entry_id": 1 }))
+                }
+                ("POST", "/programmes/{id}/overall/awards/{award_id}/withdrawal") => {
+                    Some(json!({ "reason": "Prüfung der Rechte" }))
+                }
                 ("PUT", "/competitions/{id}/vote") => Some(json!({
                     "mode": "single", "opens_at": "2030-01-01T10:00:00Z", "closes_at": "2030-01-02T10:00:00Z"
                 })),

@@ -21,6 +21,7 @@ mod journey;
 mod jury;
 mod lifecycle;
 mod openapi;
+mod overall;
 mod pages;
 mod payouts;
 mod people;

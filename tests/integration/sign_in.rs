@@ -509,6 +509,9 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/wettbewerbe/1/auszahlung.xlsx", "admin"),
         ("/verwaltung/wettbewerbe/1/abstimmung", "admin"),
         ("/abstimmung/bestaetigen?token=x", "all"),
+        ("/verwaltung/gesamtwertung", "admin"),
+        ("/gesamtwertung", "all"),
+        ("/wettbewerbe/wir-lieben-gera/abstimmung", "all-missing"),
         ("/neuigkeiten.atom", "all"),
         ("/termine.ics", "all"),
     ];
@@ -525,6 +528,7 @@ async fn every_page_checks_every_role() {
             let status = request.send().await.unwrap().status();
             let expected = match (audience, *who, cookie.is_some()) {
                 ("all", _, _) => StatusCode::OK,
+                ("all-missing", _, _) => StatusCode::NOT_FOUND,
                 (_, _, false) => StatusCode::SEE_OTHER,
                 ("signed-in", _, true) => StatusCode::OK,
                 ("staff", "admin" | "coordinator", _) => StatusCode::OK,

@@ -12,6 +12,7 @@ mod entry_files;
 mod entry_team;
 mod jury;
 pub mod models;
+mod overall;
 mod payouts;
 mod prepared;
 mod prizes;
@@ -68,6 +69,7 @@ pub type Api = (
     announcements::AnnouncementsApi,
     payouts::PayoutsApi,
     votes::VotesApi,
+    overall::OverallApi,
 );
 
 /// The API service, mounted at `/api`.
@@ -120,7 +122,10 @@ pub fn service(state: AppState) -> OpenApiService<Api, ()> {
         payouts::PayoutsApi {
             state: state.clone(),
         },
-        votes::VotesApi { state },
+        votes::VotesApi {
+            state: state.clone(),
+        },
+        overall::OverallApi { state },
     );
     OpenApiService::new(api, "Ideenwettbewerb API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -148,6 +148,9 @@ pub struct BudgetAnswer {
     pub programme: BudgetLineAnswer,
     pub phases: Vec<BudgetLineAnswer>,
     pub competitions: Vec<BudgetLineAnswer>,
+    /// The overall placement's own pool, when it has places.
+    #[oai(skip_serializing_if_is_none)]
+    pub overall: Option<BudgetLineAnswer>,
 }
 
 fn money(field: &'static str, cents: i64) -> Result<Money, ServiceError> {
@@ -326,6 +329,7 @@ impl PrizesApi {
                 .iter()
                 .map(|(_, r)| r.into())
                 .collect(),
+            overall: overview.overall.as_ref().map(Into::into),
         })))
     }
 }

@@ -13,6 +13,7 @@ pub mod i18n;
 mod jury;
 pub mod layout;
 mod legal;
+mod overall;
 mod payouts;
 pub mod session;
 mod staff;
@@ -44,6 +45,7 @@ pub fn routes() -> poem::Route {
         certificates::routes,
         payouts::routes,
         vote::routes,
+        overall::routes,
     ];
     modules
         .into_iter()
@@ -247,6 +249,8 @@ impl Pages {
             "staff_announcement.html",
             "payout_form.html",
             "vote.html",
+            "staff_overall.html",
+            "overall.html",
             "staff_vote.html",
             "feed.xml",
         );

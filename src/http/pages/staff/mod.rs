@@ -29,6 +29,7 @@ mod extend;
 mod jury;
 mod lifecycle;
 mod on_behalf;
+mod overall;
 mod people;
 mod prizes;
 mod programme;
@@ -725,6 +726,18 @@ pub(super) fn routes(route: Route) -> Route {
             post(vote::void),
         )
         .at("/verwaltung/budget", get(prizes::budget))
+        .at(
+            "/verwaltung/gesamtwertung",
+            get(overall::page).post(overall::save_places),
+        )
+        .at(
+            "/verwaltung/gesamtwertung/plaetze/:place/vergeben",
+            post(overall::award),
+        )
+        .at(
+            "/verwaltung/gesamtwertung/vergaben/:award/zurueckziehen",
+            post(overall::withdraw),
+        )
         .at("/verwaltung/programm", get(programme::first))
         .at(
             "/verwaltung/programm/:id",

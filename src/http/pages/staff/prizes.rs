@@ -24,7 +24,7 @@ use crate::services::prizes::{self, AwardRequest};
 use crate::services::{ServiceError, programmes};
 
 /// The page's refusal in the person's language, for the rules of prizes.
-fn prize_message(lang: Lang, err: &PrizeError) -> String {
+pub(super) fn prize_message(lang: Lang, err: &PrizeError) -> String {
     let money = |m: &Money| view::money(lang, *m);
     match err {
         PrizeError::PrizesOverPool { total, pool } => lang.text_with(
@@ -69,6 +69,10 @@ fn prize_message(lang: Lang, err: &PrizeError) -> String {
             "prize_err_not_decided",
             &[("state", lang.text(&format!("state_{state}")).into())],
         ),
+        PrizeError::PlacesNumbered => lang.text("overall_err_numbered").to_owned(),
+        PrizeError::NotAWinner => lang.text("overall_err_not_a_winner").to_owned(),
+        PrizeError::PlaceTaken => lang.text("overall_err_place_taken").to_owned(),
+        PrizeError::PlacedAlready => lang.text("overall_err_placed").to_owned(),
     }
 }
 
@@ -613,6 +617,7 @@ pub async fn budget(member: Administrator, state: Data<&AppState>) -> poem::Resu
             .map(|(_, r)| (r.id, line(r)))
             .collect::<Vec<_>>(),
     );
+    context.insert("overall", &overview.overall.as_ref().map(line));
     context.insert("bars", &bars);
     context.insert("chart_height", &(bars.len() * 28 + 8));
     let html = state
