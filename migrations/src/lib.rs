@@ -30,6 +30,7 @@ mod m20261202_000025_announcements;
 mod m20261203_000026_payouts;
 mod m20261203_000027_votes;
 mod m20261203_000028_overall;
+mod m20261203_000029_name_consents;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_payouts::Migration),
             Box::new(m20261203_000027_votes::Migration),
             Box::new(m20261203_000028_overall::Migration),
+            Box::new(m20261203_000029_name_consents::Migration),
         ]
     }
 }

@@ -68,6 +68,44 @@ pub fn results_public(state: CompetitionState) -> bool {
     )
 }
 
+/// Why a winner's name cannot be published so.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NamingError {
+    #[error("entries of children are credited by school and class only, never by name")]
+    Minors,
+    #[error("give the name as it should appear (1 to 200 characters)")]
+    Length,
+}
+
+/// The name an adult winner agreed to publish, checked: never for a form
+/// for children, trimmed, of reasonable length.
+pub fn public_name(for_minors: bool, name: &str) -> Result<String, NamingError> {
+    if for_minors {
+        return Err(NamingError::Minors);
+    }
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(NamingError::Length);
+    }
+    Ok(name)
+}
+
+/// Who the results credit: the name its author agreed to publish (adults
+/// only), then the entry form's public fields (school and class,
+/// organisation …).
+pub fn credit(
+    for_minors: bool,
+    name: Option<&str>,
+    public_fields: Option<String>,
+) -> Option<String> {
+    let name = name.filter(|_| !for_minors).filter(|n| !n.is_empty());
+    match (name, public_fields) {
+        (Some(name), Some(fields)) => Some(format!("{name}, {fields}")),
+        (Some(name), None) => Some(name.to_owned()),
+        (None, fields) => fields,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +166,29 @@ mod tests {
             assert!(!results_public(state), "{state}");
         }
         assert!(results_public(S::Announced) && results_public(S::Archived));
+    }
+
+    #[test]
+    fn only_adults_names_are_credited_and_only_with_consent() {
+        assert_eq!(public_name(true, "Anna Beispiel"), Err(NamingError::Minors));
+        assert_eq!(
+            public_name(false, "  Anna   Beispiel "),
+            Ok("Anna Beispiel".into())
+        );
+        assert_eq!(public_name(false, " "), Err(NamingError::Length));
+        assert_eq!(
+            credit(false, Some("Anna Beispiel"), Some("Verein Ost".into())),
+            Some("Anna Beispiel, Verein Ost".into())
+        );
+        assert_eq!(
+            credit(false, None, Some("Verein Ost".into())),
+            Some("Verein Ost".into())
+        );
+        assert_eq!(
+            credit(true, Some("Kind Name"), Some("Klasse 5a".into())),
+            Some("Klasse 5a".into()),
+            "never a child's name, whatever is stored"
+        );
+        assert_eq!(credit(false, None, None), None);
     }
 }

@@ -22,6 +22,7 @@ pub mod jury;
 pub mod jury_criterion;
 pub mod jury_reminder;
 pub mod jury_round;
+pub mod name_consent;
 pub mod outbox_event;
 pub mod overall_award;
 pub mod overall_place;

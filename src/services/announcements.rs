@@ -295,6 +295,19 @@ pub(crate) async fn winners(
             authors.insert(a.entry_id, a);
         }
     }
+    // Adults who agreed to be named (never children: the form decides).
+    let mut names: HashMap<i64, String> = HashMap::new();
+    if !form.for_minors {
+        for chunk in ids.chunks(500) {
+            for consent in crate::entities::name_consent::Entity::find()
+                .filter(crate::entities::name_consent::Column::EntryId.is_in(chunk.to_vec()))
+                .all(conn)
+                .await?
+            {
+                names.insert(consent.entry_id, consent.public_name);
+            }
+        }
+    }
     let mut winners: Vec<(Tier, i32, Winner)> = Vec::new();
     for (entry_id, mut won) in by_entry {
         let Some(e) = entries.remove(&entry_id) else {
@@ -314,7 +327,11 @@ pub(crate) async fn winners(
                 kennzahl: e.kennzahl.unwrap_or_default(),
                 title: e.title,
                 summary: e.summary,
-                credit: form.public_credit(&identity),
+                credit: rules::credit(
+                    form.for_minors,
+                    names.get(&entry_id).map(String::as_str),
+                    form.public_credit(&identity),
+                ),
                 prizes: won.into_iter().map(|(_, p)| p).collect(),
             },
         ));

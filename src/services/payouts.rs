@@ -36,6 +36,12 @@ pub struct PayoutForm {
     /// What is stored, opened for its author.
     pub stored: Option<Details>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Whether the author may be named with the results (adults only).
+    pub may_be_named: bool,
+    /// The name the author agreed to publish, if any.
+    pub public_name: Option<String>,
+    /// The contact name given with the entry, offered as the name to publish.
+    pub contact_name: String,
 }
 
 impl PayoutForm {
@@ -119,7 +125,21 @@ pub async fn form(
         .one(conn)
         .await?;
     let stored = row.as_ref().map(|r| open(keys, r)).transpose()?;
+    let form = competitions::form_of(&competition)?;
+    let public_name = crate::entities::name_consent::Entity::find_by_id(entry_id)
+        .one(conn)
+        .await?
+        .map(|c| c.public_name);
+    let contact_name = entry_author::Entity::find()
+        .filter(entry_author::Column::EntryId.eq(entry_id))
+        .one(conn)
+        .await?
+        .map(|a| a.contact_name)
+        .unwrap_or_default();
     Ok(PayoutForm {
+        may_be_named: !form.for_minors,
+        public_name,
+        contact_name,
         entry_id,
         needs: Needs::of(winner.prizes.iter().map(|p| p.kind)),
         competition,
@@ -195,6 +215,86 @@ pub async fn save(
     form.stored = Some(details);
     form.updated_at = Some(now);
     Ok(form)
+}
+
+/// Names the author with the results (`Some`), or withdraws that consent
+/// (`None`): adults only, by the person who started the entry, once the
+/// results are announced; in one transaction with its audit row.
+pub async fn set_public_name(
+    db: &DatabaseConnection,
+    keys: &SecretBox,
+    person: &user::Model,
+    entry_id: i64,
+    now: DateTime<Utc>,
+    name: Option<&str>,
+) -> Result<PayoutForm, ServiceError> {
+    use crate::entities::name_consent;
+    let txn = db::begin_write(db).await?;
+    db::lock_row::<entry::Entity>(&txn, entry_id).await?;
+    let form = form(&txn, keys, person, entry_id).await?;
+    let for_minors = !form.may_be_named;
+    match name {
+        Some(name) => {
+            let name = crate::domain::announcement::public_name(for_minors, name).map_err(
+                |err| match err {
+                    crate::domain::announcement::NamingError::Minors => {
+                        ServiceError::Forbidden(err.to_string())
+                    }
+                    crate::domain::announcement::NamingError::Length => {
+                        ServiceError::invalid("public_name", err.to_string())
+                    }
+                },
+            )?;
+            name_consent::Entity::insert(name_consent::ActiveModel {
+                entry_id: Set(entry_id),
+                public_name: Set(name.clone()),
+                given_by: Set(Some(person.id)),
+                given_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::column(name_consent::Column::EntryId)
+                    .update_columns([
+                        name_consent::Column::PublicName,
+                        name_consent::Column::GivenBy,
+                        name_consent::Column::GivenAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                now,
+                AuditRecord::about(
+                    super::Actor::User(person.id),
+                    "credit.named",
+                    "entry",
+                    entry_id,
+                )
+                .details(json!({ "public_name": name })),
+            )
+            .await?;
+        }
+        None => {
+            name_consent::Entity::delete_by_id(entry_id)
+                .exec(&txn)
+                .await?;
+            audit::record(
+                &txn,
+                now,
+                AuditRecord::about(
+                    super::Actor::User(person.id),
+                    "credit.unnamed",
+                    "entry",
+                    entry_id,
+                ),
+            )
+            .await?;
+        }
+    }
+    let stored = self::form(&txn, keys, person, entry_id).await?;
+    txn.commit().await?;
+    Ok(stored)
 }
 
 /// One awarded entry as staff see its payout: what is needed and whether it

@@ -155,6 +155,16 @@ async fn ids(
         query
             .column((alias("entries"), alias("id")))
             .from(alias("entries"));
+    } else if let Some(few) = few_hits(db, &words).await? {
+        // Few hits in all: look them up by id (one array literal of at most
+        // FEW_HITS ids, not a parameter per row).
+        let list = few.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        query
+            .column((alias("entries"), alias("id")))
+            .from(alias("entries"))
+            .and_where(Expr::cust(format!(
+                r#""entries"."id" = ANY('{{{list}}}'::bigint[])"#
+            )));
     } else {
         text_hits(backend, &mut query, &words);
     }
@@ -191,6 +201,52 @@ async fn ids(
     Ok(found)
 }
 
+/// Hits up to which PostgreSQL looks a search's entries up by id.
+const FEW_HITS: u64 = 1_000;
+
+/// The words as a PostgreSQL text query (`solarb:* & de`).
+fn tsquery(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            if prefix(w) {
+                format!("{w}:*")
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// On PostgreSQL, all hits of the words when there are at most
+/// [`FEW_HITS`] in the whole index (read from the GIN index, bounded);
+/// `None` for more, and always on SQLite (whose text index walks in id
+/// order anyway). The planner cannot tell the two cases apart from the
+/// statistics (a prefix's selectivity is a guess): with few hits, walking
+/// the competition's ids and testing each entry's document reads tens of
+/// thousands of rows for a handful of hits.
+async fn few_hits(
+    db: &impl ConnectionTrait,
+    words: &[String],
+) -> Result<Option<Vec<i64>>, ServiceError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let sql = format!(
+        "SELECT entry_id FROM entry_search WHERE document @@ to_tsquery('german', '{}') LIMIT {}",
+        tsquery(words).replace('\'', "''"),
+        FEW_HITS + 1
+    );
+    let hits: Vec<i64> = db
+        .query_all_raw(sea_orm::Statement::from_string(DbBackend::Postgres, sql))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
+    Ok((hits.len() as u64 <= FEW_HITS).then_some(hits))
+}
+
 /// Whether a searched word also finds the words it begins: from three
 /// characters on. A word of one or two characters (`de` of `example.de`)
 /// finds itself only: as a prefix it would match most words of the index,
@@ -210,17 +266,7 @@ fn prefix(word: &str) -> bool {
 fn text_hits(backend: DbBackend, query: &mut SelectStatement, words: &[String]) {
     match backend {
         DbBackend::Postgres => {
-            let tsquery = words
-                .iter()
-                .map(|w| {
-                    if prefix(w) {
-                        format!("{w}:*")
-                    } else {
-                        w.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" & ");
+            let tsquery = tsquery(words);
             query
                 .column((alias("entries"), alias("id")))
                 .from(alias("entries"))

@@ -164,6 +164,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET", "/entries/{id}/certificate", Access::AnyUser),
     ("GET", "/entries/{id}/payout", Access::AnyUser),
     ("PUT", "/entries/{id}/payout", Access::AnyUser),
+    ("PUT", "/entries/{id}/public-name", Access::AnyUser),
     ("GET", "/competitions/{id}/payouts", Access::Admin),
     ("GET", "/competitions/{id}/payouts/export", Access::Admin),
     ("GET", "/competitions/{id}/vote", Access::Public),
@@ -355,7 +356,9 @@ async fn every_operation_checks_every_role() {
                 ("PATCH", "/competitions/{id}/jury/panel/{user_id}") => {
                     Some(json!({ "role": "member" }))
                 }
-                ("POST" | "PATCH", _) | ("PUT", "/entries/{id}/payout") => Some(json!({})),
+                ("POST" | "PATCH", _)
+                | ("PUT", "/entries/{id}/payout")
+                | ("PUT", "/entries/{id}/public-name") => Some(json!({})),
                 _ => None,
             };
             let (status, _, _) = app

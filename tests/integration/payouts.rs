@@ -318,6 +318,118 @@ async fn winners_give_payout_details_that_are_sealed_masked_and_exported_only_to
         .request(Method::GET, &path, None, Some(&coordinator))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not the coordinator's entry");
+
+    // Children's entries are never credited by name, whoever asks.
+    assert_eq!(mine["may_be_named"], false);
+    let (status, problem, _) = app
+        .request(
+            Method::PUT,
+            &format!("/api/entries/{cash_entry}/public-name"),
+            Some(json!({ "public_name": cash_winner.teacher })),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(app.count("name_consents").await, 0);
+    assert!(!winner.get(&cash_path).await.body.contains("name_consent"));
+}
+
+#[tokio::test]
+async fn adult_winners_choose_whether_the_results_name_them() {
+    let (app, _smtp) = with_smtp_at("2020-10-01T10:00").await;
+    let school = app.competition_id("schulklassen-smarte-projekte").await;
+    let (_, template) = app.admin_get(&format!("/api/competitions/{school}")).await;
+    let mut form = template["entry_form"].clone();
+    form["for_minors"] = json!(false);
+    let programme = template["programme_id"].as_i64().unwrap();
+    let (status, _) = app
+        .admin_patch(
+            &format!("/api/programmes/{programme}"),
+            json!({ "budget_cents": 8_700_000 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, created) = app
+        .admin_post(
+            "/api/competitions",
+            json!({
+                "phase_id": template["phase_id"], "slug": "vereine-2020",
+                "target_group": "Vereine", "headline": "Vereine für Gera",
+                "opens_at": "2020-11-10T08:00:00Z", "closes_at": "2020-12-20T22:59:00Z",
+                "prize_money_cents": 600_000, "entry_form": form,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let c = created["id"].as_i64().unwrap();
+    app.transition(c, json!({ "event": "schedule" })).await;
+    app.move_clock_to(berlin("2020-11-10T10:00")).await;
+    let scene = crate::jury::entries_in(&app, c).await;
+    let jurors = crate::jury::seated_panel(&app, &scene).await;
+    let winners = crate::announcement::decide_and_award(&app, &scene, &jurors).await;
+    let (status, _) = crate::announcement::admin(
+        &app,
+        Method::PUT,
+        &format!("/api/competitions/{c}/announcement"),
+        Some(json!({ "scheduled_for": "2021-02-15T17:00:00Z" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.move_clock_to(berlin("2021-02-15T18:05")).await;
+
+    let i = ENTRANTS
+        .iter()
+        .position(|e| winners.iter().any(|w| w == e.title))
+        .unwrap();
+    let (e, token, id) = (&ENTRANTS[i], &scene.entrant_tokens[i], scene.entries[i]);
+    let path = format!("/api/entries/{id}/public-name");
+    let results = || async {
+        app.request(
+            Method::GET,
+            &format!("/api/competitions/{c}/results"),
+            None,
+            None,
+        )
+        .await
+        .1
+        .to_string()
+    };
+    assert!(!results().await.contains(e.teacher), "not without consent");
+    let (status, problem, _) = app
+        .request(
+            Method::PUT,
+            &path,
+            Some(json!({ "public_name": "  " })),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, named, _) = app
+        .request(
+            Method::PUT,
+            &path,
+            Some(json!({ "public_name": e.teacher })),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(named["public_name"], e.teacher);
+    assert!(results().await.contains(e.teacher), "named once agreed");
+    let (_, page) = app.page("/wettbewerbe/vereine-2020/ergebnisse").await;
+    assert!(page.contains(e.teacher), "{page}");
+    let other = (i + 1..ENTRANTS.len()).find(|j| winners.iter().any(|w| w == ENTRANTS[*j].title));
+    if let Some(j) = other {
+        assert!(
+            !results().await.contains(ENTRANTS[j].teacher),
+            "only who agreed"
+        );
+    }
+    let (status, _, _) = app
+        .request(Method::PUT, &path, Some(json!({})), Some(token))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!results().await.contains(e.teacher), "consent withdrawn");
+    assert_eq!(app.count("audit_log WHERE action LIKE 'credit.%'").await, 2);
 }
 
 #[tokio::test]

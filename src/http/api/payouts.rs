@@ -70,6 +70,19 @@ pub struct PayoutAnswer {
     pub details: PayoutBody,
     #[oai(skip_serializing_if_is_none)]
     pub updated_at: Option<DateTime<Utc>>,
+    /// Whether the author may be named with the results (never for entries
+    /// of children).
+    pub may_be_named: bool,
+    /// The name the author agreed to publish with the results.
+    #[oai(skip_serializing_if_is_none)]
+    pub public_name: Option<String>,
+}
+
+/// The name to publish with the results, or none to withdraw the consent.
+#[derive(Debug, Clone, Object)]
+pub struct PublicNameBody {
+    #[oai(skip_serializing_if_is_none)]
+    pub public_name: Option<String>,
 }
 
 impl From<PayoutForm> for PayoutAnswer {
@@ -95,6 +108,8 @@ impl From<PayoutForm> for PayoutAnswer {
                 city: typed.city,
             },
             updated_at: form.updated_at,
+            may_be_named: form.may_be_named,
+            public_name: form.public_name,
         }
     }
 }
@@ -183,6 +198,28 @@ impl PayoutsApi {
             id.0,
             self.state.now(),
             &typed,
+        )
+        .await?;
+        Ok(Answer::Ok(Json(saved.into())))
+    }
+
+    /// Name the author with the results (adults only; 403 for entries of
+    /// children), or withdraw that consent with no name; from the
+    /// announcement on, by the person who started the entry.
+    #[oai(path = "/entries/:id/public-name", method = "put")]
+    async fn public_name(
+        &self,
+        auth: UserAuth,
+        id: Path<i64>,
+        body: Json<PublicNameBody>,
+    ) -> Result<Answer<PayoutAnswer>, ApiProblem> {
+        let saved = payouts::set_public_name(
+            &self.state.db,
+            &self.state.secrets,
+            &auth.0,
+            id.0,
+            self.state.now(),
+            body.0.public_name.as_deref(),
         )
         .await?;
         Ok(Answer::Ok(Json(saved.into())))

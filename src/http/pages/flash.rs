@@ -46,9 +46,11 @@ pub enum Notice {
     ConflictDeclared,
     JuryChanged,
     PayoutSaved,
+    NameShown,
+    NameHidden,
 }
 
-const NOTICES: [(Notice, &str); 26] = [
+const NOTICES: [(Notice, &str); 28] = [
     (Notice::DraftSaved, "draft_saved"),
     (Notice::Submitted, "submitted"),
     (Notice::ChangesSaved, "changes_saved"),
@@ -75,6 +77,8 @@ const NOTICES: [(Notice, &str); 26] = [
     (Notice::ConflictDeclared, "conflict_declared"),
     (Notice::JuryChanged, "jury_changed"),
     (Notice::PayoutSaved, "payout_saved"),
+    (Notice::NameShown, "name_shown"),
+    (Notice::NameHidden, "name_hidden"),
 ];
 
 impl Notice {

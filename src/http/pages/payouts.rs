@@ -39,6 +39,7 @@ fn render(
     form: &PayoutForm,
     typed: Option<Typed>,
     problems: Vec<FieldProblem>,
+    name_error: Option<String>,
 ) -> Response {
     let typed =
         typed.unwrap_or_else(|| form.stored.as_ref().map(|d| d.typed()).unwrap_or_default());
@@ -75,6 +76,13 @@ fn render(
     context.insert("needs_bank", &form.needs.bank);
     context.insert("needs_address", &form.needs.address);
     context.insert("complete", &form.complete());
+    context.insert("may_be_named", &form.may_be_named);
+    context.insert("named", &form.public_name.is_some());
+    context.insert(
+        "public_name",
+        form.public_name.as_deref().unwrap_or(&form.contact_name),
+    );
+    context.insert("name_error", &name_error);
     context.insert(
         "typed",
         &serde_json::json!({
@@ -99,7 +107,7 @@ fn render(
         "cache-control",
         "private, no-store".parse().expect("header"),
     );
-    if !problems.is_empty() {
+    if !problems.is_empty() || name_error.is_some() {
         response.set_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     response
@@ -111,7 +119,15 @@ async fn page(id: Path<i64>, person: Person, state: Data<&AppState>) -> poem::Re
     let form = payouts::form(&state.db, &state.secrets, &current.user, id.0)
         .await
         .map_err(|err| refusal(&state, lang, err))?;
-    Ok(render(&state, lang, &current, &form, None, Vec::new()))
+    Ok(render(
+        &state,
+        lang,
+        &current,
+        &form,
+        None,
+        Vec::new(),
+        None,
+    ))
 }
 
 #[handler]
@@ -151,6 +167,53 @@ async fn save(
                 &stored,
                 Some(typed),
                 problems,
+                None,
+            ))
+        }
+        Err(err) => Err(refusal(&state, lang, err)),
+    }
+}
+
+#[handler]
+async fn naming(
+    id: Path<i64>,
+    form: CsrfForm<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    let CsrfForm {
+        lang,
+        current,
+        fields,
+    } = form;
+    let consent = field(&fields, "name_consent").is_some();
+    let typed = field(&fields, "public_name").unwrap_or_default().to_owned();
+    let db = &state.db;
+    let wanted = consent.then_some(typed.as_str());
+    match payouts::set_public_name(db, &state.secrets, &current.user, id.0, state.now(), wanted)
+        .await
+    {
+        Ok(_) => Ok(flash::redirect(
+            &state,
+            &format!("/konto/ideen/{}/auszahlung?lang={}", id.0, lang.code()),
+            Flash::new(if consent {
+                Notice::NameShown
+            } else {
+                Notice::NameHidden
+            }),
+        )),
+        Err(ServiceError::Invalid { .. }) => {
+            let stored = payouts::form(db, &state.secrets, &current.user, id.0)
+                .await
+                .map_err(|err| refusal(&state, lang, err))?;
+            let error = Some(lang.text("payout_name_error").to_owned());
+            Ok(render(
+                &state,
+                lang,
+                &current,
+                &stored,
+                None,
+                Vec::new(),
+                error,
             ))
         }
         Err(err) => Err(refusal(&state, lang, err)),
@@ -206,6 +269,7 @@ async fn export_xlsx(
 pub(super) fn routes(route: Route) -> Route {
     route
         .at("/konto/ideen/:id/auszahlung", get(page).post(save))
+        .at("/konto/ideen/:id/nennung", poem::post(naming))
         .at(
             "/verwaltung/wettbewerbe/:id/auszahlung.csv",
             get(export_csv),
