@@ -54,8 +54,9 @@ pub enum PageAt {
 }
 
 /// How many entries match: exact for the filters, and up to [`COUNT_LIMIT`] for a
-/// search (a search with more hits says "more than 1,000" instead of counting
-/// them all on every keystroke).
+/// search (a search with more hits says "more than 200" instead of counting
+/// them all on every keystroke: four pages are enough to tell a search that
+/// needs another word from one that found what was meant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Total {
     Exactly(u64),
@@ -74,8 +75,9 @@ pub struct EntryPage {
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// A search counts its hits up to this many.
-pub const COUNT_LIMIT: u64 = 1000;
+/// A search counts its hits up to this many (counting reads each hit: a
+/// search found in every entry must not read them all).
+pub const COUNT_LIMIT: u64 = 200;
 
 /// The words of a search, as the full-text index splits text: at every character
 /// that is not a letter or digit.
