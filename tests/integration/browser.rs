@@ -1163,3 +1163,106 @@ async fn the_public_votes_with_the_keyboard_alone_in_chromium() {
     .await;
     client.close().await.unwrap();
 }
+
+/// After the announcement: a winner's payout page (with a refusal that keeps
+/// what was typed, sent by keyboard), the staff's announcement page with the
+/// payout status, and the overall placement's staff and public pages pass
+/// axe on a phone-sized screen.
+#[tokio::test]
+#[ignore = "needs Chromium, chromedriver and axe-core; bash .ci/run installs them and runs it"]
+async fn payout_and_overall_placement_pages_pass_axe_in_chromium() {
+    require_browser();
+    let _turn = ONE_BROWSER.lock().await;
+    let (app, smtp) = crate::helpers::with_smtp_at("2020-12-01T10:00").await;
+    let (c, winners) = crate::announcement::decided_and_awarded(&app).await;
+    let (status, body, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/competitions/{c}/announcement"),
+            Some(json!({ "scheduled_for": "2021-02-15T17:00:00Z" })),
+            app.token.as_deref(),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    app.move_clock_to(crate::helpers::berlin("2021-02-15T18:05"))
+        .await;
+    let winner = crate::jury::ENTRANTS
+        .iter()
+        .find(|e| winners.iter().any(|w| w == e.title))
+        .unwrap();
+    let entry = {
+        use ideenwettbewerb::entities::entry;
+        entry::Entity::find()
+            .filter(entry::Column::Title.eq(winner.title))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    // Entrants sign in by email link: a session made that way.
+    let signed_in = crate::credentials::signed_in_browser(&app, &smtp, winner.email).await;
+    let session = signed_in
+        .cookie_header()
+        .split(';')
+        .find_map(|c| c.trim().strip_prefix("iw_session=").map(str::to_owned))
+        .expect("a session cookie");
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+    let payout = format!("/konto/ideen/{entry}/auszahlung?lang=de");
+    visit_clean(&client, &app, &session, &payout).await;
+    // Every required field filled by keyboard, one of them wrong: the
+    // server refuses it and keeps what was typed.
+    let (typed, wrong): (Vec<(&str, &str)>, &str) =
+        if page_text(&client).await.contains("Bankverbindung") {
+            (
+                vec![("holder", "Förderverein Ost"), ("iban", "DE00 1234")],
+                "iban",
+            )
+        } else {
+            (
+                vec![
+                    ("street", "Markt 1"),
+                    ("postcode", "0754!"),
+                    ("city", "Gera"),
+                ],
+                "postcode",
+            )
+        };
+    for (id, text) in &typed {
+        tab_to(&client, id).await;
+        type_text(&client, text).await;
+    }
+    tab_to_button(&client, "Angaben speichern").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Bitte").await;
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "refused payout: {violations:#?}");
+    let kept = client
+        .execute(
+            &format!("return document.getElementById('{wrong}').value"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let expected = typed.iter().find(|(id, _)| *id == wrong).unwrap().1;
+    assert_eq!(kept, json!(expected), "what was typed is kept");
+    assert_eq!(app.count("payout_details").await, 0);
+
+    let staff = session_for(&app, "admin@localhost").await;
+    visit_clean(
+        &client,
+        &app,
+        &staff,
+        &format!("/verwaltung/wettbewerbe/{c}/bekanntgabe?lang=de"),
+    )
+    .await;
+    visit_clean(&client, &app, &staff, "/verwaltung/gesamtwertung?lang=de").await;
+    client
+        .goto(&app.url("/gesamtwertung?lang=de"))
+        .await
+        .unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "public placement: {violations:#?}");
+    client.close().await.unwrap();
+}
