@@ -329,10 +329,18 @@ async fn exact_hits(
     walk: Walk,
 ) -> Result<Vec<i64>, ServiceError> {
     let mut found = Vec::new();
-    for exact in [
-        entry::Column::ReceiptNumber.eq(typed.to_uppercase()),
-        entry::Column::Kennzahl.eq(typed),
-    ] {
+    // Only what could be one is looked up: a receipt number has a dash and
+    // digits (`2020-05-00042`), a Kennzahl is digits only (`482913`).
+    let single = !typed.is_empty() && !typed.contains(char::is_whitespace);
+    let digits = typed.chars().any(|c| c.is_ascii_digit());
+    let mut lookups = Vec::new();
+    if single && digits && typed.contains('-') {
+        lookups.push(entry::Column::ReceiptNumber.eq(typed.to_uppercase()));
+    }
+    if single && typed.chars().all(|c| c.is_ascii_digit()) {
+        lookups.push(entry::Column::Kennzahl.eq(typed));
+    }
+    for exact in lookups {
         let mut query = entry::Entity::find()
             .select_only()
             .column(entry::Column::Id)
