@@ -19,6 +19,9 @@
 
 #[path = "support/bulk.rs"]
 mod bulk;
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{env_or, fresh_postgres};
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
@@ -36,8 +39,8 @@ use ideenwettbewerb::entities::{competition, panel_member, user};
 use ideenwettbewerb::services::identity::{credentials, sign_in};
 use ideenwettbewerb::services::jury;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-    QueryOrder, QuerySelect, StreamTrait,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
+    QuerySelect, StreamTrait,
 };
 
 /// Counts the bytes allocated now and the most at any moment since the last
@@ -78,13 +81,6 @@ async fn measured<T>(work: impl Future<Output = T>) -> (T, Duration, usize) {
         took,
         PEAK.load(Ordering::Relaxed).saturating_sub(base),
     )
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 const JURORS: usize = 7;
@@ -421,20 +417,6 @@ async fn run(engine: &str, url: String) -> Report {
     }
 }
 
-async fn fresh_postgres(server: &str) -> Option<String> {
-    let admin = Database::connect(format!("{server}/postgres")).await.ok()?;
-    let name = "iw_bench_ranking";
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .ok()?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .ok()?;
-    Some(format!("{server}/{name}"))
-}
-
 fn print(engine: &str, r: &Report) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -482,7 +464,7 @@ async fn main() {
     if engines.contains("postgres") {
         let server = std::env::var("BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-        match fresh_postgres(&server).await {
+        match fresh_postgres(&server, "iw_bench_ranking").await {
             Some(url) => print("PostgreSQL", &run("PostgreSQL", url).await),
             None => println!("PostgreSQL not reachable at {server}: skipped"),
         }

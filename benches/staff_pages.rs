@@ -14,6 +14,9 @@
 
 #[path = "support/bulk.rs"]
 mod bulk;
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{env_or, fresh_postgres, percentile};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,23 +28,7 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::entities::{competition, entry, user};
 use ideenwettbewerb::services::identity::{credentials, sign_in};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The process's resident memory in bytes (Linux).
 fn rss() -> u64 {
@@ -315,20 +302,6 @@ async fn run(engine: &'static str, url: String) -> (Vec<Line>, Vec<Export>) {
     (lines, exports)
 }
 
-async fn fresh_postgres(server: &str) -> Option<String> {
-    let admin = Database::connect(format!("{server}/postgres")).await.ok()?;
-    let name = "iw_bench_staff";
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .ok()?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .ok()?;
-    Some(format!("{server}/{name}"))
-}
-
 #[tokio::main]
 async fn main() {
     let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
@@ -345,7 +318,7 @@ async fn main() {
     if engines.contains("postgres") {
         let server = std::env::var("BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-        match fresh_postgres(&server).await {
+        match fresh_postgres(&server, "iw_bench_staff").await {
             Some(url) => results.push(("PostgreSQL", run("PostgreSQL", url).await)),
             None => println!("PostgreSQL not reachable at {server}: skipped"),
         }

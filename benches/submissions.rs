@@ -23,26 +23,12 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::entities::{competition, entry, user};
 use ideenwettbewerb::scheduler;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{env_or, fresh_postgres, percentile, raw_durable_inserts};
 
 /// About 2 KB of JSON, like a real idea with a few paragraphs.
 fn idea(client: usize) -> Vec<u8> {
@@ -189,27 +175,7 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
 
     // The same database's limit: one-row inserts, each its own durable transaction.
     let db = &state.db;
-    db.execute_unprepared("CREATE TABLE bench_raw (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
-        .await
-        .unwrap();
-    let counter = Arc::new(AtomicU64::new(0));
-    let raw_until = Instant::now() + Duration::from_secs(seconds.min(5));
-    let raw_started = Instant::now();
-    let mut raw = Vec::new();
-    for _ in 0..clients {
-        let (db, counter) = (db.clone(), counter.clone());
-        raw.push(tokio::spawn(async move {
-            while Instant::now() < raw_until {
-                let id = counter.fetch_add(1, Ordering::Relaxed) as i64;
-                let sql = format!("INSERT INTO bench_raw (id, payload) VALUES ({id}, 'x')");
-                db.execute_unprepared(&sql).await.unwrap();
-            }
-        }));
-    }
-    for task in raw {
-        task.await.unwrap();
-    }
-    let raw_rate = counter.load(Ordering::Relaxed) as f64 / raw_started.elapsed().as_secs_f64();
+    let raw_rate = raw_durable_inserts(db, clients, seconds).await;
 
     Outcome {
         engine,
@@ -221,20 +187,6 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
         acknowledged_total: acknowledged.load(Ordering::Relaxed),
         raw_inserts_per_second: raw_rate,
     }
-}
-
-async fn fresh_postgres(server: &str) -> Option<String> {
-    let admin = Database::connect(format!("{server}/postgres")).await.ok()?;
-    let name = "iw_bench_submissions";
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .ok()?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .ok()?;
-    Some(format!("{server}/{name}"))
 }
 
 #[tokio::main]
@@ -251,7 +203,7 @@ async fn main() {
     if engines.contains("postgres") {
         let server = std::env::var("BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-        match fresh_postgres(&server).await {
+        match fresh_postgres(&server, "iw_bench_submissions").await {
             Some(url) => outcomes.push(run("PostgreSQL", url, clients, seconds).await),
             None => println!("PostgreSQL not reachable at {server}: skipped"),
         }

@@ -20,28 +20,14 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::domain::CompetitionState;
 use ideenwettbewerb::entities::{ballot, competition, outbox_event, precheck};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
 #[path = "support/bulk.rs"]
 mod bulk;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{env_or, fresh_postgres, percentile, raw_durable_inserts};
 
 /// One phase's figures.
 #[derive(Default)]
@@ -289,27 +275,7 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
         .unwrap();
 
     // The same database's limit: one-row inserts, each its own durable transaction.
-    db.execute_unprepared("CREATE TABLE bench_raw (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
-        .await
-        .unwrap();
-    let counter = Arc::new(AtomicU64::new(0));
-    let raw_until = Instant::now() + Duration::from_secs(seconds.min(5));
-    let raw_started = Instant::now();
-    let mut raw = Vec::new();
-    for _ in 0..clients {
-        let (db, counter) = (db.clone(), counter.clone());
-        raw.push(tokio::spawn(async move {
-            while Instant::now() < raw_until {
-                let id = counter.fetch_add(1, Ordering::Relaxed) as i64;
-                let sql = format!("INSERT INTO bench_raw (id, payload) VALUES ({id}, 'x')");
-                db.execute_unprepared(&sql).await.unwrap();
-            }
-        }));
-    }
-    for task in raw {
-        task.await.unwrap();
-    }
-    let raw_rate = counter.load(Ordering::Relaxed) as f64 / raw_started.elapsed().as_secs_f64();
+    let raw_rate = raw_durable_inserts(db, clients, seconds).await;
     Outcome {
         engine,
         confirmed_total: confirmations.ok,
@@ -318,20 +284,6 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
         raw_inserts_per_second: raw_rate,
         counted,
     }
-}
-
-async fn fresh_postgres(server: &str) -> Option<String> {
-    let admin = Database::connect(format!("{server}/postgres")).await.ok()?;
-    let name = "iw_bench_votes";
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .ok()?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .ok()?;
-    Some(format!("{server}/{name}"))
 }
 
 #[tokio::main]
@@ -348,7 +300,7 @@ async fn main() {
     if engines.contains("postgres") {
         let server = std::env::var("BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-        match fresh_postgres(&server).await {
+        match fresh_postgres(&server, "iw_bench_votes").await {
             Some(url) => outcomes.push(run("PostgreSQL", url, clients, seconds).await),
             None => println!("PostgreSQL not reachable at {server}: skipped"),
         }

@@ -625,6 +625,30 @@ pub struct ResultLine {
     pub email: String,
 }
 
+/// The lead author's contact name and email address (empty for an entrant
+/// without one) per entry, for the city's records.
+pub(crate) async fn lead_contacts(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, String)>, ServiceError> {
+    let mut contacts = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for (author, person) in entry_author::Entity::find()
+            .filter(entry_author::Column::EntryId.is_in(chunk.to_vec()))
+            .find_also_related(user::Entity)
+            .all(conn)
+            .await?
+        {
+            let email = person
+                .map(|p| p.email)
+                .filter(|e| !super::entries::has_no_address(e))
+                .unwrap_or_default();
+            contacts.insert(author.entry_id, (author.contact_name, email));
+        }
+    }
+    Ok(contacts)
+}
+
 /// Every active award of the competition with its entry and entrant, by the
 /// entries' best prizes (as on the results), for staff.
 pub async fn result_lines(
@@ -634,23 +658,7 @@ pub async fn result_lines(
     let competition = competitions::find(conn, manager.competition_id()).await?;
     let winners = winners(conn, &competition).await?;
     let ids: Vec<i64> = winners.iter().map(|w| w.entry_id).collect();
-    let mut contacts: HashMap<i64, (String, String)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for (author, person) in entry_author::Entity::find()
-            .filter(entry_author::Column::EntryId.is_in(chunk.to_vec()))
-            .find_also_related(user::Entity)
-            .all(conn)
-            .await?
-        {
-            let email = person.map(|p| p.email).unwrap_or_default();
-            let email = if super::entries::has_no_address(&email) {
-                String::new()
-            } else {
-                email
-            };
-            contacts.insert(author.entry_id, (author.contact_name, email));
-        }
-    }
+    let contacts = lead_contacts(conn, &ids).await?;
     let mut lines = Vec::new();
     for w in winners {
         let (contact_name, email) = contacts.get(&w.entry_id).cloned().unwrap_or_default();

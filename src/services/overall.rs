@@ -25,10 +25,6 @@ use crate::domain::money::Money;
 use crate::domain::prizes::{self, Limits, OverallPlace, PrizeError};
 use crate::entities::{award, competition, entry, overall_award, overall_place, programme};
 
-fn summed(column: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::cust(format!("CAST(SUM({column}) AS BIGINT)"))
-}
-
 fn money(cents: Option<Option<i64>>) -> Result<Money, ServiceError> {
     let cents = cents.flatten().unwrap_or(0);
     Money::from_cents(cents).map_err(|_| ServiceError::Corrupt(format!("overall: sum {cents}")))
@@ -38,7 +34,7 @@ fn money(cents: Option<Option<i64>>) -> Result<Money, ServiceError> {
 pub async fn pool(conn: &impl ConnectionTrait, programme_id: i64) -> Result<Money, ServiceError> {
     let total: Option<Option<i64>> = overall_place::Entity::find()
         .select_only()
-        .column_as(summed("value_cents"), "total")
+        .column_as(super::prizes::summed_cents("value_cents"), "total")
         .filter(overall_place::Column::ProgrammeId.eq(programme_id))
         .into_tuple()
         .one(conn)
@@ -53,7 +49,7 @@ pub async fn awarded(
 ) -> Result<Money, ServiceError> {
     let total: Option<Option<i64>> = overall_award::Entity::find()
         .select_only()
-        .column_as(summed("amount_cents"), "total")
+        .column_as(super::prizes::summed_cents("amount_cents"), "total")
         .filter(overall_award::Column::ProgrammeId.eq(programme_id))
         .filter(overall_award::Column::WithdrawnAt.is_null())
         .into_tuple()
@@ -331,13 +327,14 @@ pub async fn award(
     {
         return Err(PrizeError::PlacedAlready.into());
     }
+    let placed = awarded(&txn, programme_id).await?;
     let in_programme = super::prizes::awarded_sum(&txn, award::Column::ProgrammeId, programme_id)
         .await?
-        .checked_add(awarded(&txn, programme_id).await?)
+        .checked_add(placed)
         .ok_or_else(|| ServiceError::Corrupt("awards: sum".into()))?;
     let limits = Limits {
         pool: pool(&txn, programme_id).await?,
-        awarded_in_pool: awarded(&txn, programme_id).await?,
+        awarded_in_pool: placed,
         budget: found.budget()?,
         awarded_in_programme: in_programme,
     };

@@ -394,21 +394,7 @@ pub async fn export(
     let txn = db::begin_write(db).await?;
     let (competition, lines, rows) = lines(&txn, competition_id).await?;
     let ids: Vec<i64> = lines.iter().map(|l| l.entry_id).collect();
-    let mut contacts: HashMap<i64, (String, String)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for (author, person) in entry_author::Entity::find()
-            .filter(entry_author::Column::EntryId.is_in(chunk.to_vec()))
-            .find_also_related(user::Entity)
-            .all(&txn)
-            .await?
-        {
-            let email = person
-                .map(|p| p.email)
-                .filter(|e| !super::entries::has_no_address(e))
-                .unwrap_or_default();
-            contacts.insert(author.entry_id, (author.contact_name, email));
-        }
-    }
+    let mut contacts = announcements::lead_contacts(&txn, &ids).await?;
     let mut records = Vec::with_capacity(lines.len());
     for line in lines {
         let details = match rows.get(&line.entry_id) {

@@ -203,7 +203,12 @@ async fn locked_for_awards(
 /// The sum of the awards' amounts as BIGINT on both engines (PostgreSQL sums
 /// BIGINT as NUMERIC).
 fn summed() -> sea_orm::sea_query::SimpleExpr {
-    sea_orm::sea_query::Expr::cust("CAST(SUM(amount_cents) AS BIGINT)")
+    summed_cents("amount_cents")
+}
+
+/// The sum of a cents column as BIGINT on both engines.
+pub(crate) fn summed_cents(column: &str) -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Expr::cust(format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
 /// What the active awards add up to, in cents, under `filter`.

@@ -16,7 +16,7 @@ use super::super::i18n::Lang;
 use super::super::session::{internal, refusal};
 use super::super::view;
 use super::competition_form::local_input;
-use super::{managed, staff_of};
+use super::{managed, manager_from_form};
 use crate::app::AppState;
 use crate::domain::CompetitionState;
 use crate::domain::announcement::AnnouncementError;
@@ -177,16 +177,6 @@ pub async fn page(
         None,
     )
     .await
-}
-
-async fn manager_from_form(
-    state: &AppState,
-    lang: Lang,
-    person: &crate::entities::user::Model,
-    id: i64,
-) -> poem::Result<Manager> {
-    let staff = staff_of(state, lang, person)?;
-    Ok(managed(state, lang, &staff, id).await?.0)
 }
 
 fn back(state: &AppState, lang: Lang, id: i64, text: String) -> Response {

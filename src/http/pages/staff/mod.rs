@@ -48,6 +48,18 @@ fn admin_of(
     authorization::admin(person.clone()).map_err(|err| refusal(state, lang, err))
 }
 
+/// The sender of a staff form as the manager of competition `id`, or the
+/// refusal page.
+pub(super) async fn manager_from_form(
+    state: &AppState,
+    lang: Lang,
+    person: &crate::entities::user::Model,
+    id: i64,
+) -> poem::Result<authorization::Manager> {
+    let staff = staff_of(state, lang, person)?;
+    Ok(managed(state, lang, &staff, id).await?.0)
+}
+
 /// The sender of a staff form as staff, or the refusal page.
 fn staff_of(
     state: &AppState,

@@ -14,7 +14,7 @@ use super::super::flash::{self, Flash, Notice};
 use super::super::i18n::Lang;
 use super::super::session::{internal, refusal};
 use super::super::view;
-use super::{admin_of, managed, staff_of};
+use super::{admin_of, managed, manager_from_form};
 use crate::app::AppState;
 use crate::domain::CompetitionState;
 use crate::domain::Money;
@@ -291,16 +291,6 @@ fn back(state: &AppState, lang: Lang, id: i64, key: &str) -> Response {
         &format!("/verwaltung/wettbewerbe/{id}/preise?lang={}", lang.code()),
         Flash::with(Notice::JuryChanged, lang.text(key).to_owned()),
     )
-}
-
-async fn manager_from_form(
-    state: &AppState,
-    lang: Lang,
-    person: &crate::entities::user::Model,
-    id: i64,
-) -> poem::Result<Manager> {
-    let staff = staff_of(state, lang, person)?;
-    Ok(managed(state, lang, &staff, id).await?.0)
 }
 
 #[handler]
