@@ -267,8 +267,15 @@ async fn run(engine: &'static str, url: String, clients: usize, seconds: u64) ->
         },
     )
     .await;
+    let held = ideenwettbewerb::services::votes::find(
+        db,
+        ideenwettbewerb::services::votes::VoteScope::Competition(found.id),
+    )
+    .await
+    .unwrap()
+    .expect("the vote is set up");
     let counted = ballot::Entity::find()
-        .filter(ballot::Column::CompetitionId.eq(found.id))
+        .filter(ballot::Column::VoteId.eq(held.id))
         .filter(ballot::Column::Choices.is_not_null())
         .count(db)
         .await

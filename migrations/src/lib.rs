@@ -31,6 +31,7 @@ mod m20261203_000026_payouts;
 mod m20261203_000027_votes;
 mod m20261203_000028_overall;
 mod m20261203_000029_name_consents;
+mod m20261204_000030_programme_votes;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_votes::Migration),
             Box::new(m20261203_000028_overall::Migration),
             Box::new(m20261203_000029_name_consents::Migration),
+            Box::new(m20261204_000030_programme_votes::Migration),
         ]
     }
 }

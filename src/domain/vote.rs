@@ -17,12 +17,20 @@
 //!   address, disposable email domains, bursts of confirmations in one minute.
 //!   Staff may void a ballot with a reason; a voided ballot never counts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::CompetitionState;
+
+/// What a public vote is about: one competition's admitted entries, or a
+/// shortlist across a programme's competitions (Gera 2021: 17 ideas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VoteScope {
+    Competition(i64),
+    Programme(i64),
+}
 
 /// How people vote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +118,12 @@ pub enum VoteError {
     Voided,
     #[error("say why the ballot is void (3 to 1,000 characters)")]
     Reason,
+    #[error(
+        "idea {0} cannot stand in the programme's vote: only ideas admitted by the pre-check of a competition whose call has closed and whose results are not announced yet"
+    )]
+    NotEligible(String),
+    #[error("ballots are confirmed already: the shortlist stays as it is")]
+    ShortlistFixed,
 }
 
 /// Whether `rules` may replace `before` now (`confirmed`: ballots count already).
@@ -124,6 +138,60 @@ pub fn check_rules(
     if !matches!(state, CompetitionState::Closed | CompetitionState::InReview) {
         return Err(VoteError::NotNow(state));
     }
+    check_settings(rules, before, admitted, confirmed, now)
+}
+
+/// An entry staff want on a programme vote's shortlist, as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub entry_id: i64,
+    pub kennzahl: String,
+    /// Its competition's state.
+    pub state: CompetitionState,
+    /// Admitted by its competition's pre-check.
+    pub admitted: bool,
+}
+
+/// Whether an entry may stand in a programme vote: admitted by the
+/// pre-check of a competition whose call has closed and whose results are
+/// not announced yet (the vote is an input to the decisions, and it stays
+/// anonymous).
+pub fn eligible(candidate: &Candidate) -> bool {
+    candidate.admitted
+        && matches!(
+            candidate.state,
+            CompetitionState::Closed | CompetitionState::InReview | CompetitionState::Decided
+        )
+}
+
+/// Whether `rules` with the shortlist `picked` may replace `before` (with
+/// its shortlist `before_picked`) for a programme's vote now.
+pub fn check_programme_rules(
+    rules: &VoteRules,
+    before: Option<(&VoteRules, &BTreeSet<i64>)>,
+    picked: &[Candidate],
+    confirmed: bool,
+    now: DateTime<Utc>,
+) -> Result<(), VoteError> {
+    if let Some(refused) = picked.iter().find(|c| !eligible(c)) {
+        return Err(VoteError::NotEligible(refused.kennzahl.clone()));
+    }
+    if let (Some((_, shortlist)), true) = (before, confirmed) {
+        let now_picked: BTreeSet<i64> = picked.iter().map(|c| c.entry_id).collect();
+        if &now_picked != shortlist {
+            return Err(VoteError::ShortlistFixed);
+        }
+    }
+    check_settings(rules, before.map(|b| b.0), picked.len(), confirmed, now)
+}
+
+fn check_settings(
+    rules: &VoteRules,
+    before: Option<&VoteRules>,
+    admitted: usize,
+    confirmed: bool,
+    now: DateTime<Utc>,
+) -> Result<(), VoteError> {
     if admitted == 0 {
         return Err(VoteError::EmptyShortlist);
     }
@@ -477,6 +545,48 @@ mod tests {
                 at(7)
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_programme_vote_takes_admitted_ideas_of_closed_calls_and_keeps_its_shortlist() {
+        let rules = points(100, 40);
+        let candidate = |id: i64, state, admitted| Candidate {
+            entry_id: id,
+            kennzahl: format!("{id:06}"),
+            state,
+            admitted,
+        };
+        let picked = [
+            candidate(1, CompetitionState::InReview, true),
+            candidate(2, CompetitionState::Decided, true),
+        ];
+        assert!(check_programme_rules(&rules, None, &picked, false, at(7)).is_ok());
+        assert_eq!(
+            check_programme_rules(&rules, None, &[], false, at(7)),
+            Err(VoteError::EmptyShortlist)
+        );
+        for (state, admitted) in [
+            (CompetitionState::Open, true),
+            (CompetitionState::Announced, true),
+            (CompetitionState::InReview, false),
+        ] {
+            assert_eq!(
+                check_programme_rules(&rules, None, &[candidate(3, state, admitted)], false, at(7)),
+                Err(VoteError::NotEligible("000003".into()))
+            );
+        }
+        let before: BTreeSet<i64> = [1, 2].into();
+        assert!(
+            check_programme_rules(&rules, Some((&rules, &before)), &picked, true, at(7)).is_ok()
+        );
+        assert_eq!(
+            check_programme_rules(&rules, Some((&rules, &before)), &picked[..1], true, at(7)),
+            Err(VoteError::ShortlistFixed)
+        );
+        assert!(
+            check_programme_rules(&rules, Some((&rules, &before)), &picked[..1], false, at(7))
+                .is_ok()
         );
     }
 

@@ -1,12 +1,12 @@
 use sea_orm::entity::prelude::*;
 
-/// One email address's ballot in a competition's public vote.
+/// One email address's ballot in a public vote.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "ballots")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub competition_id: i64,
+    pub vote_id: i64,
     /// The voter's address, lower-cased: one ballot per address.
     pub email: String,
     pub locale: String,

@@ -43,3 +43,4 @@ pub mod subscription;
 pub mod user;
 mod values;
 pub mod vote;
+pub mod vote_entry;

@@ -229,10 +229,13 @@ impl From<ServiceError> for ApiProblem {
             ServiceError::Vote(refused) => {
                 use crate::domain::vote::VoteError as V;
                 let status = match refused {
-                    V::NotNow(_) | V::Fixed | V::EmptyShortlist | V::Hidden | V::Voided => {
-                        StatusCode::CONFLICT
-                    }
-                    V::Window | V::ClosesInThePast | V::Points | V::Reason => {
+                    V::NotNow(_)
+                    | V::Fixed
+                    | V::ShortlistFixed
+                    | V::EmptyShortlist
+                    | V::Hidden
+                    | V::Voided => StatusCode::CONFLICT,
+                    V::Window | V::ClosesInThePast | V::Points | V::Reason | V::NotEligible(_) => {
                         StatusCode::UNPROCESSABLE_ENTITY
                     }
                 };

@@ -276,6 +276,19 @@ pub async fn list(
         .await?)
 }
 
+/// A programme's competitions in its order, drafts included.
+pub async fn list_of_programme(
+    conn: &impl ConnectionTrait,
+    programme_id: i64,
+) -> Result<Vec<competition::Model>, ServiceError> {
+    Ok(competition::Entity::find()
+        .filter(competition::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(competition::Column::Position)
+        .order_by_asc(competition::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// The audit trail of one competition, oldest first.
 pub async fn history(
     db: &DatabaseConnection,

@@ -178,6 +178,16 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Admin,
     ),
     ("GET", "/competitions/{id}/vote/result", Access::Admin),
+    ("GET", "/programmes/{id}/vote", Access::Public),
+    ("PUT", "/programmes/{id}/vote", Access::Admin),
+    ("POST", "/programmes/{id}/vote/ballots", Access::Public),
+    ("GET", "/programmes/{id}/vote/review", Access::Admin),
+    (
+        "POST",
+        "/programmes/{id}/vote/ballots/{ballot_id}/void",
+        Access::Admin,
+    ),
+    ("GET", "/programmes/{id}/vote/result", Access::Admin),
     ("GET", "/programmes/{id}/overall", Access::Admin),
     ("PUT", "/programmes/{id}/overall/places", Access::Admin),
     ("POST", "/programmes/{id}/overall/awards", Access::Admin),
@@ -325,7 +335,12 @@ async fn every_operation_checks_every_role() {
                 ("PUT", "/competitions/{id}/vote") => Some(json!({
                     "mode": "single", "opens_at": "2030-01-01T10:00:00Z", "closes_at": "2030-01-02T10:00:00Z"
                 })),
-                ("POST", "/competitions/{id}/vote/ballots/{ballot_id}/void") => {
+                ("PUT", "/programmes/{id}/vote") => Some(json!({
+                    "mode": "single", "opens_at": "2030-01-01T10:00:00Z",
+                    "closes_at": "2030-01-02T10:00:00Z", "entry_ids": []
+                })),
+                ("POST", "/competitions/{id}/vote/ballots/{ballot_id}/void")
+                | ("POST", "/programmes/{id}/vote/ballots/{ballot_id}/void") => {
                     Some(json!({ "reason": "Prüfung der Rechte" }))
                 }
                 ("PUT", "/competitions/{id}/announcement") => {

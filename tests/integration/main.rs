@@ -26,6 +26,7 @@ mod pages;
 mod payouts;
 mod people;
 mod prizes;
+mod programme_vote;
 mod scale;
 mod sign_in;
 mod staff_pages;

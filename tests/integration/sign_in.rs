@@ -512,6 +512,8 @@ async fn every_page_checks_every_role() {
         ("/verwaltung/gesamtwertung", "admin"),
         ("/gesamtwertung", "all"),
         ("/wettbewerbe/wir-lieben-gera/abstimmung", "all-missing"),
+        ("/verwaltung/abstimmung", "admin"),
+        ("/abstimmung", "all-missing"),
         ("/neuigkeiten.atom", "all"),
         ("/termine.ics", "all"),
     ];

@@ -14,7 +14,7 @@ use crate::jury::{ENTRANTS, school_entries, seated_panel};
 
 const SLUG: &str = "schulklassen-smarte-projekte";
 
-async fn admin(
+pub(crate) async fn admin(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -34,7 +34,7 @@ fn token_in(text: &str) -> String {
 }
 
 /// The newest vote email to `to` that was not seen before.
-async fn confirmation_token(
+pub(crate) async fn confirmation_token(
     app: &TestApp,
     smtp: &ideenwettbewerb::mail::sink::SmtpSink,
     to: &str,
@@ -63,7 +63,7 @@ async fn confirmation_token(
     panic!("no new vote email to {to}");
 }
 
-async fn confirm(app: &TestApp, token: &str) -> (StatusCode, Value) {
+pub(crate) async fn confirm(app: &TestApp, token: &str) -> (StatusCode, Value) {
     let (status, body, _) = app
         .request(
             Method::POST,

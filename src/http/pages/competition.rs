@@ -26,10 +26,13 @@ pub async fn competition_page(
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
     // One read by key: whether the competition holds a public vote.
-    let has_vote = crate::services::votes::find(&state.db, found.competition.id)
-        .await
-        .map_err(super::session::internal)?
-        .is_some();
+    let has_vote = crate::services::votes::find(
+        &state.db,
+        crate::services::votes::VoteScope::Competition(found.competition.id),
+    )
+    .await
+    .map_err(super::session::internal)?
+    .is_some();
     let key = format!(
         "competition:{}:{}:{has_vote}",
         found.competition.slug,

@@ -17,6 +17,8 @@ struct ProgrammeView {
     name: String,
     description: String,
     budget: String,
+    /// It holds a public vote (`/abstimmung`, the first programme's).
+    has_vote: bool,
     phases: Vec<PhaseView>,
 }
 
@@ -38,7 +40,18 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
         .get(&state.db)
         .await
         .map_err(|err| poem::Error::new(err, poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    let key = format!("home:{}", lang.code());
+    // One read by key: whether the first programme holds a public vote.
+    let vote_of = match catalogue.programmes.first() {
+        Some(first) => crate::services::votes::find(
+            &state.db,
+            crate::services::votes::VoteScope::Programme(first.programme.id),
+        )
+        .await
+        .map_err(super::session::internal)?
+        .map(|_| first.programme.id),
+        None => None,
+    };
+    let key = format!("home:{}:{vote_of:?}", lang.code());
     let html = catalogue.rendered(&key, || {
         let unreadable = |err: Unreadable| tera::Error::msg(err.to_string());
         let mut programmes = Vec::with_capacity(catalogue.programmes.len());
@@ -65,6 +78,7 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
                 name: overview.programme.name.clone(),
                 description: overview.programme.description.clone(),
                 budget: money(lang, overview.programme.budget().map_err(unreadable)?),
+                has_vote: vote_of == Some(overview.programme.id),
                 phases,
             });
         }

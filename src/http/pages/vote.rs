@@ -1,6 +1,7 @@
-//! The public vote on the pages: `/wettbewerbe/:slug/abstimmung` lists the
-//! admitted ideas anonymously and takes a ballot (no sign-in, no
-//! JavaScript); `/abstimmung/bestaetigen` counts it with the emailed link.
+//! The public vote on the pages: `/wettbewerbe/:slug/abstimmung` (a
+//! competition's vote) and `/abstimmung` (the programme's, across its
+//! competitions) list the ideas anonymously and take a ballot (no sign-in,
+//! no JavaScript); `/abstimmung/bestaetigen` counts it with the emailed link.
 
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
@@ -15,8 +16,8 @@ use super::view;
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::vote::{BallotError, Choices, VoteMode, VotePhase};
-use crate::services::votes::{self, BallotRequest, PublicVote};
-use crate::services::{ServiceError, competitions};
+use crate::services::votes::{self, BallotRequest, PublicVote, Subject};
+use crate::services::{ServiceError, competitions, programmes};
 
 /// What a voter typed, kept when the ballot is refused.
 #[derive(Serialize, Default)]
@@ -26,21 +27,21 @@ struct Typed {
     given: std::collections::BTreeMap<String, String>,
 }
 
-/// The refusal in the voter's language.
-pub(super) fn ballot_message(lang: Lang, err: &BallotError) -> String {
+/// The refusal in the voter's language (`shown` turns a ballot key into
+/// the Kennzahl people see).
+fn ballot_message(lang: Lang, err: &BallotError, shown: impl Fn(&str) -> String) -> String {
     match err {
         BallotError::NotOpen(VotePhase::NotYet) => lang.text("vote_err_not_yet").to_owned(),
         BallotError::NotOpen(_) => lang.text("vote_err_closed").to_owned(),
         BallotError::NoneChosen => lang.text("vote_err_none").to_owned(),
         BallotError::MoreThanOne => lang.text("vote_err_more").to_owned(),
-        BallotError::Unknown(kennzahl) => lang.text_with(
-            "vote_err_unknown",
-            &[("kennzahl", kennzahl.as_str().into())],
-        ),
+        BallotError::Unknown(kennzahl) => {
+            lang.text_with("vote_err_unknown", &[("kennzahl", shown(kennzahl).into())])
+        }
         BallotError::TooManyForOne { kennzahl, max } => lang.text_with(
             "vote_err_too_many_for_one",
             &[
-                ("kennzahl", kennzahl.as_str().into()),
+                ("kennzahl", shown(kennzahl).into()),
                 ("max", (*max as i64).into()),
             ],
         ),
@@ -54,11 +55,37 @@ pub(super) fn ballot_message(lang: Lang, err: &BallotError) -> String {
     }
 }
 
-async fn load(state: &AppState, slug: &str) -> Result<Option<PublicVote>, ServiceError> {
-    let Ok(competition) = competitions::find_public_by_slug(&state.db, slug).await else {
-        return Ok(None);
+/// Which vote a page is about.
+enum Which<'a> {
+    Competition(&'a str),
+    Programme,
+}
+
+async fn load(state: &AppState, which: Which<'_>) -> Result<Option<PublicVote>, ServiceError> {
+    let subject = match which {
+        Which::Competition(slug) => {
+            let Ok(competition) = competitions::find_public_by_slug(&state.db, slug).await else {
+                return Ok(None);
+            };
+            Subject::Competition(competition)
+        }
+        Which::Programme => match programmes::list(&state.db).await?.into_iter().next() {
+            Some(programme) => Subject::Programme(programme),
+            None => return Ok(None),
+        },
     };
-    votes::public(&state.db, competition, state.now()).await
+    votes::public(&state.db, subject, state.now()).await
+}
+
+/// The vote page's address, and where its "back" link leads.
+fn paths(vote: &PublicVote) -> (String, String) {
+    match &vote.subject {
+        Subject::Competition(c) => (
+            format!("/wettbewerbe/{}/abstimmung", c.slug),
+            format!("/wettbewerbe/{}", c.slug),
+        ),
+        Subject::Programme(_) => ("/abstimmung".to_owned(), "/".to_owned()),
+    }
 }
 
 fn render(
@@ -69,9 +96,11 @@ fn render(
     error: Option<(String, String)>,
 ) -> Response {
     let rules = vote.rules;
+    let (path, back) = paths(vote);
     let mut context = Context::new();
-    context.insert("slug", &vote.competition.slug);
-    context.insert("full_name", &vote.competition.full_name());
+    context.insert("action", &path);
+    context.insert("back", &back);
+    context.insert("full_name", &vote.subject.name());
     context.insert("points_mode", &(rules.mode == VoteMode::Points));
     context.insert("points", &rules.points);
     context.insert("max_per_entry", &rules.max_per_entry);
@@ -102,10 +131,12 @@ fn render(
         .iter()
         .map(|l| {
             serde_json::json!({
+                "key": l.key,
                 "kennzahl": l.kennzahl,
                 "title": l.title,
                 "summary": l.summary,
-                "given": typed.given.get(&l.kennzahl).cloned().unwrap_or_default(),
+                "competition": l.competition,
+                "given": typed.given.get(&l.key).cloned().unwrap_or_default(),
             })
         })
         .collect();
@@ -113,7 +144,6 @@ fn render(
     context.insert("email", &typed.email);
     context.insert("error_field", &error.as_ref().map(|e| e.0.clone()));
     context.insert("error", &error.as_ref().map(|e| e.1.clone()));
-    let path = format!("/wettbewerbe/{}/abstimmung", vote.competition.slug);
     let html = state.pages.render_html("vote.html", lang, &path, context);
     let mut response = state.pages.respond(lang, html);
     if error.is_some() {
@@ -122,13 +152,22 @@ fn render(
     response
 }
 
-#[handler]
-async fn page(req: &Request, slug: Path<String>, state: Data<&AppState>) -> poem::Result<Response> {
+async fn show(req: &Request, state: &AppState, which: Which<'_>) -> poem::Result<Response> {
     let lang = Lang::find(req, None);
-    let Some(vote) = load(&state, &slug).await.map_err(internal)? else {
+    let Some(vote) = load(state, which).await.map_err(internal)? else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
-    Ok(render(&state, lang, &vote, Typed::default(), None))
+    Ok(render(state, lang, &vote, Typed::default(), None))
+}
+
+#[handler]
+async fn page(req: &Request, slug: Path<String>, state: Data<&AppState>) -> poem::Result<Response> {
+    show(req, &state, Which::Competition(&slug)).await
+}
+
+#[handler]
+async fn programme_page(req: &Request, state: Data<&AppState>) -> poem::Result<Response> {
+    show(req, &state, Which::Programme).await
 }
 
 #[handler]
@@ -138,9 +177,27 @@ async fn cast(
     form: Form<Fields>,
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
-    let fields = form.0;
+    take(req, &state, Which::Competition(&slug), form.0).await
+}
+
+#[handler]
+async fn programme_cast(
+    req: &Request,
+    form: Form<Fields>,
+    state: Data<&AppState>,
+) -> poem::Result<Response> {
+    take(req, &state, Which::Programme, form.0).await
+}
+
+/// Checks and stores a ballot sent from a vote page.
+async fn take(
+    req: &Request,
+    state: &AppState,
+    which: Which<'_>,
+    fields: Fields,
+) -> poem::Result<Response> {
     let lang = Lang::find(req, field(&fields, "lang"));
-    let Some(vote) = load(&state, &slug).await.map_err(internal)? else {
+    let Some(vote) = load(state, which).await.map_err(internal)? else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
     let mut typed = Typed {
@@ -154,43 +211,41 @@ async fn cast(
     let mut unreadable = None;
     match vote.rules.mode {
         VoteMode::Single => {
-            if let Some(kennzahl) = field(&fields, "choice") {
-                typed.given.insert(kennzahl.to_owned(), "1".to_owned());
-                choices.insert(kennzahl.to_owned(), 1);
+            if let Some(key) = field(&fields, "choice") {
+                typed.given.insert(key.to_owned(), "1".to_owned());
+                choices.insert(key.to_owned(), 1);
             }
         }
         VoteMode::Points => {
             for listed in &vote.shortlist {
-                let raw = field(&fields, &format!("points_{}", listed.kennzahl))
+                let raw = field(&fields, &format!("points_{}", listed.key))
                     .unwrap_or_default()
                     .trim();
-                typed.given.insert(listed.kennzahl.clone(), raw.to_owned());
+                typed.given.insert(listed.key.clone(), raw.to_owned());
                 if raw.is_empty() {
                     continue;
                 }
                 match raw.parse::<u32>() {
                     Ok(points) => {
-                        choices.insert(listed.kennzahl.clone(), points);
+                        choices.insert(listed.key.clone(), points);
                     }
-                    Err(_) => unreadable = unreadable.or(Some(listed.kennzahl.clone())),
+                    Err(_) => unreadable = unreadable.or(Some(listed)),
                 }
             }
         }
     }
-    if let Some(kennzahl) = unreadable {
-        let text = lang.text_with("vote_err_number", &[("kennzahl", kennzahl.as_str().into())]);
-        return Ok(render(
-            &state,
-            lang,
-            &vote,
-            typed,
-            Some((format!("points_{kennzahl}"), text)),
-        ));
+    if let Some(listed) = unreadable {
+        let text = lang.text_with(
+            "vote_err_number",
+            &[("kennzahl", listed.kennzahl.as_str().into())],
+        );
+        let target = format!("points_{}", listed.key);
+        return Ok(render(state, lang, &vote, typed, Some((target, text))));
     }
     let Ok(email) = EmailAddress::parse(&typed.email) else {
         let text = lang.text("vote_err_email").to_owned();
         return Ok(render(
-            &state,
+            state,
             lang,
             &vote,
             typed,
@@ -208,7 +263,7 @@ async fn cast(
         &state.writes,
         state.now(),
         &state.settings.server.public_url,
-        &vote.competition,
+        &vote.subject,
         request,
     )
     .await;
@@ -224,8 +279,8 @@ async fn cast(
                 .shortlist
                 .first()
                 .map(|l| match vote.rules.mode {
-                    VoteMode::Single => format!("choice-{}", l.kennzahl),
-                    VoteMode::Points => format!("points_{}", l.kennzahl),
+                    VoteMode::Single => format!("choice-{}", l.key),
+                    VoteMode::Points => format!("points_{}", l.key),
                 })
                 .unwrap_or_default();
             let target = match &refused {
@@ -234,10 +289,16 @@ async fn cast(
                 }
                 _ => first,
             };
-            let text = ballot_message(lang, &refused);
-            Ok(render(&state, lang, &vote, typed, Some((target, text))))
+            let shown = |key: &str| {
+                vote.shortlist
+                    .iter()
+                    .find(|l| l.key == key)
+                    .map_or_else(|| key.to_owned(), |l| l.kennzahl.clone())
+            };
+            let text = ballot_message(lang, &refused, shown);
+            Ok(render(state, lang, &vote, typed, Some((target, text))))
         }
-        Err(err) => Err(super::session::refusal(&state, lang, err)),
+        Err(err) => Err(super::session::refusal(state, lang, err)),
     }
 }
 
@@ -302,5 +363,6 @@ async fn confirm(
 pub(super) fn routes(route: Route) -> Route {
     route
         .at("/wettbewerbe/:slug/abstimmung", get(page).post(cast))
+        .at("/abstimmung", get(programme_page).post(programme_cast))
         .at("/abstimmung/bestaetigen", get(confirm_form).post(confirm))
 }

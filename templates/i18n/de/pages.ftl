@@ -1006,6 +1006,7 @@ my_ideas_certificate = Urkunde (PDF)
 # The public vote
 vote_title = Publikumsabstimmung
 vote_link = Zur Publikumsabstimmung
+vote_programme_link = Zur Publikumsabstimmung über das Programm
 vote_not_yet = Die Abstimmung beginnt am
 vote_over = Die Abstimmung ist beendet seit
 vote_intro_points = Verteilen Sie bis zu { $points } Punkte auf die Ideen, höchstens { $max } Punkte pro Idee. Die Ideen sind anonym: Sie sehen nur Titel, Kurzbeschreibung und Kennzahl.
@@ -1077,6 +1078,16 @@ staff_vote_err_empty = Die Vorprüfung hat noch keine Idee zugelassen: Es gibt n
 staff_vote_err_when = Bitte geben Sie Beginn und Ende als Datum und Uhrzeit an.
 staff_vote_err_reason = Bitte begründen Sie, warum die Stimme ungültig ist (3 bis 1000 Zeichen).
 staff_vote_err_voided = Diese Stimme ist schon ungültig.
+staff_vote_programme_intro = Eine Publikumsabstimmung über das ganze Programm: Sie wählen die Ideen aus mehreren Wettbewerben aus (in Gera 2021 waren es 17), die Öffentlichkeit verteilt ihre Punkte anonym nach Kennzahl. Das Ergebnis bleibt bis zum Ende verborgen, auch hier, und ist dann ein Hinweis für die Gesamtwertung, ohne sie zu verändern.
+staff_vote_programme_link = Publikumsabstimmung über das Programm
+staff_vote_shortlist = Ideen zur Abstimmung
+staff_vote_shortlist_help = Zur Auswahl stehen Ideen, die die Vorprüfung ihres Wettbewerbs zugelassen hat, aus Wettbewerben mit beendeter Einreichung, deren Ergebnisse noch nicht bekanntgegeben sind. Ausgewählte und ausgezeichnete Ideen stehen oben; je Wettbewerb werden bis zu { $per } Ideen angeboten.
+staff_vote_prized = ausgezeichnet
+staff_vote_no_candidates = Noch kann keine Idee zur Abstimmung stehen: Kein Wettbewerb hat seine Einreichung beendet und Ideen zugelassen.
+staff_vote_competition = Wettbewerb
+staff_vote_err_shortlist_fixed = Es gibt schon bestätigte Stimmen: Die Auswahl der Ideen bleibt, wie sie ist.
+staff_vote_err_not_eligible = Die Idee { $kennzahl } kann nicht zur Abstimmung stehen: nur zugelassene Ideen aus Wettbewerben mit beendeter Einreichung, deren Ergebnisse noch nicht bekanntgegeben sind.
+staff_vote_err_none_picked = Bitte wählen Sie mindestens eine Idee zur Abstimmung aus.
 
 # The overall placement
 overall_title = Gesamtwertung

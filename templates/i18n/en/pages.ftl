@@ -1006,6 +1006,7 @@ my_ideas_certificate = Certificate (PDF)
 # The public vote
 vote_title = Public vote
 vote_link = To the public vote
+vote_programme_link = To the public vote on the programme
 vote_not_yet = The vote starts on
 vote_over = The vote ended on
 vote_intro_points = Spread up to { $points } points over the ideas, at most { $max } points per idea. The ideas are anonymous: you see only their title, summary and Kennzahl.
@@ -1077,6 +1078,16 @@ staff_vote_err_empty = The pre-check has admitted no idea yet: there is nothing 
 staff_vote_err_when = Enter the start and the end as a date and time.
 staff_vote_err_reason = Say why the ballot is void (3 to 1,000 characters).
 staff_vote_err_voided = This ballot is void already.
+staff_vote_programme_intro = A public vote on the whole programme: you pick the ideas from several competitions (Gera picked 17 in 2021), and the public spreads its points anonymously, by Kennzahl. The result stays hidden until the end, here too, and is then a pointer for the overall placement without changing it.
+staff_vote_programme_link = Public vote on the programme
+staff_vote_shortlist = Ideas on the ballot
+staff_vote_shortlist_help = You can pick ideas admitted by their competition's pre-check, from competitions whose call has closed and whose results are not announced yet. Picked and prize-winning ideas come first; up to { $per } ideas are offered per competition.
+staff_vote_prized = prize winner
+staff_vote_no_candidates = No idea can stand in the vote yet: no competition has closed its call and admitted ideas.
+staff_vote_competition = Competition
+staff_vote_err_shortlist_fixed = Ballots are confirmed already: the ideas on the ballot stay as they are.
+staff_vote_err_not_eligible = Idea { $kennzahl } cannot stand in the vote: only admitted ideas from competitions whose call has closed and whose results are not announced yet.
+staff_vote_err_none_picked = Please pick at least one idea for the vote.
 
 # The overall placement
 overall_title = Overall placement

@@ -737,6 +737,14 @@ pub(super) fn routes(route: Route) -> Route {
             "/verwaltung/wettbewerbe/:id/abstimmung/:ballot/ungueltig",
             post(vote::void),
         )
+        .at(
+            "/verwaltung/abstimmung",
+            get(vote::programme_page).post(vote::programme_save),
+        )
+        .at(
+            "/verwaltung/abstimmung/:ballot/ungueltig",
+            post(vote::programme_void),
+        )
         .at("/verwaltung/budget", get(prizes::budget))
         .at(
             "/verwaltung/gesamtwertung",
