@@ -13,6 +13,10 @@
 //!   too; then [`tally`] ranks the entries by points (a tie by the number of
 //!   voters, then by Kennzahl). The result is shown beside the jury's ranking,
 //!   never mixed into it.
+//! - **A vote on the whole programme** ([`VoteScope::Programme`]) lists a
+//!   shortlist staff pick across the competitions: only entries admitted by
+//!   a competition whose call has closed and whose results are not announced
+//!   ([`eligible`]), fixed once ballots count ([`check_programme_rules`]).
 //! - **Fraud signals** for staff ([`signals`]): many ballots from one client
 //!   address, disposable email domains, bursts of confirmations in one minute.
 //!   Staff may void a ballot with a reason; a voided ballot never counts.

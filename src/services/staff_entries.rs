@@ -141,66 +141,133 @@ fn alias(name: &str) -> Alias {
     Alias::new(name)
 }
 
-/// The ids of a competition's entries that `filter` selects, in id order
-/// from the walk's cursor, at most `walk.limit`.
-async fn ids(
+/// What the text index gives a search, read once per page (or export) and
+/// used by every read of its ids.
+#[derive(Debug, Clone)]
+enum Found {
+    /// No words: every entry.
+    Everything,
+    /// PostgreSQL, few hits in the whole index: the competition's hits under
+    /// the filters, ascending (at most [`FEW_HITS`]), walked in memory.
+    Listed(Vec<i64>),
+    /// The text index read together with the competition's ids.
+    Indexed,
+}
+
+/// Reads what the text index says about the filter's words.
+async fn found(
     db: &impl ConnectionTrait,
     competition_id: i64,
     filter: &EntryFilter,
-    walk: Walk,
-) -> Result<Vec<i64>, ServiceError> {
-    let typed = filter.query.as_deref().unwrap_or_default().trim();
-    let words = words(typed);
-    let backend = db.get_database_backend();
-    let mut query = Query::select();
+) -> Result<Found, ServiceError> {
+    let words = words(filter.query.as_deref().unwrap_or_default());
     if words.is_empty() {
-        query
-            .column((alias("entries"), alias("id")))
-            .from(alias("entries"));
-    } else if let Some(few) = few_hits(db, &words).await? {
-        // Few hits in all: look them up by id (one array literal of at most
-        // FEW_HITS ids, not a parameter per row).
-        let list = few.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        query
-            .column((alias("entries"), alias("id")))
-            .from(alias("entries"))
-            .and_where(Expr::cust(format!(
-                r#""entries"."id" = ANY('{{{list}}}'::bigint[])"#
-            )));
-    } else {
-        text_hits(backend, &mut query, &words);
+        return Ok(Found::Everything);
     }
-    query.and_where(Expr::col((alias("entries"), alias("competition_id"))).eq(competition_id));
+    let Some(few) = few_hits(db, &words).await? else {
+        return Ok(Found::Indexed);
+    };
+    if few.is_empty() {
+        return Ok(Found::Listed(Vec::new()));
+    }
+    // Looked up by id (one array literal of at most FEW_HITS ids, not a
+    // parameter per row), with no order or limit for a planner to trade the
+    // lookups for a walk of the competition's ids.
+    let list = few.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut query = Query::select();
+    query
+        .column((alias("entries"), alias("id")))
+        .from(alias("entries"))
+        .and_where(Expr::cust(format!(
+            r#""entries"."id" = ANY('{{{list}}}'::bigint[])"#
+        )))
+        .and_where(Expr::col((alias("entries"), alias("competition_id"))).eq(competition_id));
+    filtered(&mut query, filter);
+    let backend = db.get_database_backend();
+    let mut listed: Vec<i64> = db
+        .query_all_raw(backend.build(&query))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
+    listed.sort_unstable();
+    Ok(Found::Listed(listed))
+}
+
+/// The status and source filters.
+fn filtered(query: &mut SelectStatement, filter: &EntryFilter) {
     if let Some(status) = filter.status {
         query.and_where(Expr::col((alias("entries"), alias("status"))).eq(status));
     }
     if let Some(source) = filter.source {
         query.and_where(Expr::col((alias("entries"), alias("source"))).eq(source));
     }
-    let id = if words.is_empty() || backend == DbBackend::Postgres {
-        (alias("entries"), alias("id"))
-    } else {
-        // The text index's own order, so that SQLite walks its hits in order
-        // and stops after the limit instead of sorting them all.
-        (alias("entry_search"), alias("rowid"))
-    };
-    let query = walk.apply(query, id);
-    let mut found: Vec<i64> = db
-        .query_all_raw(backend.build(&query))
-        .await?
-        .iter()
-        .map(|row| row.try_get_by_index::<i64>(0))
-        .collect::<Result<_, _>>()?;
-    if !words.is_empty() {
-        found.extend(exact_hits(db, competition_id, filter, typed, walk).await?);
-        found.sort_unstable();
-        found.dedup();
-        if walk.descending {
-            found.reverse();
+}
+
+/// The ids of a competition's entries that `filter` selects (with what the
+/// text index `found` for it), in id order from the walk's cursor, at most
+/// `walk.limit`.
+async fn ids(
+    db: &impl ConnectionTrait,
+    competition_id: i64,
+    filter: &EntryFilter,
+    found: &Found,
+    walk: Walk,
+) -> Result<Vec<i64>, ServiceError> {
+    let typed = filter.query.as_deref().unwrap_or_default().trim();
+    let words = words(typed);
+    let backend = db.get_database_backend();
+    let mut ids: Vec<i64> = match found {
+        Found::Listed(listed) => {
+            let mut ids: Vec<i64> = listed
+                .iter()
+                .copied()
+                .filter(|id| walk.admits(*id))
+                .collect();
+            if walk.descending {
+                ids.reverse();
+            }
+            ids.truncate(walk.limit as usize);
+            ids
         }
-        found.truncate(walk.limit as usize);
+        Found::Everything | Found::Indexed => {
+            let mut query = Query::select();
+            if words.is_empty() {
+                query
+                    .column((alias("entries"), alias("id")))
+                    .from(alias("entries"));
+            } else {
+                text_hits(backend, &mut query, &words);
+            }
+            query.and_where(
+                Expr::col((alias("entries"), alias("competition_id"))).eq(competition_id),
+            );
+            filtered(&mut query, filter);
+            let id = if words.is_empty() || backend == DbBackend::Postgres {
+                (alias("entries"), alias("id"))
+            } else {
+                // The text index's own order, so that SQLite walks its hits in
+                // order and stops after the limit instead of sorting them all.
+                (alias("entry_search"), alias("rowid"))
+            };
+            let query = walk.apply(query, id);
+            db.query_all_raw(backend.build(&query))
+                .await?
+                .iter()
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    if !words.is_empty() {
+        ids.extend(exact_hits(db, competition_id, filter, typed, walk).await?);
+        ids.sort_unstable();
+        ids.dedup();
+        if walk.descending {
+            ids.reverse();
+        }
+        ids.truncate(walk.limit as usize);
     }
-    Ok(found)
+    Ok(ids)
 }
 
 /// Hits up to which PostgreSQL looks a search's entries up by id.
@@ -426,13 +493,14 @@ async fn count(
     db: &DatabaseConnection,
     competition_id: i64,
     filter: &EntryFilter,
-    searching: bool,
+    found: &Found,
 ) -> Result<Total, ServiceError> {
-    if searching {
+    if !matches!(found, Found::Everything) {
         let hits = ids(
             db,
             competition_id,
             filter,
+            found,
             Walk::new(None, false, COUNT_LIMIT + 1),
         )
         .await?
@@ -463,8 +531,8 @@ pub async fn search(
 ) -> Result<EntryPage, ServiceError> {
     // The capability proves the competition exists and may be managed.
     let competition_id = manager.competition_id();
-    let searching = !words(filter.query.as_deref().unwrap_or_default()).is_empty();
-    let total = count(db, competition_id, filter, searching).await?;
+    let found = found(db, competition_id, filter).await?;
+    let total = count(db, competition_id, filter, &found).await?;
     let (from, descending) = match at {
         PageAt::First => (None, false),
         PageAt::After(after) => (Some(Bound::After(after)), false),
@@ -472,13 +540,13 @@ pub async fn search(
         PageAt::Last => (None, true),
     };
     let walk = Walk::new(from, descending, PAGE_SIZE + 1);
-    let mut found = by_ids(db, ids(db, competition_id, filter, walk).await?).await?;
-    let more = found.len() as u64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
+    let mut page = by_ids(db, ids(db, competition_id, filter, &found, walk).await?).await?;
+    let more = page.len() as u64 > PAGE_SIZE;
+    page.truncate(PAGE_SIZE as usize);
     if descending {
-        found.reverse();
+        page.reverse();
     }
-    let (first, last) = match (found.first(), found.last()) {
+    let (first, last) = match (page.first(), page.last()) {
         (Some(first), Some(last)) => (first.entry.id, last.entry.id),
         _ => {
             return Ok(EntryPage {
@@ -492,9 +560,11 @@ pub async fn search(
     // Whether anything lies beyond the side the page was not read towards,
     // each read forwards (the text index walks backwards only by reading a
     // word's whole list first).
+    let found = &found;
     let first_after = |from: Option<Bound>| async move {
         let one = Walk::new(from, false, 1);
-        Ok::<_, ServiceError>(ids(db, competition_id, filter, one).await?.first().copied())
+        let first = ids(db, competition_id, filter, found, one).await?;
+        Ok::<_, ServiceError>(first.first().copied())
     };
     let (before, after) = match at {
         PageAt::First => (false, more),
@@ -503,7 +573,7 @@ pub async fn search(
         PageAt::Before(_) => (more, first_after(Some(Bound::After(last))).await?.is_some()),
     };
     Ok(EntryPage {
-        entries: found,
+        entries: page,
         total,
         previous: before.then_some(first),
         next: after.then_some(last),
@@ -533,6 +603,8 @@ pub struct Batches {
     after: Option<i64>,
     size: u64,
     done: bool,
+    /// What the text index found, read with the first batch.
+    found: Option<Found>,
 }
 
 /// Entries per batch of an export.
@@ -557,7 +629,15 @@ impl Batches {
             return Ok(Vec::new());
         }
         let walk = Walk::new(self.after.map(Bound::After), false, self.size);
-        let ids = ids(&self.db, self.competition_id, &self.filter, walk).await?;
+        let found = match &self.found {
+            Some(found) => found.clone(),
+            None => {
+                let found = found(&self.db, self.competition_id, &self.filter).await?;
+                self.found = Some(found.clone());
+                found
+            }
+        };
+        let ids = ids(&self.db, self.competition_id, &self.filter, &found, walk).await?;
         let found = by_ids(&self.db, ids).await?;
         self.done = (found.len() as u64) < self.size;
         self.after = found.last().map(|s| s.entry.id);
@@ -581,6 +661,7 @@ pub async fn all(
         after: None,
         size: BATCH,
         done: false,
+        found: None,
     })
 }
 

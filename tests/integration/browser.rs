@@ -1083,9 +1083,10 @@ async fn staff_and_the_chair_run_the_jury_with_the_keyboard_alone_in_chromium() 
     client.close().await.unwrap();
 }
 
-/// The public vote on a phone-sized screen with the keyboard alone: the
-/// ballot page, a refusal that keeps what was typed, the confirmation
-/// notice and the staff's vote page pass axe.
+/// The public vote with the keyboard alone: the competition's ballot page,
+/// a refusal that keeps what was typed, the confirmation notice, the
+/// programme's ballot page on a phone-sized screen, and both staff vote
+/// pages pass axe.
 #[tokio::test]
 #[ignore = "needs Chromium, chromedriver and axe-core; bash .ci/run installs them and runs it"]
 async fn the_public_votes_with_the_keyboard_alone_in_chromium() {
@@ -1111,6 +1112,26 @@ async fn the_public_votes_with_the_keyboard_alone_in_chromium() {
         .as_str()
         .unwrap()
         .to_owned();
+    // The programme's vote beside it, on two of the admitted ideas.
+    let (_, competition) = app.admin_get(&format!("/api/competitions/{c}")).await;
+    let p = competition["programme_id"].as_i64().unwrap();
+    let (status, programme_vote, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/programmes/{p}/vote"),
+            Some(
+                json!({ "mode": "points", "points": 100, "max_per_entry": 60,
+                "opens_at": "2021-01-03T08:00:00Z", "closes_at": "2021-01-10T22:59:00Z",
+                "entry_ids": &scene.entries[..2] }),
+            ),
+            app.token.as_deref(),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{programme_vote}");
+    let programme_field = format!(
+        "points_{c}-{}",
+        programme_vote["shortlist"][0]["kennzahl"].as_str().unwrap()
+    );
     app.move_clock_to(crate::helpers::berlin("2021-01-04T12:00"))
         .await;
     let driver = start_driver().await;
@@ -1153,14 +1174,27 @@ async fn the_public_votes_with_the_keyboard_alone_in_chromium() {
     assert!(violations.is_empty(), "sent: {violations:#?}");
     assert_eq!(app.count("ballots").await, 1);
 
+    // The programme's vote on a phone-sized screen, by keyboard as well.
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&app.url("/abstimmung?lang=de")).await.unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(violations.is_empty(), "programme vote: {violations:#?}");
+    tab_to(&client, &programme_field).await;
+    type_text(&client, "30").await;
+    tab_to(&client, "email").await;
+    type_text(&client, "oma.erna@example.de").await;
+    tab_to_button(&client, "Abstimmen").await;
+    press(&client, '\u{E007}').await;
+    page_with(&client, "Bitte bestätigen Sie Ihre Stimme").await;
+    assert_eq!(app.count("ballots").await, 2, "one per vote");
+
     let staff = session_for(&app, "admin@localhost").await;
-    visit_clean(
-        &client,
-        &app,
-        &staff,
-        &format!("/verwaltung/wettbewerbe/{c}/abstimmung?lang=de"),
-    )
-    .await;
+    for path in [
+        format!("/verwaltung/wettbewerbe/{c}/abstimmung?lang=de"),
+        "/verwaltung/abstimmung?lang=de".to_owned(),
+    ] {
+        visit_clean(&client, &app, &staff, &path).await;
+    }
     client.close().await.unwrap();
 }
 
