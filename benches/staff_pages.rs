@@ -9,6 +9,10 @@
 //!   cargo bench --bench staff_pages
 //!   BENCH_ENTRIES=20000 BENCH_SECONDS=3 BENCH_ENGINES=sqlite cargo bench --bench staff_pages
 //!
+//! `BENCH_PAGES=bezirk,dashboard` measures only the pages so named;
+//! `BENCH_REUSE=1` keeps PostgreSQL's database of an earlier run instead of
+//! seeding a new one.
+//!
 //! Targets (issue 12): every page under 50 ms at p99; exports at 20,000 rows/s or
 //! more with under 50 MB of memory growth.
 
@@ -28,7 +32,9 @@ use ideenwettbewerb::clock::ManualClock;
 use ideenwettbewerb::config::Settings;
 use ideenwettbewerb::entities::{competition, entry, user};
 use ideenwettbewerb::services::identity::{credentials, sign_in};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// The process's resident memory in bytes (Linux).
 fn rss() -> u64 {
@@ -195,7 +201,10 @@ async fn run(engine: &'static str, url: String) -> (Vec<Line>, Vec<Export>) {
         .await
         .unwrap();
     let seeding = Instant::now();
-    bulk::seed(db, &competitions, 0.55, entries, accounts, now).await;
+    let seeded: u64 = entry::Entity::find().count(db).await.unwrap();
+    if seeded < entries as u64 {
+        bulk::seed(db, &competitions, 0.55, entries, accounts, now).await;
+    }
     let analyse = match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
         _ => "ANALYZE",
@@ -276,9 +285,16 @@ async fn run(engine: &'static str, url: String) -> (Vec<Line>, Vec<Export>) {
     for (_, url) in &targets {
         let _ = http.get(url).header("cookie", &cookie).send().await;
     }
+    // BENCH_PAGES (names or parts of names, comma-separated) measures only
+    // those pages, e.g. under a profiler.
+    let only = std::env::var("BENCH_PAGES").unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|p| name.contains(p.trim()));
     let mut lines = Vec::new();
     for (name, url) in targets {
-        lines.push(load(&http, &name, url, &cookie, clients, seconds).await);
+        if wanted(&name) {
+            eprintln!("measuring {name}");
+            lines.push(load(&http, &name, url, &cookie, clients, seconds).await);
+        }
     }
     let rows = ids.len() as u64;
     let exports = vec![
@@ -318,7 +334,13 @@ async fn main() {
     if engines.contains("postgres") {
         let server = std::env::var("BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-        match fresh_postgres(&server, "iw_bench_staff").await {
+        // BENCH_REUSE keeps the database seeded by an earlier run.
+        let database = if std::env::var("BENCH_REUSE").is_ok() {
+            Some(format!("{server}/iw_bench_staff"))
+        } else {
+            fresh_postgres(&server, "iw_bench_staff").await
+        };
+        match database {
             Some(url) => results.push(("PostgreSQL", run("PostgreSQL", url).await)),
             None => println!("PostgreSQL not reachable at {server}: skipped"),
         }

@@ -170,26 +170,34 @@ async fn found(
     if few.is_empty() {
         return Ok(Found::Listed(Vec::new()));
     }
-    // Looked up by id (one array literal of at most FEW_HITS ids, not a
-    // parameter per row), with no order or limit for a planner to trade the
-    // lookups for a walk of the competition's ids.
+    // Looked up by id: one array literal of at most FEW_HITS ids (not a
+    // parameter per row) and no parameter at all, the competition and the
+    // filters applied here. With the competition as a parameter, PostgreSQL's
+    // generic plan walked the competition's whole index testing each id
+    // against the array.
     let list = few.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let mut query = Query::select();
-    query
-        .column((alias("entries"), alias("id")))
-        .from(alias("entries"))
-        .and_where(Expr::cust(format!(
-            r#""entries"."id" = ANY('{{{list}}}'::bigint[])"#
-        )))
-        .and_where(Expr::col((alias("entries"), alias("competition_id"))).eq(competition_id));
-    filtered(&mut query, filter);
+    let sql = format!(
+        r#"SELECT "id", "competition_id", "status", "source" FROM "entries" WHERE "id" = ANY('{{{list}}}'::bigint[])"#
+    );
     let backend = db.get_database_backend();
-    let mut listed: Vec<i64> = db
-        .query_all_raw(backend.build(&query))
+    let status = filter.status.map(EntryStatus::as_str);
+    let source = filter.source.map(EntrySource::as_str);
+    let mut listed = Vec::with_capacity(few.len());
+    for row in db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
         .await?
-        .iter()
-        .map(|row| row.try_get_by_index::<i64>(0))
-        .collect::<Result<_, _>>()?;
+    {
+        let id: i64 = row.try_get_by_index(0)?;
+        let competition: i64 = row.try_get_by_index(1)?;
+        let row_status: String = row.try_get_by_index(2)?;
+        let row_source: String = row.try_get_by_index(3)?;
+        if competition == competition_id
+            && status.is_none_or(|s| s == row_status)
+            && source.is_none_or(|s| s == row_source)
+        {
+            listed.push(id);
+        }
+    }
     listed.sort_unstable();
     Ok(Found::Listed(listed))
 }

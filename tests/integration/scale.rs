@@ -105,6 +105,21 @@ async fn a_large_competition_pages_searches_and_exports_every_entry_once() {
     let api = format!("/api/competitions/{big}/entries");
     let district = hits(format!("{api}?q=bezirk123")).await;
     assert_eq!(district.len(), 2, "entries 123 and 623: {district:?}");
+    // Few hits with the filters: both came on paper (every tenth, from 3).
+    assert_eq!(
+        hits(format!("{api}?q=bezirk123&source=paper")).await,
+        district
+    );
+    assert!(
+        hits(format!("{api}?q=bezirk123&source=online"))
+            .await
+            .is_empty()
+    );
+    assert!(
+        hits(format!("{api}?q=bezirk123&status=withdrawn"))
+            .await
+            .is_empty()
+    );
     let umlauts = hits(format!("{api}?q=SOLARB%C3%84NKE")).await;
     let expected = (0..in_big)
         .filter(|n| n % 12 == 0 || (n / 7) % 12 == 0)
