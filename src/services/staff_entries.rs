@@ -496,28 +496,24 @@ fn summed() -> sea_orm::Select<entry_count::Entity> {
 }
 
 /// How many entries match: for the filters the kept counts answer; a search
-/// counts its hits up to [`COUNT_LIMIT`].
+/// counts its hits up to [`COUNT_LIMIT`], and hands back the ids it read
+/// (the first [`COUNT_LIMIT`] + 1 hits: the first page's among them).
 async fn count(
     db: &DatabaseConnection,
     competition_id: i64,
     filter: &EntryFilter,
     found: &Found,
-) -> Result<Total, ServiceError> {
+) -> Result<(Total, Option<Vec<i64>>), ServiceError> {
     if !matches!(found, Found::Everything) {
-        let hits = ids(
-            db,
-            competition_id,
-            filter,
-            found,
-            Walk::new(None, false, COUNT_LIMIT + 1),
-        )
-        .await?
-        .len() as u64;
-        return Ok(if hits > COUNT_LIMIT {
+        let walk = Walk::new(None, false, COUNT_LIMIT + 1);
+        let read = ids(db, competition_id, filter, found, walk).await?;
+        let hits = read.len() as u64;
+        let total = if hits > COUNT_LIMIT {
             Total::MoreThan(COUNT_LIMIT)
         } else {
             Total::Exactly(hits)
-        });
+        };
+        return Ok((total, Some(read)));
     }
     let mut counted = summed().filter(entry_count::Column::CompetitionId.eq(competition_id));
     if let Some(status) = filter.status {
@@ -527,7 +523,7 @@ async fn count(
         counted = counted.filter(entry_count::Column::Source.eq(source));
     }
     let n: Option<i64> = counted.into_tuple().one(db).await?;
-    Ok(Total::Exactly(Ord::max(n.unwrap_or(0), 0) as u64))
+    Ok((Total::Exactly(Ord::max(n.unwrap_or(0), 0) as u64), None))
 }
 
 /// A page of a competition's entries matching `filter`, oldest first.
@@ -540,7 +536,7 @@ pub async fn search(
     // The capability proves the competition exists and may be managed.
     let competition_id = manager.competition_id();
     let found = found(db, competition_id, filter).await?;
-    let total = count(db, competition_id, filter, &found).await?;
+    let (total, counted) = count(db, competition_id, filter, &found).await?;
     let (from, descending) = match at {
         PageAt::First => (None, false),
         PageAt::After(after) => (Some(Bound::After(after)), false),
@@ -548,7 +544,15 @@ pub async fn search(
         PageAt::Last => (None, true),
     };
     let walk = Walk::new(from, descending, PAGE_SIZE + 1);
-    let mut page = by_ids(db, ids(db, competition_id, filter, &found, walk).await?).await?;
+    let page_ids = match (at, counted) {
+        // The count read the first hits in the same order already.
+        (PageAt::First, Some(mut read)) => {
+            read.truncate(walk.limit as usize);
+            read
+        }
+        _ => ids(db, competition_id, filter, &found, walk).await?,
+    };
+    let mut page = by_ids(db, page_ids).await?;
     let more = page.len() as u64 > PAGE_SIZE;
     page.truncate(PAGE_SIZE as usize);
     if descending {
