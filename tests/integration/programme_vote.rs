@@ -350,6 +350,11 @@ async fn the_programme_votes_on_a_shortlist_across_competitions() {
         "the shortlist picker"
     );
     assert!(page.body.contains("bis zum Ende der Abstimmung verborgen"));
+    let placement = staff.get("/verwaltung/gesamtwertung").await;
+    assert!(
+        !placement.body.contains("Hinweis für die Gesamtwertung"),
+        "no result before the close"
+    );
     let (_, review) = admin(&app, Method::GET, &format!("{vote_path}/review"), None).await;
     let flagged = review["ballots"]
         .as_array()
@@ -456,6 +461,16 @@ async fn the_programme_votes_on_a_shortlist_across_competitions() {
     let mut staff = crate::credentials::signed_in_browser(&app, &smtp, "admin@localhost").await;
     let page = staff.get("/verwaltung/abstimmung").await;
     assert!(page.body.contains("<td>90</td>"), "{}", page.body);
+    // And beside the overall placement, which it does not change.
+    let placement = staff.get("/verwaltung/gesamtwertung").await;
+    assert_eq!(placement.status, StatusCode::OK);
+    assert!(
+        placement.body.contains("Hinweis für die Gesamtwertung")
+            && placement.body.contains("<td>90</td>"),
+        "{}",
+        placement.body
+    );
+    assert_eq!(app.count("overall_awards").await, 0);
 }
 
 /// A database with a competition's vote and its ballots from before the

@@ -1091,6 +1091,7 @@ staff_vote_err_none_picked = Bitte wählen Sie mindestens eine Idee zur Abstimmu
 
 # The overall placement
 overall_title = Gesamtwertung
+overall_vote_help = Das Ergebnis der Publikumsabstimmung über das Programm, als Hinweis für die Gesamtwertung; es verändert sie nicht.
 overall_intro = Aus den Siegerideen der einzelnen Wettbewerbe hat die Stadt eine Gesamtwertung gebildet. Ein Platz erscheint hier, sobald die Ergebnisse seines Wettbewerbs bekanntgegeben sind.
 overall_place = Platz
 overall_none_yet = Noch ist kein Platz der Gesamtwertung bekanntgegeben.

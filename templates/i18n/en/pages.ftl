@@ -1091,6 +1091,7 @@ staff_vote_err_none_picked = Please pick at least one idea for the vote.
 
 # The overall placement
 overall_title = Overall placement
+overall_vote_help = The result of the public vote on the programme, as a pointer for the overall placement; it does not change it.
 overall_intro = The city has ranked the winning ideas of the single competitions into an overall placement. A place appears here once its competition's results are announced.
 overall_place = place
 overall_none_yet = No place of the overall placement is announced yet.

@@ -18,8 +18,9 @@ use super::prizes::prize_message;
 use crate::app::AppState;
 use crate::domain::Money;
 use crate::domain::prizes::{OverallPlace, PrizeKind};
+use crate::domain::vote::VoteError;
 use crate::services::authorization::Admin;
-use crate::services::{ServiceError, overall, programmes};
+use crate::services::{ServiceError, overall, programmes, votes};
 
 /// Rows of the places form: the stored ones and two empty ones.
 const EXTRA_ROWS: usize = 2;
@@ -28,6 +29,7 @@ async fn render(
     state: &AppState,
     lang: Lang,
     csrf: &str,
+    admin: &Admin,
     typed: Option<Vec<[String; 3]>>,
     error: Option<String>,
 ) -> poem::Result<Response> {
@@ -117,6 +119,30 @@ async fn render(
     );
     let pool = overall::pool(db, programme.id).await.map_err(internal)?;
     context.insert("pool", &view::money(lang, pool));
+    // The programme's public vote, once closed, beside the placement: a
+    // pointer for the decision, never part of it.
+    let keeper = votes::Keeper::of_programme(admin, programme.id);
+    let vote_result = match votes::result(db, &keeper, state.now()).await {
+        Ok(result) => Some(
+            result
+                .tally
+                .iter()
+                .map(|(t, l)| {
+                    serde_json::json!({
+                        "place": t.place,
+                        "competition": l.competition,
+                        "kennzahl": l.kennzahl,
+                        "title": l.title,
+                        "points": t.points,
+                        "voters": t.voters,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Err(ServiceError::Vote(VoteError::Hidden) | ServiceError::NotFound { .. }) => None,
+        Err(err) => return Err(internal(err)),
+    };
+    context.insert("vote_result", &vote_result);
     context.insert("error", &error);
     let html = state.pages.render_html(
         "staff_overall.html",
@@ -133,8 +159,20 @@ async fn render(
 
 #[handler]
 pub async fn page(member: Administrator, state: Data<&AppState>) -> poem::Result<Response> {
-    let Administrator { lang, current, .. } = member;
-    render(&state, lang, &current.session.csrf_token, None, None).await
+    let Administrator {
+        lang,
+        current,
+        admin,
+    } = member;
+    render(
+        &state,
+        lang,
+        &current.session.csrf_token,
+        &admin,
+        None,
+        None,
+    )
+    .await
 }
 
 fn back(state: &AppState, lang: Lang, text: String) -> Response {
@@ -150,6 +188,7 @@ async fn refused(
     state: &AppState,
     lang: Lang,
     csrf: &str,
+    admin: &Admin,
     typed: Option<Vec<[String; 3]>>,
     err: ServiceError,
 ) -> poem::Result<Response> {
@@ -165,7 +204,7 @@ async fn refused(
         ServiceError::Invalid { .. } => lang.text("overall_err_value").to_owned(),
         _ => return Err(refusal(state, lang, err)),
     };
-    render(state, lang, csrf, typed, Some(text)).await
+    render(state, lang, csrf, admin, typed, Some(text)).await
 }
 
 async fn programme_of(state: &AppState, lang: Lang, admin: &Admin) -> poem::Result<i64> {
@@ -209,7 +248,7 @@ pub async fn save_places(form: CsrfForm<Fields>, state: Data<&AppState>) -> poem
     {
         let Ok(value) = Money::parse_euros(value) else {
             let err = ServiceError::invalid("value", "not an amount");
-            return refused(&state, lang, &csrf, Some(typed.clone()), err).await;
+            return refused(&state, lang, &csrf, &admin, Some(typed.clone()), err).await;
         };
         places.push(OverallPlace {
             place: places.len() as u32 + 1,
@@ -220,7 +259,7 @@ pub async fn save_places(form: CsrfForm<Fields>, state: Data<&AppState>) -> poem
     }
     match overall::set_places(&state.db, &admin, state.now(), programme, places).await {
         Ok(_) => Ok(back(&state, lang, lang.text("overall_saved").to_owned())),
-        Err(err) => refused(&state, lang, &csrf, Some(typed), err).await,
+        Err(err) => refused(&state, lang, &csrf, &admin, Some(typed), err).await,
     }
 }
 
@@ -240,11 +279,11 @@ pub async fn award(
     let csrf = current.session.csrf_token.clone();
     let Some(entry) = field(&fields, "entry_id").and_then(|v| v.parse::<i64>().ok()) else {
         let err = ServiceError::Prize(crate::domain::prizes::PrizeError::NotAWinner);
-        return refused(&state, lang, &csrf, None, err).await;
+        return refused(&state, lang, &csrf, &admin, None, err).await;
     };
     match overall::award(&state.db, &admin, state.now(), programme, place.0, entry).await {
         Ok(_) => Ok(back(&state, lang, lang.text("overall_awarded").to_owned())),
-        Err(err) => refused(&state, lang, &csrf, None, err).await,
+        Err(err) => refused(&state, lang, &csrf, &admin, None, err).await,
     }
 }
 
@@ -278,6 +317,6 @@ pub async fn withdraw(
             lang,
             lang.text("overall_withdrawn").to_owned(),
         )),
-        Err(err) => refused(&state, lang, &csrf, None, err).await,
+        Err(err) => refused(&state, lang, &csrf, &admin, None, err).await,
     }
 }
