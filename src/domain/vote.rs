@@ -161,11 +161,16 @@ pub struct Candidate {
 /// not announced yet (the vote is an input to the decisions, and it stays
 /// anonymous).
 pub fn eligible(candidate: &Candidate) -> bool {
-    candidate.admitted
-        && matches!(
-            candidate.state,
-            CompetitionState::Closed | CompetitionState::InReview | CompetitionState::Decided
-        )
+    candidate.admitted && open_to_programme_vote(candidate.state)
+}
+
+/// Whether a competition in `state` may have ideas in a programme vote:
+/// its call has closed and its results are not announced.
+pub fn open_to_programme_vote(state: CompetitionState) -> bool {
+    matches!(
+        state,
+        CompetitionState::Closed | CompetitionState::InReview | CompetitionState::Decided
+    )
 }
 
 /// Whether `rules` with the shortlist `picked` may replace `before` (with

@@ -105,19 +105,27 @@ async fn entries_by_id(
     Ok(found)
 }
 
-/// A competition's admitted entries, by Kennzahl: its vote's shortlist.
-pub async fn admitted(
+/// The ids of the entries a competition's pre-check admitted.
+async fn admitted_ids(
     conn: &impl ConnectionTrait,
     competition_id: i64,
-) -> Result<Vec<Listed>, ServiceError> {
-    let admitted: Vec<i64> = precheck::Entity::find()
+) -> Result<Vec<i64>, ServiceError> {
+    Ok(precheck::Entity::find()
         .select_only()
         .column(precheck::Column::EntryId)
         .filter(precheck::Column::CompetitionId.eq(competition_id))
         .filter(precheck::Column::Verdict.eq("admitted"))
         .into_tuple()
         .all(conn)
-        .await?;
+        .await?)
+}
+
+/// A competition's admitted entries, by Kennzahl: its vote's shortlist.
+pub async fn admitted(
+    conn: &impl ConnectionTrait,
+    competition_id: i64,
+) -> Result<Vec<Listed>, ServiceError> {
+    let admitted = admitted_ids(conn, competition_id).await?;
     let mut listed: Vec<Listed> = entries_by_id(conn, &admitted)
         .await?
         .into_iter()
@@ -381,25 +389,12 @@ pub async fn programme_candidates(
         };
     let mut out = Vec::new();
     for c in competitions::list_of_programme(conn, programme_id).await? {
-        let open_to_vote = Candidate {
-            entry_id: 0,
-            kennzahl: String::new(),
-            state: c.state,
-            admitted: true,
-        };
-        if !rules::eligible(&open_to_vote) {
+        if !rules::open_to_programme_vote(c.state) {
             continue;
         }
-        let admitted_ids: Vec<i64> = precheck::Entity::find()
-            .select_only()
-            .column(precheck::Column::EntryId)
-            .filter(precheck::Column::CompetitionId.eq(c.id))
-            .filter(precheck::Column::Verdict.eq("admitted"))
-            .into_tuple()
-            .all(conn)
-            .await?;
+        let admitted = admitted_ids(conn, c.id).await?;
         let prized = prized_entries(conn, c.id).await?;
-        let mut rows: Vec<ProgrammeCandidate> = entries_by_id(conn, &admitted_ids)
+        let mut rows: Vec<ProgrammeCandidate> = entries_by_id(conn, &admitted)
             .await?
             .into_iter()
             .filter(|e| e.competition_id == c.id)

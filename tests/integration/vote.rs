@@ -75,6 +75,26 @@ pub(crate) async fn confirm(app: &TestApp, token: &str) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// Every confirmation link clicked twice at the same moment: the answers.
+pub(crate) async fn click_twice_at_once(app: &TestApp, links: &[String]) -> Vec<StatusCode> {
+    let clicks: Vec<_> = links
+        .iter()
+        .flat_map(|token| [token.clone(), token.clone()])
+        .map(|token| {
+            let request = app
+                .client
+                .post(app.url("/api/vote/confirmations"))
+                .json(&json!({ "token": token }));
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for click in clicks {
+        statuses.push(click.await.unwrap());
+    }
+    statuses
+}
+
 async fn ballot(app: &TestApp, c: i64, email: &str, choices: Value) -> (StatusCode, Value) {
     let (status, body, _) = app
         .request(
@@ -307,21 +327,7 @@ async fn the_public_votes_once_per_confirmed_address_and_the_result_waits_for_th
     for email in &voters {
         links.push(confirmation_token(&app, &smtp, email, &mut seen).await);
     }
-    let clicks: Vec<_> = links
-        .iter()
-        .flat_map(|token| [token.clone(), token.clone()])
-        .map(|token| {
-            let request = app
-                .client
-                .post(app.url("/api/vote/confirmations"))
-                .json(&json!({ "token": token }));
-            tokio::spawn(async move { request.send().await.unwrap().status() })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for click in clicks {
-        statuses.push(click.await.unwrap());
-    }
+    let statuses = click_twice_at_once(&app, &links).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == StatusCode::OK).count(),
         voters.len(),

@@ -165,34 +165,28 @@ async fn render(
                 votes::programme_candidates(db, admin, p.id, CANDIDATES_PER_COMPETITION)
                     .await
                     .map_err(internal)?;
-            let mut groups: Vec<serde_json::Value> = Vec::new();
-            let mut current: Option<(i64, String, Vec<serde_json::Value>)> = None;
-            for c in candidates {
-                let checked = match &typed.picked {
-                    Some(ids) => ids.contains(&c.entry_id),
-                    None => c.picked,
-                };
-                let row = serde_json::json!({
-                    "id": c.entry_id,
-                    "kennzahl": c.kennzahl,
-                    "title": c.title,
-                    "prized": c.prized,
-                    "checked": checked,
-                });
-                match &mut current {
-                    Some((id, _, rows)) if *id == c.competition_id => rows.push(row),
-                    _ => {
-                        if let Some((id, name, rows)) = current.take() {
-                            groups
-                                .push(serde_json::json!({"id": id, "name": name, "entries": rows}));
-                        }
-                        current = Some((c.competition_id, c.competition, vec![row]));
-                    }
-                }
-            }
-            if let Some((id, name, rows)) = current.take() {
-                groups.push(serde_json::json!({"id": id, "name": name, "entries": rows}));
-            }
+            let checked = |c: &votes::ProgrammeCandidate| match &typed.picked {
+                Some(ids) => ids.contains(&c.entry_id),
+                None => c.picked,
+            };
+            let groups: Vec<serde_json::Value> = candidates
+                .chunk_by(|a, b| a.competition_id == b.competition_id)
+                .map(|group| {
+                    let entries: Vec<_> = group
+                        .iter()
+                        .map(|c| {
+                            serde_json::json!({
+                                "id": c.entry_id,
+                                "kennzahl": c.kennzahl,
+                                "title": c.title,
+                                "prized": c.prized,
+                                "checked": checked(c),
+                            })
+                        })
+                        .collect();
+                    serde_json::json!({ "name": group[0].competition, "entries": entries })
+                })
+                .collect();
             context.insert("groups", &groups);
             context.insert(
                 "shortlist_help",
