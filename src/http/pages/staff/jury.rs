@@ -80,13 +80,12 @@ async fn render_precheck(
     let page = staff_entries::search(&state.db, manager, &filter, params.at())
         .await
         .map_err(internal)?;
-    let ids: Vec<i64> = page.entries.iter().map(|e| e.entry.id).collect();
+    let ids: Vec<i64> = page.entries.iter().map(|e| e.id).collect();
     let verdicts = precheck::verdicts(&state.db, manager, &ids)
         .await
         .map_err(internal)?;
     let mut rows = Vec::new();
-    for s in &page.entries {
-        let e = &s.entry;
+    for e in &page.entries {
         let found = verdicts.iter().find(|v| v.entry_id == e.id);
         let verdict = found
             .map(|v| v.verdict())
@@ -97,7 +96,7 @@ async fn render_precheck(
             kennzahl: e.kennzahl.clone().unwrap_or_default(),
             receipt_number: e.receipt_number.clone().unwrap_or_default(),
             title: e.title.clone(),
-            author_name: s.author_name.clone(),
+            author_name: e.author_name.clone(),
             verdict: verdict.map(|v| v.as_str().to_owned()).unwrap_or_default(),
             reason: verdict
                 .and_then(Verdict::reason)

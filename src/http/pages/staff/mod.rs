@@ -20,7 +20,7 @@ use crate::entities::competition;
 use crate::http::streams;
 use crate::services::authorization::{self, Manager, Staff};
 use crate::services::exports;
-use crate::services::staff_entries::{self, EntryFilter, PageAt, StaffEntry, Total};
+use crate::services::staff_entries::{self, EntryFilter, EntryLine, PageAt, StaffEntry, Total};
 use crate::services::{attachments, coauthors, competitions, entries, programmes, users};
 
 mod announcement;
@@ -294,8 +294,7 @@ struct Row {
 
 pub(super) use super::view::moment as when;
 
-fn row(lang: Lang, s: &StaffEntry) -> Row {
-    let e = &s.entry;
+fn row(lang: Lang, e: &EntryLine) -> Row {
     Row {
         id: e.id,
         status_label: lang.text(&format!("entry_status_{}", e.status)),
@@ -303,13 +302,13 @@ fn row(lang: Lang, s: &StaffEntry) -> Row {
         receipt_number: e.receipt_number.clone().unwrap_or_default(),
         kennzahl: e.kennzahl.clone().unwrap_or_default(),
         title: e.title.clone(),
-        author_name: s.author_name.clone(),
-        author_email: if entries::has_no_address(&s.author_email) {
+        author_name: e.author_name.clone(),
+        author_email: if entries::has_no_address(&e.author_email) {
             lang.text("no_email_address").to_owned()
         } else {
-            s.author_email.clone()
+            e.author_email.clone()
         },
-        author_phone: s.author_phone.clone().unwrap_or_default(),
+        author_phone: e.author_phone.clone().unwrap_or_default(),
         submitted: e.submitted_at.map(|at| when(lang, at)).unwrap_or_default(),
     }
 }
@@ -539,7 +538,7 @@ pub async fn entry_detail(
         .map_err(internal)?;
     let goals = found.goals().map_err(|err| internal(err.into()))?;
     let mut context = Context::new();
-    context.insert("entry", &row(lang, &with_author));
+    context.insert("entry", &row(lang, &with_author.line()));
     context.insert("competition_id", &competition.id);
     context.insert("headline", &competition.full_name());
     context.insert("summary", &found.summary);
