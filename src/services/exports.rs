@@ -2,6 +2,8 @@
 //! programs and an Excel workbook, both written batch by batch from a keyset read
 //! ([`Batches`]), so a 55,000-entry competition costs the memory of one batch.
 
+use std::borrow::Cow;
+
 use super::ServiceError;
 use super::announcements::ResultLine;
 use super::payouts::PayoutRecord;
@@ -36,49 +38,46 @@ fn header(form: &EntryForm) -> Vec<String> {
     header
 }
 
-/// One entry as the cells of its export row, in the order of [`header`].
-fn row(s: &StaffEntry, form: &EntryForm) -> Result<Vec<Cell>, ServiceError> {
+/// One entry as the cells of its export row, in the order of [`header`]
+/// (borrowing the entry's texts: a row copies none of them).
+fn row<'a>(s: &'a StaffEntry, form: &EntryForm) -> Result<Vec<Cell<'a>>, ServiceError> {
     let e = &s.entry;
     let goals = e.goals()?;
-    let text = Cell::Text;
+    let text = Cell::text;
     let mut row = vec![
         Cell::Number(e.id),
-        text(status_de(e.status).to_owned()),
-        text(source_de(e.source).to_owned()),
-        text(e.receipt_number.clone().unwrap_or_default()),
-        text(e.kennzahl.clone().unwrap_or_default()),
-        text(e.title.clone()),
-        text(e.summary.clone()),
-        text(e.description.clone()),
-        text(goals.join(", ")),
-        e.submitted_at
-            .map_or(Cell::Text(String::new()), Cell::Moment),
-        text(s.author_name.clone()),
+        text(status_de(e.status)),
+        text(source_de(e.source)),
+        text(e.receipt_number.as_deref().unwrap_or_default()),
+        text(e.kennzahl.as_deref().unwrap_or_default()),
+        text(&e.title),
+        text(&e.summary),
+        text(&e.description),
+        Cell::text(goals.join(", ")),
+        e.submitted_at.map_or(text(""), Cell::Moment),
+        text(&s.author_name),
         text(
             if crate::services::entries::has_no_address(&s.author_email) {
-                String::new()
+                ""
             } else {
-                s.author_email.clone()
+                &s.author_email
             },
         ),
-        text(s.author_phone.clone().unwrap_or_default()),
+        text(s.author_phone.as_deref().unwrap_or_default()),
     ];
     row.extend(form.fields.iter().map(|f| {
-        let answer = s.details.get(&f.key).cloned().unwrap_or_default();
+        let answer = s.details.get(&f.key).map_or("", String::as_str);
         match (f.kind, answer.trim().parse::<i64>()) {
             (FieldKind::Number, Ok(number)) => Cell::Number(number),
-            _ => Cell::Text(answer),
+            _ => text(answer),
         }
     }));
     if form.for_minors {
-        row.push(text(
-            if e.guardian_consent_at.is_some() {
-                "ja"
-            } else {
-                "nein"
-            }
-            .into(),
-        ));
+        row.push(text(if e.guardian_consent_at.is_some() {
+            "ja"
+        } else {
+            "nein"
+        }));
     }
     Ok(row)
 }
@@ -86,24 +85,37 @@ fn row(s: &StaffEntry, form: &EntryForm) -> Result<Vec<Cell>, ServiceError> {
 /// One cell of an export: text, a whole number or a moment (numbers and moments
 /// are typed in the workbook, so they sort and filter as such; the CSV writes them
 /// in German notation).
-enum Cell {
-    Text(String),
+enum Cell<'a> {
+    Text(Cow<'a, str>),
     Number(i64),
     /// An amount in cents (written in euro).
     Cents(i64),
     Moment(chrono::DateTime<chrono::Utc>),
 }
 
-impl Cell {
+impl<'a> Cell<'a> {
+    fn text(text: impl Into<Cow<'a, str>>) -> Self {
+        Cell::Text(text.into())
+    }
+
     /// As CSV text: German date and time, neutralised formulas.
-    fn csv(&self) -> String {
+    fn csv(&self) -> Cow<'_, str> {
         match self {
             Cell::Text(text) => inert(text),
-            Cell::Number(number) => number.to_string(),
-            Cell::Cents(cents) => format!("{},{:02}", cents / 100, (cents % 100).abs()),
-            Cell::Moment(at) => crate::domain::time::format_de(*at),
+            Cell::Number(number) => number.to_string().into(),
+            Cell::Cents(cents) => format!("{},{:02}", cents / 100, (cents % 100).abs()).into(),
+            Cell::Moment(at) => crate::domain::time::format_de(*at).into(),
         }
     }
+}
+
+/// One row of cells as a CSV record.
+fn write_row<W: std::io::Write>(writer: &mut csv::Writer<W>, row: &[Cell]) -> csv::Result<()> {
+    for cell in row {
+        writer.write_field(cell.csv().as_bytes())?;
+    }
+    // An empty record ends the one the fields began.
+    writer.write_record(None::<&[u8]>)
 }
 
 /// The status in the exports' language (their headers are German).
@@ -127,12 +139,12 @@ fn source_de(source: EntrySource) -> &'static str {
 
 /// A cell a spreadsheet will not run as a formula: one that starts with `=`, `+`,
 /// `-`, `@`, a tab or a line break, also after leading spaces or line breaks.
-fn inert(text: &str) -> String {
+fn inert(text: &str) -> Cow<'_, str> {
     let start = text.trim_start_matches([' ', '\t', '\r', '\n']);
     if text.starts_with(['\t', '\r', '\n']) || start.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
+        format!("'{text}").into()
     } else {
-        text.to_owned()
+        text.into()
     }
 }
 
@@ -175,9 +187,7 @@ impl Csv {
             return Ok(None);
         }
         for entry in &batch {
-            writer
-                .write_record(row(entry, &self.form)?.iter().map(Cell::csv))
-                .map_err(io)?;
+            write_row(&mut writer, &row(entry, &self.form)?).map_err(io)?;
         }
         writer
             .flush()
@@ -193,6 +203,19 @@ fn excel_moment(
     use chrono::{Datelike, Timelike};
     rust_xlsxwriter::ExcelDateTime::from_ymd(at.year() as u16, at.month() as u8, at.day() as u8)?
         .and_hms(at.hour() as u16, at.minute() as u8, at.second())
+}
+
+/// At most the 32,767 characters that fit in a cell (borrowed: almost every
+/// text fits).
+fn fitting(text: &str) -> &str {
+    const MOST: usize = 32_767;
+    if text.len() <= MOST {
+        return text;
+    }
+    match text.char_indices().nth(MOST) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
 }
 
 /// The entries as an Excel workbook: texts as text (nothing is evaluated), numbers
@@ -226,22 +249,22 @@ pub async fn xlsx(mut batches: Batches, form: &EntryForm) -> Result<std::fs::Fil
         }
         for entry in &batch {
             row_number += 1;
-            for (col, cell) in row(entry, form)?.iter().enumerate() {
+            for (col, cell) in row(entry, form)?.into_iter().enumerate() {
                 let col = col as u16;
                 match cell {
                     Cell::Text(text) => {
-                        // At most 32,767 characters fit in a cell.
-                        let text: String = text.chars().take(32_767).collect();
-                        sheet.write_string(row_number, col, &text).map_err(failed)?;
+                        sheet
+                            .write_string(row_number, col, fitting(&text))
+                            .map_err(failed)?;
                     }
                     Cell::Number(number) => {
                         sheet
-                            .write_number(row_number, col, *number as f64)
+                            .write_number(row_number, col, number as f64)
                             .map_err(failed)?;
                     }
                     Cell::Cents(cents) => {
                         sheet
-                            .write_number(row_number, col, *cents as f64 / 100.0)
+                            .write_number(row_number, col, cents as f64 / 100.0)
                             .map_err(failed)?;
                     }
                     Cell::Moment(at) => {
@@ -298,18 +321,18 @@ fn kind_de(kind: PrizeKind) -> &'static str {
     }
 }
 
-fn result_row(line: &ResultLine) -> Vec<Cell> {
+fn result_row(line: &ResultLine) -> Vec<Cell<'_>> {
     vec![
-        Cell::Text(crate::documents::certificate::tier_de(line.tier).to_owned()),
-        Cell::Text(line.prize.clone()),
-        Cell::Text(kind_de(line.kind).to_owned()),
+        Cell::text(crate::documents::certificate::tier_de(line.tier).to_owned()),
+        Cell::text(line.prize.clone()),
+        Cell::text(kind_de(line.kind).to_owned()),
         Cell::Cents(line.amount.cents()),
         Cell::Number(line.entry_id),
-        Cell::Text(line.kennzahl.clone()),
-        Cell::Text(line.title.clone()),
-        Cell::Text(line.credit.clone().unwrap_or_default()),
-        Cell::Text(line.contact_name.clone()),
-        Cell::Text(line.email.clone()),
+        Cell::text(line.kennzahl.clone()),
+        Cell::text(line.title.clone()),
+        Cell::text(line.credit.clone().unwrap_or_default()),
+        Cell::text(line.contact_name.clone()),
+        Cell::text(line.email.clone()),
     ]
 }
 
@@ -342,7 +365,7 @@ const PAYOUT_HEADER: [&str; 14] = [
     "Zuletzt geändert",
 ];
 
-fn payout_row(record: &PayoutRecord) -> Vec<Cell> {
+fn payout_row(record: &PayoutRecord) -> Vec<Cell<'_>> {
     let needs = record.line.needs;
     let needed = match (needs.bank, needs.address) {
         (true, true) => "Konto und Anschrift",
@@ -353,21 +376,21 @@ fn payout_row(record: &PayoutRecord) -> Vec<Cell> {
     let d = &record.details;
     vec![
         Cell::Number(record.line.entry_id),
-        Cell::Text(record.line.kennzahl.clone()),
-        Cell::Text(record.line.title.clone()),
+        Cell::text(record.line.kennzahl.clone()),
+        Cell::text(record.line.title.clone()),
         Cell::Cents(record.line.amount.cents()),
-        Cell::Text(needed.to_owned()),
-        Cell::Text(if record.line.complete() { "ja" } else { "nein" }.to_owned()),
-        Cell::Text(d.holder.clone()),
-        Cell::Text(crate::domain::payout::grouped(&d.iban)),
-        Cell::Text(d.street.clone()),
-        Cell::Text(d.postcode.clone()),
-        Cell::Text(d.city.clone()),
-        Cell::Text(record.contact_name.clone()),
-        Cell::Text(record.email.clone()),
+        Cell::text(needed.to_owned()),
+        Cell::text(if record.line.complete() { "ja" } else { "nein" }.to_owned()),
+        Cell::text(d.holder.clone()),
+        Cell::text(crate::domain::payout::grouped(&d.iban)),
+        Cell::text(d.street.clone()),
+        Cell::text(d.postcode.clone()),
+        Cell::text(d.city.clone()),
+        Cell::text(record.contact_name.clone()),
+        Cell::text(record.email.clone()),
         match record.line.updated_at {
             Some(at) => Cell::Moment(at),
-            None => Cell::Text(String::new()),
+            None => Cell::text(""),
         },
     ]
 }
@@ -384,9 +407,9 @@ pub fn payouts_xlsx(records: &[PayoutRecord]) -> Result<Vec<u8>, ServiceError> {
 
 /// A small table (a competition's winners) as CSV for German spreadsheet
 /// programs: UTF-8 with BOM, semicolons, formulas neutralised.
-fn table_csv(
+fn table_csv<'a>(
     header: &[&str],
-    rows: impl Iterator<Item = Vec<Cell>>,
+    rows: impl Iterator<Item = Vec<Cell<'a>>>,
 ) -> Result<Vec<u8>, ServiceError> {
     let io = |err: csv::Error| ServiceError::Corrupt(err.to_string());
     let mut out = "\u{feff}".as_bytes().to_vec();
@@ -396,7 +419,7 @@ fn table_csv(
             .from_writer(&mut out);
         writer.write_record(header).map_err(io)?;
         for row in rows {
-            writer.write_record(row.iter().map(Cell::csv)).map_err(io)?;
+            write_row(&mut writer, &row).map_err(io)?;
         }
         writer
             .flush()
@@ -407,10 +430,10 @@ fn table_csv(
 
 /// A small table as an Excel workbook: amounts as numbers in euro, a bold,
 /// frozen header row and a filter on every column.
-fn table_xlsx(
+fn table_xlsx<'a>(
     name: &str,
     header: &[&str],
-    rows: impl Iterator<Item = Vec<Cell>>,
+    rows: impl Iterator<Item = Vec<Cell<'a>>>,
 ) -> Result<Vec<u8>, ServiceError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |err: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(err.to_string());
@@ -432,7 +455,7 @@ fn table_xlsx(
         for (col, cell) in cells.iter().enumerate() {
             let col = col as u16;
             match cell {
-                Cell::Text(text) => sheet.write_string(row, col, text).map(drop),
+                Cell::Text(text) => sheet.write_string(row, col, text.as_ref()).map(drop),
                 Cell::Number(n) => sheet.write_number(row, col, *n as f64).map(drop),
                 Cell::Cents(c) => sheet
                     .write_number_with_format(row, col, *c as f64 / 100.0, &euro)
@@ -453,7 +476,16 @@ fn table_xlsx(
 
 #[cfg(test)]
 mod tests {
-    use super::inert;
+    use super::{fitting, inert};
+
+    #[test]
+    fn a_cell_holds_at_most_32767_characters() {
+        assert_eq!(fitting("kurz"), "kurz");
+        let long = "ä".repeat(40_000);
+        assert_eq!(fitting(&long).chars().count(), 32_767);
+        let exactly = "ü".repeat(32_767);
+        assert_eq!(fitting(&exactly), exactly);
+    }
 
     #[test]
     fn cells_that_would_run_as_formulas_are_neutralised_also_after_spaces() {

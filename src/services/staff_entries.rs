@@ -115,15 +115,45 @@ pub const PAGE_SIZE: u64 = 50;
 /// search found in every entry must not read them all).
 pub const COUNT_LIMIT: u64 = 200;
 
-/// The words of a search, as the full-text index splits text: at every character
-/// that is not a letter or digit.
-fn words(query: &str) -> Vec<String> {
-    query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(12)
-        .map(str::to_lowercase)
-        .collect()
+/// A word of a search, in lower case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Word {
+    text: String,
+    /// Whether it also finds the words it begins (see [`words`]).
+    prefix: bool,
+}
+
+/// The words of a search, as the full-text index splits text: at every
+/// character that is not a letter or digit (at most 12).
+///
+/// A word also finds the words it begins (`solarb` finds `Solarbänke`) when
+/// it has three characters or more and ends a part typed without a space.
+/// Inside such a part a word was typed whole: in `anna@example.de`, `anna`
+/// and `example` are followed by more of the same address, so they find
+/// themselves only (and a search for an address finds that address, not
+/// `anna2@example.de` as well). A word of one or two characters (`de`) is
+/// always whole: as a prefix it would match most words of the index, and
+/// every search would first gather all of them. So is every word but the
+/// last of a part: a prefix makes the text index gather the hits of every
+/// word it begins before the first is read (SQLite's FTS5), where a whole
+/// word is read hit by hit and a page stops after its own.
+fn words(query: &str) -> Vec<Word> {
+    let mut words = Vec::new();
+    for part in query.split_whitespace() {
+        let mut inside = part
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .peekable();
+        while let Some(word) = inside.next() {
+            let last = inside.peek().is_none();
+            words.push(Word {
+                text: word.to_lowercase(),
+                prefix: last && word.chars().count() >= 3,
+            });
+        }
+    }
+    words.truncate(12);
+    words
 }
 
 /// Which way a read of ids goes, from where, and how many it takes.
@@ -318,14 +348,14 @@ async fn ids(
 const FEW_HITS: u64 = 1_000;
 
 /// The words as a PostgreSQL text query (`solarb:* & de`).
-fn tsquery(words: &[String]) -> String {
+fn tsquery(words: &[Word]) -> String {
     words
         .iter()
         .map(|w| {
-            if prefix(w) {
-                format!("{w}:*")
+            if w.prefix {
+                format!("{}:*", w.text)
             } else {
-                w.clone()
+                w.text.clone()
             }
         })
         .collect::<Vec<_>>()
@@ -341,7 +371,7 @@ fn tsquery(words: &[String]) -> String {
 /// thousands of rows for a handful of hits.
 async fn few_hits(
     db: &impl ConnectionTrait,
-    words: &[String],
+    words: &[Word],
 ) -> Result<Option<Vec<i64>>, ServiceError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(None);
@@ -360,23 +390,15 @@ async fn few_hits(
     Ok((hits.len() as u64 <= FEW_HITS).then_some(hits))
 }
 
-/// Whether a searched word also finds the words it begins: from three
-/// characters on. A word of one or two characters (`de` of `example.de`)
-/// finds itself only: as a prefix it would match most words of the index,
-/// and every search would first gather all of them.
-fn prefix(word: &str) -> bool {
-    word.chars().count() >= 3
-}
-
 /// Entries whose searched text (title, summary, author name and email) has
-/// every word of the query at the start of one of its words (see [`prefix`]) (on PostgreSQL:
+/// every word of the query, or a word it begins (see [`words`]) (on PostgreSQL:
 /// of its German stems; see migration 000017). The text index drives the
 /// walk: on SQLite FTS5 yields its hits in id order (the `CROSS JOIN` keeps
 /// it outside, each hit then looked up in `entries`), on PostgreSQL the
 /// planner either walks the competition's ids testing each entry's document
 /// (hits on many entries) or reads the few hits from the GIN index; either
 /// way a page stops after its limit, however many entries match.
-fn text_hits(backend: DbBackend, query: &mut SelectStatement, words: &[String]) {
+fn text_hits(backend: DbBackend, query: &mut SelectStatement, words: &[Word]) {
     match backend {
         DbBackend::Postgres => {
             let tsquery = tsquery(words);
@@ -402,10 +424,10 @@ fn text_hits(backend: DbBackend, query: &mut SelectStatement, words: &[String]) 
             let fts = words
                 .iter()
                 .map(|w| {
-                    if prefix(w) {
-                        format!("\"{w}\"*")
+                    if w.prefix {
+                        format!("\"{}\"*", w.text)
                     } else {
-                        format!("\"{w}\"")
+                        format!("\"{}\"", w.text)
                     }
                 })
                 .collect::<Vec<_>>()
@@ -922,4 +944,36 @@ pub async fn history(
         .all(db)
         .await?;
     Ok(EntryHistory { versions, events })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(query: &str) -> Vec<(String, bool)> {
+        words(query)
+            .into_iter()
+            .map(|w| (w.text, w.prefix))
+            .collect()
+    }
+
+    #[test]
+    fn a_word_ending_what_was_typed_finds_the_words_it_begins() {
+        let whole = |w: &str| (w.to_owned(), false);
+        let begins = |w: &str| (w.to_owned(), true);
+        assert_eq!(split("Solarb"), [begins("solarb")]);
+        assert_eq!(split("solar Bänke"), [begins("solar"), begins("bänke")]);
+        // Inside an address or a compound, a word was typed whole.
+        assert_eq!(
+            split("anna@example.de"),
+            [whole("anna"), whole("example"), whole("de")]
+        );
+        assert_eq!(split("anna@exam"), [whole("anna"), begins("exam")]);
+        assert_eq!(split("Jugend-Café"), [whole("jugend"), begins("café")]);
+        assert_eq!(split("solar- "), [begins("solar")]);
+        // One or two characters: always whole.
+        assert_eq!(split("de ab"), [whole("de"), whole("ab")]);
+        assert!(split(" .-@ ").is_empty());
+        assert_eq!(words(&"wort ".repeat(20)).len(), 12);
+    }
 }

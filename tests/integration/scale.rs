@@ -156,15 +156,18 @@ async fn a_large_competition_pages_searches_and_exports_every_entry_once() {
         "{}",
         page.body
     );
+    // An address typed whole finds that address (not person170@…); a word
+    // that ends what was typed also finds the words it begins.
     let by_email = hits(format!("{api}?q=person17%40example.de")).await;
+    let expected = (0..in_big).filter(|n| n % accounts == 17).count();
+    assert_eq!(by_email.len(), expected, "person17 only: {by_email:?}");
+    let begun = hits(format!("{api}?q=person17%40exa")).await;
+    assert_eq!(begun, by_email);
+    let people = hits(format!("{api}?q=person17")).await;
     let expected = (0..in_big)
         .filter(|n| (n % accounts).to_string().starts_with("17"))
         .count();
-    assert_eq!(
-        by_email.len(),
-        expected,
-        "person17, person170…: {by_email:?}"
-    );
+    assert_eq!(people.len(), expected, "person17, person170…: {people:?}");
     assert!(hits(format!("{api}?q=xylophon")).await.is_empty());
     // A receipt number or Kennzahl exactly, as someone on the phone reads it out.
     assert_eq!(hits(format!("{api}?q=ge-bulk-0000123")).await.len(), 1);
