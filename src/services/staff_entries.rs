@@ -492,25 +492,44 @@ async fn exact_hits(
 }
 
 /// The entries `query` selects (a page or a batch: at most [`BATCH`]) with
-/// their authors and the authors' addresses, in one query. Used with queries by
-/// id only (see [`by_ids`]): given a join and a competition, a planner may trade
-/// the competition's index for a walk of the whole table.
+/// their authors (one query) and the authors' addresses (a second: of their
+/// accounts only the address is read, never a password hash or second factor).
+/// Used with queries by id only (see [`by_ids`]): given a join and a
+/// competition, a planner may trade the competition's index for a walk of the
+/// whole table.
 async fn with_authors(
     db: &impl ConnectionTrait,
     query: sea_orm::Select<entry::Entity>,
 ) -> Result<Vec<StaffEntry>, ServiceError> {
-    query
+    let found = query
         .find_also_related(entry_author::Entity)
-        .and_also_related(user::Entity)
         .all(db)
-        .await?
+        .await?;
+    let people: Vec<i64> = found
+        .iter()
+        .filter_map(|(_, author)| author.as_ref().map(|a| a.user_id))
+        .collect();
+    let addresses: std::collections::HashMap<i64, String> = if people.is_empty() {
+        Default::default()
+    } else {
+        user::Entity::find()
+            .select_only()
+            .columns([user::Column::Id, user::Column::Email])
+            .filter(among(db.get_database_backend(), ("users", "id"), &people))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    found
         .into_iter()
-        .map(|(entry, author, person)| {
+        .map(|(entry, author)| {
             // Every entry is stored with its author, and every author is an account.
             let author = author.ok_or_else(|| {
                 ServiceError::Corrupt(format!("entries {}: no row in entry_authors", entry.id))
             })?;
-            let person = person.ok_or_else(|| {
+            let email = addresses.get(&author.user_id).cloned().ok_or_else(|| {
                 ServiceError::Corrupt(format!(
                     "entry_authors {}: no user {}",
                     author.id, author.user_id
@@ -520,26 +539,30 @@ async fn with_authors(
                 details: entries::all_answers(&entry, Some(&author))?,
                 author_name: author.contact_name,
                 author_phone: author.contact_phone,
-                author_email: person.email,
+                author_email: email,
                 entry,
             })
         })
         .collect()
 }
 
-/// `entries.id` is one of `ids`, bound as one value (a PostgreSQL array, a
-/// JSON array on SQLite): every list of ids, a page's 51 or an export's
-/// batch, is the same statement with one plan, and no query binds a
-/// parameter per row.
-fn id_among(backend: DbBackend, ids: &[i64]) -> sea_orm::sea_query::SimpleExpr {
+/// `column` (table and column) is one of `ids`, bound as one value (a
+/// PostgreSQL array, a JSON array on SQLite): every list of ids, a page's 51
+/// or an export's batch, is the same statement with one plan, and no query
+/// binds a parameter per row.
+fn among(
+    backend: DbBackend,
+    (table, column): (&str, &str),
+    ids: &[i64],
+) -> sea_orm::sea_query::SimpleExpr {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            r#""entries"."id" = ANY(CAST($1 AS bigint[]))"#,
+            format!(r#""{table}"."{column}" = ANY(CAST($1 AS bigint[]))"#),
             [format!("{{{list}}}")],
         ),
         _ => Expr::cust_with_values(
-            r#""entries"."id" IN (SELECT "value" FROM json_each(?))"#,
+            format!(r#""{table}"."{column}" IN (SELECT "value" FROM json_each(?))"#),
             [format!("[{list}]")],
         ),
     }
@@ -559,8 +582,8 @@ async fn by_ids(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<StaffEnt
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let among = id_among(db.get_database_backend(), &ids);
-    let mut found = with_authors(db, entry::Entity::find().filter(among)).await?;
+    let ids_among = among(db.get_database_backend(), ("entries", "id"), &ids);
+    let mut found = with_authors(db, entry::Entity::find().filter(ids_among)).await?;
     in_order_of(&ids, &mut found, |s| s.entry.id);
     Ok(found)
 }
@@ -607,7 +630,7 @@ async fn lines_by_ids(
         .column_as(user::Column::Email, "author_email")
         .join(JoinType::LeftJoin, entry::Relation::Author.def())
         .join(JoinType::LeftJoin, entry_author::Relation::User.def())
-        .filter(id_among(db.get_database_backend(), &ids))
+        .filter(among(db.get_database_backend(), ("entries", "id"), &ids))
         .into_model::<LineRow>()
         .all(db)
         .await?;
