@@ -262,6 +262,35 @@ pub enum BallotError {
     TooManyForOne { kennzahl: String, max: u32 },
     #[error("{given} points given, at most {points} may be spread")]
     TooMany { given: u32, points: u32 },
+    #[error(
+        "{LINKS_PER_HOUR} confirmation links went to this address in the last hour; \
+         the last one still works, or ask again in {retry_after_seconds} s"
+    )]
+    TooManyLinks { retry_after_seconds: i64 },
+}
+
+/// At most this many confirmation links go to one address for one vote within
+/// an hour: enough to change one's mind, too few to fill someone else's inbox
+/// with ballots in their name.
+pub const LINKS_PER_HOUR: usize = 5;
+
+/// Whether one more confirmation link may go to an address that was sent
+/// links at `sent` (in any order, older ones included).
+pub fn check_links(sent: &[DateTime<Utc>], now: DateTime<Utc>) -> Result<(), BallotError> {
+    let mut recent: Vec<DateTime<Utc>> = sent
+        .iter()
+        .copied()
+        .filter(|at| *at > now - Duration::hours(1))
+        .collect();
+    if recent.len() < LINKS_PER_HOUR {
+        return Ok(());
+    }
+    recent.sort_unstable();
+    // Once this one is an hour old, fewer than the limit remain.
+    let frees = recent[recent.len() - LINKS_PER_HOUR] + Duration::hours(1);
+    Err(BallotError::TooManyLinks {
+        retry_after_seconds: (frees - now).num_seconds().max(1),
+    })
 }
 
 /// The ballot's choices, checked against the rules and the shortlist; ideas
@@ -460,6 +489,39 @@ pub fn masked_email(email: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn at_most_five_links_per_address_and_hour() {
+        use super::{BallotError, LINKS_PER_HOUR, check_links};
+        let now: chrono::DateTime<chrono::Utc> = "2021-01-04T12:00:00Z".parse().unwrap();
+        let ago = |minutes: i64| now - chrono::Duration::minutes(minutes);
+        assert_eq!(LINKS_PER_HOUR, 5);
+        assert!(check_links(&[], now).is_ok());
+        assert!(check_links(&[ago(1), ago(2), ago(3), ago(4)], now).is_ok());
+        // Links older than an hour do not count.
+        assert!(check_links(&[ago(61), ago(70), ago(1), ago(2), ago(3), ago(4)], now).is_ok());
+        // The fifth within the hour: wait until the oldest of the five is an hour old.
+        assert_eq!(
+            check_links(&[ago(2), ago(50), ago(1), ago(3), ago(4)], now),
+            Err(BallotError::TooManyLinks {
+                retry_after_seconds: 10 * 60
+            })
+        );
+        // More than five (sent before the limit): the one that must age is the
+        // fifth newest.
+        assert_eq!(
+            check_links(&[ago(59), ago(58), ago(40), ago(30), ago(20), ago(10)], now),
+            Err(BallotError::TooManyLinks {
+                retry_after_seconds: 2 * 60
+            })
+        );
+        assert_eq!(
+            check_links(&[now, now, now, now, now], now),
+            Err(BallotError::TooManyLinks {
+                retry_after_seconds: 3600
+            })
+        );
+    }
+
     use super::*;
     use chrono::TimeZone;
     use proptest::prelude::*;

@@ -245,6 +245,13 @@ impl From<ServiceError> for ApiProblem {
                 use crate::domain::vote::BallotError as B;
                 match refused {
                     B::NotOpen(_) => Problem::new(StatusCode::CONFLICT, "vote-not-open", detail),
+                    B::TooManyLinks {
+                        retry_after_seconds,
+                    } => {
+                        let problem =
+                            Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail);
+                        return Self::TooManyRequests(Json(problem), *retry_after_seconds);
+                    }
                     _ => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-ballot", detail),
                 }
             }

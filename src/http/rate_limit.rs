@@ -36,6 +36,15 @@ pub const PUBLIC_FORM: Limit = Limit {
     window_seconds: 600,
 };
 
+/// Ballots in public votes, per client address: generous, since a school
+/// class votes through one shared connection (which staff see as a signal),
+/// yet a script cannot send confirmation links to thousands of addresses.
+pub const BALLOTS: Limit = Limit {
+    name: "ballots",
+    limit: 120,
+    window_seconds: 600,
+};
+
 /// Per (limit, client): when the current window began and how many requests it saw.
 type Windows = HashMap<(&'static str, IpAddr), (DateTime<Utc>, u32)>;
 

@@ -36,7 +36,9 @@ use crate::domain::vote::{
     self as rules, BallotError, BallotFacts, Candidate, Choices, Signal, Tallied, VoteError,
     VotePhase, VoteRules,
 };
-use crate::entities::{ballot, competition, entry, precheck, programme, vote, vote_entry};
+use crate::entities::{
+    audit_entry, ballot, competition, entry, precheck, programme, vote, vote_entry,
+};
 
 /// An admitted entry as the public sees it in the vote: no names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -616,6 +618,21 @@ impl Write for StoreBallot {
         if stored.voided_at.is_some() {
             return Ok(());
         }
+        // The links this address was sent for this vote, counted after the
+        // upsert: on PostgreSQL it holds the ballot's row lock, so a parallel
+        // request for the same address waits and counts this one (SQLite lets
+        // one writer in at a time).
+        let sent: Vec<DateTime<Utc>> = audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::OccurredAt)
+            .filter(audit_entry::Column::SubjectType.eq("ballot"))
+            .filter(audit_entry::Column::SubjectId.eq(stored.id))
+            .filter(audit_entry::Column::Action.eq("ballot.requested"))
+            .filter(audit_entry::Column::OccurredAt.gt(self.now - chrono::Duration::hours(1)))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        rules::check_links(&sent, self.now)?;
         outbox::enqueue(
             txn,
             self.now,
@@ -648,7 +665,9 @@ impl Write for StoreBallot {
 /// Checks a ballot and stores it to wait for its confirmation link, which is
 /// emailed. Answers the same whether or not the address voted before (and
 /// sends nothing for an address whose ballot staff voided), so nobody
-/// learns who voted.
+/// learns who voted; only past [`rules::LINKS_PER_HOUR`] links to one address
+/// within an hour is the next refused (`TooManyLinks`), and that refusal
+/// tells no more than that links were asked for in that hour.
 pub async fn submit(
     db: &DatabaseConnection,
     writes: &Writes,

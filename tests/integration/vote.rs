@@ -514,3 +514,209 @@ async fn the_public_votes_once_per_confirmed_address_and_the_result_waits_for_th
         .await;
     assert!(page.body.contains("<td>120</td>"), "{}", page.body);
 }
+
+/// The confirmation emails the SMTP server received for `to`, once the
+/// outbox is drained.
+async fn links_sent_to(
+    app: &TestApp,
+    smtp: &ideenwettbewerb::mail::sink::SmtpSink,
+    to: &str,
+) -> usize {
+    while app.deliver().await.sent > 0 {}
+    smtp.received().iter().filter(|m| m.to[0] == to).count()
+}
+
+#[tokio::test]
+async fn one_address_is_sent_at_most_five_links_an_hour_also_when_asked_at_once() {
+    let (app, smtp) = with_smtp_at("2020-12-01T10:00").await;
+    let scene = school_entries(&app).await;
+    let c = scene.competition;
+    seated_panel(&app, &scene).await;
+    let (status, vote) = admin(
+        &app,
+        Method::PUT,
+        &format!("/api/competitions/{c}/vote"),
+        Some(
+            json!({ "mode": "points", "points": 100, "max_per_entry": 60,
+            "opens_at": "2021-01-03T08:00:00Z", "closes_at": "2021-01-10T22:59:00Z" }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{vote}");
+    let kennzahl = vote["shortlist"][0]["kennzahl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.move_clock_to(berlin("2021-01-04T12:00")).await;
+    let points = |n: u32| json!([{ "kennzahl": kennzahl, "points": n }]);
+
+    // Five ballots in a row for one address: five links; the sixth is
+    // refused with when to ask again, and nothing about it is stored.
+    for n in 1..=5 {
+        // 12:00, 12:10, … 12:40
+        let at = berlin("2021-01-04T12:00") + chrono::Duration::minutes(10 * (n as i64 - 1));
+        app.move_clock_to(at).await;
+        let (status, body) = ballot(&app, c, "viel@example.de", points(n)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{n}: {body}");
+    }
+    let audit_before = app.count("audit_log").await;
+    let response = app
+        .client
+        .post(app.url(&format!("/api/competitions/{c}/vote/ballots")))
+        .json(&json!({ "email": "viel@example.de", "choices": points(6) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1200"),
+        "until the first is an hour old"
+    );
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        problem["type"]
+            .as_str()
+            .map(|t| t.ends_with("rate-limited")),
+        Some(true),
+        "{problem}"
+    );
+    assert_eq!(app.count("audit_log").await, audit_before, "nothing stored");
+    assert_eq!(links_sent_to(&app, &smtp, "viel@example.de").await, 5);
+
+    // On the page too: the form comes back with what was typed and says
+    // when a new link can be asked for; the last link still counts.
+    let mut voter = Browser::new(&app);
+    let refused = voter
+        .post(
+            &format!("/wettbewerbe/{SLUG}/abstimmung"),
+            &[
+                (&format!("points_{kennzahl}"), "42"),
+                ("email", "viel@example.de"),
+                ("lang", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("schon 5 Bestätigungslinks")
+            && refused.body.contains("in 20 Minuten anfordern"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(r#"value="42""#) && refused.body.contains("viel@example.de"));
+    let last = token_in(&wait_for_mail(&smtp, "viel@example.de", ": 5 Punkte").await);
+    let (status, body) = confirm(&app, &last).await;
+    assert_eq!(status, StatusCode::OK, "the last link still counts: {body}");
+    // Another address is not held back.
+    let (status, _) = ballot(&app, c, "andere@example.de", points(1)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    // An hour after the first link, one more may go.
+    app.move_clock_to(berlin("2021-01-04T13:00") + chrono::Duration::seconds(1))
+        .await;
+    let (status, body) = ballot(&app, c, "viel@example.de", points(7)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (status, _) = ballot(&app, c, "viel@example.de", points(8)).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the other four are younger"
+    );
+    assert_eq!(links_sent_to(&app, &smtp, "viel@example.de").await, 6);
+
+    // Twelve ballots for a new address at the same moment: five links.
+    let requests: Vec<_> = (1..=12)
+        .map(|n| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/competitions/{c}/vote/ballots")))
+                .json(&json!({ "email": "zugleich@example.de", "choices": points(n) }));
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap());
+    }
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::ACCEPTED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((accepted, limited), (5, 7), "{statuses:?}");
+    assert_eq!(links_sent_to(&app, &smtp, "zugleich@example.de").await, 5);
+
+    // One client (a script, or a school's shared connection) sends at most
+    // 120 ballots in ten minutes, however many addresses: 130 at once.
+    app.move_clock_to(berlin("2021-01-04T13:20")).await;
+    let requests: Vec<_> = (1..=130)
+        .map(|n| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/competitions/{c}/vote/ballots")))
+                .json(&json!({ "email": format!("klasse{n}@example.de"), "choices": points(1) }));
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                let wait = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()?.parse::<i64>().ok());
+                (response.status(), wait)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for request in requests {
+        answers.push(request.await.unwrap());
+    }
+    let accepted = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::ACCEPTED)
+        .count();
+    let limited: Vec<_> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!((accepted, limited.len()), (120, 10), "{answers:?}");
+    assert!(
+        limited.iter().all(|(_, wait)| *wait == Some(600)),
+        "{limited:?}"
+    );
+    let busy = voter
+        .post(
+            &format!("/wettbewerbe/{SLUG}/abstimmung"),
+            &[
+                (&format!("points_{kennzahl}"), "33"),
+                ("email", "spaeter@example.de"),
+                ("lang", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        busy.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        busy.body
+    );
+    assert!(
+        busy.body.contains("sehr viele Stimmen") && busy.body.contains("in 10 Minuten"),
+        "{}",
+        busy.body
+    );
+    assert!(busy.body.contains(r#"value="33""#) && busy.body.contains("spaeter@example.de"));
+    app.move_clock_to(berlin("2021-01-04T13:30")).await;
+    let (status, _) = ballot(&app, c, "spaeter@example.de", points(1)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "ten minutes later");
+}

@@ -407,6 +407,16 @@ impl VotesApi {
         body: BallotBody,
     ) -> Result<BallotResponse, ApiProblem> {
         let state = &self.state;
+        let client = rate_limit::client_ip(req);
+        if let Err(wait) = state
+            .limiter
+            .check(rate_limit::BALLOTS, client, state.now())
+        {
+            return Err(ServiceError::RateLimited {
+                retry_after_seconds: wait,
+            }
+            .into());
+        }
         let request = BallotRequest {
             email: EmailAddress::parse(&body.email)?,
             locale: body.locale,

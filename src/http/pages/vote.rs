@@ -15,7 +15,7 @@ use super::session::internal;
 use super::view;
 use crate::app::AppState;
 use crate::domain::email_address::EmailAddress;
-use crate::domain::vote::{BallotError, Choices, VoteMode, VotePhase};
+use crate::domain::vote::{BallotError, Choices, LINKS_PER_HOUR, VoteMode, VotePhase};
 use crate::services::votes::{self, BallotRequest, PublicVote, Subject};
 use crate::services::{ServiceError, competitions, programmes};
 
@@ -50,6 +50,15 @@ fn ballot_message(lang: Lang, err: &BallotError, shown: impl Fn(&str) -> String)
             &[
                 ("given", (*given as i64).into()),
                 ("points", (*points as i64).into()),
+            ],
+        ),
+        BallotError::TooManyLinks {
+            retry_after_seconds,
+        } => lang.text_with(
+            "vote_err_links",
+            &[
+                ("links", (LINKS_PER_HOUR as i64).into()),
+                ("minutes", ((retry_after_seconds + 59) / 60).into()),
             ],
         ),
     }
@@ -252,6 +261,18 @@ async fn take(
             Some(("email".to_owned(), text)),
         ));
     };
+    let client = crate::http::rate_limit::client_ip(req);
+    let limit = crate::http::rate_limit::BALLOTS;
+    if let Err(wait) = state.limiter.check(limit, client, state.now()) {
+        let text = lang.text_with("vote_err_busy", &[("minutes", ((wait + 59) / 60).into())]);
+        return Ok(render(
+            state,
+            lang,
+            &vote,
+            typed,
+            Some(("email".to_owned(), text)),
+        ));
+    }
     let request = BallotRequest {
         email,
         locale: lang.code().to_owned(),
@@ -287,6 +308,7 @@ async fn take(
                 BallotError::TooManyForOne { kennzahl, .. } | BallotError::Unknown(kennzahl) => {
                     format!("points_{kennzahl}")
                 }
+                BallotError::TooManyLinks { .. } => "email".to_owned(),
                 _ => first,
             };
             let shown = |key: &str| {

@@ -1027,6 +1027,14 @@ vote_err_too_many_for_one = Idee { $kennzahl }: höchstens { $max } Punkte pro I
 vote_err_too_many = Sie haben { $given } Punkte verteilt, zusammen sind höchstens { $points } möglich.
 vote_err_number = Idee { $kennzahl }: Bitte geben Sie eine ganze Zahl an, zum Beispiel 20.
 vote_err_email = Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.de.
+vote_err_busy = Über Ihre Internetverbindung kamen in den letzten Minuten sehr viele Stimmen. Bitte versuchen Sie es { $minutes ->
+    [one] in einer Minute
+   *[other] in { $minutes } Minuten
+} noch einmal.
+vote_err_links = An diese E-Mail-Adresse haben wir in der letzten Stunde schon { $links } Bestätigungslinks für diese Abstimmung geschickt. Der zuletzt geschickte Link gilt weiter; einen neuen können Sie { $minutes ->
+    [one] in einer Minute
+   *[other] in { $minutes } Minuten
+} anfordern.
 vote_sent_title = Fast geschafft: Bitte bestätigen Sie Ihre Stimme
 vote_sent_text = Wir haben Ihnen eine E-Mail mit einem Link geschickt. Ihre Stimme zählt, sobald Sie ihn bestätigen.
 vote_confirm_title = Stimme bestätigen

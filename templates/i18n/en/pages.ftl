@@ -1027,6 +1027,14 @@ vote_err_too_many_for_one = Idea { $kennzahl }: at most { $max } points per idea
 vote_err_too_many = You gave { $given } points; at most { $points } are possible together.
 vote_err_number = Idea { $kennzahl }: enter a whole number, for example 20.
 vote_err_email = Enter a valid email address, for example name@example.de.
+vote_err_busy = A great many ballots came through your internet connection in the last few minutes. Please try again { $minutes ->
+    [one] in one minute
+   *[other] in { $minutes } minutes
+}.
+vote_err_links = We have already sent { $links } confirmation links for this vote to this email address in the last hour. The last link we sent still works; you can ask for a new one { $minutes ->
+    [one] in one minute
+   *[other] in { $minutes } minutes
+}.
 vote_sent_title = Almost done: please confirm your vote
 vote_sent_text = We have sent you an email with a link. Your vote counts once you confirm it.
 vote_confirm_title = Confirm your vote
