@@ -112,6 +112,13 @@ impl AppState {
         self.clock.now()
     }
 
+    /// Who sent the request, for the limits per client address: the
+    /// connection's peer, or the client a trusted reverse proxy names
+    /// (`server.trusted_proxies`).
+    pub fn client_ip(&self, req: &poem::Request) -> std::net::IpAddr {
+        crate::http::rate_limit::client_ip(req, &self.settings.server.trusted_proxies)
+    }
+
     /// Email was queued (an entry, an account, a subscription): the worker should
     /// send it now. The public catalogue is not affected.
     pub fn queued(&self) {

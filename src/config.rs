@@ -77,6 +77,29 @@ pub struct ServerSettings {
     /// How the public reaches us; used in links printed and mailed.
     pub public_url: String,
     pub shutdown_timeout_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or
+    /// networks such as `10.0.0.0/8`). Empty: the connection's peer is the
+    /// client, and the header is ignored (anyone could write it).
+    #[serde(default, deserialize_with = "networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Addresses (`127.0.0.1`, `::1`) and networks (`10.0.0.0/8`).
+fn networks<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let given: Vec<String> = Deserialize::deserialize(from)?;
+    given
+        .iter()
+        .map(|text| {
+            let text = text.trim();
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`{text}` is neither an IP address nor a network such as 10.0.0.0/8"
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +263,31 @@ mod tests {
         let settings = Settings::defaults().unwrap();
         assert!(settings.database.url.starts_with("sqlite://"));
         assert_eq!(settings.server.bind.port(), 8080);
+        assert!(settings.server.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let with = |list: &str| {
+            Figment::new()
+                .merge(Toml::string(DEFAULT_TOML))
+                .merge(Toml::string(&format!("[server]\ntrusted_proxies = {list}")))
+                .extract::<Settings>()
+                .map_err(|err| err.to_string())
+        };
+        let settings = with(r#"["127.0.0.1", "10.0.0.0/8", "::1"]"#).unwrap();
+        let nets: Vec<String> = settings
+            .server
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        let err = with(r#"["proxy.example.de"]"#).unwrap_err();
+        assert!(
+            err.contains("`proxy.example.de` is neither an IP address nor a network"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
+use ipnet::IpNet;
 use poem::Request;
 
 /// A named limit: at most `limit` requests per `window` per client address.
@@ -73,22 +74,113 @@ impl RateLimiter {
     }
 }
 
-/// The client's address (the peer of the connection).
-pub fn client_ip(req: &Request) -> IpAddr {
-    req.remote_addr()
+/// The client's address: the connection's peer, or, when the peer is one of
+/// the `trusted` reverse proxies, the address that the proxies name in
+/// `X-Forwarded-For` (see [`forwarded_client`]).
+pub fn client_ip(req: &Request, trusted: &[IpNet]) -> IpAddr {
+    let peer = req
+        .remote_addr()
         .as_socket_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |addr| addr.ip())
+        .map_or(IpAddr::from([0, 0, 0, 0]), |addr| addr.ip());
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    forwarded_client(peer, &forwarded, trusted)
+}
+
+/// Who sent a request that reached us from `peer` with these
+/// `X-Forwarded-For` values (in the order received): walking from the
+/// nearest hop outwards, the first address that is not a trusted proxy.
+/// Only trusted proxies are believed: a peer that is not one is the client,
+/// whatever it wrote, and an unreadable hop ends the walk at the last
+/// address believed (so a client cannot hide behind garbage).
+pub fn forwarded_client(peer: IpAddr, forwarded: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    if !is_trusted(&client) {
+        return client;
+    }
+    let hops = forwarded.iter().flat_map(|value| value.split(',')).rev();
+    for hop in hops {
+        let hop = hop.trim();
+        let Some(ip) = hop
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        else {
+            return client;
+        };
+        client = ip;
+        if !is_trusted(&client) {
+            return client;
+        }
+    }
+    client
 }
 
 /// The client's address as a keyed tag, for counting ballots per client
 /// without keeping the address.
-pub fn client_tag(secrets: &crate::services::secrets::SecretBox, req: &Request) -> String {
-    secrets.tag("vote-client", client_ip(req).to_string().as_bytes())
+pub fn client_tag(secrets: &crate::services::secrets::SecretBox, client: IpAddr) -> String {
+    secrets.tag("vote-client", client.to_string().as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_trusted_proxies_name_the_client() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let nets =
+            |list: &[&str]| -> Vec<IpNet> { list.iter().map(|n| n.parse().unwrap()).collect() };
+        let proxy = ip("10.0.0.5");
+        let trusted = nets(&["10.0.0.0/8", "::1/128"]);
+        // No proxy trusted: the peer, whatever the header says.
+        assert_eq!(forwarded_client(proxy, &["203.0.113.7"], &[]), proxy);
+        // An untrusted peer cannot claim another address.
+        let stranger = ip("198.51.100.1");
+        assert_eq!(
+            forwarded_client(stranger, &["203.0.113.7"], &trusted),
+            stranger
+        );
+        // Through the proxy: the address it names.
+        assert_eq!(
+            forwarded_client(proxy, &["203.0.113.7"], &trusted),
+            ip("203.0.113.7")
+        );
+        // A client's own forged hops stay to the left of the one the proxy adds.
+        assert_eq!(
+            forwarded_client(proxy, &["1.2.3.4, 203.0.113.7"], &trusted),
+            ip("203.0.113.7")
+        );
+        // Several trusted hops, over several headers, with ports and spaces.
+        assert_eq!(
+            forwarded_client(
+                proxy,
+                &["203.0.113.7:5100", " 10.1.1.1 ,10.2.2.2"],
+                &trusted
+            ),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded_client(ip("::1"), &["[2001:db8::7]:443"], &trusted),
+            ip("2001:db8::7")
+        );
+        // Garbage ends the walk at the last address believed.
+        assert_eq!(
+            forwarded_client(proxy, &["203.0.113.7, unknown, 10.2.2.2"], &trusted),
+            ip("10.2.2.2")
+        );
+        // Only proxies: the farthest one.
+        assert_eq!(
+            forwarded_client(proxy, &["10.9.9.9"], &trusted),
+            ip("10.9.9.9")
+        );
+        assert_eq!(forwarded_client(proxy, &[], &trusted), proxy);
+    }
 
     #[test]
     fn counts_per_client_and_window() {

@@ -632,3 +632,50 @@ async fn signing_in_brings_people_back_to_the_form_they_wanted() {
 fn url_escape(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limits_count_the_client_it_names() {
+    // Ten sign-in links an hour per client (the per-address limit is five,
+    // so each request asks for another address).
+    async fn ask(app: &TestApp, forwarded_for: &str, n: usize) -> StatusCode {
+        app.client
+            .post(app.url("/anmelden"))
+            .header("x-forwarded-for", forwarded_for)
+            .form(&[("email", format!("p{n}@example.de"))])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+    let behind = TestApp::builder()
+        .configure(|s| s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()])
+        .spawn()
+        .await;
+    for n in 0..10 {
+        assert_eq!(ask(&behind, "203.0.113.7", n).await, StatusCode::OK, "{n}");
+    }
+    assert_eq!(
+        ask(&behind, "203.0.113.7", 10).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not held back, nor is one
+    // that writes a forged address to the left of what the proxy added.
+    assert_eq!(ask(&behind, "198.51.100.2", 11).await, StatusCode::OK);
+    assert_eq!(
+        ask(&behind, "198.51.100.2, 203.0.113.7", 12).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the proxy appended 203.0.113.7: that is the client"
+    );
+
+    // Without a trusted proxy the header is ignored: forging it changes
+    // nothing, every request counts for the connection's own address.
+    let direct = TestApp::spawn().await;
+    for n in 0..10 {
+        let forged = format!("192.0.2.{n}");
+        assert_eq!(ask(&direct, &forged, n).await, StatusCode::OK, "{n}");
+    }
+    assert_eq!(
+        ask(&direct, "192.0.2.200", 10).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

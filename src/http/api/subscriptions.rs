@@ -50,7 +50,7 @@ impl SubscriptionsApi {
         req: &poem::Request,
         body: Json<NewSubscription>,
     ) -> Result<SubscribeResponse, ApiProblem> {
-        let client = rate_limit::client_ip(req);
+        let client = self.state.client_ip(req);
         if let Err(wait) =
             self.state
                 .limiter

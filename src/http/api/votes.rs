@@ -407,7 +407,7 @@ impl VotesApi {
         body: BallotBody,
     ) -> Result<BallotResponse, ApiProblem> {
         let state = &self.state;
-        let client = rate_limit::client_ip(req);
+        let client = state.client_ip(req);
         if let Err(wait) = state
             .limiter
             .check(rate_limit::BALLOTS, client, state.now())
@@ -421,7 +421,7 @@ impl VotesApi {
             email: EmailAddress::parse(&body.email)?,
             locale: body.locale,
             choices: choices(subject.scope(), body.choices),
-            client_tag: rate_limit::client_tag(&state.secrets, req),
+            client_tag: rate_limit::client_tag(&state.secrets, client),
         };
         votes::submit(
             &state.db,

@@ -261,7 +261,7 @@ async fn take(
             Some(("email".to_owned(), text)),
         ));
     };
-    let client = crate::http::rate_limit::client_ip(req);
+    let client = state.client_ip(req);
     let limit = crate::http::rate_limit::BALLOTS;
     if let Err(wait) = state.limiter.check(limit, client, state.now()) {
         let text = lang.text_with("vote_err_busy", &[("minutes", ((wait + 59) / 60).into())]);
@@ -277,7 +277,7 @@ async fn take(
         email,
         locale: lang.code().to_owned(),
         choices,
-        client_tag: crate::http::rate_limit::client_tag(&state.secrets, req),
+        client_tag: crate::http::rate_limit::client_tag(&state.secrets, client),
     };
     let submitted = votes::submit(
         &state.db,
