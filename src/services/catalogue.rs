@@ -5,7 +5,7 @@
 //! Changes made by this process invalidate it at once; changes made by another
 //! instance on the same database show after at most the time to live.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -13,10 +13,14 @@ use sea_orm::DatabaseConnection;
 
 use super::ServiceError;
 use super::programmes::{self, ProgrammeOverview};
+use super::votes::{self, VoteScope};
 use crate::entities::{competition, phase, programme};
 
 pub struct Catalogue {
     pub programmes: Vec<ProgrammeOverview>,
+    /// The competitions and programmes that hold a public vote (the home
+    /// and competition pages link to it).
+    votes: HashSet<VoteScope>,
     /// Output already produced from this snapshot (pages per language), so a page
     /// is rendered once per snapshot rather than once per request.
     rendered: Mutex<HashMap<String, Arc<str>>>,
@@ -31,11 +35,17 @@ pub struct Placed<'a> {
 }
 
 impl Catalogue {
-    pub fn new(programmes: Vec<ProgrammeOverview>) -> Self {
+    pub fn new(programmes: Vec<ProgrammeOverview>, votes: HashSet<VoteScope>) -> Self {
         Self {
             programmes,
+            votes,
             rendered: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether this competition or programme holds a public vote.
+    pub fn holds_vote(&self, scope: VoteScope) -> bool {
+        self.votes.contains(&scope)
     }
 
     /// What `render` made of this snapshot under `key`, rendering it on first use.
@@ -118,7 +128,10 @@ impl CatalogueCache {
             }
             slot.generation
         };
-        let catalogue = Arc::new(Catalogue::new(programmes::overviews(db, false).await?));
+        let catalogue = Arc::new(Catalogue::new(
+            programmes::overviews(db, false).await?,
+            votes::scopes(db).await?,
+        ));
         let mut slot = self.slot.write().unwrap_or_else(PoisonError::into_inner);
         // A change while we were reading makes what we read stale: do not keep it.
         if slot.generation == generation {

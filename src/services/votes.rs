@@ -71,6 +71,19 @@ pub async fn find(
     Ok(query.one(conn).await?)
 }
 
+/// Every competition and programme that holds a public vote (a few rows:
+/// at most one per competition and programme), for the public catalogue.
+pub async fn scopes(
+    conn: &impl ConnectionTrait,
+) -> Result<std::collections::HashSet<VoteScope>, ServiceError> {
+    Ok(vote::Entity::find()
+        .all(conn)
+        .await?
+        .iter()
+        .map(vote::Model::scope)
+        .collect())
+}
+
 /// Of `ids`, those the pre-check admitted.
 async fn admitted_of(
     conn: &impl ConnectionTrait,

@@ -477,6 +477,8 @@ impl VotesApi {
         let now = self.state.now();
         let rules = rules_of(b.mode, b.points, b.max_per_entry, b.opens_at, b.closes_at);
         let stored = votes::configure(db, &manager, now, rules).await?;
+        // The competition's page links to its vote.
+        self.state.changed();
         let shortlist = votes::shortlist(db, &stored).await?;
         Ok(Answer::Ok(Json(vote_answer(
             stored.scope(),
@@ -587,6 +589,8 @@ impl VotesApi {
         let rules = rules_of(b.mode, b.points, b.max_per_entry, b.opens_at, b.closes_at);
         let stored =
             votes::configure_programme(db, &auth.0, now, id.0, rules, &b.entry_ids).await?;
+        // The home page links to the programme's vote.
+        self.state.changed();
         let shortlist = votes::shortlist(db, &stored).await?;
         Ok(Answer::Ok(Json(vote_answer(
             stored.scope(),

@@ -25,14 +25,10 @@ pub async fn competition_page(
     let Some(found) = catalogue.by_slug(&slug) else {
         return Ok(state.pages.message(lang, StatusCode::NOT_FOUND));
     };
-    // One read by key: whether the competition holds a public vote.
-    let has_vote = crate::services::votes::find(
-        &state.db,
-        crate::services::votes::VoteScope::Competition(found.competition.id),
-    )
-    .await
-    .map_err(super::session::internal)?
-    .is_some();
+    // Whether the competition holds a public vote (kept in the catalogue).
+    let has_vote = catalogue.holds_vote(crate::services::votes::VoteScope::Competition(
+        found.competition.id,
+    ));
     let key = format!(
         "competition:{}:{}:{has_vote}",
         found.competition.slug,

@@ -40,17 +40,12 @@ pub async fn home_page(req: &Request, state: Data<&AppState>) -> poem::Result<Re
         .get(&state.db)
         .await
         .map_err(|err| poem::Error::new(err, poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
-    // One read by key: whether the first programme holds a public vote.
-    let vote_of = match catalogue.programmes.first() {
-        Some(first) => crate::services::votes::find(
-            &state.db,
-            crate::services::votes::VoteScope::Programme(first.programme.id),
-        )
-        .await
-        .map_err(super::session::internal)?
-        .map(|_| first.programme.id),
-        None => None,
-    };
+    // Whether the first programme holds a public vote (kept in the catalogue).
+    let vote_of = catalogue
+        .programmes
+        .first()
+        .map(|first| first.programme.id)
+        .filter(|id| catalogue.holds_vote(crate::services::votes::VoteScope::Programme(*id)));
     let key = format!("home:{}:{vote_of:?}", lang.code());
     let html = catalogue.rendered(&key, || {
         let unreadable = |err: Unreadable| tera::Error::msg(err.to_string());

@@ -385,12 +385,16 @@ async fn store(
         }
     };
     match stored {
-        Ok(_) => Ok(back(
-            state,
-            lang,
-            kept,
-            lang.text("staff_vote_saved").to_owned(),
-        )),
+        Ok(_) => {
+            // The public pages link to the vote.
+            state.changed();
+            Ok(back(
+                state,
+                lang,
+                kept,
+                lang.text("staff_vote_saved").to_owned(),
+            ))
+        }
         Err(ServiceError::Vote(refused)) => {
             let target = match refused {
                 VoteError::Points => "points",
