@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, sea_query::OnConflict,
 };
 use serde_json::{Value, json};
 
@@ -366,6 +366,15 @@ pub fn prize_text(prize: &PublicPrize, locale: &str) -> String {
 /// `announced` (see [`super::notifications`]): each winner's author hears of
 /// their prize, every other entrant is thanked (with their own anonymous jury
 /// comments where the announcement says so), and the panel is told.
+/// A submitted entry and where its results email goes.
+#[derive(sea_orm::FromQueryResult)]
+struct Addressee {
+    id: i64,
+    title: String,
+    email: String,
+    locale: String,
+}
+
 pub(crate) async fn mails(
     conn: &impl ConnectionTrait,
     event_id: i64,
@@ -388,10 +397,19 @@ pub(crate) async fn mails(
         )
     };
     let won: HashMap<i64, &Winner> = results.winners.iter().map(|w| (w.entry_id, w)).collect();
+    // Every submitted entry with its author's address and language, in one
+    // query (not two per entry).
     let submitted = entry::Entity::find()
+        .select_only()
+        .columns([entry::Column::Id, entry::Column::Title])
+        .column_as(user::Column::Email, "email")
+        .column_as(user::Column::Locale, "locale")
+        .join(JoinType::InnerJoin, entry::Relation::Author.def())
+        .join(JoinType::InnerJoin, entry_author::Relation::User.def())
         .filter(entry::Column::CompetitionId.eq(competition_id))
         .filter(entry::Column::Status.eq(crate::domain::entries::EntryStatus::Submitted))
         .order_by_asc(entry::Column::Id)
+        .into_model::<Addressee>()
         .all(conn)
         .await?;
     let feedback = if with_feedback {
@@ -402,17 +420,7 @@ pub(crate) async fn mails(
     let mut mails = Vec::new();
     let key = |template: &str, to: &str| format!("event:{event_id}:{template}:{to}");
     for e in &submitted {
-        let Some(author) = entry_author::Entity::find()
-            .filter(entry_author::Column::EntryId.eq(e.id))
-            .one(conn)
-            .await?
-        else {
-            continue;
-        };
-        let Some(person) = user::Entity::find_by_id(author.user_id).one(conn).await? else {
-            continue;
-        };
-        let locale = person.locale.clone();
+        let locale = e.locale.clone();
         let mut context = facts(&locale);
         let extra = match won.get(&e.id) {
             Some(winner) => {
@@ -458,11 +466,11 @@ pub(crate) async fn mails(
             context.insert("results_url".into(), json!(results_url(&locale)));
         }
         mails.push(NewEmail {
-            idempotency_key: key(template, &person.email),
+            idempotency_key: key(template, &e.email),
             template,
             locale,
             context,
-            recipient: person.email.clone(),
+            recipient: e.email.clone(),
             competition_id: Some(competition_id),
             event_id: Some(event_id),
         });
