@@ -526,6 +526,56 @@ async fn links_sent_to(
     smtp.received().iter().filter(|m| m.to[0] == to).count()
 }
 
+/// These ballots all at once through the API: how many were accepted, and
+/// the `Retry-After` of each refused one.
+async fn ballots_at_once(app: &TestApp, c: i64, ballots: Vec<Value>) -> (usize, Vec<Option<i64>>) {
+    let requests: Vec<_> = ballots
+        .into_iter()
+        .map(|body| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/competitions/{c}/vote/ballots")))
+                .json(&body);
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                let wait = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()?.parse::<i64>().ok());
+                (response.status(), wait)
+            })
+        })
+        .collect();
+    let (mut accepted, mut limited) = (0, Vec::new());
+    for request in requests {
+        match request.await.unwrap() {
+            (StatusCode::ACCEPTED, _) => accepted += 1,
+            (StatusCode::TOO_MANY_REQUESTS, wait) => limited.push(wait),
+            other => panic!("neither accepted nor limited: {other:?}"),
+        }
+    }
+    (accepted, limited)
+}
+
+/// The competition's vote form sent with points for one idea.
+async fn vote_on_the_page(
+    voter: &mut Browser<'_>,
+    kennzahl: &str,
+    points: &str,
+    email: &str,
+) -> crate::browser_session::Page {
+    voter
+        .post(
+            &format!("/wettbewerbe/{SLUG}/abstimmung"),
+            &[
+                (&format!("points_{kennzahl}"), points),
+                ("email", email),
+                ("lang", "de"),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn one_address_is_sent_at_most_five_links_an_hour_also_when_asked_at_once() {
     let (app, smtp) = with_smtp_at("2020-12-01T10:00").await;
@@ -590,16 +640,7 @@ async fn one_address_is_sent_at_most_five_links_an_hour_also_when_asked_at_once(
     // On the page too: the form comes back with what was typed and says
     // when a new link can be asked for; the last link still counts.
     let mut voter = Browser::new(&app);
-    let refused = voter
-        .post(
-            &format!("/wettbewerbe/{SLUG}/abstimmung"),
-            &[
-                (&format!("points_{kennzahl}"), "42"),
-                ("email", "viel@example.de"),
-                ("lang", "de"),
-            ],
-        )
-        .await;
+    let refused = vote_on_the_page(&mut voter, &kennzahl, "42", "viel@example.de").await;
     assert_eq!(
         refused.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -634,76 +675,23 @@ async fn one_address_is_sent_at_most_five_links_an_hour_also_when_asked_at_once(
     assert_eq!(links_sent_to(&app, &smtp, "viel@example.de").await, 6);
 
     // Twelve ballots for a new address at the same moment: five links.
-    let requests: Vec<_> = (1..=12)
-        .map(|n| {
-            let request = app
-                .client
-                .post(app.url(&format!("/api/competitions/{c}/vote/ballots")))
-                .json(&json!({ "email": "zugleich@example.de", "choices": points(n) }));
-            tokio::spawn(async move { request.send().await.unwrap().status() })
-        })
+    let twelve = (1..=12)
+        .map(|n| json!({ "email": "zugleich@example.de", "choices": points(n) }))
         .collect();
-    let mut statuses = Vec::new();
-    for request in requests {
-        statuses.push(request.await.unwrap());
-    }
-    let accepted = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::ACCEPTED)
-        .count();
-    let limited = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
-    assert_eq!((accepted, limited), (5, 7), "{statuses:?}");
+    let (accepted, limited) = ballots_at_once(&app, c, twelve).await;
+    assert_eq!((accepted, limited.len()), (5, 7), "{limited:?}");
     assert_eq!(links_sent_to(&app, &smtp, "zugleich@example.de").await, 5);
 
     // One client (a script, or a school's shared connection) sends at most
     // 120 ballots in ten minutes, however many addresses: 130 at once.
     app.move_clock_to(berlin("2021-01-04T13:20")).await;
-    let requests: Vec<_> = (1..=130)
-        .map(|n| {
-            let request = app
-                .client
-                .post(app.url(&format!("/api/competitions/{c}/vote/ballots")))
-                .json(&json!({ "email": format!("klasse{n}@example.de"), "choices": points(1) }));
-            tokio::spawn(async move {
-                let response = request.send().await.unwrap();
-                let wait = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok()?.parse::<i64>().ok());
-                (response.status(), wait)
-            })
-        })
+    let many = (1..=130)
+        .map(|n| json!({ "email": format!("klasse{n}@example.de"), "choices": points(1) }))
         .collect();
-    let mut answers = Vec::new();
-    for request in requests {
-        answers.push(request.await.unwrap());
-    }
-    let accepted = answers
-        .iter()
-        .filter(|(s, _)| *s == StatusCode::ACCEPTED)
-        .count();
-    let limited: Vec<_> = answers
-        .iter()
-        .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
-        .collect();
-    assert_eq!((accepted, limited.len()), (120, 10), "{answers:?}");
-    assert!(
-        limited.iter().all(|(_, wait)| *wait == Some(600)),
-        "{limited:?}"
-    );
-    let busy = voter
-        .post(
-            &format!("/wettbewerbe/{SLUG}/abstimmung"),
-            &[
-                (&format!("points_{kennzahl}"), "33"),
-                ("email", "spaeter@example.de"),
-                ("lang", "de"),
-            ],
-        )
-        .await;
+    let (accepted, limited) = ballots_at_once(&app, c, many).await;
+    assert_eq!((accepted, limited.len()), (120, 10), "{limited:?}");
+    assert!(limited.iter().all(|wait| *wait == Some(600)), "{limited:?}");
+    let busy = vote_on_the_page(&mut voter, &kennzahl, "33", "spaeter@example.de").await;
     assert_eq!(
         busy.status,
         StatusCode::UNPROCESSABLE_ENTITY,

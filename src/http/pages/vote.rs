@@ -251,28 +251,27 @@ async fn take(
         let target = format!("points_{}", listed.key);
         return Ok(render(state, lang, &vote, typed, Some((target, text))));
     }
-    let Ok(email) = EmailAddress::parse(&typed.email) else {
-        let text = lang.text("vote_err_email").to_owned();
-        return Ok(render(
-            state,
-            lang,
-            &vote,
-            typed,
-            Some(("email".to_owned(), text)),
-        ));
-    };
+    // A readable address, then the limit per client (a refused typo does
+    // not count); either refusal points at the address field.
     let client = state.client_ip(req);
-    let limit = crate::http::rate_limit::BALLOTS;
-    if let Err(wait) = state.limiter.check(limit, client, state.now()) {
-        let text = lang.text_with("vote_err_busy", &[("minutes", ((wait + 59) / 60).into())]);
-        return Ok(render(
-            state,
-            lang,
-            &vote,
-            typed,
-            Some(("email".to_owned(), text)),
-        ));
-    }
+    let email = EmailAddress::parse(&typed.email)
+        .map_err(|_| lang.text("vote_err_email").to_owned())
+        .and_then(|email| {
+            let limit = crate::http::rate_limit::BALLOTS;
+            match state.limiter.check(limit, client, state.now()) {
+                Ok(()) => Ok(email),
+                Err(wait) => {
+                    Err(lang.text_with("vote_err_busy", &[("minutes", ((wait + 59) / 60).into())]))
+                }
+            }
+        });
+    let email = match email {
+        Ok(email) => email,
+        Err(text) => {
+            let at = Some(("email".to_owned(), text));
+            return Ok(render(state, lang, &vote, typed, at));
+        }
+    };
     let request = BallotRequest {
         email,
         locale: lang.code().to_owned(),
