@@ -1125,10 +1125,8 @@ impl JuryApi {
     ) -> Result<PdfResponse, ApiProblem> {
         let db = &self.state.db;
         let manager = auth.manager(db, id.0).await?;
-        let latest = decision::documents(db, manager.competition_id())
+        let latest = decision::latest_document(db, manager.competition_id())
             .await?
-            .into_iter()
-            .next()
             .ok_or_else(|| {
                 crate::services::ServiceError::not_found("Protokoll", "before the result is locked")
             })?;

@@ -7,7 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -152,17 +153,45 @@ async fn admitted_kennzahlen(
     Ok(all)
 }
 
-/// The stored Protokolls of a competition, newest first.
-pub async fn documents(
-    db: &DatabaseConnection,
-    competition_id: i64,
-) -> Result<Vec<document::Model>, ServiceError> {
-    Ok(document::Entity::find()
+/// A stored Protokoll without its bytes, for lists.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct StoredInfo {
+    pub id: i64,
+    pub sha256: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn protokolls(competition_id: i64) -> sea_orm::Select<document::Entity> {
+    document::Entity::find()
         .filter(document::Column::CompetitionId.eq(competition_id))
         .filter(document::Column::Kind.eq("protokoll"))
         .order_by_desc(document::Column::Id)
+}
+
+/// The stored Protokolls of a competition, newest first, without their
+/// bytes (a list does not read every PDF).
+pub async fn documents(
+    db: &DatabaseConnection,
+    competition_id: i64,
+) -> Result<Vec<StoredInfo>, ServiceError> {
+    Ok(protokolls(competition_id)
+        .select_only()
+        .columns([
+            document::Column::Id,
+            document::Column::Sha256,
+            document::Column::CreatedAt,
+        ])
+        .into_model::<StoredInfo>()
         .all(db)
         .await?)
+}
+
+/// The latest stored Protokoll with its PDF; none before the result is locked.
+pub async fn latest_document(
+    db: &DatabaseConnection,
+    competition_id: i64,
+) -> Result<Option<document::Model>, ServiceError> {
+    Ok(protokolls(competition_id).one(db).await?)
 }
 
 /// The remarks the result was locked with, as the stored Protokoll has them (the

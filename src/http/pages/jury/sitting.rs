@@ -577,10 +577,10 @@ pub async fn protokoll_pdf(
 ) -> poem::Result<Response> {
     let StaffMember { lang, current, .. } = member;
     staff_seat(&state, lang, &current.user, id.0).await?;
-    let stored = decision::documents(&state.db, id.0)
+    let stored = decision::latest_document(&state.db, id.0)
         .await
         .map_err(internal)?;
-    let Some(latest) = stored.into_iter().next() else {
+    let Some(latest) = stored else {
         return Err(refusal(
             &state,
             lang,
