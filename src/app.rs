@@ -119,6 +119,19 @@ impl AppState {
         crate::http::rate_limit::client_ip(req, &self.settings.server.trusted_proxies)
     }
 
+    /// Counts the request against a limit per client address: the client's
+    /// address, or `Err(seconds)` to wait when it is over the limit.
+    pub fn admit(
+        &self,
+        limit: crate::http::rate_limit::Limit,
+        req: &poem::Request,
+    ) -> Result<std::net::IpAddr, i64> {
+        let client = self.client_ip(req);
+        self.limiter
+            .check(limit, client, self.now())
+            .map(|()| client)
+    }
+
     /// Email was queued (an entry, an account, a subscription): the worker should
     /// send it now. The public catalogue is not affected.
     pub fn queued(&self) {

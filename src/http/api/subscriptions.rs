@@ -50,17 +50,11 @@ impl SubscriptionsApi {
         req: &poem::Request,
         body: Json<NewSubscription>,
     ) -> Result<SubscribeResponse, ApiProblem> {
-        let client = self.state.client_ip(req);
-        if let Err(wait) =
-            self.state
-                .limiter
-                .check(rate_limit::PUBLIC_FORM, client, self.state.now())
-        {
-            return Err(ServiceError::RateLimited {
+        self.state
+            .admit(rate_limit::PUBLIC_FORM, req)
+            .map_err(|wait| ServiceError::RateLimited {
                 retry_after_seconds: wait,
-            }
-            .into());
-        }
+            })?;
         let body = body.0;
         let request = subscriptions::SubscriptionRequest {
             email: EmailAddress::parse(&body.email)?,

@@ -407,16 +407,12 @@ impl VotesApi {
         body: BallotBody,
     ) -> Result<BallotResponse, ApiProblem> {
         let state = &self.state;
-        let client = state.client_ip(req);
-        if let Err(wait) = state
-            .limiter
-            .check(rate_limit::BALLOTS, client, state.now())
-        {
-            return Err(ServiceError::RateLimited {
-                retry_after_seconds: wait,
-            }
-            .into());
-        }
+        let client =
+            state
+                .admit(rate_limit::BALLOTS, req)
+                .map_err(|wait| ServiceError::RateLimited {
+                    retry_after_seconds: wait,
+                })?;
         let request = BallotRequest {
             email: EmailAddress::parse(&body.email)?,
             locale: body.locale,

@@ -39,11 +39,7 @@ pub async fn subscribe(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = Lang::find(req, form.lang.as_deref());
-    if let Err(wait) =
-        state
-            .limiter
-            .check(rate_limit::PUBLIC_FORM, state.client_ip(req), state.now())
-    {
+    if let Err(wait) = state.admit(rate_limit::PUBLIC_FORM, req) {
         return Ok(super::session::too_many(&state, lang, wait));
     }
     let requested = async {

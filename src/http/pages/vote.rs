@@ -253,20 +253,19 @@ async fn take(
     }
     // A readable address, then the limit per client (a refused typo does
     // not count); either refusal points at the address field.
-    let client = state.client_ip(req);
-    let email = EmailAddress::parse(&typed.email)
+    let admitted = EmailAddress::parse(&typed.email)
         .map_err(|_| lang.text("vote_err_email").to_owned())
         .and_then(|email| {
-            let limit = crate::http::rate_limit::BALLOTS;
-            match state.limiter.check(limit, client, state.now()) {
-                Ok(()) => Ok(email),
-                Err(wait) => {
-                    Err(lang.text_with("vote_err_busy", &[("minutes", ((wait + 59) / 60).into())]))
-                }
-            }
+            let minutes = |wait: i64| (wait + 59) / 60;
+            state
+                .admit(crate::http::rate_limit::BALLOTS, req)
+                .map(|client| (email, client))
+                .map_err(|wait| {
+                    lang.text_with("vote_err_busy", &[("minutes", minutes(wait).into())])
+                })
         });
-    let email = match email {
-        Ok(email) => email,
+    let (email, client) = match admitted {
+        Ok(admitted) => admitted,
         Err(text) => {
             let at = Some(("email".to_owned(), text));
             return Ok(render(state, lang, &vote, typed, at));

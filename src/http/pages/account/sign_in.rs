@@ -42,10 +42,7 @@ pub async fn request_sign_in(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = Lang::find(req, form.lang.as_deref());
-    if let Err(wait) = state
-        .limiter
-        .check(rate_limit::SIGN_IN, state.client_ip(req), state.now())
-    {
+    if let Err(wait) = state.admit(rate_limit::SIGN_IN, req) {
         return Ok(too_many(&state, lang, wait));
     }
     // The link will only work in the browser that holds this cookie.
@@ -206,10 +203,7 @@ pub async fn password_sign_in(
     state: Data<&AppState>,
 ) -> poem::Result<Response> {
     let lang = Lang::find(req, form.lang.as_deref());
-    if let Err(wait) = state
-        .limiter
-        .check(rate_limit::PASSWORD, state.client_ip(req), state.now())
-    {
+    if let Err(wait) = state.admit(rate_limit::PASSWORD, req) {
         return Ok(too_many(&state, lang, wait));
     }
     let outcome = signing_in::sign_in_with_password(
